@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './model';
+export * from './membership.rules';
+export * from './read-markers';
+export * from './sequencing';
+export * from './large-group.policy';

@@ -1,0 +1,45 @@
+import { PGlite } from '@electric-sql/pglite';
+import { SqlDb, SqlQueryable, SqlResult } from '../sql.port';
+
+/**
+ * Embedded relational adapter: PGlite, Postgres compiled to WASM, running in this process and
+ * keeping its files in `dataDir` (or in memory when dataDir is undefined, for unit tests).
+ * PGlite runs one statement at a time; a transaction holds it exclusively.
+ */
+export class PgliteSqlDb implements SqlDb {
+  private constructor(private readonly db: PGlite) {}
+
+  static async open(dataDir: string | undefined): Promise<PgliteSqlDb> {
+    const db = new PGlite(dataDir);
+    await db.waitReady;
+    return new PgliteSqlDb(db);
+  }
+
+  async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+    const r = await this.db.query<R>(text, params as unknown[]);
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.db.exec(script);
+  }
+
+  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) =>
+      fn({
+        query: async <R>(text: string, params: readonly unknown[] = []) => {
+          const r = await tx.query<R>(text, params as unknown[]);
+          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+        },
+      }),
+    );
+  }
+
+  async healthy(): Promise<boolean> {
+    return !this.db.closed;
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.closed) await this.db.close();
+  }
+}

@@ -1,0 +1,51 @@
+import { ConversationType, Message, MemberRole } from '@parley/domain';
+
+export interface ConversationView {
+  id: string;
+  type: ConversationType;
+  title: string | null;
+  created_at: string;
+  member_count: number;
+  last_seq: number;
+  me: { role: MemberRole; last_read_seq: number; unread_count: number };
+}
+
+export interface MemberView {
+  user_id: string;
+  role: MemberRole;
+  joined_at: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface HistoryQuery {
+  after_seq?: number;
+  before_seq?: number;
+  limit: number;
+}
+
+/**
+ * Conversations, memberships, read markers and history: the messaging service's query side.
+ * Every call takes the acting user and checks membership itself; a non-member gets NOT_FOUND,
+ * exactly as for an unknown conversation. Sends do not go through here: they go through the
+ * ingress log to the sequencer.
+ */
+export interface ConversationApi {
+  create(actorId: string, input: { type: ConversationType; title?: string | null; member_ids: string[] }): Promise<{ conversation: ConversationView; created: boolean }>;
+  get(actorId: string, conversationId: string): Promise<ConversationView>;
+  list(actorId: string, limit: number, cursor: string | null): Promise<Page<ConversationView>>;
+  members(actorId: string, conversationId: string, limit: number, cursor: string | null): Promise<Page<MemberView>>;
+  addMembers(actorId: string, conversationId: string, userIds: string[]): Promise<{ added: string[] }>;
+  removeMember(actorId: string, conversationId: string, userId: string): Promise<void>;
+  markRead(actorId: string, conversationId: string, seq: number): Promise<void>;
+  history(actorId: string, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }>;
+  /** The conversations a connecting socket is subscribed to. */
+  conversationIdsOf(userId: string): Promise<string[]>;
+  /** Membership check for the gateway's hot path (typing, sync). */
+  isMember(userId: string, conversationId: string): Promise<boolean>;
+}
+
+export const CONVERSATION_API = Symbol('ConversationApi');

@@ -1,0 +1,47 @@
+import { Message } from '@parley/domain';
+import { ConversationView } from './conversation.api';
+
+/** Where a send came from, so its acks find their way back. */
+export interface SendOrigin {
+  gateway_id: string;
+  /** Gateway-local reference of the waiting socket or REST request. */
+  ref: string;
+}
+
+/** A record on the ingress topic (key: conversation_id). */
+export interface IngressSend {
+  type: 'send';
+  conversation_id: string;
+  sender_id: string;
+  client_msg_id: string;
+  body: { text: string };
+  origin: SendOrigin;
+  received_at: string;
+}
+
+/** Records on the events topic (key: conversation_id, or user id for user-addressed events). */
+export type ConversationEvent =
+  | { type: 'message.created'; message: Message; origin: SendOrigin | null }
+  | { type: 'send.rejected'; conversation_id: string; client_msg_id: string; code: 'FORBIDDEN' | 'VALIDATION_FAILED'; message: string; origin: SendOrigin }
+  | { type: 'member.added'; conversation_id: string; user_ids: string[] }
+  | { type: 'member.removed'; conversation_id: string; user_id: string }
+  | { type: 'read.updated'; conversation_id: string; user_id: string; seq: number; member_count: number }
+  | { type: 'typing'; conversation_id: string; user_id: string; state: 'start' | 'stop'; member_count: number }
+  | { type: 'presence.changed'; user_id: string; status: 'online' | 'offline'; last_seen_at: string | null; to_user_ids: string[] }
+  | { type: 'session.revoked'; user_id: string; session_id: string };
+
+/**
+ * What fanout hands a gateway: one copy per gateway, never one per member. Events addressed to
+ * conversations are published to the gateway's local conversation topic; user-addressed ones to
+ * the user's topic.
+ */
+export type Delivery = ConversationEvent;
+
+/** Fanout's way to a gateway: in-process in standalone, gRPC in the mesh. May lose a copy. */
+export interface GatewayDelivery {
+  deliver(gatewayId: string, deliveries: Delivery[]): Promise<void>;
+}
+
+export const GATEWAY_DELIVERY = Symbol('GatewayDelivery');
+
+export type { ConversationView };

@@ -1,0 +1,30 @@
+/**
+ * Relational access. Repositories are written once in SQL against this port and run on the
+ * embedded adapter (PGlite: real Postgres compiled to WASM, durable in a local directory) and on
+ * the real adapter (node-postgres against a Postgres server).
+ *
+ * Contract: `query` runs one statement with `$1..$n` parameters; `exec` runs a script of several
+ * statements without parameters (migrations); `transaction` runs `fn` in one transaction that
+ * commits when `fn` resolves and rolls back when it throws. A unique violation surfaces as an
+ * error with `code === '23505'` (Postgres SQLSTATE) on both adapters.
+ */
+export interface SqlQueryable {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
+}
+
+export interface SqlResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface SqlDb extends SqlQueryable {
+  exec(script: string): Promise<void>;
+  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+  healthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export const SQL_DB = Symbol('SqlDb');
+
+export const isUniqueViolation = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505';
