@@ -17,7 +17,7 @@ export class PgliteSqlDb implements SqlDb {
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
     const r = await this.db.query<R>(text, params as unknown[]);
-    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    return { rows: r.rows, rowCount: Math.max(r.affectedRows ?? 0, r.rows.length) };
   }
 
   async exec(script: string): Promise<void> {
@@ -29,7 +29,7 @@ export class PgliteSqlDb implements SqlDb {
       fn({
         query: async <R>(text: string, params: readonly unknown[] = []) => {
           const r = await tx.query<R>(text, params as unknown[]);
-          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+          return { rows: r.rows, rowCount: Math.max(r.affectedRows ?? 0, r.rows.length) };
         },
       }),
     );

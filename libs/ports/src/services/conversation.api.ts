@@ -46,6 +46,15 @@ export interface ConversationApi {
   conversationIdsOf(userId: string): Promise<string[]>;
   /** Membership check for the gateway's hot path (typing, sync). */
   isMember(userId: string, conversationId: string): Promise<boolean>;
+  /** Users sharing a direct conversation with userId: whose presence a socket of userId watches. */
+  directPartners(userId: string): Promise<string[]>;
+  /**
+   * Trusted callers only (gateways filling a seq gap for sockets already subscribed, i.e.
+   * members): messages with seq > afterSeq, ascending, at most limit. Never exposed to clients.
+   */
+  backfill(conversationId: string, afterSeq: number, limit: number): Promise<Message[]>;
+  /** Member count for large-group policies (typing sampling). */
+  memberCount(conversationId: string): Promise<number>;
 }
 
 export const CONVERSATION_API = Symbol('ConversationApi');

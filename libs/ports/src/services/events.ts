@@ -21,14 +21,17 @@ export interface IngressSend {
 
 /** Records on the events topic (key: conversation_id, or user id for user-addressed events). */
 export type ConversationEvent =
-  | { type: 'message.created'; message: Message; origin: SendOrigin | null }
+  | { type: 'message.created'; message: Message; origin: SendOrigin | null; /** false when a repeated client_msg_id found the original */ created: boolean }
   | { type: 'send.rejected'; conversation_id: string; client_msg_id: string; code: 'FORBIDDEN' | 'VALIDATION_FAILED'; message: string; origin: SendOrigin }
   | { type: 'member.added'; conversation_id: string; user_ids: string[] }
   | { type: 'member.removed'; conversation_id: string; user_id: string }
   | { type: 'read.updated'; conversation_id: string; user_id: string; seq: number; member_count: number }
   | { type: 'typing'; conversation_id: string; user_id: string; state: 'start' | 'stop'; member_count: number }
-  | { type: 'presence.changed'; user_id: string; status: 'online' | 'offline'; last_seen_at: string | null; to_user_ids: string[] }
+  | { type: 'presence.changed'; user_id: string; status: 'online' | 'offline'; last_seen_at: string | null }
   | { type: 'session.revoked'; user_id: string; session_id: string };
+
+/** Route-table key of the gateways that watch a user's presence (sockets of direct partners). */
+export const presenceRouteKey = (userId: string) => `presence:${userId}`;
 
 /**
  * What fanout hands a gateway: one copy per gateway, never one per member. Events addressed to

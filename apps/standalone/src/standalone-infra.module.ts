@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { authMigrations } from '@parley/auth-service';
+import { CONFIG, ParleyConfig } from '@parley/config';
+import { READINESS_CHECKS, ReadinessCheck } from '@parley/gateway-service';
+import { messagingMigrations } from '@parley/messaging-service';
+import { notificationMigrations } from '@parley/notification-service';
+import { createLogger, Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
+import {
+  EmbeddedEventLog, EVENT_LOG, EventLog, eventLogMigrations, MESSAGE_STORE, messageStoreMigrations, MemoryPresenceStore, MemoryRouteTable,
+  PgliteSqlDb, PRESENCE_STORE, ROUTE_TABLE, runMigrations, SQL_DB, SqlDb, SqlMessageStore,
+} from '@parley/ports';
+import { presenceMigrations } from '@parley/presence-service';
+
+/** Every schema standalone mode keeps in its one embedded Postgres. */
+export const standaloneMigrations = [
+  ...authMigrations,
+  ...messagingMigrations,
+  ...presenceMigrations,
+  ...notificationMigrations,
+  ...eventLogMigrations,
+  ...messageStoreMigrations,
+];
+
+/** Closes the log before the database it lives in, after every consumer has stopped. */
+@Injectable()
+class EmbeddedInfraCloser implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(SQL_DB) private readonly db: SqlDb,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.log.close();
+    await this.db.close();
+  }
+}
+
+/**
+ * Standalone mode's adapters: one PGlite database under the data directory for relational data,
+ * messages and the partitioned event log; presence and routes in memory (ephemeral by nature:
+ * a restart closes every socket anyway).
+ */
+@Global()
+@Module({})
+export class StandaloneInfraModule {
+  static forRoot(config: ParleyConfig): DynamicModule {
+    const logger = createLogger('parley', config.logLevel);
+    return {
+      module: StandaloneInfraModule,
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: METRICS, useValue: new Metrics({ mode: 'standalone', gateway: config.gatewayId }) },
+        {
+          provide: SQL_DB,
+          useFactory: async () => {
+            mkdirSync(config.dataDir, { recursive: true });
+            const db = await PgliteSqlDb.open(join(config.dataDir, 'pg'));
+            const applied = await runMigrations(db, standaloneMigrations);
+            if (applied.length > 0) logger.info('migrations applied', { applied });
+            return db;
+          },
+        },
+        {
+          provide: EVENT_LOG,
+          inject: [SQL_DB],
+          useFactory: (db: SqlDb) =>
+            new EmbeddedEventLog({
+              db,
+              partitions: config.log.partitions,
+              onError: (err, ctx) => logger.warn('event log error', { err, ...ctx }),
+            }),
+        },
+        { provide: MESSAGE_STORE, inject: [SQL_DB], useFactory: (db: SqlDb) => new SqlMessageStore(db) },
+        { provide: PRESENCE_STORE, useValue: new MemoryPresenceStore() },
+        { provide: ROUTE_TABLE, useValue: new MemoryRouteTable() },
+        {
+          provide: READINESS_CHECKS,
+          inject: [SQL_DB, EVENT_LOG],
+          useFactory: (db: SqlDb, log: EventLog): ReadinessCheck[] => [
+            { name: 'database', check: () => db.healthy() },
+            { name: 'event-log', check: () => log.healthy() },
+          ],
+        },
+        EmbeddedInfraCloser,
+      ],
+      exports: [CONFIG, LOGGER, METRICS, SQL_DB, EVENT_LOG, MESSAGE_STORE, PRESENCE_STORE, ROUTE_TABLE, READINESS_CHECKS],
+    };
+  }
+}
+
+export type { Logger };

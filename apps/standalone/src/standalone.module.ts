@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@parley/auth-service';
+import { ParleyConfig } from '@parley/config';
+import { FanoutModule } from '@parley/fanout-service';
+import { GatewayModule } from '@parley/gateway-service';
+import { MessagingModule } from '@parley/messaging-service';
+import { NotificationModule } from '@parley/notification-service';
+import { PresenceModule } from '@parley/presence-service';
+import { StandaloneInfraModule } from './standalone-infra.module';
+
+/** All six services in one process, wired in-process, on the embedded adapters. */
+@Module({})
+export class StandaloneModule {
+  static forRoot(config: ParleyConfig, webDir: string): DynamicModule {
+    const largeGroup = config.largeGroup;
+    return {
+      module: StandaloneModule,
+      imports: [
+        StandaloneInfraModule.forRoot(config),
+        AuthModule.register(config.auth),
+        MessagingModule.register({ largeGroup, runSequencer: true }),
+        PresenceModule.register({ connectionTtlMs: config.presence.connectionTtlMs }),
+        FanoutModule,
+        NotificationModule.register(largeGroup),
+        GatewayModule.register({
+          gatewayId: config.gatewayId,
+          host: config.host,
+          port: config.port,
+          webDir,
+          issuer: config.auth.issuer,
+          audience: config.auth.audience,
+          heartbeatMs: config.gateway.heartbeatMs,
+          maxBufferedBytes: config.gateway.maxBufferedBytes,
+          maxInvalidFrames: config.gateway.maxInvalidFrames,
+          restSendTimeoutMs: config.gateway.restSendTimeoutMs,
+          sendRatePerSecond: config.gateway.sendRatePerSecond,
+          routeTtlMs: config.presence.connectionTtlMs,
+          largeGroup,
+        }),
+      ],
+    };
+  }
+
+  /** The built web page: dist/web beside dist/apps. */
+  static defaultWebDir(): string {
+    return join(__dirname, '..', '..', '..', 'web');
+  }
+}

@@ -1,0 +1,59 @@
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
+import { AUTH_API, USER_DIRECTORY } from '@parley/ports';
+import { AUTH_OPTIONS, AuthOptions, checkAuthOptions } from './auth.options';
+import { AuthService } from './auth.service';
+import { PasswordHasher } from './credentials/password-hasher';
+import { SigningKeyRing } from './keys/signing-key-ring';
+import { SessionGrants } from './sessions/session-grants';
+import { SessionRevocationNotifier } from './sessions/session-revocation.notifier';
+import { RefreshTokensRepository } from './storage/refresh-tokens.repository';
+import { SessionsRepository } from './storage/sessions.repository';
+import { SigningKeysRepository } from './storage/signing-keys.repository';
+import { UsersRepository } from './storage/users.repository';
+import { GetUserUseCase } from './usecases/get-user/get-user.usecase';
+import { JwksUseCase } from './usecases/jwks/jwks.usecase';
+import { LoginUseCase } from './usecases/login/login.usecase';
+import { LogoutUseCase } from './usecases/logout/logout.usecase';
+import { RefreshUseCase } from './usecases/refresh/refresh.usecase';
+import { RegisterUseCase } from './usecases/register/register.usecase';
+import { SessionActiveUseCase } from './usecases/session-active/session-active.usecase';
+import { UserDirectory } from './users/user-directory';
+
+/**
+ * The auth service. Needs `SQL_DB` (with `authMigrations` applied) and `EVENT_LOG` from the
+ * composition root: from a global module, or from the modules passed as `imports`. Exports
+ * `AUTH_API` and `USER_DIRECTORY`. Its init loads (or creates) the signing key.
+ */
+@Module({})
+export class AuthModule {
+  static register(options: AuthOptions, imports: ModuleMetadata['imports'] = []): DynamicModule {
+    return {
+      module: AuthModule,
+      global: true,
+      imports,
+      providers: [
+        { provide: AUTH_OPTIONS, useValue: checkAuthOptions(options) },
+        UsersRepository,
+        SessionsRepository,
+        RefreshTokensRepository,
+        SigningKeysRepository,
+        PasswordHasher,
+        SigningKeyRing,
+        SessionGrants,
+        SessionRevocationNotifier,
+        RegisterUseCase,
+        LoginUseCase,
+        RefreshUseCase,
+        LogoutUseCase,
+        SessionActiveUseCase,
+        JwksUseCase,
+        GetUserUseCase,
+        AuthService,
+        { provide: AUTH_API, useExisting: AuthService },
+        UserDirectory,
+        { provide: USER_DIRECTORY, useExisting: UserDirectory },
+      ],
+      exports: [AUTH_API, USER_DIRECTORY],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { MAX_ACCESS_TTL_SECONDS } from '@parley/tokens';
+
+/** Settings of the auth service, parsed from config by the composition root. */
+export interface AuthOptions {
+  /** `iss` of the access tokens (verifiers check it). */
+  issuer: string;
+  /** `aud` of the access tokens (verifiers check it). */
+  audience: string;
+  /** Access token lifetime, 1 to 900 seconds (the contract's 15 minutes). */
+  accessTtlSeconds: number;
+  /** Refresh token lifetime; each rotation starts a new one. */
+  refreshTtlSeconds: number;
+}
+
+export const AUTH_OPTIONS = Symbol('AuthOptions');
+
+const MAX_REFRESH_TTL_SECONDS = 365 * 24 * 3600;
+
+/** Fails fast at boot on settings that would make tokens unsafe or useless. */
+export function checkAuthOptions(o: AuthOptions): AuthOptions {
+  if (!o.issuer || !o.audience) throw new Error('auth: issuer and audience must be set');
+  if (!Number.isInteger(o.accessTtlSeconds) || o.accessTtlSeconds < 1 || o.accessTtlSeconds > MAX_ACCESS_TTL_SECONDS) {
+    throw new Error(`auth: accessTtlSeconds must be an integer from 1 to ${MAX_ACCESS_TTL_SECONDS}`);
+  }
+  if (!Number.isInteger(o.refreshTtlSeconds) || o.refreshTtlSeconds < o.accessTtlSeconds || o.refreshTtlSeconds > MAX_REFRESH_TTL_SECONDS) {
+    throw new Error(`auth: refreshTtlSeconds must be an integer from accessTtlSeconds to ${MAX_REFRESH_TTL_SECONDS}`);
+  }
+  return { ...o };
+}

@@ -1,0 +1,5 @@
+import { Migration } from '@parley/ports';
+import { authInit } from './001-init.migration';
+
+/** The auth schema; the composition root applies it with `runMigrations` before the module starts. */
+export const authMigrations: Migration[] = [authInit];

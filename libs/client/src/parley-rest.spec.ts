@@ -1,0 +1,89 @@
+import { ParleyApiError } from './errors';
+import { ParleyRest } from './parley-rest';
+
+interface Call {
+  url: string;
+  init: RequestInit;
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+function fakeFetch(answers: Response[]) {
+  const calls: Call[] = [];
+  const impl = (async (url: string, init: RequestInit) => {
+    calls.push({ url, init });
+    const next = answers.shift();
+    if (!next) throw new Error('unexpected request');
+    return next;
+  }) as unknown as typeof fetch;
+  return { calls, impl };
+}
+
+describe('ParleyRest', () => {
+  it('sends the bearer token and JSON body, and reads the answer', async () => {
+    const { calls, impl } = fakeFetch([json(201, { id: 'c1', type: 'group' })]);
+    const rest = new ParleyRest({ baseUrl: 'http://h:1/', getAccessToken: () => 'tok', fetchImpl: impl });
+    await expect(rest.createConversation({ type: 'group', title: 'T', member_ids: [] })).resolves.toEqual({
+      conversation: { id: 'c1', type: 'group' },
+      created: true,
+    });
+    expect(calls[0].url).toBe('http://h:1/v1/conversations');
+    expect(calls[0].init.method).toBe('POST');
+    expect(calls[0].init.headers).toMatchObject({ authorization: 'Bearer tok', 'content-type': 'application/json' });
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({ type: 'group', title: 'T', member_ids: [] });
+  });
+
+  it('puts query parameters on history and leaves out the unset ones', async () => {
+    const { calls, impl } = fakeFetch([json(200, { messages: [], has_more: false })]);
+    const rest = new ParleyRest({ baseUrl: 'http://h:1', fetchImpl: impl });
+    await rest.history('c/1', { after_seq: 5, limit: 10 });
+    expect(calls[0].url).toBe('http://h:1/v1/conversations/c%2F1/messages?after_seq=5&limit=10');
+  });
+
+  it('throws ParleyApiError with the contract code and Retry-After', async () => {
+    const { impl } = fakeFetch([json(429, { error: { code: 'RATE_LIMITED', message: 'slow down' } }, { 'retry-after': '3' })]);
+    const rest = new ParleyRest({ baseUrl: 'http://h:1', fetchImpl: impl });
+    const error = await rest.me().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ParleyApiError);
+    expect(error).toMatchObject({ status: 429, code: 'RATE_LIMITED', message: 'slow down', retryAfter: 3 });
+  });
+
+  it('reports a non-JSON error answer by its status', async () => {
+    const { impl } = fakeFetch([new Response('Bad Gateway', { status: 502 })]);
+    const rest = new ParleyRest({ baseUrl: 'http://h:1', fetchImpl: impl });
+    await expect(rest.me()).rejects.toMatchObject({ status: 502, code: 'HTTP_502' });
+  });
+
+  it('retries once after a 401 when onUnauthorized refreshed the token', async () => {
+    let token = 'old';
+    const { calls, impl } = fakeFetch([json(401, { error: { code: 'UNAUTHENTICATED', message: 'expired' } }), json(200, { id: 'u1' })]);
+    const rest = new ParleyRest({
+      baseUrl: 'http://h:1',
+      fetchImpl: impl,
+      getAccessToken: () => token,
+      onUnauthorized: async () => {
+        token = 'new';
+        return true;
+      },
+    });
+    await expect(rest.me()).resolves.toEqual({ id: 'u1' });
+    expect(calls.map((c) => (c.init.headers as Record<string, string>).authorization)).toEqual(['Bearer old', 'Bearer new']);
+  });
+
+  it('answers null for an unknown username and 204s as undefined', async () => {
+    const { calls, impl } = fakeFetch([json(404, { error: { code: 'NOT_FOUND', message: 'no such user' } }), new Response(null, { status: 204 })]);
+    const rest = new ParleyRest({ baseUrl: 'http://h:1', fetchImpl: impl });
+    await expect(rest.findUserByUsername('Bob')).resolves.toBeNull();
+    expect(calls[0].url).toBe('http://h:1/v1/users?username=Bob');
+    await expect(rest.markRead('c1', 3)).resolves.toBeUndefined();
+  });
+
+  it('turns a network failure into NETWORK_ERROR', async () => {
+    const impl = (async () => {
+      throw new TypeError('fetch failed');
+    }) as unknown as typeof fetch;
+    const rest = new ParleyRest({ baseUrl: 'http://h:1', fetchImpl: impl });
+    await expect(rest.login({ username: 'a', password: 'b' })).rejects.toMatchObject({ status: 0, code: 'NETWORK_ERROR' });
+  });
+});

@@ -1,0 +1,215 @@
+import {
+  AddMembersResponse,
+  AuthResponse,
+  ConversationDto,
+  ConversationPageDto,
+  CreateConversationInput,
+  HistoryDto,
+  MemberPageDto,
+  MessageDto,
+  PresenceDto,
+  SendMessageResponse,
+  UserDto,
+  UserLookupResponse,
+} from '@parley/protocol';
+import { ParleyApiError } from './errors';
+
+export interface ParleyRestOptions {
+  /** Origin of the gateway, e.g. `http://127.0.0.1:8080` (no trailing `/v1`). */
+  baseUrl: string;
+  getAccessToken?: () => string | undefined;
+  /**
+   * Called once when an authenticated request answers 401. Resolve true after refreshing the
+   * access token to have the request retried once with the new one.
+   */
+  onUnauthorized?: () => Promise<boolean>;
+  fetchImpl?: typeof fetch;
+}
+
+export interface PageOptions {
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface HistoryOptions {
+  after_seq?: number;
+  before_seq?: number;
+  limit?: number;
+}
+
+interface RequestOptions {
+  body?: unknown;
+  auth?: boolean;
+  query?: Record<string, string | number | null | undefined>;
+}
+
+interface Answer<T> {
+  status: number;
+  data: T;
+}
+
+const enc = encodeURIComponent;
+
+/** A thin typed client of the REST API v1. Every non-2xx answer throws `ParleyApiError`. */
+export class ParleyRest {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: ParleyRestOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const f = options.fetchImpl ?? globalThis.fetch;
+    if (typeof f !== 'function') throw new Error('ParleyRest needs fetch (Node 18+ or a browser), or pass fetchImpl');
+    this.fetchImpl = f.bind(globalThis);
+  }
+
+  register(input: { username: string; password: string; display_name?: string }): Promise<AuthResponse> {
+    return this.data('POST', '/v1/auth/register', { body: input, auth: false });
+  }
+
+  login(input: { username: string; password: string }): Promise<AuthResponse> {
+    return this.data('POST', '/v1/auth/login', { body: input, auth: false });
+  }
+
+  refresh(refreshToken: string): Promise<AuthResponse> {
+    return this.data('POST', '/v1/auth/refresh', { body: { refresh_token: refreshToken }, auth: false });
+  }
+
+  async logout(): Promise<void> {
+    await this.request('POST', '/v1/auth/logout');
+  }
+
+  me(): Promise<UserDto> {
+    return this.data('GET', '/v1/me');
+  }
+
+  getUser(userId: string): Promise<UserDto> {
+    return this.data('GET', `/v1/users/${enc(userId)}`);
+  }
+
+  /** Extension route `GET /v1/users?username=`: the user with that username, or null. */
+  async findUserByUsername(username: string): Promise<UserDto | null> {
+    try {
+      const answer = await this.data<UserLookupResponse>('GET', '/v1/users', { query: { username } });
+      return answer.user;
+    } catch (e) {
+      if (e instanceof ParleyApiError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  getPresence(userId: string): Promise<PresenceDto> {
+    return this.data('GET', `/v1/users/${enc(userId)}/presence`);
+  }
+
+  /** `created` is false when an existing direct conversation was answered (200). */
+  async createConversation(input: CreateConversationInput): Promise<{ conversation: ConversationDto; created: boolean }> {
+    const { status, data } = await this.request<ConversationDto>('POST', '/v1/conversations', { body: input });
+    return { conversation: data, created: status === 201 };
+  }
+
+  listConversations(page: PageOptions = {}): Promise<ConversationPageDto> {
+    return this.data('GET', '/v1/conversations', { query: { limit: page.limit, cursor: page.cursor } });
+  }
+
+  getConversation(conversationId: string): Promise<ConversationDto> {
+    return this.data('GET', `/v1/conversations/${enc(conversationId)}`);
+  }
+
+  listMembers(conversationId: string, page: PageOptions = {}): Promise<MemberPageDto> {
+    return this.data('GET', `/v1/conversations/${enc(conversationId)}/members`, { query: { limit: page.limit, cursor: page.cursor } });
+  }
+
+  addMembers(conversationId: string, userIds: string[]): Promise<AddMembersResponse> {
+    return this.data('POST', `/v1/conversations/${enc(conversationId)}/members`, { body: { user_ids: userIds } });
+  }
+
+  async removeMember(conversationId: string, userId: string): Promise<void> {
+    await this.request('DELETE', `/v1/conversations/${enc(conversationId)}/members/${enc(userId)}`);
+  }
+
+  /** `created` is false when the same client_msg_id was already stored (200, same message). */
+  async sendMessage(conversationId: string, clientMsgId: string, text: string): Promise<{ message: MessageDto; created: boolean }> {
+    const { status, data } = await this.request<SendMessageResponse>('POST', `/v1/conversations/${enc(conversationId)}/messages`, {
+      body: { client_msg_id: clientMsgId, body: { text } },
+    });
+    return { message: data.message, created: status === 201 };
+  }
+
+  history(conversationId: string, options: HistoryOptions = {}): Promise<HistoryDto> {
+    return this.data('GET', `/v1/conversations/${enc(conversationId)}/messages`, {
+      query: { after_seq: options.after_seq, before_seq: options.before_seq, limit: options.limit },
+    });
+  }
+
+  async markRead(conversationId: string, seq: number): Promise<void> {
+    await this.request('POST', `/v1/conversations/${enc(conversationId)}/read`, { body: { seq } });
+  }
+
+  private async data<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.request<T>(method, path, options)).data;
+  }
+
+  private async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
+    const auth = options.auth ?? true;
+    const first = await this.fetchOnce(method, path, options, auth);
+    if (first.status === 401 && auth && this.options.onUnauthorized && (await this.options.onUnauthorized())) {
+      return this.read<T>(await this.fetchOnce(method, path, options, auth));
+    }
+    return this.read<T>(first);
+  }
+
+  private async fetchOnce(method: string, path: string, options: RequestOptions, auth: boolean): Promise<Response> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const token = auth ? this.options.getAccessToken?.() : undefined;
+    if (token) headers.authorization = `Bearer ${token}`;
+    try {
+      return await this.fetchImpl(url.toString(), {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+    } catch (e) {
+      throw new ParleyApiError(0, 'NETWORK_ERROR', `${method} ${path} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private async read<T>(response: Response): Promise<Answer<T>> {
+    const text = await response.text();
+    if (response.ok) {
+      return { status: response.status, data: (text.length === 0 ? undefined : parseJson(text, response.status)) as T };
+    }
+    const body = text.length === 0 ? undefined : tryParseJson(text);
+    const error = isErrorBody(body) ? body.error : { code: `HTTP_${response.status}`, message: text.slice(0, 200) || response.statusText };
+    const retryAfterHeader = response.headers.get('retry-after');
+    const retryAfter = retryAfterHeader !== null && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : undefined;
+    throw new ParleyApiError(response.status, error.code, error.message, retryAfter);
+  }
+}
+
+function parseJson(text: string, status: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ParleyApiError(status, 'PROTOCOL_ERROR', `answer is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // An error answer that is not JSON (e.g. from a proxy) is reported by its status and text.
+    return undefined;
+  }
+}
+
+function isErrorBody(v: unknown): v is { error: { code: string; message: string } } {
+  if (typeof v !== 'object' || v === null || !('error' in v)) return false;
+  const e = (v as { error: unknown }).error;
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' && typeof (e as { message?: unknown }).message === 'string';
+}

@@ -1,0 +1,87 @@
+import { ConversationEvent, Delivery, GatewayDelivery, LogRecord, presenceRouteKey, PresenceStore, RouteTable } from '@parley/ports';
+
+export const FANOUT_GROUP = 'parley-fanout';
+
+/** Counts fanout keeps for /metrics. */
+export interface FanoutStats {
+  onDelivered(gateways: number, events: number): void;
+  onDeliveryFailed(gatewayId: string, err: unknown): void;
+}
+
+/**
+ * Consumes conversation events and hands each gateway one copy. The cost of a message is one
+ * route-table lookup plus one send per gateway that holds members: O(gateways), never O(members).
+ * Within a batch, deliveries to one gateway keep the partition's order.
+ *
+ * A failed send to one gateway is counted and skipped, not retried: the route may lose a copy by
+ * design, and gateways and clients fill seq gaps from the store. Retrying would hold back every
+ * other gateway behind one dead one.
+ */
+export class ConversationEventsConsumer {
+  constructor(
+    private readonly routes: RouteTable,
+    private readonly presence: PresenceStore,
+    private readonly gateways: GatewayDelivery,
+    private readonly stats: FanoutStats,
+  ) {}
+
+  async handleBatch(records: LogRecord<ConversationEvent>[]): Promise<void> {
+    const perGateway = new Map<string, Delivery[]>();
+    const add = (gatewayId: string, event: ConversationEvent) => {
+      const list = perGateway.get(gatewayId);
+      if (list) list.push(event);
+      else perGateway.set(gatewayId, [event]);
+    };
+    const routeCache = new Map<string, string[]>();
+    const routesOf = async (key: string) => {
+      let r = routeCache.get(key);
+      if (!r) {
+        r = await this.routes.gatewaysFor(key);
+        routeCache.set(key, r);
+      }
+      return r;
+    };
+
+    for (const { value: event } of records) {
+      for (const gatewayId of await this.targets(event, routesOf)) add(gatewayId, event);
+    }
+    await Promise.all(
+      [...perGateway].map(async ([gatewayId, events]) => {
+        try {
+          await this.gateways.deliver(gatewayId, events);
+        } catch (err) {
+          this.stats.onDeliveryFailed(gatewayId, err);
+        }
+      }),
+    );
+    this.stats.onDelivered(perGateway.size, records.length);
+  }
+
+  private async targets(event: ConversationEvent, routesOf: (key: string) => Promise<string[]>): Promise<Set<string>> {
+    switch (event.type) {
+      case 'message.created': {
+        const set = new Set(await routesOf(event.message.conversation_id));
+        if (event.origin) set.add(event.origin.gateway_id);
+        return set;
+      }
+      case 'send.rejected':
+        return new Set([event.origin.gateway_id]);
+      case 'read.updated':
+      case 'typing':
+        return new Set(await routesOf(event.conversation_id));
+      case 'member.added': {
+        // Bounded: an add names at most MAX_MEMBERS_PER_REQUEST users; these are the new members'
+        // own sockets, which must subscribe to the conversation.
+        const set = new Set<string>();
+        for (const userId of event.user_ids) for (const g of await this.presence.gatewaysForUser(userId)) set.add(g);
+        return set;
+      }
+      case 'member.removed':
+        return new Set(await this.presence.gatewaysForUser(event.user_id));
+      case 'session.revoked':
+        return new Set(await this.presence.gatewaysForUser(event.user_id));
+      case 'presence.changed':
+        return new Set(await routesOf(presenceRouteKey(event.user_id)));
+    }
+  }
+}

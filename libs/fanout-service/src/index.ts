@@ -1,0 +1,2 @@
+export * from './fanout.module';
+export * from './conversation-events.consumer';

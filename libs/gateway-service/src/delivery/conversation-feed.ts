@@ -1,0 +1,48 @@
+import { Message } from '@parley/domain';
+
+/** Largest gap a gateway fills itself; beyond it, clients see the gap and sync on their own. */
+export const MAX_GAP_FILL = 500;
+
+/**
+ * Per-conversation ordering at the gateway: publishes each seq once, in increasing order, and
+ * fills a gap from the store before going on. Copies may arrive twice (at-least-once upstream);
+ * a seq at or below the last published one is dropped. Work for one conversation is serialized.
+ */
+export class ConversationFeed {
+  private lastSeq: number | undefined;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly conversationId: string,
+    private readonly publish: (m: Message) => void,
+    private readonly backfill: (conversationId: string, afterSeq: number, limit: number) => Promise<Message[]>,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  offer(message: Message): Promise<void> {
+    this.chain = this.chain.then(() => this.take(message)).catch(this.onError);
+    return this.chain;
+  }
+
+  private async take(m: Message): Promise<void> {
+    if (this.lastSeq === undefined) this.lastSeq = m.seq - 1; // first copy since a local socket joined
+    if (m.seq <= this.lastSeq) return;
+    const gap = m.seq - this.lastSeq - 1;
+    if (gap > 0 && gap <= MAX_GAP_FILL) {
+      let missing: Message[] = [];
+      try {
+        missing = await this.backfill(this.conversationId, this.lastSeq, gap);
+      } catch (err) {
+        this.onError(err); // publish what we have: clients see the gap and sync themselves
+      }
+      for (const x of missing) {
+        if (x.seq > this.lastSeq && x.seq < m.seq) {
+          this.publish(x);
+          this.lastSeq = x.seq;
+        }
+      }
+    }
+    this.publish(m);
+    this.lastSeq = m.seq;
+  }
+}

@@ -1,0 +1,141 @@
+import { TemplatedApp } from 'uWebSockets.js';
+import { Message } from '@parley/domain';
+import { Logger } from '@parley/observability';
+import { ConversationApi, ConversationEvent, Delivery, GatewayDelivery } from '@parley/ports';
+import { CloseCode } from '@parley/protocol';
+import { SendPipeline } from '../send/send-pipeline';
+import { conversationTopic, presenceTopic, Socket } from '../ws/connection';
+import { ConnectionRegistry } from '../ws/connection-registry';
+import { ConversationFeed } from './conversation-feed';
+import { RevokedSessions } from './revoked-sessions';
+import { SocketWriter } from '../ws/socket-writer';
+
+/**
+ * This gateway's end of fanout: one copy in, one local topic publish out (uWS serializes the
+ * frame once for every subscribed socket). Also answers the sender's persisted ack, applies
+ * membership changes to local sockets, and closes revoked sessions.
+ */
+export class LocalDelivery implements GatewayDelivery {
+  private readonly feeds = new Map<string, ConversationFeed>();
+
+  constructor(
+    private readonly gatewayId: string,
+    private readonly app: TemplatedApp,
+    private readonly registry: ConnectionRegistry,
+    private readonly writer: SocketWriter,
+    private readonly pipeline: SendPipeline,
+    private readonly conversations: ConversationApi,
+    private readonly revoked: RevokedSessions,
+    private readonly logger: Logger,
+  ) {}
+
+  async deliver(gatewayId: string, deliveries: Delivery[]): Promise<void> {
+    if (gatewayId !== this.gatewayId) return;
+    for (const d of deliveries) {
+      try {
+        await this.apply(d);
+      } catch (err) {
+        this.logger.warn('delivery failed at gateway', { type: d.type, err });
+      }
+    }
+  }
+
+  /** Per-conversation state goes once no local socket watches the conversation. */
+  dropFeed(routeKey: string): void {
+    this.feeds.delete(routeKey);
+  }
+
+  private async apply(e: ConversationEvent): Promise<void> {
+    switch (e.type) {
+      case 'message.created':
+        this.ackOrigin(e);
+        if (this.registry.watchers(e.message.conversation_id) > 0) await this.feedOf(e.message.conversation_id).offer(e.message);
+        return;
+      case 'send.rejected': {
+        if (this.pipeline.settle(e.origin.ref, { kind: 'rejected', code: e.code, message: e.message })) return;
+        const ws = this.registry.get(e.origin.ref);
+        if (ws) this.writer.send(ws, { type: 'error', code: e.code, message: e.message, client_msg_id: e.client_msg_id });
+        return;
+      }
+      case 'typing':
+        this.publish(conversationTopic(e.conversation_id), { type: 'typing', conversation_id: e.conversation_id, user_id: e.user_id, state: e.state });
+        return;
+      case 'read.updated':
+        this.publish(conversationTopic(e.conversation_id), { type: 'read', conversation_id: e.conversation_id, user_id: e.user_id, seq: e.seq });
+        return;
+      case 'presence.changed':
+        this.publish(presenceTopic(e.user_id), { type: 'presence', user_id: e.user_id, status: e.status, last_seen_at: e.last_seen_at });
+        return;
+      case 'member.added':
+        for (const userId of e.user_ids) await this.memberAdded(userId, e.conversation_id);
+        return;
+      case 'member.removed':
+        for (const ws of [...this.registry.socketsOf(e.user_id)]) {
+          this.registry.unwatchConversation(ws, e.conversation_id);
+          this.writer.send(ws, { type: 'conversation', event: 'removed', conversation: { id: e.conversation_id } });
+        }
+        return;
+      case 'session.revoked':
+        this.revoked.add(e.session_id);
+        for (const ws of [...this.registry.socketsOf(e.user_id)]) {
+          if (ws.getUserData().sessionId === e.session_id) this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'session revoked');
+        }
+        return;
+    }
+  }
+
+  private ackOrigin(e: Extract<ConversationEvent, { type: 'message.created' }>): void {
+    const { origin, message: m } = e;
+    if (!origin || origin.gateway_id !== this.gatewayId) return;
+    if (this.pipeline.settle(origin.ref, { kind: 'persisted', message: m, created: e.created })) return;
+    const ws = this.registry.get(origin.ref);
+    if (!ws) return; // the sender's socket is gone; its retry will be answered with this same message
+    this.writer.send(ws, {
+      type: 'ack',
+      status: 'persisted',
+      client_msg_id: m.client_msg_id,
+      conversation_id: m.conversation_id,
+      seq: m.seq,
+      message_id: m.id,
+      created_at: m.created_at,
+    });
+  }
+
+  private async memberAdded(userId: string, conversationId: string): Promise<void> {
+    const sockets = [...this.registry.socketsOf(userId)];
+    if (sockets.length === 0) return;
+    const view = await this.conversations.get(userId, conversationId).catch(() => null);
+    if (!view) return; // removed again meanwhile
+    const partners = view.type === 'direct' ? await this.conversations.directPartners(userId) : [];
+    for (const ws of sockets) {
+      if (!ws.getUserData().open) continue;
+      this.registry.watchConversation(ws, conversationId);
+      for (const p of partners) this.registry.watchPresence(ws, p);
+      this.writer.send(ws, { type: 'conversation', event: 'added', conversation: view });
+    }
+  }
+
+  private feedOf(conversationId: string): ConversationFeed {
+    let feed = this.feeds.get(conversationId);
+    if (!feed) {
+      feed = new ConversationFeed(
+        conversationId,
+        (m) => this.publishMessage(m),
+        (id, after, limit) => this.conversations.backfill(id, after, limit),
+        (err) => this.logger.warn('gap fill failed', { conversation_id: conversationId, err }),
+      );
+      this.feeds.set(conversationId, feed);
+    }
+    return feed;
+  }
+
+  private publishMessage(m: Message): void {
+    this.publish(conversationTopic(m.conversation_id), { type: 'message', ...m });
+  }
+
+  private publish(topic: string, frame: object): void {
+    this.app.publish(topic, JSON.stringify(frame), false, false);
+  }
+}
+
+export type { Socket };

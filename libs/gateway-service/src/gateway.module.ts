@@ -1,0 +1,46 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
+import { AUTH_API, AuthApi, CONVERSATION_API, ConversationApi, EVENT_LOG, EventLog, GATEWAY_DELIVERY, PRESENCE_API, PresenceApi, ROUTE_TABLE, RouteTable, USER_DIRECTORY, UserDirectory } from '@parley/ports';
+import { GATEWAY_OPTIONS, GatewayOptions, READINESS_CHECKS, ReadinessCheck } from './gateway.options';
+import { GatewayServer } from './gateway.server';
+
+/** Listens once every module is up; on shutdown stops accepting and closes sockets first. */
+@Injectable()
+export class GatewayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly server: GatewayServer,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.server.listen();
+    this.logger.info('gateway listening', { host: this.options.host, port: this.options.port, gateway_id: this.options.gatewayId });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.server.close();
+  }
+}
+
+@Module({})
+export class GatewayModule {
+  static register(options: GatewayOptions): DynamicModule {
+    return {
+      module: GatewayModule,
+      global: true,
+      providers: [
+        { provide: GATEWAY_OPTIONS, useValue: options },
+        {
+          provide: GatewayServer,
+          inject: [AUTH_API, USER_DIRECTORY, CONVERSATION_API, PRESENCE_API, ROUTE_TABLE, EVENT_LOG, READINESS_CHECKS, LOGGER, METRICS],
+          useFactory: (auth: AuthApi, users: UserDirectory, conversations: ConversationApi, presence: PresenceApi, routes: RouteTable, log: EventLog, readiness: ReadinessCheck[], logger: Logger, metrics: Metrics) =>
+            new GatewayServer({ options, auth, users, conversations, presence, routes, log, readiness, logger: logger.child({ component: 'gateway' }), metrics }),
+        },
+        { provide: GATEWAY_DELIVERY, inject: [GatewayServer], useFactory: (s: GatewayServer) => s.delivery },
+        GatewayLifecycle,
+      ],
+      exports: [GATEWAY_DELIVERY, GatewayServer],
+    };
+  }
+}

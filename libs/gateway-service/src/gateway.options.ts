@@ -1,0 +1,30 @@
+import { LargeGroupPolicy } from '@parley/domain';
+
+export interface GatewayOptions {
+  gatewayId: string;
+  host: string;
+  port: number;
+  /** Directory with the built web page (index.html, app.js); null serves no page. */
+  webDir: string | null;
+  issuer: string;
+  audience: string;
+  heartbeatMs: number;
+  /** Per-socket send buffer bound: a socket over it is closed with 4408. */
+  maxBufferedBytes: number;
+  maxInvalidFrames: number;
+  restSendTimeoutMs: number;
+  sendRatePerSecond: number;
+  /** TTL of this gateway's routes and connections; refreshed every ttl/3. */
+  routeTtlMs: number;
+  largeGroup: LargeGroupPolicy;
+}
+
+export const GATEWAY_OPTIONS = Symbol('GatewayOptions');
+
+/** Async checks behind /readyz (the event log accepts appends, the stores answer, ...). */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<boolean>;
+}
+
+export const READINESS_CHECKS = Symbol('ReadinessChecks');

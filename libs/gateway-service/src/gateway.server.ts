@@ -1,0 +1,164 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
+import { Logger, Metrics } from '@parley/observability';
+import { AuthApi, ConversationApi, EventLog, PresenceApi, RouteTable, UserDirectory } from '@parley/ports';
+import { CloseCode } from '@parley/protocol';
+import { TokenVerifier } from '@parley/tokens';
+import { LocalDelivery } from './delivery/local-delivery';
+import { RevokedSessions } from './delivery/revoked-sessions';
+import { GatewayOptions, ReadinessCheck } from './gateway.options';
+import { errorBody, toErrorReply } from './http/api-error';
+import { HttpExchange } from './http/http-exchange';
+import { buildRestRouter } from './http/rest-routes';
+import { RestRouter } from './http/rest-router';
+import { SendPipeline } from './send/send-pipeline';
+import { ConnectionRegistry } from './ws/connection-registry';
+import { SocketHandler } from './ws/socket-handler';
+import { SocketWriter } from './ws/socket-writer';
+
+export interface GatewayDeps {
+  options: GatewayOptions;
+  auth: AuthApi;
+  users: UserDirectory;
+  conversations: ConversationApi;
+  presence: PresenceApi;
+  routes: RouteTable;
+  log: EventLog;
+  readiness: ReadinessCheck[];
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * The public edge: one uWS app serving REST under /v1, the WebSocket at /v1/ws, health, metrics
+ * and the web page. `delivery` is this gateway's receiving end of fanout.
+ */
+export class GatewayServer {
+  readonly app: TemplatedApp;
+  readonly delivery: LocalDelivery;
+  private readonly registry: ConnectionRegistry;
+  private readonly writer: SocketWriter;
+  private readonly pipeline: SendPipeline;
+  private readonly router: RestRouter;
+  private readonly static = new Map<string, { body: Buffer; type: string }>();
+  private listenSocket: us_listen_socket | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly httpErrors;
+
+  constructor(private readonly deps: GatewayDeps) {
+    const { options, logger } = deps;
+    this.app = App();
+    const revoked = new RevokedSessions(15 * 60_000);
+    this.writer = new SocketWriter(options.maxBufferedBytes);
+    this.pipeline = new SendPipeline(options.gatewayId, deps.log);
+    let delivery: LocalDelivery | null = null;
+    this.registry = new ConnectionRegistry(options.gatewayId, deps.routes, options.routeTtlMs, logger, (key) => delivery?.dropFeed(key));
+    delivery = new LocalDelivery(options.gatewayId, this.app, this.registry, this.writer, this.pipeline, deps.conversations, revoked, logger);
+    this.delivery = delivery;
+    const verifier = new TokenVerifier({
+      issuer: options.issuer,
+      audience: options.audience,
+      keys: () => deps.auth.jwks(),
+      onKeySetError: (err) => logger.warn('jwks fetch failed', { err }),
+    });
+    this.router = buildRestRouter({ ...deps, pipeline: this.pipeline, verifier, revoked, restSendTimeoutMs: options.restSendTimeoutMs });
+    const sockets = new SocketHandler(options, verifier, { active: (sid) => deps.auth.sessionActive(sid) }, revoked, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, logger, deps.metrics);
+    this.httpErrors = deps.metrics.counter('parley_gateway_http_responses_total', 'HTTP responses by status class', ['status']);
+    const connections = deps.metrics.gauge('parley_gateway_connections_open', 'open WebSocket connections');
+    this.loadStatic();
+
+    this.app
+      .ws('/v1/ws', sockets.behavior())
+      .get('/healthz', (res) => {
+        res.cork(() => res.writeHeader('content-type', 'application/json').end('{"status":"ok"}'));
+      })
+      .get('/readyz', (res, req) => {
+        const x = new HttpExchange(res, req);
+        void this.ready().then((failing) => x.json(failing.length === 0 ? 200 : 503, { status: failing.length === 0 ? 'ready' : 'not_ready', failing }));
+      })
+      .get('/metrics', (res, req) => {
+        const x = new HttpExchange(res, req);
+        connections.set(this.registry.size);
+        void deps.metrics.text().then((t) => x.send(200, t, { 'content-type': 'text/plain; version=0.0.4' }));
+      })
+      .any('/*', (res, req) => this.http(new HttpExchange(res, req)));
+  }
+
+  async listen(): Promise<number> {
+    const { host, port } = this.deps.options;
+    this.listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+      this.app.listen(host, port, (s) => (s ? resolve(s) : reject(new Error(`cannot listen on ${host}:${port}`))));
+    });
+    const heartbeat = setInterval(() => {
+      this.deps.presence.gatewayHeartbeat(this.deps.options.gatewayId).catch((err: unknown) => this.deps.logger.warn('gateway heartbeat failed', { err }));
+    }, Math.max(500, Math.floor(this.deps.options.routeTtlMs / 3)));
+    const sweep = setInterval(() => this.sweepSockets(), 1000);
+    heartbeat.unref();
+    sweep.unref();
+    this.timers = [heartbeat, sweep];
+    return port;
+  }
+
+  /** Stops accepting, then closes every socket with 1001 (clients reconnect elsewhere). */
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    if (this.listenSocket) us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+    for (const ws of [...this.registry.all()]) this.writer.close(ws, CloseCode.GOING_AWAY, 'server shutting down');
+    this.pipeline.close();
+  }
+
+  /** Closes slow consumers (4408) and sockets whose token expired (4401). */
+  private sweepSockets(): void {
+    const nowSec = Date.now() / 1000;
+    for (const ws of [...this.registry.all()]) {
+      if (this.writer.enforceBound(ws)) continue;
+      if (ws.getUserData().exp < nowSec) this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'token expired');
+    }
+  }
+
+  private async ready(): Promise<string[]> {
+    const results = await Promise.all(
+      this.deps.readiness.map(async (c) => ((await Promise.race([c.check().catch(() => false), timeout(2000)])) ? null : c.name)),
+    );
+    return results.filter((n): n is string => n !== null);
+  }
+
+  private async http(x: HttpExchange): Promise<void> {
+    if (x.method === 'GET' && !x.path.startsWith('/v1/')) {
+      const file = this.static.get(x.path === '/' ? '/index.html' : x.path);
+      if (file) return x.send(200, file.body, { 'content-type': file.type, 'cache-control': 'no-cache' });
+    }
+    const m = this.router.match(x.method, x.path);
+    if (m === null) return this.fail(x, 404, 'NOT_FOUND', 'no such route');
+    if (m === 'method-not-allowed') return this.fail(x, 405, 'METHOD_NOT_ALLOWED', 'method not allowed');
+    try {
+      const reply = await m.handler({ x, params: m.params });
+      this.httpErrors.inc({ status: `${Math.floor(reply.status / 100)}xx` });
+      if (reply.status === 204) x.send(204, null, reply.headers);
+      else x.json(reply.status, reply.body, reply.headers);
+    } catch (e) {
+      const r = toErrorReply(e);
+      if (r.status === 500) this.deps.logger.error('request failed', { method: x.method, path: x.path, err: e });
+      this.fail(x, r.status, r.code, r.message, r.code === 'RATE_LIMITED' ? { 'retry-after': '1' } : {});
+    }
+  }
+
+  private fail(x: HttpExchange, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+    this.httpErrors.inc({ status: `${Math.floor(status / 100)}xx` });
+    x.send(status, errorBody(code, message), { 'content-type': 'application/json; charset=utf-8', ...headers });
+  }
+
+  private loadStatic(): void {
+    const dir = this.deps.options.webDir;
+    if (!dir || !existsSync(dir)) return;
+    const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json', '.css': 'text/css' };
+    for (const name of ['index.html', 'app.js', 'app.js.map', 'app.css']) {
+      const p = join(dir, name);
+      if (existsSync(p)) this.static.set(`/${name}`, { body: readFileSync(p), type: types[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream' });
+    }
+  }
+}
+
+const timeout = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms).unref());

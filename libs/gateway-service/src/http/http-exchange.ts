@@ -1,0 +1,98 @@
+import { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { DomainError } from '@parley/domain';
+import { Limits } from '@parley/protocol';
+
+/**
+ * One HTTP request, copied out of uWS's stack-allocated `req` before any await (uWS forbids
+ * touching `req` later), and a response that is safe to write once, corked, unless aborted.
+ */
+export class HttpExchange {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly authorization: string;
+  readonly contentType: string;
+  private readonly body: Promise<Buffer>;
+  private aborted = false;
+  private done = false;
+
+  constructor(
+    private readonly res: HttpResponse,
+    req: HttpRequest,
+  ) {
+    this.method = req.getMethod().toUpperCase();
+    this.path = req.getUrl();
+    this.query = new URLSearchParams(req.getQuery() ?? '');
+    this.authorization = req.getHeader('authorization');
+    this.contentType = req.getHeader('content-type');
+    res.onAborted(() => {
+      this.aborted = true;
+    });
+    // uWS delivers the body only to an onData handler attached before the handler returns, so
+    // it is collected now, bounded, whatever the route does later (and after its awaits).
+    this.body = this.method === 'GET' || this.method === 'HEAD' ? Promise.resolve(Buffer.alloc(0)) : collectBody(res, Limits.MAX_REST_BODY_BYTES);
+    this.body.catch(() => undefined); // a route that never reads the body must not leave an unhandled rejection
+  }
+
+  /** The body, up to the contract's limit; a larger body is PAYLOAD_TOO_LARGE. */
+  readBody(): Promise<Buffer> {
+    return this.body;
+  }
+
+  /** Parses a JSON body; a malformed or missing one is a 400, never a 500. */
+  async readJson(): Promise<unknown> {
+    const raw = await this.readBody();
+    if (raw.length === 0) return undefined;
+    try {
+      return JSON.parse(raw.toString('utf8')) as unknown;
+    } catch {
+      throw new DomainError('VALIDATION_FAILED', 'request body is not valid JSON');
+    }
+  }
+
+  get isOpen(): boolean {
+    return !this.aborted && !this.done;
+  }
+
+  send(status: number, body: string | Buffer | null, headers: Record<string, string> = {}): void {
+    if (!this.isOpen) return;
+    this.done = true;
+    this.res.cork(() => {
+      this.res.writeStatus(statusLine(status));
+      for (const [k, v] of Object.entries(headers)) this.res.writeHeader(k, v);
+      if (body === null) this.res.endWithoutBody();
+      else this.res.end(body);
+    });
+  }
+
+  json(status: number, value: unknown, headers: Record<string, string> = {}): void {
+    this.send(status, JSON.stringify(value), { 'content-type': 'application/json; charset=utf-8', ...headers });
+  }
+}
+
+const REASONS: Record<number, string> = {
+  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
+  404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 429: 'Too Many Requests',
+  500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+const statusLine = (status: number) => `${status} ${REASONS[status] ?? 'Status'}`;
+
+function collectBody(res: HttpResponse, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    res.onData((chunk, isLast) => {
+      if (failed) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        failed = true;
+        reject(new DomainError('PAYLOAD_TOO_LARGE', `request body over ${limit} bytes`));
+        return;
+      }
+      chunks.push(Buffer.from(chunk.slice(0))); // uWS reuses the chunk's memory after this callback
+      if (isLast) resolve(Buffer.concat(chunks));
+    });
+  });
+}

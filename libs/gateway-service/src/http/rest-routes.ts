@@ -1,0 +1,131 @@
+import { DomainError, unauthenticated, User } from '@parley/domain';
+import { AuthApi, ConversationApi, PresenceApi, UserDirectory } from '@parley/ports';
+import {
+  parseHistoryQuery, parsePageQuery, Result, validateAddMembers, validateCreateConversation, validateId, validateLogin,
+  validateReadMarker, validateRefresh, validateRegister, validateSendMessage,
+} from '@parley/protocol';
+import { TokenVerifier } from '@parley/tokens';
+import { RevokedSessions } from '../delivery/revoked-sessions';
+import { SendPipeline } from '../send/send-pipeline';
+import { HttpExchange } from './http-exchange';
+import { RestRouter, RouteContext, RouteReply } from './rest-router';
+
+export interface RestDeps {
+  auth: AuthApi;
+  users: UserDirectory;
+  conversations: ConversationApi;
+  presence: PresenceApi;
+  pipeline: SendPipeline;
+  verifier: TokenVerifier;
+  revoked: RevokedSessions;
+  restSendTimeoutMs: number;
+}
+
+interface Caller {
+  userId: string;
+  sessionId: string;
+}
+
+const must = <T>(r: Result<T>): T => {
+  if (!r.ok) throw new DomainError('VALIDATION_FAILED', r.message);
+  return r.value;
+};
+
+const userDto = (u: User) => ({ id: u.id, username: u.username, display_name: u.display_name, created_at: u.created_at });
+
+/** The v1 REST surface (../shared/api/v1.md), plus `GET /v1/users?username=` for the page. */
+export function buildRestRouter(deps: RestDeps): RestRouter {
+  const { auth, users, conversations, presence, pipeline } = deps;
+
+  const caller = async (x: HttpExchange): Promise<Caller> => {
+    const h = x.authorization;
+    if (!h.toLowerCase().startsWith('bearer ')) throw unauthenticated('missing bearer token');
+    const claims = await deps.verifier.verify(h.slice(7).trim());
+    if (deps.revoked.has(claims.sid)) throw unauthenticated('session revoked');
+    return { userId: claims.sub, sessionId: claims.sid };
+  };
+
+  const authed = (fn: (ctx: RouteContext, me: Caller) => Promise<RouteReply>) => async (ctx: RouteContext) => fn(ctx, await caller(ctx.x));
+  const pathId = (ctx: RouteContext, name: string) => must(validateId(ctx.params[name], name));
+
+  return new RestRouter()
+    .add('POST', '/v1/auth/register', async ({ x }) => ({ status: 201, body: await auth.register(must(validateRegister(await x.readJson()))) }))
+    .add('POST', '/v1/auth/login', async ({ x }) => ({ status: 200, body: await auth.login(must(validateLogin(await x.readJson()))) }))
+    .add('POST', '/v1/auth/refresh', async ({ x }) => ({ status: 200, body: await auth.refresh(must(validateRefresh(await x.readJson())).refresh_token) }))
+    .add('POST', '/v1/auth/logout', authed(async (_ctx, me) => {
+      await auth.logout(me.userId, me.sessionId);
+      deps.revoked.add(me.sessionId);
+      return { status: 204 };
+    }))
+    .add('GET', '/.well-known/jwks.json', async () => ({ status: 200, body: await auth.jwks(), headers: { 'cache-control': 'max-age=60' } }))
+    .add('GET', '/v1/me', authed(async (_ctx, me) => {
+      const u = await auth.getUser(me.userId);
+      if (!u) throw unauthenticated('unknown user');
+      return { status: 200, body: userDto(u) };
+    }))
+    .add('GET', '/v1/users', authed(async ({ x }) => {
+      const name = x.query.get('username');
+      if (!name || name.length > 64) throw new DomainError('VALIDATION_FAILED', 'username query parameter required');
+      const u = await users.findByUsername(name.toLowerCase());
+      if (!u) throw new DomainError('NOT_FOUND', 'user not found');
+      return { status: 200, body: { user: userDto(u) } };
+    }))
+    .add('GET', '/v1/users/:id', authed(async (ctx) => {
+      const u = await auth.getUser(pathId(ctx, 'id'));
+      if (!u) throw new DomainError('NOT_FOUND', 'user not found');
+      return { status: 200, body: userDto(u) };
+    }))
+    .add('GET', '/v1/users/:id/presence', authed(async (ctx) => {
+      const id = pathId(ctx, 'id');
+      if (!(await auth.getUser(id))) throw new DomainError('NOT_FOUND', 'user not found');
+      return { status: 200, body: await presence.get(id) };
+    }))
+    .add('POST', '/v1/conversations', authed(async ({ x }, me) => {
+      const input = must(validateCreateConversation(await x.readJson()));
+      const { conversation, created } = await conversations.create(me.userId, {
+        type: input.type,
+        title: input.type === 'group' ? input.title : null,
+        member_ids: input.member_ids,
+      });
+      return { status: created ? 201 : 200, body: conversation };
+    }))
+    .add('GET', '/v1/conversations', authed(async ({ x }, me) => {
+      const q = must(parsePageQuery(x.query));
+      const page = await conversations.list(me.userId, q.limit, q.cursor);
+      return { status: 200, body: { conversations: page.items, next_cursor: page.next_cursor } };
+    }))
+    .add('GET', '/v1/conversations/:id', authed(async (ctx, me) => ({ status: 200, body: await conversations.get(me.userId, pathId(ctx, 'id')) })))
+    .add('GET', '/v1/conversations/:id/members', authed(async (ctx, me) => {
+      const q = must(parsePageQuery(ctx.x.query));
+      const page = await conversations.members(me.userId, pathId(ctx, 'id'), q.limit, q.cursor);
+      return { status: 200, body: { members: page.items, next_cursor: page.next_cursor } };
+    }))
+    .add('POST', '/v1/conversations/:id/members', authed(async (ctx, me) => {
+      const id = pathId(ctx, 'id');
+      const input = must(validateAddMembers(await ctx.x.readJson()));
+      return { status: 200, body: await conversations.addMembers(me.userId, id, input.user_ids) };
+    }))
+    .add('DELETE', '/v1/conversations/:id/members/:userId', authed(async (ctx, me) => {
+      await conversations.removeMember(me.userId, pathId(ctx, 'id'), pathId(ctx, 'userId'));
+      return { status: 204 };
+    }))
+    .add('POST', '/v1/conversations/:id/messages', authed(async (ctx, me) => {
+      const id = pathId(ctx, 'id');
+      const input = must(validateSendMessage(await ctx.x.readJson()));
+      // Non-members learn nothing: the same 404 as an unknown conversation, before anything is queued.
+      if (!(await conversations.isMember(me.userId, id))) throw new DomainError('NOT_FOUND', 'conversation not found');
+      const outcome = await pipeline.sendAndWait(me.userId, id, input.client_msg_id, input.body.text, deps.restSendTimeoutMs);
+      if (outcome.kind === 'rejected') throw new DomainError(outcome.code === 'FORBIDDEN' ? 'NOT_FOUND' : outcome.code, outcome.code === 'FORBIDDEN' ? 'conversation not found' : outcome.message);
+      return { status: outcome.created ? 201 : 200, body: { message: outcome.message } };
+    }))
+    .add('GET', '/v1/conversations/:id/messages', authed(async (ctx, me) => {
+      const q = must(parseHistoryQuery(ctx.x.query));
+      return { status: 200, body: await conversations.history(me.userId, pathId(ctx, 'id'), q) };
+    }))
+    .add('POST', '/v1/conversations/:id/read', authed(async (ctx, me) => {
+      const id = pathId(ctx, 'id');
+      const input = must(validateReadMarker(await ctx.x.readJson()));
+      await conversations.markRead(me.userId, id, input.seq);
+      return { status: 204 };
+    }));
+}

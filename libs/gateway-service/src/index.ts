@@ -1,0 +1,4 @@
+export * from './gateway.module';
+export * from './gateway.options';
+export * from './gateway.server';
+export * from './delivery/local-delivery';

@@ -1,0 +1,25 @@
+import { WebSocket } from 'uWebSockets.js';
+
+/** What the gateway keeps per socket (uWS user data). Small on purpose: it exists per connection. */
+export interface ConnectionData {
+  id: string;
+  userId: string;
+  sessionId: string;
+  /** Access token expiry, epoch seconds: the socket is closed with 4401 after it. */
+  exp: number;
+  /** Route keys this socket is subscribed to (conversation ids and presence keys). */
+  topics: Set<string>;
+  invalidFrames: number;
+  /** Token bucket for sends. */
+  tokens: number;
+  refilledAt: number;
+  rateLimitedInARow: number;
+  open: boolean;
+}
+
+export type Socket = WebSocket<ConnectionData>;
+
+/** Local topic names: one per conversation, one per user, one per watched presence. */
+export const conversationTopic = (conversationId: string) => `c:${conversationId}`;
+export const userTopic = (userId: string) => `u:${userId}`;
+export const presenceTopic = (userId: string) => `p:${userId}`;

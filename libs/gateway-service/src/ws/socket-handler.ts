@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
+import { isDomainError, TypingSampler } from '@parley/domain';
+import { Logger, Metrics } from '@parley/observability';
+import { ConversationApi, ConversationEvent, EventLog, PresenceApi, Topics } from '@parley/ports';
+import { ClientFrame, CloseCode, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
+import { TokenVerifier } from '@parley/tokens';
+import { RevokedSessions } from '../delivery/revoked-sessions';
+import { GatewayOptions } from '../gateway.options';
+import { errorBody, toErrorReply } from '../http/api-error';
+import { SendPipeline } from '../send/send-pipeline';
+import { ConnectionData, Socket, userTopic } from './connection';
+import { ConnectionRegistry } from './connection-registry';
+import { SocketWriter } from './socket-writer';
+
+/** Consecutive rate-limited sends after which the socket is closed with 4429. */
+const RATE_LIMIT_CLOSE_AFTER = 50;
+
+/**
+ * The WebSocket edge: authenticates at the upgrade (401, no socket, on a bad token), subscribes
+ * the socket to its conversations before `hello`, and turns client frames into pipeline calls.
+ */
+export class SocketHandler {
+  private readonly typingSampler: TypingSampler;
+  private readonly memberCounts = new Map<string, { n: number; at: number }>();
+  private readonly framesIn;
+  private readonly invalidFrames;
+
+  constructor(
+    private readonly options: GatewayOptions,
+    private readonly verifier: TokenVerifier,
+    private readonly sessions: { active(sessionId: string): Promise<boolean> },
+    private readonly revoked: RevokedSessions,
+    private readonly registry: ConnectionRegistry,
+    private readonly writer: SocketWriter,
+    private readonly pipeline: SendPipeline,
+    private readonly conversations: ConversationApi,
+    private readonly presence: PresenceApi,
+    private readonly log: EventLog,
+    private readonly logger: Logger,
+    metrics: Metrics,
+  ) {
+    this.typingSampler = new TypingSampler(options.largeGroup);
+    this.framesIn = metrics.counter('parley_gateway_frames_in_total', 'client frames received', ['type']);
+    this.invalidFrames = metrics.counter('parley_gateway_invalid_frames_total', 'client frames that failed validation');
+  }
+
+  behavior(): WebSocketBehavior<ConnectionData> {
+    return {
+      maxPayloadLength: Limits.MAX_FRAME_BYTES,
+      // Backstop above our own 4408 bound: uWS skips, then closes, a socket this far behind.
+      maxBackpressure: this.options.maxBufferedBytes * 2,
+      closeOnBackpressureLimit: 1,
+      idleTimeout: Math.max(8, Math.ceil((this.options.heartbeatMs * 2.5) / 1000)),
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => this.upgrade(res, req, context),
+      open: (ws) => this.open(ws),
+      message: (ws, data) => this.message(ws, data),
+      close: (ws) => this.closed(ws),
+    };
+  }
+
+  private async upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): Promise<void> {
+    // Copy everything out of req before the first await (uWS invalidates it).
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    const auth = req.getHeader('authorization');
+    const queryToken = new URLSearchParams(req.getQuery() ?? '').get('access_token');
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const token = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : (queryToken ?? '');
+    let data: ConnectionData;
+    try {
+      const claims = await this.verifier.verify(token);
+      if (this.revoked.has(claims.sid) || !(await this.sessions.active(claims.sid))) {
+        throw Object.assign(new Error('session revoked'), { status: 401 });
+      }
+      const now = Date.now();
+      data = {
+        id: randomUUID(),
+        userId: claims.sub,
+        sessionId: claims.sid,
+        exp: claims.exp,
+        topics: new Set(),
+        invalidFrames: 0,
+        tokens: this.options.sendRatePerSecond * 2,
+        refilledAt: now,
+        rateLimitedInARow: 0,
+        open: false,
+      };
+    } catch (e) {
+      if (aborted) return;
+      const reply = isDomainError(e) && e.code === 'UNAVAILABLE' ? toErrorReply(e) : { status: 401, code: 'UNAUTHENTICATED', message: e instanceof Error && isDomainError(e) ? e.message : 'session revoked' };
+      res.cork(() => {
+        res.writeStatus(reply.status === 401 ? '401 Unauthorized' : '503 Service Unavailable');
+        res.writeHeader('content-type', 'application/json; charset=utf-8');
+        res.end(errorBody(reply.code, reply.message));
+      });
+      return;
+    }
+    if (aborted) return;
+    res.cork(() => {
+      res.upgrade(data, key, protocol, extensions, context);
+    });
+  }
+
+  private open(ws: Socket): void {
+    const d = ws.getUserData();
+    d.open = true;
+    this.registry.add(ws);
+    ws.subscribe(userTopic(d.userId));
+    void this.subscribeAndGreet(ws);
+  }
+
+  /** Subscribes before hello, so a client that syncs after hello misses nothing. */
+  private async subscribeAndGreet(ws: Socket): Promise<void> {
+    const d = ws.getUserData();
+    try {
+      const [conversationIds, partners] = await Promise.all([this.conversations.conversationIdsOf(d.userId), this.conversations.directPartners(d.userId)]);
+      if (!d.open) return;
+      for (const id of conversationIds) this.registry.watchConversation(ws, id);
+      for (const p of partners) this.registry.watchPresence(ws, p);
+      this.writer.send(ws, { type: 'hello', user_id: d.userId, session_id: d.sessionId, heartbeat_ms: this.options.heartbeatMs });
+      await this.presence.connected(d.userId, d.id, this.options.gatewayId);
+    } catch (err) {
+      this.logger.warn('socket setup failed', { err });
+      this.writer.close(ws, CloseCode.GOING_AWAY, 'try again');
+    }
+  }
+
+  private closed(ws: Socket): void {
+    const d = ws.getUserData();
+    d.open = false;
+    this.registry.remove(ws);
+    this.presence.disconnected(d.userId, d.id, this.options.gatewayId).catch((err: unknown) => this.logger.warn('presence disconnect failed', { err }));
+  }
+
+  private message(ws: Socket, data: ArrayBuffer): void {
+    const d = ws.getUserData();
+    if (!d.open) return;
+    const parsed = parseClientFrame(Buffer.from(data).toString('utf8'));
+    if (!parsed.ok) {
+      this.invalidFrames.inc();
+      d.invalidFrames++;
+      this.writer.send(ws, { type: 'error', code: 'VALIDATION_FAILED', message: parsed.message, ...(parsed.client_msg_id ? { client_msg_id: parsed.client_msg_id } : {}) });
+      if (d.invalidFrames > this.options.maxInvalidFrames) this.writer.close(ws, CloseCode.POLICY, 'too many invalid frames');
+      return;
+    }
+    this.framesIn.inc({ type: parsed.value.type });
+    void this.handle(ws, parsed.value).catch((err: unknown) => {
+      const reply = toErrorReply(err);
+      if (reply.status === 500) this.logger.error('frame handling failed', { err });
+      const clientMsgId = parsed.value.type === 'send' ? parsed.value.client_msg_id : undefined;
+      this.writer.send(ws, { type: 'error', code: reply.code === 'INTERNAL' ? 'UNAVAILABLE' : reply.code, message: reply.message, ...(clientMsgId ? { client_msg_id: clientMsgId } : {}) });
+    });
+  }
+
+  private async handle(ws: Socket, f: ClientFrame): Promise<void> {
+    const d = ws.getUserData();
+    switch (f.type) {
+      case 'ping':
+        this.writer.send(ws, f.nonce === undefined ? { type: 'pong' } : { type: 'pong', nonce: f.nonce });
+        return;
+      case 'send':
+        return this.send(ws, f);
+      case 'sync':
+        return this.sync(ws, f);
+      case 'typing': {
+        if (!this.registry.isWatching(ws, f.conversation_id)) return this.notFound(ws);
+        const members = await this.memberCount(f.conversation_id);
+        if (!this.typingSampler.allow(f.conversation_id, members, Date.now())) return;
+        const event: ConversationEvent = { type: 'typing', conversation_id: f.conversation_id, user_id: d.userId, state: f.state, member_count: members };
+        await this.log.append(Topics.events, f.conversation_id, event);
+        return;
+      }
+      case 'read':
+        await this.conversations.markRead(d.userId, f.conversation_id, f.seq);
+        return;
+    }
+  }
+
+  private async send(ws: Socket, f: SendFrame): Promise<void> {
+    const d = ws.getUserData();
+    if (!this.takeToken(d)) {
+      if (++d.rateLimitedInARow >= RATE_LIMIT_CLOSE_AFTER) return this.writer.close(ws, CloseCode.RATE_LIMITED, 'rate limited');
+      this.writer.send(ws, { type: 'error', code: 'RATE_LIMITED', message: 'sending too fast', client_msg_id: f.client_msg_id });
+      return;
+    }
+    d.rateLimitedInARow = 0;
+    // Membership is checked by the sequencer (the one writer); a non-member gets FORBIDDEN from it.
+    await this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, f.body.text, d.id);
+    this.writer.send(ws, { type: 'ack', client_msg_id: f.client_msg_id, conversation_id: f.conversation_id, status: 'received' });
+  }
+
+  private async sync(ws: Socket, f: SyncFrame): Promise<void> {
+    const d = ws.getUserData();
+    const { messages, has_more } = await this.conversations.history(d.userId, f.conversation_id, {
+      after_seq: f.after_seq,
+      limit: f.limit ?? Limits.SYNC_DEFAULT_LIMIT,
+    });
+    for (const m of messages) this.writer.send(ws, { type: 'message', ...m });
+    const last = messages.length > 0 ? messages[messages.length - 1].seq : f.after_seq;
+    const view = await this.conversations.get(d.userId, f.conversation_id);
+    this.writer.send(ws, { type: 'sync.done', conversation_id: f.conversation_id, last_seq: Math.max(last, has_more ? last : view.last_seq), has_more });
+  }
+
+  private notFound(ws: Socket): void {
+    this.writer.send(ws, { type: 'error', code: 'NOT_FOUND', message: 'conversation not found' });
+  }
+
+  private takeToken(d: ConnectionData): boolean {
+    const now = Date.now();
+    const rate = this.options.sendRatePerSecond;
+    d.tokens = Math.min(rate * 2, d.tokens + ((now - d.refilledAt) / 1000) * rate);
+    d.refilledAt = now;
+    if (d.tokens < 1) return false;
+    d.tokens -= 1;
+    return true;
+  }
+
+  private async memberCount(conversationId: string): Promise<number> {
+    const cached = this.memberCounts.get(conversationId);
+    const now = Date.now();
+    if (cached && now - cached.at < 30_000) return cached.n;
+    const n = await this.conversations.memberCount(conversationId);
+    if (this.memberCounts.size > 50_000) this.memberCounts.clear();
+    this.memberCounts.set(conversationId, { n, at: now });
+    return n;
+  }
+}

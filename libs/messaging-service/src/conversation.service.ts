@@ -1,0 +1,70 @@
+import { ConversationType, LargeGroupPolicy, Message } from '@parley/domain';
+import { ConversationApi, ConversationView, EventLog, HistoryQuery, MemberView, MembershipDirectory, MessageStore, Page, SqlDb, UserDirectory } from '@parley/ports';
+import { ConversationRepository } from './storage/conversation.repository';
+import { ChangeMembersUseCase } from './usecases/change-members/change-members.usecase';
+import { CreateConversationUseCase } from './usecases/create-conversation/create-conversation.usecase';
+import { MarkReadUseCase } from './usecases/mark-read/mark-read.usecase';
+import { QueryConversationsUseCase } from './usecases/query-conversations/query-conversations.usecase';
+import { ReadHistoryUseCase } from './usecases/read-history/read-history.usecase';
+
+/** The messaging service's query and membership side, as the gateway and other services see it. */
+export class ConversationService implements ConversationApi, MembershipDirectory {
+  readonly repo: ConversationRepository;
+  private readonly creating: CreateConversationUseCase;
+  private readonly changing: ChangeMembersUseCase;
+  private readonly reading: MarkReadUseCase;
+  private readonly history$: ReadHistoryUseCase;
+  private readonly queries: QueryConversationsUseCase;
+
+  constructor(db: SqlDb, private readonly messages: MessageStore, users: UserDirectory, log: EventLog, policy: LargeGroupPolicy) {
+    this.repo = new ConversationRepository(db);
+    this.creating = new CreateConversationUseCase(this.repo, users, log);
+    this.changing = new ChangeMembersUseCase(this.repo, users, log);
+    this.reading = new MarkReadUseCase(this.repo, log, policy);
+    this.history$ = new ReadHistoryUseCase(this.repo, messages);
+    this.queries = new QueryConversationsUseCase(this.repo);
+  }
+
+  create(actorId: string, input: { type: ConversationType; title?: string | null; member_ids: string[] }) {
+    return this.creating.execute({ actorId, type: input.type, title: input.title, memberIds: input.member_ids });
+  }
+  get(actorId: string, conversationId: string): Promise<ConversationView> {
+    return this.queries.get(actorId, conversationId);
+  }
+  list(actorId: string, limit: number, cursor: string | null): Promise<Page<ConversationView>> {
+    return this.queries.list(actorId, limit, cursor);
+  }
+  members(actorId: string, conversationId: string, limit: number, cursor: string | null): Promise<Page<MemberView>> {
+    return this.queries.members(actorId, conversationId, limit, cursor);
+  }
+  addMembers(actorId: string, conversationId: string, userIds: string[]) {
+    return this.changing.add(actorId, conversationId, userIds);
+  }
+  removeMember(actorId: string, conversationId: string, userId: string) {
+    return this.changing.remove(actorId, conversationId, userId);
+  }
+  markRead(actorId: string, conversationId: string, seq: number) {
+    return this.reading.execute(actorId, conversationId, seq);
+  }
+  history(actorId: string, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }> {
+    return this.history$.execute(actorId, conversationId, query);
+  }
+  conversationIdsOf(userId: string): Promise<string[]> {
+    return this.repo.conversationIdsOf(userId);
+  }
+  async isMember(userId: string, conversationId: string): Promise<boolean> {
+    return (await this.repo.membership(conversationId, userId)) !== null;
+  }
+  async backfill(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    return this.messages.after(conversationId, afterSeq, Math.min(Math.max(1, limit), 500));
+  }
+  memberCount(conversationId: string): Promise<number> {
+    return this.repo.memberCount(conversationId);
+  }
+  memberIds(conversationId: string, limit: number): Promise<string[]> {
+    return this.repo.memberIds(conversationId, limit);
+  }
+  directPartners(userId: string): Promise<string[]> {
+    return this.repo.directPartners(userId);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './messaging.module';
+export * from './conversation.service';
+export * from './sequencer/conversation-sequencer';
+export * from './storage/messaging.migrations';
+export * from './storage/conversation.repository';

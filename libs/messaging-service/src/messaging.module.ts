@@ -1,0 +1,70 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { LargeGroupPolicy } from '@parley/domain';
+import { Consumer, CONVERSATION_API, EVENT_LOG, EventLog, IngressSend, MEMBERSHIP_DIRECTORY, MESSAGE_STORE, MessageStore, SQL_DB, SqlDb, Topics, USER_DIRECTORY, UserDirectory } from '@parley/ports';
+import { ConversationService } from './conversation.service';
+import { ConversationSequencer, SEQUENCER_GROUP } from './sequencer/conversation-sequencer';
+import { ConversationRepository } from './storage/conversation.repository';
+
+export interface MessagingOptions {
+  largeGroup: LargeGroupPolicy;
+  /** Run the ingress sequencer in this process (false for a query-only replica). */
+  runSequencer: boolean;
+}
+
+export const MESSAGING_OPTIONS = Symbol('MessagingOptions');
+
+/** Owns the sequencer's consumer lifecycle: starts after boot, stops (finishing its batch) on shutdown. */
+@Injectable()
+export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private consumer: Consumer | null = null;
+  readonly sequencer: ConversationSequencer;
+
+  constructor(
+    @Inject(SQL_DB) db: SqlDb,
+    @Inject(MESSAGE_STORE) messages: MessageStore,
+    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+  ) {
+    this.sequencer = new ConversationSequencer(new ConversationRepository(db), messages, log);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.options.runSequencer) return;
+    this.consumer = await this.log.consume<IngressSend>({
+      group: SEQUENCER_GROUP,
+      topic: Topics.ingress,
+      fromBeginning: true,
+      maxBatch: 200,
+      handleBatch: (records) => this.sequencer.handleBatch(records),
+      onAssigned: () => this.sequencer.onPartitionsChanged(),
+      onRevoked: () => this.sequencer.onPartitionsChanged(),
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = null;
+  }
+}
+
+@Module({})
+export class MessagingModule {
+  static register(options: MessagingOptions): DynamicModule {
+    return {
+      module: MessagingModule,
+      global: true,
+      providers: [
+        { provide: MESSAGING_OPTIONS, useValue: options },
+        {
+          provide: ConversationService,
+          inject: [SQL_DB, MESSAGE_STORE, USER_DIRECTORY, EVENT_LOG],
+          useFactory: (db: SqlDb, messages: MessageStore, users: UserDirectory, log: EventLog) => new ConversationService(db, messages, users, log, options.largeGroup),
+        },
+        { provide: CONVERSATION_API, useExisting: ConversationService },
+        { provide: MEMBERSHIP_DIRECTORY, useExisting: ConversationService },
+        SequencerRunner,
+      ],
+      exports: [CONVERSATION_API, MEMBERSHIP_DIRECTORY],
+    };
+  }
+}

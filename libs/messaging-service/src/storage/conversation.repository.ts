@@ -1,0 +1,208 @@
+import { Conversation, ConversationType, MemberRole, Membership } from '@parley/domain';
+import { SqlDb, SqlQueryable } from '@parley/ports';
+
+interface ConversationRow {
+  id: string;
+  type: ConversationType;
+  title: string | null;
+  created_at: Date | string;
+  member_count: number;
+  last_seq: string | number;
+  last_activity_at: Date | string;
+}
+
+interface MembershipRow {
+  conversation_id: string;
+  user_id: string;
+  role: MemberRole;
+  joined_at: Date | string;
+  last_read_seq: string | number;
+}
+
+const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
+
+const toConversation = (r: ConversationRow): Conversation => ({
+  id: r.id,
+  type: r.type,
+  title: r.title,
+  created_at: iso(r.created_at),
+  member_count: Number(r.member_count),
+  last_seq: Number(r.last_seq),
+  last_activity_at: iso(r.last_activity_at),
+});
+
+const toMembership = (r: MembershipRow): Membership => ({
+  conversation_id: r.conversation_id,
+  user_id: r.user_id,
+  role: r.role,
+  joined_at: iso(r.joined_at),
+  last_read_seq: Number(r.last_read_seq),
+});
+
+export interface ConversationWithMe {
+  conversation: Conversation;
+  me: Membership;
+}
+
+/** Conversations, memberships and read markers in SQL. */
+export class ConversationRepository {
+  constructor(private readonly db: SqlDb) {}
+
+  /**
+   * Inserts a conversation with its members in one transaction. For a direct conversation the
+   * unique `direct_key` makes a concurrent duplicate fail with 23505; the caller then reads the winner.
+   */
+  async create(c: Conversation, directKey: string | null, members: Array<{ userId: string; role: MemberRole }>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO conversations (id, type, title, direct_key, created_at, member_count, last_seq, last_activity_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $5)`,
+        [c.id, c.type, c.title, directKey, c.created_at, members.length],
+      );
+      await this.insertMembers(tx, c.id, members, c.created_at);
+    });
+  }
+
+  async findDirect(directKey: string): Promise<Conversation | null> {
+    const r = await this.db.query<ConversationRow>(`SELECT * FROM conversations WHERE direct_key = $1`, [directKey]);
+    return r.rows[0] ? toConversation(r.rows[0]) : null;
+  }
+
+  async get(id: string): Promise<Conversation | null> {
+    const r = await this.db.query<ConversationRow>(`SELECT * FROM conversations WHERE id = $1`, [id]);
+    return r.rows[0] ? toConversation(r.rows[0]) : null;
+  }
+
+  async membership(conversationId: string, userId: string): Promise<Membership | null> {
+    const r = await this.db.query<MembershipRow>(`SELECT * FROM memberships WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId]);
+    return r.rows[0] ? toMembership(r.rows[0]) : null;
+  }
+
+  /** The conversation and the caller's membership in one read; null for non-members. */
+  async getForMember(conversationId: string, userId: string): Promise<ConversationWithMe | null> {
+    const r = await this.db.query<ConversationRow & { m_role: MemberRole; m_joined_at: Date | string; m_last_read_seq: string | number }>(
+      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq
+         FROM conversations c JOIN memberships m ON m.conversation_id = c.id
+        WHERE c.id = $1 AND m.user_id = $2`,
+      [conversationId, userId],
+    );
+    const row = r.rows[0];
+    if (!row) return null;
+    return {
+      conversation: toConversation(row),
+      me: { conversation_id: conversationId, user_id: userId, role: row.m_role, joined_at: iso(row.m_joined_at), last_read_seq: Number(row.m_last_read_seq) },
+    };
+  }
+
+  /** The user's conversations, most recently active first, keyset-paged by (last_activity_at, id). */
+  async listForUser(userId: string, limit: number, after: { at: string; id: string } | null): Promise<ConversationWithMe[]> {
+    const params: unknown[] = [userId, limit];
+    let where = '';
+    if (after) {
+      params.push(after.at, after.id);
+      where = `AND (c.last_activity_at, c.id) < ($3::timestamptz, $4)`;
+    }
+    const r = await this.db.query<ConversationRow & { m_role: MemberRole; m_joined_at: Date | string; m_last_read_seq: string | number }>(
+      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq
+         FROM memberships m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.user_id = $1 ${where}
+        ORDER BY c.last_activity_at DESC, c.id DESC
+        LIMIT $2`,
+      params,
+    );
+    return r.rows.map((row) => ({
+      conversation: toConversation(row),
+      me: { conversation_id: row.id, user_id: userId, role: row.m_role, joined_at: iso(row.m_joined_at), last_read_seq: Number(row.m_last_read_seq) },
+    }));
+  }
+
+  async conversationIdsOf(userId: string): Promise<string[]> {
+    const r = await this.db.query<{ conversation_id: string }>(`SELECT conversation_id FROM memberships WHERE user_id = $1`, [userId]);
+    return r.rows.map((x) => x.conversation_id);
+  }
+
+  async directPartners(userId: string): Promise<string[]> {
+    const r = await this.db.query<{ user_id: string }>(
+      `SELECT other.user_id FROM memberships mine
+         JOIN conversations c ON c.id = mine.conversation_id AND c.type = 'direct'
+         JOIN memberships other ON other.conversation_id = c.id AND other.user_id <> mine.user_id
+        WHERE mine.user_id = $1`,
+      [userId],
+    );
+    return r.rows.map((x) => x.user_id);
+  }
+
+  /** Members ordered by (joined_at, user_id), keyset-paged. */
+  async members(conversationId: string, limit: number, after: { at: string; id: string } | null): Promise<Membership[]> {
+    const params: unknown[] = [conversationId, limit];
+    let where = '';
+    if (after) {
+      params.push(after.at, after.id);
+      where = `AND (joined_at, user_id) > ($3::timestamptz, $4)`;
+    }
+    const r = await this.db.query<MembershipRow>(
+      `SELECT * FROM memberships WHERE conversation_id = $1 ${where} ORDER BY joined_at, user_id LIMIT $2`,
+      params,
+    );
+    return r.rows.map(toMembership);
+  }
+
+  /** Adds members that are not members yet; returns the ids actually added. */
+  async addMembers(conversationId: string, userIds: readonly string[], at: string): Promise<string[]> {
+    return this.db.transaction(async (tx) => {
+      const added = await this.insertMembers(tx, conversationId, userIds.map((userId) => ({ userId, role: 'member' as const })), at);
+      if (added.length > 0) {
+        await tx.query(`UPDATE conversations SET member_count = member_count + $2 WHERE id = $1`, [conversationId, added.length]);
+      }
+      return added;
+    });
+  }
+
+  async removeMember(conversationId: string, userId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const r = await tx.query(`DELETE FROM memberships WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId]);
+      if (r.rowCount === 0) return false;
+      await tx.query(`UPDATE conversations SET member_count = member_count - 1 WHERE id = $1`, [conversationId]);
+      return true;
+    });
+  }
+
+  /** Moves the marker forward only; returns the stored marker. */
+  async advanceReadMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+    const r = await this.db.query<{ last_read_seq: string | number }>(
+      `UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, $3)
+        WHERE conversation_id = $1 AND user_id = $2 RETURNING last_read_seq`,
+      [conversationId, userId, seq],
+    );
+    return r.rows[0] ? Number(r.rows[0].last_read_seq) : 0;
+  }
+
+  /** Called by the sequencer after a message is stored; never moves last_seq backwards. */
+  async recordMessage(conversationId: string, seq: number, at: string): Promise<void> {
+    await this.db.query(
+      `UPDATE conversations SET last_seq = GREATEST(last_seq, $2), last_activity_at = GREATEST(last_activity_at, $3::timestamptz) WHERE id = $1`,
+      [conversationId, seq, at],
+    );
+  }
+
+  async memberCount(conversationId: string): Promise<number> {
+    const r = await this.db.query<{ member_count: number }>(`SELECT member_count FROM conversations WHERE id = $1`, [conversationId]);
+    return r.rows[0] ? Number(r.rows[0].member_count) : 0;
+  }
+
+  async memberIds(conversationId: string, limit: number): Promise<string[]> {
+    const r = await this.db.query<{ user_id: string }>(`SELECT user_id FROM memberships WHERE conversation_id = $1 LIMIT $2`, [conversationId, limit]);
+    return r.rows.map((x) => x.user_id);
+  }
+
+  private async insertMembers(tx: SqlQueryable, conversationId: string, members: ReadonlyArray<{ userId: string; role: MemberRole }>, at: string): Promise<string[]> {
+    if (members.length === 0) return [];
+    const r = await tx.query<{ user_id: string }>(
+      `INSERT INTO memberships (conversation_id, user_id, role, joined_at)
+       SELECT $1, u.user_id, u.role, $4 FROM unnest($2::text[], $3::text[]) AS u(user_id, role)
+       ON CONFLICT DO NOTHING RETURNING user_id`,
+      [conversationId, members.map((m) => m.userId), members.map((m) => m.role), at],
+    );
+    return r.rows.map((x) => x.user_id);
+  }
+}

@@ -1,0 +1,15 @@
+import { unreadCount } from '@parley/domain';
+import { ConversationView } from '@parley/ports';
+import { ConversationWithMe } from './storage/conversation.repository';
+
+export function toView({ conversation: c, me }: ConversationWithMe): ConversationView {
+  return {
+    id: c.id,
+    type: c.type,
+    title: c.title,
+    created_at: c.created_at,
+    member_count: c.member_count,
+    last_seq: c.last_seq,
+    me: { role: me.role, last_read_seq: me.last_read_seq, unread_count: unreadCount(c.last_seq, me.last_read_seq) },
+  };
+}

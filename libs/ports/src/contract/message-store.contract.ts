@@ -1,0 +1,122 @@
+/// <reference types="jest" />
+import { Message } from '@parley/domain';
+import { MessageStore } from '../message-store.port';
+import { uniqueName } from './support';
+
+export interface MessageStoreUnderTest {
+  store: MessageStore;
+  /** Releases the client; the suite's rows live in conversations of their own and may stay. */
+  cleanup(): Promise<void>;
+}
+
+/** What every MessageStore adapter must do for its callers (see message-store.port.ts). */
+export function describeMessageStoreContract(name: string, makeAdapter: () => Promise<MessageStoreUnderTest>): void {
+  describe(`MessageStore contract: ${name}`, () => {
+    let adapter: MessageStoreUnderTest;
+    let store: MessageStore;
+
+    beforeAll(async () => {
+      adapter = await makeAdapter();
+      store = adapter.store;
+    });
+
+    afterAll(async () => {
+      await adapter?.cleanup();
+    });
+
+    function message(conversationId: string, seq: number, overrides: Partial<Message> = {}): Message {
+      return {
+        id: `${conversationId}-m${seq}`,
+        conversation_id: conversationId,
+        seq,
+        sender_id: 'user-1',
+        client_msg_id: `c-${seq}`,
+        body: { text: `message ${seq}` },
+        created_at: new Date(Date.UTC(2025, 0, 1, 12, 0, seq)).toISOString(),
+        ...overrides,
+      };
+    }
+
+    async function conversationWith(count: number): Promise<{ id: string; messages: Message[] }> {
+      const id = uniqueName('conv');
+      const messages = Array.from({ length: count }, (_, i) => message(id, i + 1));
+      // Out of order on purpose: reads must order by seq, not by arrival.
+      for (const m of [...messages].reverse()) await store.insert(m);
+      return { id, messages };
+    }
+
+    it('answers an empty conversation with nothing and last seq 0', async () => {
+      const id = uniqueName('conv');
+      expect(await store.lastSeq(id)).toBe(0);
+      expect(await store.after(id, 0, 10)).toEqual([]);
+      expect(await store.before(id, 10, 10)).toEqual([]);
+      expect(await store.latest(id, 10)).toEqual([]);
+      expect(await store.findByClientMsgId(id, 'user-1', 'c-1')).toBeNull();
+    });
+
+    it('returns a stored message exactly as written', async () => {
+      const id = uniqueName('conv');
+      const m = message(id, 1, { body: { text: 'héllo 👋 "quoted" \\ back' } });
+      await store.insert(m);
+      expect(await store.after(id, 0, 10)).toEqual([m]);
+      expect(await store.lastSeq(id)).toBe(1);
+    });
+
+    it('treats writing the same message at the same seq again as a no-op', async () => {
+      const { id, messages } = await conversationWith(2);
+      await store.insert(messages[1]);
+      await store.insert({ ...messages[0] });
+      expect(await store.after(id, 0, 10)).toEqual(messages);
+      expect(await store.lastSeq(id)).toBe(2);
+    });
+
+    it('refuses a different message at a seq that is already taken, keeping the stored one', async () => {
+      const { id, messages } = await conversationWith(1);
+      const intruder = message(id, 1, { id: 'another-id', client_msg_id: 'c-other', body: { text: 'intruder' } });
+      await expect(store.insert(intruder)).rejects.toThrow(/seq conflict/);
+      expect(await store.after(id, 0, 10)).toEqual(messages);
+      expect(await store.findByClientMsgId(id, 'user-1', 'c-other')).toBeNull();
+    });
+
+    it('pages forward with after(), ascending and bounded by limit', async () => {
+      const { id, messages } = await conversationWith(10);
+      expect(await store.after(id, 0, 3)).toEqual(messages.slice(0, 3));
+      expect(await store.after(id, 3, 4)).toEqual(messages.slice(3, 7));
+      expect(await store.after(id, 8, 5)).toEqual(messages.slice(8));
+      expect(await store.after(id, 10, 5)).toEqual([]);
+      expect(await store.lastSeq(id)).toBe(10);
+    });
+
+    it('pages backward with before(): the messages just before the seq, ascending', async () => {
+      const { id, messages } = await conversationWith(10);
+      expect((await store.before(id, 5, 2)).map((m) => m.seq)).toEqual([3, 4]);
+      expect(await store.before(id, 11, 3)).toEqual(messages.slice(7));
+      expect(await store.before(id, 3, 10)).toEqual(messages.slice(0, 2));
+      expect(await store.before(id, 1, 10)).toEqual([]);
+    });
+
+    it('returns the latest messages ascending', async () => {
+      const { id, messages } = await conversationWith(10);
+      expect(await store.latest(id, 3)).toEqual(messages.slice(7));
+      expect(await store.latest(id, 50)).toEqual(messages);
+    });
+
+    it('keeps conversations apart', async () => {
+      const one = await conversationWith(3);
+      const two = await conversationWith(5);
+      expect(await store.lastSeq(one.id)).toBe(3);
+      expect(await store.latest(one.id, 10)).toEqual(one.messages);
+      expect(await store.after(two.id, 0, 10)).toEqual(two.messages);
+    });
+
+    it('finds a message by (conversation, sender, client_msg_id) and by nothing less', async () => {
+      const { id, messages } = await conversationWith(3);
+      const other = message(id, 4, { sender_id: 'user-2', client_msg_id: 'c-2' });
+      await store.insert(other);
+      expect(await store.findByClientMsgId(id, 'user-1', 'c-2')).toEqual(messages[1]);
+      expect(await store.findByClientMsgId(id, 'user-2', 'c-2')).toEqual(other);
+      expect(await store.findByClientMsgId(id, 'user-3', 'c-2')).toBeNull();
+      expect(await store.findByClientMsgId(uniqueName('conv'), 'user-1', 'c-2')).toBeNull();
+    });
+  });
+}

@@ -1,0 +1,7 @@
+import { describeSqlDbContract } from '../contract';
+import { PgliteSqlDb } from './pglite-sql.adapter';
+
+describeSqlDbContract('PGlite (in memory)', async () => {
+  const db = await PgliteSqlDb.open(undefined);
+  return { db, cleanup: () => db.close() };
+});

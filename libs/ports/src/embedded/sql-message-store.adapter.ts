@@ -1,0 +1,187 @@
+import { Message, validationFailed } from '@parley/domain';
+import { MessageStore } from '../message-store.port';
+import { Migration } from '../sql/migrations';
+import { SqlDb } from '../sql.port';
+import { checkId, checkNonNegativeInteger } from './input-checks';
+
+export const messageStoreMigrations: Migration[] = [
+  {
+    id: 'ports/message-store/001_messages',
+    sql: `
+CREATE TABLE IF NOT EXISTS messages (
+  conversation_id text NOT NULL,
+  seq bigint NOT NULL,
+  id text NOT NULL,
+  sender_id text NOT NULL,
+  client_msg_id text NOT NULL,
+  body jsonb NOT NULL,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (conversation_id, seq)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_client_msg_id ON messages (conversation_id, sender_id, client_msg_id);
+`,
+  },
+];
+
+/**
+ * A second message written at a seq that already holds another one. The single writer per
+ * partition must make this impossible; when it happens anyway, the write is refused rather than
+ * silently dropped, so the broken invariant is seen.
+ */
+export class SeqConflictError extends Error {
+  constructor(
+    readonly conversationId: string,
+    readonly seq: number,
+    readonly storedId: string,
+    readonly attemptedId: string,
+  ) {
+    super(`seq conflict: ${conversationId}#${seq} holds ${storedId}, refused ${attemptedId}`);
+    this.name = 'SeqConflictError';
+  }
+}
+
+/** A message whose (conversation, sender, client_msg_id) is already stored at another seq. */
+export class ClientMsgIdConflictError extends Error {
+  constructor(readonly attempted: Pick<Message, 'conversation_id' | 'sender_id' | 'client_msg_id' | 'seq'>) {
+    super(
+      `client_msg_id conflict: ${attempted.sender_id}/${attempted.client_msg_id} in ${attempted.conversation_id} is stored at a seq other than ${attempted.seq}`,
+    );
+    this.name = 'ClientMsgIdConflictError';
+  }
+}
+
+interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: string;
+  sender_id: string;
+  client_msg_id: string;
+  body: Message['body'];
+  created_at: Date | string;
+}
+
+// seq goes out as text (int8 parses differently per driver); ORDER BY names messages.seq, not this text alias.
+const COLUMNS = `id, conversation_id, seq::text AS seq, sender_id, client_msg_id, body, created_at`;
+
+/**
+ * MessageStore on the SqlDb port: PGlite in standalone, and any Postgres. Rows are clustered by
+ * (conversation_id, seq). `created_at` is kept as timestamptz and read back as ISO-8601 UTC with
+ * milliseconds (`Date#toISOString`).
+ */
+export class SqlMessageStore implements MessageStore {
+  constructor(private readonly db: SqlDb) {}
+
+  /**
+   * Idempotent per (conversation_id, seq): the same message again is a no-op. A different message
+   * at a stored seq throws SeqConflictError; the same client_msg_id at another seq throws
+   * ClientMsgIdConflictError. Both mean the single-writer invariant was broken upstream.
+   */
+  async insert(message: Message): Promise<void> {
+    checkMessage(message);
+    const inserted = await this.db.query(
+      `INSERT INTO messages (conversation_id, seq, id, sender_id, client_msg_id, body, created_at)
+       VALUES ($1, $2::bigint, $3, $4, $5, $6::text::jsonb, $7::timestamptz)
+       ON CONFLICT DO NOTHING`,
+      [
+        message.conversation_id,
+        String(message.seq),
+        message.id,
+        message.sender_id,
+        message.client_msg_id,
+        JSON.stringify(message.body),
+        message.created_at,
+      ],
+    );
+    if (inserted.rowCount > 0) return;
+    const stored = await this.db.query<{ id: string }>(`SELECT id FROM messages WHERE conversation_id = $1 AND seq = $2::bigint`, [
+      message.conversation_id,
+      String(message.seq),
+    ]);
+    const storedId = stored.rows[0]?.id;
+    if (storedId === undefined) throw new ClientMsgIdConflictError(message);
+    if (storedId !== message.id) throw new SeqConflictError(message.conversation_id, message.seq, storedId, message.id);
+  }
+
+  async findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null> {
+    checkId('conversationId', conversationId);
+    checkId('senderId', senderId);
+    checkId('clientMsgId', clientMsgId);
+    const r = await this.db.query<MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_msg_id = $3`,
+      [conversationId, senderId, clientMsgId],
+    );
+    const row = r.rows[0];
+    return row ? toMessage(row) : null;
+  }
+
+  async lastSeq(conversationId: string): Promise<number> {
+    checkId('conversationId', conversationId);
+    const r = await this.db.query<{ last: string }>(
+      `SELECT COALESCE(MAX(seq), 0)::text AS last FROM messages WHERE conversation_id = $1`,
+      [conversationId],
+    );
+    return Number(r.rows[0]?.last ?? 0);
+  }
+
+  async after(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    checkId('conversationId', conversationId);
+    checkNonNegativeInteger('afterSeq', afterSeq);
+    checkNonNegativeInteger('limit', limit);
+    if (limit === 0) return [];
+    const r = await this.db.query<MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2::bigint ORDER BY messages.seq ASC LIMIT $3`,
+      [conversationId, String(afterSeq), limit],
+    );
+    return r.rows.map(toMessage);
+  }
+
+  async before(conversationId: string, beforeSeq: number, limit: number): Promise<Message[]> {
+    checkId('conversationId', conversationId);
+    checkNonNegativeInteger('beforeSeq', beforeSeq);
+    checkNonNegativeInteger('limit', limit);
+    if (limit === 0) return [];
+    const r = await this.db.query<MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE conversation_id = $1 AND seq < $2::bigint ORDER BY messages.seq DESC LIMIT $3`,
+      [conversationId, String(beforeSeq), limit],
+    );
+    return r.rows.map(toMessage).reverse();
+  }
+
+  async latest(conversationId: string, limit: number): Promise<Message[]> {
+    checkId('conversationId', conversationId);
+    checkNonNegativeInteger('limit', limit);
+    if (limit === 0) return [];
+    const r = await this.db.query<MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE conversation_id = $1 ORDER BY messages.seq DESC LIMIT $2`,
+      [conversationId, limit],
+    );
+    return r.rows.map(toMessage).reverse();
+  }
+}
+
+function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    conversation_id: row.conversation_id,
+    seq: Number(row.seq),
+    sender_id: row.sender_id,
+    client_msg_id: row.client_msg_id,
+    body: row.body,
+    created_at: new Date(row.created_at).toISOString(),
+  };
+}
+
+function checkMessage(message: Message): void {
+  if (typeof message !== 'object' || message === null) throw validationFailed('message must be an object');
+  checkId('id', message.id);
+  checkId('conversation_id', message.conversation_id);
+  checkId('sender_id', message.sender_id);
+  checkId('client_msg_id', message.client_msg_id);
+  if (!Number.isSafeInteger(message.seq) || message.seq < 1) throw validationFailed('seq must be a positive integer');
+  if (typeof message.body !== 'object' || message.body === null || typeof message.body.text !== 'string') {
+    throw validationFailed('body.text must be a string');
+  }
+  if (typeof message.created_at !== 'string' || Number.isNaN(Date.parse(message.created_at))) {
+    throw validationFailed('created_at must be an ISO-8601 timestamp');
+  }
+}

@@ -1,0 +1,49 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Logger, LOGGER } from '@parley/observability';
+import { EVENT_LOG, EventLog, PRESENCE_API, PRESENCE_STORE, PresenceStore, ROUTE_TABLE, RouteTable, SQL_DB, SqlDb } from '@parley/ports';
+import { PresenceOptions, PresenceService } from './presence.service';
+
+/** Runs the expiry sweep: a crashed gateway's users go offline within ttl + one sweep interval. */
+@Injectable()
+export class PresenceSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly presence: PresenceService,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject('PRESENCE_OPTIONS') private readonly options: PresenceOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const every = Math.max(500, Math.floor(this.options.connectionTtlMs / 3));
+    this.timer = setInterval(() => {
+      this.presence.sweep().catch((err: unknown) => this.logger.warn('presence sweep failed', { err }));
+    }, every);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+@Module({})
+export class PresenceModule {
+  static register(options: PresenceOptions): DynamicModule {
+    return {
+      module: PresenceModule,
+      global: true,
+      providers: [
+        { provide: 'PRESENCE_OPTIONS', useValue: options },
+        {
+          provide: PresenceService,
+          inject: [PRESENCE_STORE, ROUTE_TABLE, SQL_DB, EVENT_LOG],
+          useFactory: (store: PresenceStore, routes: RouteTable, db: SqlDb, log: EventLog) => new PresenceService(store, routes, db, log, options),
+        },
+        { provide: PRESENCE_API, useExisting: PresenceService },
+        PresenceSweeper,
+      ],
+      exports: [PRESENCE_API],
+    };
+  }
+}

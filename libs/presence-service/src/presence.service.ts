@@ -1,0 +1,71 @@
+import { ConversationEvent, EventLog, PresenceApi, PresenceStore, PresenceView, RouteTable, SqlDb, Topics } from '@parley/ports';
+
+export interface PresenceOptions {
+  /** A connection not refreshed for this long counts as gone (bounds how long a dead gateway's users look online). */
+  connectionTtlMs: number;
+}
+
+/**
+ * Online while at least one socket is open; last_seen_at is when the last one closed.
+ * Writes happen per connection change and per gateway heartbeat, never per message or per member.
+ */
+export class PresenceService implements PresenceApi {
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly routes: RouteTable,
+    private readonly db: SqlDb,
+    private readonly log: EventLog,
+    private readonly options: PresenceOptions,
+  ) {}
+
+  async connected(userId: string, connectionId: string, gatewayId: string): Promise<void> {
+    const cameOnline = await this.store.connect(userId, connectionId, gatewayId, this.options.connectionTtlMs);
+    if (cameOnline) await this.announce(userId, 'online', await this.lastSeen(userId));
+  }
+
+  async disconnected(userId: string, connectionId: string): Promise<void> {
+    const wentOffline = await this.store.disconnect(userId, connectionId);
+    if (wentOffline) await this.markOffline(userId, new Date());
+  }
+
+  async gatewayHeartbeat(gatewayId: string): Promise<void> {
+    await Promise.all([
+      this.store.heartbeatGateway(gatewayId, this.options.connectionTtlMs),
+      this.routes.refreshGateway(gatewayId, this.options.connectionTtlMs),
+    ]);
+  }
+
+  async get(userId: string): Promise<PresenceView> {
+    const online = await this.store.isOnline(userId);
+    const last = await this.lastSeen(userId);
+    return { user_id: userId, status: online ? 'online' : 'offline', last_seen_at: last };
+  }
+
+  /** Expires connections of gateways that stopped heartbeating; their users go offline. */
+  async sweep(now = Date.now()): Promise<number> {
+    const gone = await this.store.sweepExpired(now);
+    for (const userId of gone) await this.markOffline(userId, new Date(now));
+    return gone.length;
+  }
+
+  private async markOffline(userId: string, at: Date): Promise<void> {
+    const iso = at.toISOString();
+    await this.db.query(
+      `INSERT INTO last_seen (user_id, last_seen_at) VALUES ($1, $2)
+       ON CONFLICT (user_id) DO UPDATE SET last_seen_at = GREATEST(last_seen.last_seen_at, EXCLUDED.last_seen_at)`,
+      [userId, iso],
+    );
+    await this.announce(userId, 'offline', iso);
+  }
+
+  private async lastSeen(userId: string): Promise<string | null> {
+    const r = await this.db.query<{ last_seen_at: Date | string }>(`SELECT last_seen_at FROM last_seen WHERE user_id = $1`, [userId]);
+    const v = r.rows[0]?.last_seen_at;
+    return v === undefined ? null : new Date(v).toISOString();
+  }
+
+  private async announce(userId: string, status: 'online' | 'offline', lastSeenAt: string | null): Promise<void> {
+    const event: ConversationEvent = { type: 'presence.changed', user_id: userId, status, last_seen_at: lastSeenAt };
+    await this.log.append(Topics.events, userId, event);
+  }
+}

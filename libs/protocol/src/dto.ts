@@ -1,0 +1,106 @@
+/** Wire shapes of the public REST API v1 (snake_case, as on the wire). */
+
+export type ConversationType = 'direct' | 'group';
+export type MemberRole = 'admin' | 'member';
+export type PresenceStatus = 'online' | 'offline';
+
+export type ApiErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE';
+
+export interface UserDto {
+  id: string;
+  username: string;
+  display_name: string;
+  created_at: string;
+}
+
+export interface MessageBodyDto {
+  text: string;
+}
+
+export interface MessageDto {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  client_msg_id: string;
+  body: MessageBodyDto;
+  created_at: string;
+}
+
+export interface ConversationMeDto {
+  role: MemberRole;
+  last_read_seq: number;
+  /** Messages with `seq > last_read_seq`. */
+  unread_count: number;
+}
+
+export interface ConversationDto {
+  id: string;
+  type: ConversationType;
+  title: string | null;
+  created_at: string;
+  member_count: number;
+  last_seq: number;
+  me: ConversationMeDto;
+}
+
+export interface MemberDto {
+  user_id: string;
+  role: MemberRole;
+  joined_at: string;
+}
+
+export interface AuthResponse {
+  user: UserDto;
+  access_token: string;
+  refresh_token: string;
+  /** Seconds until the access token expires. */
+  expires_in: number;
+}
+
+export interface PresenceDto {
+  user_id: string;
+  status: PresenceStatus;
+  last_seen_at: string | null;
+}
+
+/** Every non-2xx answer. `code` is one of `ApiErrorCode`; typed as string so a newer server's codes still parse. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export interface ConversationPageDto {
+  conversations: ConversationDto[];
+  next_cursor: string | null;
+}
+
+export interface MemberPageDto {
+  members: MemberDto[];
+  next_cursor: string | null;
+}
+
+export interface HistoryDto {
+  messages: MessageDto[];
+  has_more: boolean;
+}
+
+export interface AddMembersResponse {
+  added: string[];
+}
+
+export interface SendMessageResponse {
+  message: MessageDto;
+}
+
+/** Extension to v1: `GET /v1/users?username=<name>` → 200 `{user}` or 404. */
+export interface UserLookupResponse {
+  user: UserDto;
+}

@@ -1,0 +1,48 @@
+import { parseHistoryQuery, parsePageQuery } from './query.parsers';
+
+const q = (s: string) => new URLSearchParams(s);
+
+describe('parseHistoryQuery', () => {
+  it('defaults the limit to 50', () => {
+    expect(parseHistoryQuery(q(''))).toEqual({ ok: true, value: { limit: 50 } });
+  });
+
+  it('reads after_seq or before_seq with a limit', () => {
+    expect(parseHistoryQuery(q('after_seq=0&limit=100'))).toEqual({ ok: true, value: { after_seq: 0, limit: 100 } });
+    expect(parseHistoryQuery(q('before_seq=10&limit=1'))).toEqual({ ok: true, value: { before_seq: 10, limit: 1 } });
+  });
+
+  it.each([
+    'after_seq=1&before_seq=5',
+    'after_seq=-1',
+    'after_seq=1.5',
+    'after_seq=abc',
+    'after_seq=',
+    'after_seq=NaN',
+    'before_seq=1e3',
+    'limit=0',
+    'limit=101',
+    'limit=ten',
+    'after_seq=99999999999999999',
+    'limit=5&limit=6',
+  ])('rejects %s', (s) => {
+    expect(parseHistoryQuery(q(s)).ok).toBe(false);
+  });
+});
+
+describe('parsePageQuery', () => {
+  it('defaults to the first page of 50', () => {
+    expect(parsePageQuery(q(''))).toEqual({ ok: true, value: { limit: 50, cursor: null } });
+    expect(parsePageQuery(q('cursor='))).toEqual({ ok: true, value: { limit: 50, cursor: null } });
+  });
+
+  it('passes the cursor through', () => {
+    expect(parsePageQuery(q('limit=10&cursor=abc'))).toEqual({ ok: true, value: { limit: 10, cursor: 'abc' } });
+  });
+
+  it('rejects a bad limit', () => {
+    expect(parsePageQuery(q('limit=0')).ok).toBe(false);
+    expect(parsePageQuery(q('limit=-3')).ok).toBe(false);
+    expect(parsePageQuery(q('limit=101')).ok).toBe(false);
+  });
+});

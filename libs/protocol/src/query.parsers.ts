@@ -1,0 +1,49 @@
+import { Limits } from './constants';
+import { fail, validated } from './fields';
+import { Result } from './result';
+
+export interface HistoryQueryInput {
+  after_seq?: number;
+  before_seq?: number;
+  limit: number;
+}
+
+export interface PageQueryInput {
+  limit: number;
+  cursor: string | null;
+}
+
+const DIGITS = /^[0-9]{1,16}$/;
+
+function readInt(params: URLSearchParams, key: string, min: number, max: number): number | undefined {
+  if (!params.has(key)) return undefined;
+  if (params.getAll(key).length > 1) fail(`${key} must be given once`);
+  const raw = params.get(key) ?? '';
+  const value = Number(raw);
+  if (!DIGITS.test(raw) || !Number.isSafeInteger(value)) fail(`${key} must be a non-negative integer`);
+  if (value < min || value > max) fail(`${key} must be between ${min} and ${max}`);
+  return value;
+}
+
+/** `?after_seq=N&limit=L`, `?before_seq=N&limit=L` or just `?limit=L`; both seqs at once is invalid. */
+export const parseHistoryQuery = (params: URLSearchParams): Result<HistoryQueryInput> =>
+  validated(() => {
+    const after_seq = readInt(params, 'after_seq', 0, Number.MAX_SAFE_INTEGER);
+    const before_seq = readInt(params, 'before_seq', 0, Number.MAX_SAFE_INTEGER);
+    if (after_seq !== undefined && before_seq !== undefined) fail('after_seq and before_seq cannot be combined');
+    const limit = readInt(params, 'limit', 1, Limits.HISTORY_MAX_LIMIT) ?? Limits.HISTORY_DEFAULT_LIMIT;
+    return {
+      limit,
+      ...(after_seq === undefined ? {} : { after_seq }),
+      ...(before_seq === undefined ? {} : { before_seq }),
+    };
+  });
+
+/** `?limit&cursor` of the paged lists (conversations, members); an empty cursor means the first page. */
+export const parsePageQuery = (params: URLSearchParams): Result<PageQueryInput> =>
+  validated(() => {
+    const limit = readInt(params, 'limit', 1, Limits.HISTORY_MAX_LIMIT) ?? Limits.HISTORY_DEFAULT_LIMIT;
+    const raw = params.get('cursor');
+    if (raw !== null && raw.length > Limits.TOKEN_MAX) fail('cursor is too long');
+    return { limit, cursor: raw === null || raw === '' ? null : raw };
+  });

@@ -1,0 +1,78 @@
+import { ConversationDto, MessageDto } from '@parley/protocol';
+import { ChatStore, MAX_SHOWN_MESSAGES } from './chat-store';
+
+const conversation = (id: string, type: 'direct' | 'group' = 'group'): ConversationDto => ({
+  id,
+  type,
+  title: type === 'group' ? 'G' : null,
+  created_at: 't',
+  member_count: 3,
+  last_seq: 0,
+  me: { role: 'member', last_read_seq: 0, unread_count: 0 },
+});
+
+const message = (seq: number, sender = 'u2', clientMsgId = `k${seq}`): MessageDto => ({
+  id: `m${seq}`,
+  conversation_id: 'c1',
+  seq,
+  sender_id: sender,
+  client_msg_id: clientMsgId,
+  body: { text: `text ${seq}` },
+  created_at: 't',
+});
+
+describe('ChatStore', () => {
+  it('replaces the pending copy of my message with the stored one, and orders by seq', () => {
+    const store = new ChatStore();
+    const entry = store.upsertConversation(conversation('c1'));
+    store.addPending(entry, 'me', 'mine-1', 'hello');
+    store.addStored(entry, message(2));
+    store.addStored(entry, message(1));
+    expect(store.sortedMessages(entry).map((m) => [m.seq, m.status])).toEqual([[1, 'sent'], [2, 'sent'], [null, 'sending']]);
+
+    store.addStored(entry, { ...message(3, 'me', 'mine-1'), body: { text: 'hello' } });
+    expect(store.sortedMessages(entry).map((m) => [m.seq, m.text])).toEqual([[1, 'text 1'], [2, 'text 2'], [3, 'hello']]);
+    expect(entry.dto.last_seq).toBe(3);
+  });
+
+  it('marks a failed send without losing its text', () => {
+    const store = new ChatStore();
+    const entry = store.upsertConversation(conversation('c1'));
+    store.addPending(entry, 'me', 'k', 'lost?');
+    store.settlePending(entry, 'me', 'k', { error: 'FORBIDDEN' });
+    expect(store.sortedMessages(entry)).toMatchObject([{ text: 'lost?', status: 'failed', error: 'FORBIDDEN' }]);
+  });
+
+  it('keeps at most MAX_SHOWN_MESSAGES, dropping the oldest', () => {
+    const store = new ChatStore();
+    const entry = store.upsertConversation(conversation('c1'));
+    for (let seq = 1; seq <= MAX_SHOWN_MESSAGES + 5; seq++) store.addStored(entry, message(seq));
+    const seqs = store.sortedMessages(entry).map((m) => m.seq);
+    expect(seqs).toHaveLength(MAX_SHOWN_MESSAGES);
+    expect(seqs[0]).toBe(6);
+  });
+
+  it('counts readers other than me at or past a seq, or the large-group count', () => {
+    const store = new ChatStore();
+    const entry = store.upsertConversation(conversation('c1'));
+    entry.readers.set('u2', 5);
+    entry.readers.set('u3', 2);
+    entry.readers.set('me', 9);
+    expect(store.readersOf(entry, 4, 'me')).toBe(1);
+    expect(store.readersOf(entry, 2, 'me')).toBe(2);
+    entry.readCount = { seq: 4, count: 40 };
+    expect(store.readersOf(entry, 4, 'me')).toBe(40);
+    expect(store.readersOf(entry, 5, 'me')).toBe(1);
+  });
+
+  it('lists the most recently active conversation first', () => {
+    const store = new ChatStore();
+    store.upsertConversation(conversation('a'), 'bottom');
+    store.upsertConversation(conversation('b'), 'bottom');
+    store.upsertConversation(conversation('c'), 'top');
+    store.touch('b');
+    expect(store.ordered().map((e) => e.dto.id)).toEqual(['b', 'c', 'a']);
+    store.removeConversation('c');
+    expect(store.ordered().map((e) => e.dto.id)).toEqual(['b', 'a']);
+  });
+});

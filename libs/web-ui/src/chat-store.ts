@@ -1,0 +1,129 @@
+import { ConversationDto, MessageDto } from '@parley/protocol';
+
+/** What the page shows of one message: stored ones have a seq; the user's own pending ones do not yet. */
+export interface ShownMessage {
+  key: string;
+  seq: number | null;
+  sender_id: string;
+  client_msg_id: string;
+  text: string;
+  created_at: string;
+  status: 'sending' | 'sent' | 'failed';
+  error?: string;
+}
+
+export interface ConversationEntry {
+  dto: ConversationDto;
+  /** The other member of a direct conversation, once known. */
+  partnerId: string | null;
+  messages: Map<string, ShownMessage>;
+  /** Who read up to which seq (from read events). */
+  readers: Map<string, number>;
+  /** Large groups report reads as counts. */
+  readCount: { seq: number; count: number } | null;
+  typing: Map<string, ReturnType<typeof setTimeout>>;
+  historyLoaded: boolean;
+}
+
+/** Messages kept per conversation in the page; older ones drop off (the server keeps them). */
+export const MAX_SHOWN_MESSAGES = 500;
+
+const keyOf = (senderId: string, clientMsgId: string) => `${senderId}\u0000${clientMsgId}`;
+
+/** The page's model of conversations and messages, free of DOM code. */
+export class ChatStore {
+  readonly conversations = new Map<string, ConversationEntry>();
+  /** Conversation ids, most recently active first. */
+  private order: string[] = [];
+
+  upsertConversation(dto: ConversationDto, position: 'top' | 'bottom' = 'top'): ConversationEntry {
+    const existing = this.conversations.get(dto.id);
+    if (existing) {
+      existing.dto = { ...dto, last_seq: Math.max(dto.last_seq, existing.dto.last_seq) };
+      return existing;
+    }
+    const entry: ConversationEntry = {
+      dto,
+      partnerId: null,
+      messages: new Map(),
+      readers: new Map(),
+      readCount: null,
+      typing: new Map(),
+      historyLoaded: false,
+    };
+    this.conversations.set(dto.id, entry);
+    if (position === 'top') this.order.unshift(dto.id);
+    else this.order.push(dto.id);
+    return entry;
+  }
+
+  removeConversation(id: string): void {
+    const entry = this.conversations.get(id);
+    if (entry) for (const t of entry.typing.values()) clearTimeout(t);
+    this.conversations.delete(id);
+    this.order = this.order.filter((x) => x !== id);
+  }
+
+  ordered(): ConversationEntry[] {
+    return this.order.map((id) => this.conversations.get(id)).filter((e): e is ConversationEntry => e !== undefined);
+  }
+
+  touch(id: string): void {
+    this.order = [id, ...this.order.filter((x) => x !== id)];
+  }
+
+  /** Adds a stored message (from history or live); replaces the pending copy of the user's own. */
+  addStored(entry: ConversationEntry, m: MessageDto): void {
+    const key = keyOf(m.sender_id, m.client_msg_id);
+    entry.messages.set(key, {
+      key,
+      seq: m.seq,
+      sender_id: m.sender_id,
+      client_msg_id: m.client_msg_id,
+      text: m.body.text,
+      created_at: m.created_at,
+      status: 'sent',
+    });
+    if (m.seq > entry.dto.last_seq) entry.dto = { ...entry.dto, last_seq: m.seq };
+    this.trim(entry);
+  }
+
+  addPending(entry: ConversationEntry, senderId: string, clientMsgId: string, text: string): void {
+    const key = keyOf(senderId, clientMsgId);
+    entry.messages.set(key, { key, seq: null, sender_id: senderId, client_msg_id: clientMsgId, text, created_at: new Date().toISOString(), status: 'sending' });
+    this.trim(entry);
+  }
+
+  settlePending(entry: ConversationEntry, senderId: string, clientMsgId: string, outcome: { seq: number } | { error: string }): void {
+    const shown = entry.messages.get(keyOf(senderId, clientMsgId));
+    if (!shown) return;
+    if ('seq' in outcome) {
+      shown.seq = shown.seq ?? outcome.seq;
+      shown.status = 'sent';
+    } else {
+      shown.status = 'failed';
+      shown.error = outcome.error;
+    }
+  }
+
+  /** Stored messages by seq, then the pending ones in the order they were written. */
+  sortedMessages(entry: ConversationEntry): ShownMessage[] {
+    const all = [...entry.messages.values()];
+    const stored = all.filter((m) => m.seq !== null).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+    return [...stored, ...all.filter((m) => m.seq === null)];
+  }
+
+  /** How many others have read up to `seq`, from named receipts or the large-group count. */
+  readersOf(entry: ConversationEntry, seq: number, me: string): number {
+    let n = 0;
+    for (const [userId, readSeq] of entry.readers) if (userId !== me && readSeq >= seq) n++;
+    if (entry.readCount && entry.readCount.seq >= seq) n = Math.max(n, entry.readCount.count);
+    return n;
+  }
+
+  private trim(entry: ConversationEntry): void {
+    if (entry.messages.size <= MAX_SHOWN_MESSAGES) return;
+    const oldest = this.sortedMessages(entry).slice(0, entry.messages.size - MAX_SHOWN_MESSAGES);
+    for (const m of oldest) entry.messages.delete(m.key);
+  }
+}

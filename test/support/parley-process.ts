@@ -1,0 +1,288 @@
+/**
+ * Starts Parley as real child processes for the end-to-end suites.
+ *
+ * The target comes from PARLEY_E2E_TARGET (default `standalone`): one function per target, so a
+ * `mesh` target (each service its own process on real servers) can be added beside `startStandalone`.
+ * Every process started here is tracked by pid; `stopAll()` ends them (and removes the temp data
+ * dirs this module created), and a process-exit hook SIGKILLs any that are still running.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface ParleyProcess {
+  baseUrl: string;
+  wsUrl: string;
+  port: number;
+  dataDir: string;
+  /** The pid of the current child; it changes on restart(). */
+  pid: number;
+  /** SIGTERM, then SIGKILL if it has not exited after 10 s; resolves once it has exited. */
+  stop(): Promise<void>;
+  /** Sends the signal (default SIGKILL) and resolves once the process has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** stop(), then start again on the same port and data dir, and wait until ready. */
+  restart(): Promise<void>;
+  /** The last lines of the child's stdout and stderr, interleaved in arrival order. */
+  logs(): string;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+  /** The script to run instead of the standalone build (the harness's own spec uses a fake server). */
+  entry?: string;
+}
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+export const STANDALONE_MAIN = join(REPO_ROOT, 'dist', 'apps', 'standalone', 'src', 'main.js');
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
+const LOG_LINES = 200;
+/** A line longer than this is cut: one runaway log line must not hold the whole buffer. */
+const LOG_LINE_MAX = 4_000;
+
+type TargetStarter = (opts: StartOptions) => Promise<ParleyProcess>;
+
+const targets: Record<string, TargetStarter> = {
+  standalone: startStandalone,
+};
+
+/** The target the suites run against. */
+export function e2eTarget(): string {
+  return process.env.PARLEY_E2E_TARGET ?? 'standalone';
+}
+
+export async function startParley(opts: StartOptions = {}): Promise<ParleyProcess> {
+  const name = e2eTarget();
+  const start = targets[name];
+  if (start === undefined) {
+    throw new Error(`PARLEY_E2E_TARGET=${name} is not a known target (known: ${Object.keys(targets).join(', ')})`);
+  }
+  return start(opts);
+}
+
+const running = new Set<Instance>();
+const ownedDataDirs = new Set<string>();
+
+/** Ends every process this module started and removes the data dirs it created. Safe to call twice. */
+export async function stopAll(): Promise<void> {
+  const errors: unknown[] = [];
+  for (const instance of [...running]) {
+    try {
+      await instance.stop();
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  for (const dir of [...ownedDataDirs]) {
+    rmSync(dir, { recursive: true, force: true });
+    ownedDataDirs.delete(dir);
+  }
+  if (errors.length > 0) throw new Error(`stopAll: ${errors.map(String).join('; ')}`);
+}
+
+/** SIGKILLs what is still running if the test process exits without stopAll(); attached only while something runs. */
+const killLeftovers = (): void => {
+  for (const instance of running) instance.killNow();
+};
+
+function track(instance: Instance): void {
+  if (running.size === 0) process.on('exit', killLeftovers);
+  running.add(instance);
+}
+
+function untrack(instance: Instance): void {
+  running.delete(instance);
+  if (running.size === 0) process.removeListener('exit', killLeftovers);
+}
+
+/** A port that was free a moment ago: listen on port 0, read the port, close. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('could not read the port of a listening socket'));
+        return;
+      }
+      const { port } = address;
+      server.close((err) => (err ? reject(err) : resolvePort(port)));
+    });
+  });
+}
+
+async function startStandalone(opts: StartOptions): Promise<ParleyProcess> {
+  const entry = opts.entry ?? STANDALONE_MAIN;
+  if (!existsSync(entry)) {
+    throw new Error(`${entry} does not exist: run \`npm run build\` before the end-to-end suites (test/run-all.sh does).`);
+  }
+  let dataDir = opts.dataDir;
+  if (dataDir === undefined) {
+    dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
+    ownedDataDirs.add(dataDir);
+  }
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PARLEY_PORT: String(port),
+    PARLEY_HOST: '127.0.0.1',
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_LOG_LEVEL: 'warn',
+    ...(opts.env ?? {}),
+  };
+  const instance = new Instance([entry], env, port, dataDir);
+  await instance.start();
+  return instance.handle();
+}
+
+class Instance {
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private exitInfo: string | null = null;
+  private readonly lines: string[] = [];
+  private partial = { out: '', err: '' };
+
+  constructor(
+    private readonly args: string[],
+    private readonly env: NodeJS.ProcessEnv,
+    readonly port: number,
+    readonly dataDir: string,
+  ) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    const pid = this.child?.pid;
+    if (pid === undefined) throw new Error('Parley is not running');
+    return pid;
+  }
+
+  handle(): ParleyProcess {
+    const self = this;
+    return {
+      baseUrl: this.baseUrl,
+      wsUrl: `ws://127.0.0.1:${this.port}/v1/ws`,
+      port: this.port,
+      dataDir: this.dataDir,
+      get pid() {
+        return self.pid;
+      },
+      stop: () => this.stop(),
+      kill: (signal) => this.kill(signal ?? 'SIGKILL'),
+      restart: async () => {
+        await this.stop();
+        await this.start();
+      },
+      logs: () => this.logs(),
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.child !== null) throw new Error(`Parley on port ${this.port} is already running (pid ${this.child.pid})`);
+    this.exitInfo = null;
+    this.log(`[harness] starting node ${this.args.join(' ')} on port ${this.port}, data dir ${this.dataDir}`);
+    const child = spawn(process.execPath, this.args, { cwd: REPO_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    track(this);
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.collect('out', chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.collect('err', chunk));
+    this.exited = new Promise((resolveExit) => {
+      child.once('exit', (code, signal) => {
+        this.flushPartial();
+        this.exitInfo = signal !== null ? `signal ${signal}` : `code ${code}`;
+        this.log(`[harness] pid ${child.pid} exited with ${this.exitInfo}`);
+        if (this.child === child) this.child = null;
+        untrack(this);
+        resolveExit();
+      });
+    });
+    child.once('error', (err) => this.log(`[harness] spawn error: ${err.message}`));
+    try {
+      await this.waitReady();
+    } catch (err) {
+      await this.stop();
+      throw new Error(`${(err as Error).message}\n--- last Parley output ---\n${this.logs()}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child === null) return;
+    child.kill('SIGTERM');
+    // A process paused by kill('SIGSTOP') handles SIGTERM only once it runs again.
+    child.kill('SIGCONT');
+    const timer = setTimeout(() => {
+      this.log(`[harness] pid ${child.pid} still running ${STOP_GRACE_MS} ms after SIGTERM: SIGKILL`);
+      child.kill('SIGKILL');
+    }, STOP_GRACE_MS);
+    try {
+      await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (child === null) return;
+    child.kill(signal);
+    if (signal === 'SIGSTOP' || signal === 'SIGCONT') return;
+    await this.exited;
+  }
+
+  /** Synchronous last resort from the process-exit hook. */
+  killNow(): void {
+    this.child?.kill('SIGKILL');
+  }
+
+  logs(): string {
+    return this.lines.join('\n');
+  }
+
+  private async waitReady(): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let last = 'no answer yet';
+    while (Date.now() < deadline) {
+      if (this.child === null) throw new Error(`Parley exited before it was ready (${this.exitInfo ?? 'unknown'})`);
+      try {
+        const res = await fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+        last = `status ${res.status}`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`Parley on port ${this.port} was not ready within ${READY_TIMEOUT_MS} ms (last /readyz: ${last})`);
+  }
+
+  private collect(stream: 'out' | 'err', chunk: string): void {
+    const text = this.partial[stream] + chunk;
+    const parts = text.split('\n');
+    this.partial[stream] = (parts.pop() ?? '').slice(-LOG_LINE_MAX);
+    for (const line of parts) this.log(stream === 'err' ? `[stderr] ${line}` : line);
+  }
+
+  private flushPartial(): void {
+    for (const stream of ['out', 'err'] as const) {
+      if (this.partial[stream].length > 0) this.log(stream === 'err' ? `[stderr] ${this.partial[stream]}` : this.partial[stream]);
+      this.partial[stream] = '';
+    }
+  }
+
+  private log(line: string): void {
+    this.lines.push(line.length > LOG_LINE_MAX ? `${line.slice(0, LOG_LINE_MAX)}...` : line);
+    if (this.lines.length > LOG_LINES) this.lines.splice(0, this.lines.length - LOG_LINES);
+  }
+}
