@@ -4,6 +4,8 @@ import { Consumer, CONVERSATION_API, EVENT_LOG, EventLog, IngressSend, MEMBERSHI
 import { ConversationService } from './conversation.service';
 import { ConversationSequencer, SEQUENCER_GROUP } from './sequencer/conversation-sequencer';
 import { ConversationRepository } from './storage/conversation.repository';
+import { SendClaimsRepository } from './storage/send-claims.repository';
+import { Metrics, METRICS } from '@parley/observability';
 
 export interface MessagingOptions {
   largeGroup: LargeGroupPolicy;
@@ -24,8 +26,10 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(MESSAGE_STORE) messages: MessageStore,
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    @Inject(METRICS) metrics: Metrics,
   ) {
-    this.sequencer = new ConversationSequencer(new ConversationRepository(db), messages, log);
+    const malformed = metrics.counter('parley_messaging_malformed_ingress_total', 'ingress records that were not sends');
+    this.sequencer = new ConversationSequencer(new ConversationRepository(db), new SendClaimsRepository(db), messages, log, { onMalformed: () => malformed.inc() });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -36,8 +40,6 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
       fromBeginning: true,
       maxBatch: 200,
       handleBatch: (records) => this.sequencer.handleBatch(records),
-      onAssigned: () => this.sequencer.onPartitionsChanged(),
-      onRevoked: () => this.sequencer.onPartitionsChanged(),
     });
   }
 

@@ -1,43 +1,45 @@
 import { randomUUID } from 'node:crypto';
-import { Message, SequenceCounter } from '@parley/domain';
+import { Message } from '@parley/domain';
 import { ConversationEvent, EventLog, IngressSend, LogRecord, MessageStore, Topics } from '@parley/ports';
 import { ConversationRepository } from '../storage/conversation.repository';
+import { SendClaimsRepository } from '../storage/send-claims.repository';
 
 export const SEQUENCER_GROUP = 'parley-messaging-sequencer';
 
+/** Counts the sequencer reports (metrics). */
+export interface SequencerStats {
+  onMalformed(): void;
+}
+
 /**
- * The single writer for the conversations of the ingress partitions this instance owns.
- * For each ingress record, in partition order:
+ * Sequences the sends of the ingress partitions this instance owns, in partition order:
  *   1. a non-member's send is rejected (send.rejected to the origin gateway, nothing stored);
- *   2. a repeated (sender, conversation, client_msg_id) is answered with the original message;
- *   3. otherwise the message gets the conversation's next seq, is stored, last_seq moves, and
- *      message.created is appended to the events topic.
- * The ingress offset is committed only after all of that (at-least-once). Reprocessing a record
- * after a crash finds its message by client_msg_id in step 2 and re-emits it: same seq, same id.
- * Takeover safety across processes is argued in docs/adr/0003-sequencer-takeover.md.
+ *   2. the send is claimed in the ledger: a repeated (sender, conversation, client_msg_id) gets its
+ *      original seq and id, a new one the conversation's next seq (see SendClaimsRepository);
+ *   3. the message is written to the message store (idempotent: same row for the same claim);
+ *   4. message.created goes to the events topic.
+ * The ingress offset is committed only after all of that. Any step may be repeated after a crash
+ * or a takeover and yields the same seq, id and row; docs/adr/0003-sequencer-takeover.md argues it.
  */
 export class ConversationSequencer {
-  private readonly counter = new SequenceCounter();
-
   constructor(
     private readonly repo: ConversationRepository,
+    private readonly claims: SendClaimsRepository,
     private readonly messages: MessageStore,
     private readonly log: EventLog,
+    private readonly stats: SequencerStats = { onMalformed: () => undefined },
   ) {}
 
   async handleBatch(records: LogRecord<IngressSend>[]): Promise<void> {
     for (const record of records) await this.handle(record.value, record.headers);
   }
 
-  /** Partitions moved: another owner may have written since, so cached seqs are dropped. */
-  onPartitionsChanged(): void {
-    this.counter.clear();
-  }
-
   private async handle(send: IngressSend, headers: Record<string, string>): Promise<void> {
-    if (!isIngressSend(send)) return; // not ours to interpret; the gateway validated what it published
-    const membership = await this.repo.membership(send.conversation_id, send.sender_id);
-    if (!membership) {
+    if (!isIngressSend(send)) {
+      this.stats.onMalformed(); // gateways validate what they publish; a foreign record is skipped, counted
+      return;
+    }
+    if (!(await this.repo.membership(send.conversation_id, send.sender_id))) {
       await this.emit(send.conversation_id, {
         type: 'send.rejected',
         conversation_id: send.conversation_id,
@@ -48,37 +50,21 @@ export class ConversationSequencer {
       }, headers);
       return;
     }
-    const existing = await this.messages.findByClientMsgId(send.conversation_id, send.sender_id, send.client_msg_id);
-    if (existing) {
-      await this.emit(send.conversation_id, { type: 'message.created', message: existing, origin: send.origin, created: false }, headers);
-      return;
-    }
-    const seq = await this.nextSeq(send.conversation_id);
+    const claim = await this.claims.claim(send.conversation_id, send.sender_id, send.client_msg_id, randomUUID(), new Date().toISOString());
     const message: Message = {
-      id: randomUUID(),
+      id: claim.message_id,
       conversation_id: send.conversation_id,
-      seq,
+      seq: claim.seq,
       sender_id: send.sender_id,
       client_msg_id: send.client_msg_id,
       body: { text: send.body.text },
-      created_at: new Date().toISOString(),
+      created_at: claim.created_at,
     };
-    try {
-      await this.messages.insert(message);
-    } catch (e) {
-      this.counter.forget(send.conversation_id); // reload from the store on retry
-      throw e;
-    }
-    this.counter.commit(send.conversation_id, seq);
-    await this.repo.recordMessage(send.conversation_id, seq, message.created_at);
-    await this.emit(send.conversation_id, { type: 'message.created', message, origin: send.origin, created: true }, headers);
-  }
-
-  private async nextSeq(conversationId: string): Promise<number> {
-    if (this.counter.known(conversationId) === undefined) {
-      this.counter.seed(conversationId, await this.messages.lastSeq(conversationId));
-    }
-    return this.counter.peekNext(conversationId);
+    // A repeat finds the stored original (its body wins); a claim whose write was cut short by a
+    // crash is completed here from the same ingress record.
+    const stored = claim.created ? null : await this.messages.findByClientMsgId(send.conversation_id, send.sender_id, send.client_msg_id);
+    if (!stored) await this.messages.insert(message);
+    await this.emit(send.conversation_id, { type: 'message.created', message: stored ?? message, origin: send.origin, created: claim.created }, headers);
   }
 
   private async emit(conversationId: string, event: ConversationEvent, headers: Record<string, string>): Promise<void> {

@@ -177,14 +177,6 @@ export class ConversationRepository {
     return r.rows[0] ? Number(r.rows[0].last_read_seq) : 0;
   }
 
-  /** Called by the sequencer after a message is stored; never moves last_seq backwards. */
-  async recordMessage(conversationId: string, seq: number, at: string): Promise<void> {
-    await this.db.query(
-      `UPDATE conversations SET last_seq = GREATEST(last_seq, $2), last_activity_at = GREATEST(last_activity_at, $3::timestamptz) WHERE id = $1`,
-      [conversationId, seq, at],
-    );
-  }
-
   async memberCount(conversationId: string): Promise<number> {
     const r = await this.db.query<{ member_count: number }>(`SELECT member_count FROM conversations WHERE id = $1`, [conversationId]);
     return r.rows[0] ? Number(r.rows[0].member_count) : 0;

@@ -27,3 +27,26 @@ CREATE INDEX IF NOT EXISTS memberships_by_user ON memberships (user_id);
 `,
   },
 ];
+
+/**
+ * The send ledger: the sequencer's source of truth for seq allocation and idempotency. A claim
+ * row binds (conversation, sender, client_msg_id) to one seq and message id forever; it is
+ * inserted in the same transaction that moves conversations.last_seq (row-locked), so two
+ * sequencers that both believe they own a partition (a takeover) can never give one seq to two
+ * messages nor one client_msg_id two seqs. See docs/adr/0003-sequencer-takeover.md.
+ */
+messagingMigrations.push({
+  id: 'messaging/002_send_claims',
+  sql: `
+CREATE TABLE IF NOT EXISTS send_claims (
+  conversation_id text NOT NULL,
+  sender_id text NOT NULL,
+  client_msg_id text NOT NULL,
+  seq bigint NOT NULL,
+  message_id text NOT NULL,
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (conversation_id, sender_id, client_msg_id),
+  UNIQUE (conversation_id, seq)
+);
+`,
+});
