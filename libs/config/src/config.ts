@@ -7,6 +7,8 @@ export interface ParleyConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** Directory of the built chat page; empty = the build's own dist/web. */
+  webDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   gatewayId: string;
   auth: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlSeconds: number };
@@ -66,6 +68,7 @@ export const settings = {
   host: str('PARLEY_HOST', '0.0.0.0', 'address the public gateway port binds to'),
   port: int('PARLEY_PORT', 8080, 'the public gateway port (REST, WebSocket, health, metrics)', 0, 65535),
   dataDir: str('PARLEY_DATA_DIR', '.data', 'standalone mode: directory holding all durable data'),
+  webDir: str('PARLEY_WEB_DIR', '', "directory of the built chat page; default: this build's dist/web"),
   logLevel: oneOf('PARLEY_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error'] as const, 'lowest log level written'),
   gatewayId: str('PARLEY_GATEWAY_ID', '', 'unique id of this gateway process; default: a random id per start'),
   issuer: str('PARLEY_JWT_ISSUER', 'parley', 'the iss claim of access tokens'),
@@ -101,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: read(env, s.host),
     port: read(env, s.port),
     dataDir: read(env, s.dataDir),
+    webDir: read(env, s.webDir),
     logLevel: read(env, s.logLevel),
     gatewayId: read(env, s.gatewayId) || `gw-${Math.random().toString(36).slice(2, 10)}`,
     auth: { issuer: read(env, s.issuer), audience: read(env, s.audience), accessTtlSeconds: read(env, s.accessTtl), refreshTtlSeconds: read(env, s.refreshTtl) },
