@@ -88,7 +88,7 @@ describe('direct chat over WebSocket', () => {
 
     // A read frame moves the marker and tells Alice.
     bobWs.send({ type: 'read', conversation_id: conv.id, seq: 3 });
-    const readFrame = await aliceWs.waitFor((f) => f.type === 'read' && f.conversation_id === conv.id, 'read frame');
+    const readFrame = await aliceWs.waitFor((f) => f.type === 'read' && f.conversation_id === conv.id && f.seq === 3, 'read frame for seq 3');
     expect(readFrame).toMatchObject({ type: 'read', conversation_id: conv.id, user_id: bob.user.id, seq: 3 });
     await eventually('Bob has read everything', async () => {
       expect((await getConversation(baseUrl, bob.accessToken, conv.id)).me).toMatchObject({ last_read_seq: 3, unread_count: 0 });

@@ -5,7 +5,8 @@ import { e2eTest, useParley } from '../support/suite';
 import { closeAll, createGroup, makeWs, registerUsers } from '../support/users';
 import type { TestSocket } from '../support/ws-client';
 
-const parley = useParley();
+// Senders here fire as fast as acks come back; the per-connection send rate limit is not under test.
+const parley = useParley({ env: { PARLEY_SEND_RATE_PER_SECOND: '1000' } });
 
 const MEMBERS = 50;
 const SENDERS = 5;

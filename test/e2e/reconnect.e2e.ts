@@ -6,7 +6,8 @@ import { closeAll, createGroup, makeWs, registerUser } from '../support/users';
 import { eventually } from '../support/wait';
 import type { TestSocket } from '../support/ws-client';
 
-const parley = useParley();
+// Senders here fire as fast as acks come back; the per-connection send rate limit is not under test.
+const parley = useParley({ env: { PARLEY_SEND_RATE_PER_SECOND: '1000' } });
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('reconnect and resume', () => {

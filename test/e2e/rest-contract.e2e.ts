@@ -56,9 +56,11 @@ describe('REST contract', () => {
     expect(Number(payload.exp) - Number(payload.iat)).toBeGreaterThan(0);
     expect(Number(payload.exp) - Number(payload.iat)).toBeLessThanOrEqual(15 * 60);
 
-    const ws = await makeWs(wsUrl, user.accessToken);
+    const checker = new HistoryChecker(baseUrl);
+    const ws = await makeWs(wsUrl, user.accessToken, { checker });
     sockets.push(ws);
     expect(ws.hello.session_id).toBe(payload.sid);
+    await checker.verify(user.accessToken);
   });
 
   e2eTest('register, login and their validation', async () => {
@@ -194,10 +196,14 @@ describe('REST contract', () => {
 
   e2eTest("logout answers 204, revokes the session's refresh tokens and closes its sockets with 4401", async () => {
     const { baseUrl, wsUrl } = parley.current;
+    const checker = new HistoryChecker(baseUrl);
     const user = await registerUser(baseUrl, 'bye');
+    const friend = await registerUser(baseUrl, 'friend');
+    const conv = await createDirect(baseUrl, friend.accessToken, user.user.id);
+    checker.addReader(conv.id, friend.accessToken);
     const otherSession = await login(baseUrl, user.username, user.password);
-    const doomed = await makeWs(wsUrl, user.accessToken);
-    const survivor = await makeWs(wsUrl, otherSession.access_token);
+    const doomed = await makeWs(wsUrl, user.accessToken, { checker, clientId: 'doomed' });
+    const survivor = await makeWs(wsUrl, otherSession.access_token, { checker, clientId: 'survivor' });
     sockets.push(doomed, survivor);
     expect(doomed.hello.session_id).not.toBe(survivor.hello.session_id);
 
@@ -208,10 +214,17 @@ describe('REST contract', () => {
     expect(closed.code).toBe(4401);
 
     expectError(await rest(baseUrl, 'POST', '/v1/auth/refresh', { json: { refresh_token: user.refreshToken } }), 401, 'UNAUTHENTICATED', 'refresh after logout');
-    // The other session lives on.
+    // The other session lives on and still receives messages.
     await survivor.ping();
+    const friendWs = await makeWs(wsUrl, friend.accessToken, { checker, clientId: 'friend' });
+    sockets.push(friendWs);
+    await friendWs.sendMessage(conv.id, 'still there?');
+    await survivor.waitForSeq(conv.id, 1);
+    expect(doomed.messages(conv.id)).toEqual([]);
     expect((await rest(baseUrl, 'POST', '/v1/auth/refresh', { json: { refresh_token: otherSession.refresh_token } })).status).toBe(200);
     expect((await rest(baseUrl, 'POST', '/v1/auth/logout')).status).toBe(401);
+    checker.expectCompleteDelivery(conv.id, ['survivor', 'friend']);
+    await checker.verify();
   });
 
   e2eTest('conversations: direct is unique per pair, group validation, admin rights, members', async () => {
@@ -316,9 +329,11 @@ describe('REST contract', () => {
 
   e2eTest('users and presence', async () => {
     const { baseUrl, wsUrl } = parley.current;
+    const checker = new HistoryChecker(baseUrl);
     const alice = await registerUser(baseUrl, 'alice');
     const bob = await registerUser(baseUrl, 'bob');
-    await createDirect(baseUrl, alice.accessToken, bob.user.id);
+    const conv = await createDirect(baseUrl, alice.accessToken, bob.user.id);
+    checker.addReader(conv.id, alice.accessToken);
 
     expect(await restOk<WireUser>(baseUrl, 'GET', `/v1/users/${bob.user.id}`, 200, { token: alice.accessToken })).toEqual(bob.user);
     expectError(await rest(baseUrl, 'GET', `/v1/users/${randomUUID()}`, { token: alice.accessToken }), 404, 'NOT_FOUND', 'unknown user');
@@ -327,15 +342,19 @@ describe('REST contract', () => {
     const before = await restOk<Presence>(baseUrl, 'GET', presencePath, 200, { token: alice.accessToken });
     expect(before).toMatchObject({ user_id: bob.user.id, status: 'offline' });
 
-    const aliceWs = await makeWs(wsUrl, alice.accessToken);
+    const aliceWs = await makeWs(wsUrl, alice.accessToken, { checker, clientId: 'alice' });
     sockets.push(aliceWs);
-    const bobWs = await makeWs(wsUrl, bob.accessToken);
-    const bobPhone = await makeWs(wsUrl, bob.accessToken);
+    const bobWs = await makeWs(wsUrl, bob.accessToken, { checker, clientId: 'bob' });
+    const bobPhone = await makeWs(wsUrl, bob.accessToken, { checker, clientId: 'bob-phone' });
     await eventually('Bob is online', async () => {
       expect(await restOk<Presence>(baseUrl, 'GET', presencePath, 200, { token: alice.accessToken })).toMatchObject({ status: 'online' });
     });
     const onlineFrame = await aliceWs.waitFor((f) => f.type === 'presence' && f.user_id === bob.user.id && f.status === 'online', 'presence online');
     expect(onlineFrame).toMatchObject({ type: 'presence', user_id: bob.user.id, status: 'online' });
+
+    // Both of Bob's sockets receive Alice's message.
+    await aliceWs.sendMessage(conv.id, 'are you online?');
+    await Promise.all([bobWs, bobPhone].map((s) => s.waitForSeq(conv.id, 1)));
 
     // Online while at least one socket is open.
     await bobWs.close();
@@ -354,5 +373,7 @@ describe('REST contract', () => {
     expect(Date.parse(offline.last_seen_at ?? '')).toBeGreaterThanOrEqual(closedAt - 1_000);
     const offlineFrame = await aliceWs.waitFor((f) => f.type === 'presence' && f.user_id === bob.user.id && f.status === 'offline', 'presence offline');
     expect(offlineFrame.last_seen_at).toMatch(ISO);
+    checker.expectCompleteDelivery(conv.id, ['alice', 'bob', 'bob-phone']);
+    await checker.verify();
   });
 });

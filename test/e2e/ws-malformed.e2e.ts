@@ -5,7 +5,9 @@ import { e2eTest, useParley } from '../support/suite';
 import { closeAll, createDirect, makeWs, registerUser } from '../support/users';
 import type { TestSocket } from '../support/ws-client';
 
-const parley = useParley();
+const INVALID_FRAME_LIMIT = 40;
+// The first test sends about twenty invalid frames on one socket: the limit sits above that.
+const parley = useParley({ env: { PARLEY_WS_MAX_INVALID_FRAMES: String(INVALID_FRAME_LIMIT) } });
 
 describe('malformed frames', () => {
   const sockets: TestSocket[] = [];
@@ -85,10 +87,9 @@ describe('malformed frames', () => {
     expect(bigErr.code).toBe('VALIDATION_FAILED');
     await eveWs.ping();
 
-    // Over 64 KiB: the socket is closed with 1009.
+    // Over 64 KiB: the socket is closed (its code is checked last, after everything else).
     eveWs.sendRaw(JSON.stringify({ type: 'ping', nonce: 'p'.repeat(64 * 1024) }));
     const closed = await eveWs.closed;
-    expect(closed.code).toBe(1009);
 
     // Everyone else is unaffected, Eve's partner included, and Eve can come back.
     await bystanderMessage();
@@ -101,5 +102,21 @@ describe('malformed frames', () => {
     checker.expectCompleteDelivery(bystanders.id, ['xena', 'yuri']);
     checker.expectCompleteDelivery(eveConv.id, ['frank']);
     await checker.verify();
+    expect(closed).toMatchObject({ code: 1009 });
+  });
+
+  e2eTest('a client that keeps sending invalid frames is closed with 1008', async () => {
+    const { baseUrl, wsUrl } = parley.current;
+    const checker = new HistoryChecker(baseUrl);
+    const spammer = await registerUser(baseUrl, 'spam');
+    const ws = await makeWs(wsUrl, spammer.accessToken, { checker });
+    sockets.push(ws);
+    for (let i = 0; i <= INVALID_FRAME_LIMIT + 5 && ws.isOpen; i++) ws.sendRaw(`garbage ${i}`);
+    const closed = await ws.closed;
+    expect(closed.code).toBe(1008);
+    const errors = ws.frames.filter((f) => f.type === 'error');
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.length).toBeLessThanOrEqual(INVALID_FRAME_LIMIT + 1);
+    await checker.verify(spammer.accessToken);
   });
 });

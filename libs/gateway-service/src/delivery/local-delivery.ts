@@ -58,7 +58,7 @@ export class LocalDelivery implements GatewayDelivery {
         return;
       }
       case 'typing':
-        this.publish(conversationTopic(e.conversation_id), { type: 'typing', conversation_id: e.conversation_id, user_id: e.user_id, state: e.state });
+        this.publishExcept(e.user_id, e.conversation_id, { type: 'typing', conversation_id: e.conversation_id, user_id: e.user_id, state: e.state });
         return;
       case 'read.updated':
         this.publish(conversationTopic(e.conversation_id), { type: 'read', conversation_id: e.conversation_id, user_id: e.user_id, seq: e.seq });
@@ -131,6 +131,26 @@ export class LocalDelivery implements GatewayDelivery {
 
   private publishMessage(m: Message): void {
     this.publish(conversationTopic(m.conversation_id), { type: 'message', ...m });
+  }
+
+  /**
+   * Publishes to a conversation's topic so that the acting user's own sockets here do not get it:
+   * through one of them (uWS skips the publishing socket), and the rest are skipped by sending from
+   * each in turn only when the user has several sockets here (rare: several tabs on one gateway).
+   */
+  private publishExcept(userId: string, conversationId: string, frame: object): void {
+    const topic = conversationTopic(conversationId);
+    const own = [...this.registry.socketsOf(userId)].filter((ws) => ws.getUserData().open && this.registry.isWatching(ws, conversationId));
+    const text = JSON.stringify(frame);
+    if (own.length === 0) {
+      this.app.publish(topic, text, false, false);
+      return;
+    }
+    // Unsubscribe all but one of the user's sockets for the duration of one publish.
+    const [via, ...others] = own;
+    for (const ws of others) ws.unsubscribe(topic);
+    via.publish(topic, text, false, false);
+    for (const ws of others) ws.subscribe(topic);
   }
 
   private publish(topic: string, frame: object): void {
