@@ -49,7 +49,10 @@ type TargetStarter = (opts: StartOptions) => Promise<ParleyProcess>;
 
 const targets: Record<string, TargetStarter> = {
   standalone: startStandalone,
+  mesh: startMesh,
 };
+
+export const MESH_MAIN = join(REPO_ROOT, 'dist', 'apps', 'mesh', 'src', 'main.js');
 
 /** The target the suites run against. */
 export function e2eTarget(): string {
@@ -139,6 +142,31 @@ async function startStandalone(opts: StartOptions): Promise<ParleyProcess> {
     ...(opts.env ?? {}),
   };
   const instance = new Instance([entry], env, port, dataDir);
+  await instance.start();
+  return instance.handle();
+}
+
+/**
+ * The mesh: apps/mesh supervises the six service processes on the real servers that
+ * `infra/bin/parley-infra start all` runs (test/run-all.sh starts them). Data lives in those
+ * servers, so restart() keeps it; dataDir is unused.
+ */
+async function startMesh(opts: StartOptions): Promise<ParleyProcess> {
+  const entry = opts.entry ?? MESH_MAIN;
+  if (!existsSync(entry)) {
+    throw new Error(`${entry} does not exist: run \`npm run build\` before the end-to-end suites (test/run-all.sh does).`);
+  }
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PARLEY_PORT: String(port),
+    PARLEY_HOST: '127.0.0.1',
+    PARLEY_LOG_LEVEL: 'warn',
+    // 30 consecutive gRPC ports per mesh; spread so that two meshes of one run do not meet.
+    PARLEY_MESH_PORT_BASE: String(20_000 + ((port * 37) % 300) * 100),
+    ...(opts.env ?? {}),
+  };
+  const instance = new Instance([entry], env, port, '');
   await instance.start();
   return instance.handle();
 }

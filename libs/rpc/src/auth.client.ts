@@ -1,0 +1,72 @@
+import type { User } from '@parley/domain';
+import type { AuthApi, AuthResult, JsonWebKeySet, UserDirectory } from '@parley/ports';
+import { EMPTY, type WireEmpty } from './common.mapping';
+import { RpcChannel, type RpcClientOptions } from './grpc-channel';
+import {
+  authResultFromWire,
+  jwksFromWire,
+  userResponseFromWire,
+  type WireAuthResult,
+  type WireExistingIds,
+  type WireFindByUsernameRequest,
+  type WireGetUserRequest,
+  type WireJwksResponse,
+  type WireLoginRequest,
+  type WireLogoutRequest,
+  type WireRefreshRequest,
+  type WireRegisterRequest,
+  type WireSessionActiveRequest,
+  type WireSessionActiveResponse,
+  type WireUserResponse,
+} from './auth.mapping';
+
+const ignore = (): void => undefined;
+
+/** AuthApi and UserDirectory of a remote auth service (`address` = host:port). */
+export class GrpcAuthClient implements AuthApi, UserDirectory {
+  private readonly channel: RpcChannel;
+
+  constructor(address: string, options: RpcClientOptions = {}) {
+    this.channel = new RpcChannel('Auth', address, options);
+  }
+
+  register(input: { username: string; password: string; display_name?: string }): Promise<AuthResult> {
+    return this.channel.call<WireRegisterRequest, WireAuthResult, AuthResult>('Register', input, authResultFromWire);
+  }
+
+  login(input: { username: string; password: string }): Promise<AuthResult> {
+    return this.channel.call<WireLoginRequest, WireAuthResult, AuthResult>('Login', { username: input.username, password: input.password }, authResultFromWire);
+  }
+
+  refresh(refreshToken: string): Promise<AuthResult> {
+    return this.channel.call<WireRefreshRequest, WireAuthResult, AuthResult>('Refresh', { refresh_token: refreshToken }, authResultFromWire);
+  }
+
+  logout(userId: string, sessionId: string): Promise<void> {
+    return this.channel.call<WireLogoutRequest, WireEmpty, void>('Logout', { user_id: userId, session_id: sessionId }, ignore);
+  }
+
+  sessionActive(sessionId: string): Promise<boolean> {
+    return this.channel.call<WireSessionActiveRequest, WireSessionActiveResponse, boolean>('SessionActive', { session_id: sessionId }, (res) => res.active);
+  }
+
+  jwks(): Promise<JsonWebKeySet> {
+    return this.channel.call<WireEmpty, WireJwksResponse, JsonWebKeySet>('Jwks', EMPTY, jwksFromWire);
+  }
+
+  getUser(userId: string): Promise<User | null> {
+    return this.channel.call<WireGetUserRequest, WireUserResponse, User | null>('GetUser', { user_id: userId }, userResponseFromWire);
+  }
+
+  existingIds(ids: readonly string[]): Promise<Set<string>> {
+    return this.channel.call<WireExistingIds, WireExistingIds, Set<string>>('ExistingIds', { ids: [...ids] }, (res) => new Set(res.ids));
+  }
+
+  findByUsername(username: string): Promise<User | null> {
+    return this.channel.call<WireFindByUsernameRequest, WireUserResponse, User | null>('FindByUsername', { username }, userResponseFromWire);
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+}

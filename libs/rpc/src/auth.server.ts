@@ -1,0 +1,40 @@
+import type { Server } from '@grpc/grpc-js';
+import type { AuthApi, UserDirectory } from '@parley/ports';
+import { EMPTY, type WireEmpty } from './common.mapping';
+import { unaryHandlers, type ServeOptions } from './grpc-server';
+import { parleyServices } from './protos';
+import {
+  jwksToWire,
+  registerFromWire,
+  type WireAuthResult,
+  type WireExistingIds,
+  type WireFindByUsernameRequest,
+  type WireGetUserRequest,
+  type WireJwksResponse,
+  type WireLoginRequest,
+  type WireLogoutRequest,
+  type WireRefreshRequest,
+  type WireRegisterRequest,
+  type WireSessionActiveRequest,
+  type WireSessionActiveResponse,
+  type WireUserResponse,
+} from './auth.mapping';
+
+/** Serves the auth service (parley.v1.Auth) from its in-process implementation. */
+export function serveAuth(server: Server, impl: AuthApi & UserDirectory, options: ServeOptions = {}): void {
+  const unary = unaryHandlers('Auth', options);
+  server.addService(parleyServices(options.protoDir).Auth, {
+    Register: unary('Register', (req: WireRegisterRequest): Promise<WireAuthResult> => impl.register(registerFromWire(req))),
+    Login: unary('Login', (req: WireLoginRequest): Promise<WireAuthResult> => impl.login({ username: req.username, password: req.password })),
+    Refresh: unary('Refresh', (req: WireRefreshRequest): Promise<WireAuthResult> => impl.refresh(req.refresh_token)),
+    Logout: unary('Logout', async (req: WireLogoutRequest): Promise<WireEmpty> => {
+      await impl.logout(req.user_id, req.session_id);
+      return EMPTY;
+    }),
+    SessionActive: unary('SessionActive', async (req: WireSessionActiveRequest): Promise<WireSessionActiveResponse> => ({ active: await impl.sessionActive(req.session_id) })),
+    Jwks: unary('Jwks', async (): Promise<WireJwksResponse> => jwksToWire(await impl.jwks())),
+    GetUser: unary('GetUser', async (req: WireGetUserRequest): Promise<WireUserResponse> => ({ user: await impl.getUser(req.user_id) })),
+    ExistingIds: unary('ExistingIds', async (req: WireExistingIds): Promise<WireExistingIds> => ({ ids: [...(await impl.existingIds(req.ids))] })),
+    FindByUsername: unary('FindByUsername', async (req: WireFindByUsernameRequest): Promise<WireUserResponse> => ({ user: await impl.findByUsername(req.username) })),
+  });
+}

@@ -1,0 +1,89 @@
+import type { MemberRole, Message, User, ConversationType } from '@parley/domain';
+import type { ConversationView, MemberView } from '@parley/ports';
+import { count, type Maybe, oneOf, orNull, required } from './wire-values';
+
+/*
+ * Wire shapes of common.proto. Domain objects are assignable to them as they are (encoding is the
+ * identity, checked by the compiler); decoding copies, checks unions and turns absence into null.
+ */
+
+export const CONVERSATION_TYPES: readonly ConversationType[] = ['direct', 'group'];
+export const MEMBER_ROLES: readonly MemberRole[] = ['admin', 'member'];
+
+export interface WireUser {
+  id: string;
+  username: string;
+  display_name: string;
+  created_at: string;
+}
+
+export interface WireMessage {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  client_msg_id: string;
+  body: Maybe<{ text: string }>;
+  created_at: string;
+}
+
+export interface WireConversationView {
+  id: string;
+  type: string;
+  title?: Maybe<string>;
+  created_at: string;
+  member_count: number;
+  last_seq: number;
+  me: Maybe<{ role: string; last_read_seq: number; unread_count: number }>;
+}
+
+export interface WireMemberView {
+  user_id: string;
+  role: string;
+  joined_at: string;
+}
+
+export interface WireUserIds {
+  user_ids: string[];
+}
+
+export type WireEmpty = Record<string, never>;
+export const EMPTY: WireEmpty = {};
+
+export function userFromWire(wire: WireUser): User {
+  return { id: wire.id, username: wire.username, display_name: wire.display_name, created_at: wire.created_at };
+}
+
+export function messageFromWire(wire: WireMessage, field = 'message'): Message {
+  const body = required(wire.body, `${field}.body`);
+  return {
+    id: wire.id,
+    conversation_id: wire.conversation_id,
+    seq: count(wire.seq, `${field}.seq`),
+    sender_id: wire.sender_id,
+    client_msg_id: wire.client_msg_id,
+    body: { text: body.text },
+    created_at: wire.created_at,
+  };
+}
+
+export function conversationViewFromWire(wire: WireConversationView, field = 'conversation'): ConversationView {
+  const me = required(wire.me, `${field}.me`);
+  return {
+    id: wire.id,
+    type: oneOf(wire.type, CONVERSATION_TYPES, `${field}.type`),
+    title: orNull(wire.title),
+    created_at: wire.created_at,
+    member_count: count(wire.member_count, `${field}.member_count`),
+    last_seq: count(wire.last_seq, `${field}.last_seq`),
+    me: {
+      role: oneOf(me.role, MEMBER_ROLES, `${field}.me.role`),
+      last_read_seq: count(me.last_read_seq, `${field}.me.last_read_seq`),
+      unread_count: count(me.unread_count, `${field}.me.unread_count`),
+    },
+  };
+}
+
+export function memberViewFromWire(wire: WireMemberView): MemberView {
+  return { user_id: wire.user_id, role: oneOf(wire.role, MEMBER_ROLES, 'member.role'), joined_at: wire.joined_at };
+}

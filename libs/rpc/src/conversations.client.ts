@@ -1,0 +1,123 @@
+import type { ConversationType, Message } from '@parley/domain';
+import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page } from '@parley/ports';
+import { conversationViewFromWire, type WireConversationView, type WireEmpty, type WireMemberView, type WireUserIds } from './common.mapping';
+import { RpcChannel, type RpcClientOptions } from './grpc-channel';
+import { count } from './wire-values';
+import {
+  conversationPageFromWire,
+  createResultFromWire,
+  memberPageFromWire,
+  messagesFromWire,
+  type WireAddMembersRequest,
+  type WireAddMembersResponse,
+  type WireBackfillRequest,
+  type WireBackfillResponse,
+  type WireConversationIds,
+  type WireConversationRequest,
+  type WireCreateRequest,
+  type WireCreateResponse,
+  type WireGetRequest,
+  type WireHistoryRequest,
+  type WireHistoryResponse,
+  type WireIsMemberRequest,
+  type WireIsMemberResponse,
+  type WireListRequest,
+  type WireMarkReadRequest,
+  type WireMemberCountResponse,
+  type WireMemberIdsRequest,
+  type WireMembersRequest,
+  type WirePage,
+  type WireRemoveMemberRequest,
+  type WireUserRequest,
+} from './conversations.mapping';
+
+const ignore = (): void => undefined;
+
+/** ConversationApi and MembershipDirectory of a remote messaging service (`address` = host:port). */
+export class GrpcConversationsClient implements ConversationApi, MembershipDirectory {
+  private readonly channel: RpcChannel;
+
+  constructor(address: string, options: RpcClientOptions = {}) {
+    this.channel = new RpcChannel('Conversations', address, options);
+  }
+
+  create(actorId: string, input: { type: ConversationType; title?: string | null; member_ids: string[] }): Promise<{ conversation: ConversationView; created: boolean }> {
+    return this.channel.call<WireCreateRequest, WireCreateResponse, { conversation: ConversationView; created: boolean }>(
+      'Create',
+      { actor_id: actorId, type: input.type, title: input.title, member_ids: input.member_ids },
+      createResultFromWire,
+    );
+  }
+
+  get(actorId: string, conversationId: string): Promise<ConversationView> {
+    return this.channel.call<WireGetRequest, WireConversationView, ConversationView>('Get', { actor_id: actorId, conversation_id: conversationId }, (res) => conversationViewFromWire(res));
+  }
+
+  list(actorId: string, limit: number, cursor: string | null): Promise<Page<ConversationView>> {
+    return this.channel.call<WireListRequest, WirePage<WireConversationView>, Page<ConversationView>>('List', { actor_id: actorId, limit, cursor }, conversationPageFromWire);
+  }
+
+  members(actorId: string, conversationId: string, limit: number, cursor: string | null): Promise<Page<MemberView>> {
+    return this.channel.call<WireMembersRequest, WirePage<WireMemberView>, Page<MemberView>>(
+      'Members',
+      { actor_id: actorId, conversation_id: conversationId, limit, cursor },
+      memberPageFromWire,
+    );
+  }
+
+  addMembers(actorId: string, conversationId: string, userIds: string[]): Promise<{ added: string[] }> {
+    return this.channel.call<WireAddMembersRequest, WireAddMembersResponse, { added: string[] }>(
+      'AddMembers',
+      { actor_id: actorId, conversation_id: conversationId, user_ids: userIds },
+      (res) => ({ added: res.added }),
+    );
+  }
+
+  removeMember(actorId: string, conversationId: string, userId: string): Promise<void> {
+    return this.channel.call<WireRemoveMemberRequest, WireEmpty, void>('RemoveMember', { actor_id: actorId, conversation_id: conversationId, user_id: userId }, ignore);
+  }
+
+  markRead(actorId: string, conversationId: string, seq: number): Promise<void> {
+    return this.channel.call<WireMarkReadRequest, WireEmpty, void>('MarkRead', { actor_id: actorId, conversation_id: conversationId, seq }, ignore);
+  }
+
+  history(actorId: string, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }> {
+    return this.channel.call<WireHistoryRequest, WireHistoryResponse, { messages: Message[]; has_more: boolean }>(
+      'History',
+      { actor_id: actorId, conversation_id: conversationId, after_seq: query.after_seq, before_seq: query.before_seq, limit: query.limit },
+      (res) => ({ messages: messagesFromWire(res.messages), has_more: res.has_more }),
+    );
+  }
+
+  conversationIdsOf(userId: string): Promise<string[]> {
+    return this.channel.call<WireUserRequest, WireConversationIds, string[]>('ConversationIdsOf', { user_id: userId }, (res) => res.conversation_ids);
+  }
+
+  isMember(userId: string, conversationId: string): Promise<boolean> {
+    return this.channel.call<WireIsMemberRequest, WireIsMemberResponse, boolean>('IsMember', { user_id: userId, conversation_id: conversationId }, (res) => res.member);
+  }
+
+  directPartners(userId: string): Promise<string[]> {
+    return this.channel.call<WireUserRequest, WireUserIds, string[]>('DirectPartners', { user_id: userId }, (res) => res.user_ids);
+  }
+
+  backfill(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    return this.channel.call<WireBackfillRequest, WireBackfillResponse, Message[]>(
+      'Backfill',
+      { conversation_id: conversationId, after_seq: afterSeq, limit },
+      (res) => messagesFromWire(res.messages),
+    );
+  }
+
+  memberCount(conversationId: string): Promise<number> {
+    return this.channel.call<WireConversationRequest, WireMemberCountResponse, number>('MemberCount', { conversation_id: conversationId }, (res) => count(res.member_count, 'member_count'));
+  }
+
+  memberIds(conversationId: string, limit: number): Promise<string[]> {
+    return this.channel.call<WireMemberIdsRequest, WireUserIds, string[]>('MemberIds', { conversation_id: conversationId, limit }, (res) => res.user_ids);
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+}

@@ -1,0 +1,190 @@
+import { forbidden, notFound, type ConversationType, type Message } from '@parley/domain';
+import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page } from '@parley/ports';
+import { GrpcConversationsClient } from './conversations.client';
+import { serveConversations } from './conversations.server';
+import { expectDomainError, rejectionOf, ServerPool } from './__tests__/rpc-harness';
+
+const BIG = Number.MAX_SAFE_INTEGER;
+
+const group: ConversationView = {
+  id: 'c-1',
+  type: 'group',
+  title: 'Team',
+  created_at: '2025-01-01T00:00:00.000Z',
+  member_count: 100_000,
+  last_seq: BIG,
+  me: { role: 'admin', last_read_seq: BIG - 1, unread_count: 1 },
+};
+const direct: ConversationView = { ...group, id: 'c-2', type: 'direct', title: null, member_count: 2, last_seq: 0, me: { role: 'member', last_read_seq: 0, unread_count: 0 } };
+const untitled: ConversationView = { ...group, id: 'c-3', title: '' };
+const message = (seq: number): Message => ({
+  id: `m-${seq}`,
+  conversation_id: 'c-1',
+  seq,
+  sender_id: 'u-1',
+  client_msg_id: `cm-${seq}`,
+  body: { text: seq === 1 ? '' : `hello ✓ ${seq}` },
+  created_at: '2025-01-01T00:00:01.000Z',
+});
+const members: MemberView[] = [
+  { user_id: 'u-1', role: 'admin', joined_at: '2025-01-01T00:00:00.000Z' },
+  { user_id: 'u-2', role: 'member', joined_at: '2025-01-01T00:00:02.000Z' },
+];
+
+class FakeConversations implements ConversationApi, MembershipDirectory {
+  calls: unknown[][] = [];
+  failWith: Error | null = null;
+  private answer<T>(value: T, ...call: unknown[]): Promise<T> {
+    this.calls.push(call);
+    return this.failWith ? Promise.reject(this.failWith) : Promise.resolve(value);
+  }
+  create(actorId: string, input: { type: ConversationType; title?: string | null; member_ids: string[] }) {
+    return this.answer({ conversation: input.type === 'direct' ? direct : group, created: input.type === 'group' }, 'create', actorId, input);
+  }
+  get(actorId: string, conversationId: string) {
+    return this.answer(conversationId === 'c-2' ? direct : group, 'get', actorId, conversationId);
+  }
+  list(actorId: string, limit: number, cursor: string | null): Promise<Page<ConversationView>> {
+    const page = cursor === null ? { items: [group, direct, untitled], next_cursor: 'next==' } : { items: [], next_cursor: null };
+    return this.answer(page, 'list', actorId, limit, cursor);
+  }
+  members(actorId: string, conversationId: string, limit: number, cursor: string | null): Promise<Page<MemberView>> {
+    return this.answer({ items: cursor ? [] : members, next_cursor: cursor ? null : 'm2' }, 'members', actorId, conversationId, limit, cursor);
+  }
+  addMembers(actorId: string, conversationId: string, userIds: string[]) {
+    return this.answer({ added: userIds.slice(1) }, 'addMembers', actorId, conversationId, userIds);
+  }
+  removeMember(actorId: string, conversationId: string, userId: string) {
+    return this.answer(undefined, 'removeMember', actorId, conversationId, userId);
+  }
+  markRead(actorId: string, conversationId: string, seq: number) {
+    return this.answer(undefined, 'markRead', actorId, conversationId, seq);
+  }
+  history(actorId: string, conversationId: string, query: HistoryQuery) {
+    return this.answer({ messages: query.limit === 0 ? [] : [message(1), message(BIG)], has_more: query.limit !== 0 }, 'history', actorId, conversationId, query);
+  }
+  conversationIdsOf(userId: string) {
+    return this.answer(userId === 'u-none' ? [] : ['c-1', 'c-2'], 'conversationIdsOf', userId);
+  }
+  isMember(userId: string, conversationId: string) {
+    return this.answer(userId === 'u-1', 'isMember', userId, conversationId);
+  }
+  directPartners(userId: string) {
+    return this.answer(userId === 'u-none' ? [] : ['u-2'], 'directPartners', userId);
+  }
+  backfill(conversationId: string, afterSeq: number, limit: number) {
+    return this.answer([message(afterSeq + 1)], 'backfill', conversationId, afterSeq, limit);
+  }
+  memberCount(conversationId: string) {
+    return this.answer(123_456, 'memberCount', conversationId);
+  }
+  memberIds(conversationId: string, limit: number) {
+    return this.answer(['u-1', 'u-2'].slice(0, limit), 'memberIds', conversationId, limit);
+  }
+}
+
+describe('Conversations over gRPC', () => {
+  const servers = new ServerPool();
+  const impl = new FakeConversations();
+  let client: GrpcConversationsClient;
+
+  beforeAll(async () => {
+    client = new GrpcConversationsClient(await servers.start((server) => serveConversations(server, impl)));
+  });
+  afterEach(() => {
+    impl.calls = [];
+    impl.failWith = null;
+  });
+  afterAll(async () => {
+    client.close();
+    await servers.closeAll();
+  });
+
+  it('create carries title (null, absent or empty) and answers the view with null title', async () => {
+    expect(await client.create('u-1', { type: 'group', title: 'Team', member_ids: ['u-2', 'u-3'] })).toEqual({ conversation: group, created: true });
+    expect(await client.create('u-1', { type: 'direct', title: null, member_ids: ['u-2'] })).toEqual({ conversation: direct, created: false });
+    await client.create('u-1', { type: 'group', member_ids: [] });
+    await client.create('u-1', { type: 'group', title: '', member_ids: [] });
+    expect(impl.calls).toEqual([
+      ['create', 'u-1', { type: 'group', title: 'Team', member_ids: ['u-2', 'u-3'] }],
+      ['create', 'u-1', { type: 'direct', title: null, member_ids: ['u-2'] }],
+      ['create', 'u-1', { type: 'group', title: null, member_ids: [] }],
+      ['create', 'u-1', { type: 'group', title: '', member_ids: [] }],
+    ]);
+  });
+
+  it('a conversation type the service does not know is VALIDATION_FAILED before it reaches the service', async () => {
+    const error = await rejectionOf(client.create('u-1', { type: 'channel' as ConversationType, member_ids: [] }));
+    expectDomainError(error, 'VALIDATION_FAILED', 'type must be one of direct, group');
+    expect(impl.calls).toEqual([]);
+  });
+
+  it('get and list keep large seqs, null and empty titles, and null cursors', async () => {
+    expect(await client.get('u-1', 'c-1')).toEqual(group);
+    expect(await client.get('u-1', 'c-2')).toEqual(direct);
+    expect(await client.list('u-1', 50, null)).toEqual({ items: [group, direct, untitled], next_cursor: 'next==' });
+    expect(await client.list('u-1', 50, 'next==')).toEqual({ items: [], next_cursor: null });
+    expect(impl.calls).toEqual([
+      ['get', 'u-1', 'c-1'],
+      ['get', 'u-1', 'c-2'],
+      ['list', 'u-1', 50, null],
+      ['list', 'u-1', 50, 'next=='],
+    ]);
+  });
+
+  it('members, addMembers, removeMember and markRead pass their arguments and answers through', async () => {
+    expect(await client.members('u-1', 'c-1', 2, null)).toEqual({ items: members, next_cursor: 'm2' });
+    expect(await client.members('u-1', 'c-1', 2, 'm2')).toEqual({ items: [], next_cursor: null });
+    expect(await client.addMembers('u-1', 'c-1', ['u-2', 'u-3'])).toEqual({ added: ['u-3'] });
+    expect(await client.addMembers('u-1', 'c-1', [])).toEqual({ added: [] });
+    await expect(client.removeMember('u-1', 'c-1', 'u-2')).resolves.toBeUndefined();
+    await expect(client.markRead('u-1', 'c-1', BIG)).resolves.toBeUndefined();
+    expect(impl.calls).toEqual([
+      ['members', 'u-1', 'c-1', 2, null],
+      ['members', 'u-1', 'c-1', 2, 'm2'],
+      ['addMembers', 'u-1', 'c-1', ['u-2', 'u-3']],
+      ['addMembers', 'u-1', 'c-1', []],
+      ['removeMember', 'u-1', 'c-1', 'u-2'],
+      ['markRead', 'u-1', 'c-1', BIG],
+    ]);
+  });
+
+  it('history keeps absent bounds absent, zero bounds, and messages with large seqs and empty bodies', async () => {
+    expect(await client.history('u-1', 'c-1', { limit: 50 })).toEqual({ messages: [message(1), message(BIG)], has_more: true });
+    expect(await client.history('u-1', 'c-1', { after_seq: 0, before_seq: BIG, limit: 0 })).toEqual({ messages: [], has_more: false });
+    expect(impl.calls).toEqual([
+      ['history', 'u-1', 'c-1', { limit: 50 }],
+      ['history', 'u-1', 'c-1', { after_seq: 0, before_seq: BIG, limit: 0 }],
+    ]);
+  });
+
+  it('membership lookups, backfill and the directory calls answer through', async () => {
+    expect(await client.conversationIdsOf('u-1')).toEqual(['c-1', 'c-2']);
+    expect(await client.conversationIdsOf('u-none')).toEqual([]);
+    expect(await client.isMember('u-1', 'c-1')).toBe(true);
+    expect(await client.isMember('u-9', 'c-1')).toBe(false);
+    expect(await client.directPartners('u-1')).toEqual(['u-2']);
+    expect(await client.directPartners('u-none')).toEqual([]);
+    expect(await client.backfill('c-1', BIG - 1, 100)).toEqual([message(BIG)]);
+    expect(await client.memberCount('c-1')).toBe(123_456);
+    expect(await client.memberIds('c-1', 1)).toEqual(['u-1']);
+    expect(impl.calls).toEqual([
+      ['conversationIdsOf', 'u-1'],
+      ['conversationIdsOf', 'u-none'],
+      ['isMember', 'u-1', 'c-1'],
+      ['isMember', 'u-9', 'c-1'],
+      ['directPartners', 'u-1'],
+      ['directPartners', 'u-none'],
+      ['backfill', 'c-1', BIG - 1, 100],
+      ['memberCount', 'c-1'],
+      ['memberIds', 'c-1', 1],
+    ]);
+  });
+
+  it('rethrows the service DomainError with its code and message', async () => {
+    impl.failWith = notFound('conversation not found');
+    expectDomainError(await rejectionOf(client.get('u-9', 'c-1')), 'NOT_FOUND', 'conversation not found');
+    impl.failWith = forbidden('only admins may add members');
+    expectDomainError(await rejectionOf(client.addMembers('u-2', 'c-1', ['u-4'])), 'FORBIDDEN', 'only admins may add members');
+  });
+});

@@ -1,0 +1,84 @@
+import { Client, credentials, Metadata, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { DomainError, isDomainError } from '@parley/domain';
+import { parseTraceparent } from '@parley/observability';
+import { fromServiceError, RpcError } from './errors';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './grpc-server';
+import { parleyServices, type ParleyServiceName } from './protos';
+
+export interface RpcClientOptions {
+  /** Deadline of every call (default 5000 ms). Past it the call fails with DomainError('UNAVAILABLE'). */
+  deadlineMs?: number;
+  /** The current `traceparent` (W3C), sent as call metadata when it returns a well-formed one. */
+  traceparent?: () => string | null | undefined;
+  maxMessageBytes?: number;
+  /** Upper bound of the reconnect backoff (default 2000 ms): a restarted peer is found again quickly. */
+  maxReconnectBackoffMs?: number;
+  /** Directory holding parley/v1/*.proto (default: see resolveProtoDir). */
+  protoDir?: string;
+}
+
+export const DEFAULT_DEADLINE_MS = 5_000;
+
+/**
+ * One channel to one peer for one service. Calls fail fast (no wait-for-ready): a peer that is
+ * down answers UNAVAILABLE at once rather than at the deadline.
+ */
+export class RpcChannel {
+  private readonly client: Client;
+  private readonly deadlineMs: number;
+  private closed = false;
+
+  constructor(
+    private readonly service: ParleyServiceName,
+    readonly address: string,
+    private readonly options: RpcClientOptions = {},
+  ) {
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    if (!Number.isFinite(this.deadlineMs) || this.deadlineMs <= 0) throw new RangeError('deadlineMs must be a positive number');
+    const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.client = new Client(address, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': maxBytes,
+      'grpc.max_send_message_length': maxBytes,
+      'grpc.initial_reconnect_backoff_ms': 250,
+      'grpc.max_reconnect_backoff_ms': options.maxReconnectBackoffMs ?? 2_000,
+    });
+  }
+
+  /**
+   * Calls `method` and decodes its response with `decode`. Rejects with the peer's DomainError,
+   * DomainError('UNAVAILABLE') when unreachable or past the deadline, or RpcError.
+   */
+  call<Req, Res, Out>(method: string, request: Req, decode: (response: Res) => Out): Promise<Out> {
+    if (this.closed) return Promise.reject(new DomainError('UNAVAILABLE', `${this.service} client closed`));
+    const definition = parleyServices(this.options.protoDir)[this.service][method];
+    if (!definition) return Promise.reject(new RpcError(this.service, method, null, `${this.service} has no method ${method}`));
+    // The definition's (de)serializers are generated from the proto; Req/Res are this lib's wire types of the same messages.
+    const typed = definition as MethodDefinition<Req, Res>;
+    return new Promise<Out>((resolve, reject) => {
+      this.client.makeUnaryRequest(typed.path, typed.requestSerialize, typed.responseDeserialize, request, this.metadata(), { deadline: Date.now() + this.deadlineMs }, (error: ServiceError | null, response?: Res) => {
+        if (error) return reject(fromServiceError(error, this.service, method));
+        if (response === undefined) return reject(new RpcError(this.service, method, null, `${this.service}.${method} returned no response`));
+        try {
+          resolve(decode(response));
+        } catch (decodeError) {
+          const message = isDomainError(decodeError) ? decodeError.message : 'undecodable response';
+          reject(new RpcError(this.service, method, null, `${this.service}.${method} sent a bad response: ${message}`, { cause: decodeError }));
+        }
+      });
+    });
+  }
+
+  /** Idempotent. Calls already on the wire finish; later ones fail with UNAVAILABLE. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.close();
+  }
+
+  private metadata(): Metadata {
+    const metadata = new Metadata();
+    const traceparent = this.options.traceparent?.();
+    if (traceparent && parseTraceparent(traceparent)) metadata.set('traceparent', traceparent);
+    return metadata;
+  }
+}
