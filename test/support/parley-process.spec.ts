@@ -126,9 +126,9 @@ describe('startParley (standalone target, fake server)', () => {
 
   it('rejects an unknown target', async () => {
     const saved = process.env.PARLEY_E2E_TARGET;
-    process.env.PARLEY_E2E_TARGET = 'mesh';
+    process.env.PARLEY_E2E_TARGET = 'cluster';
     try {
-      await expect(startParley({ entry })).rejects.toThrow('PARLEY_E2E_TARGET=mesh is not a known target (known: standalone)');
+      await expect(startParley({ entry })).rejects.toThrow('PARLEY_E2E_TARGET=cluster is not a known target (known: standalone, mesh)');
     } finally {
       if (saved === undefined) delete process.env.PARLEY_E2E_TARGET;
       else process.env.PARLEY_E2E_TARGET = saved;

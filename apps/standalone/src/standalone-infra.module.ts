@@ -3,13 +3,12 @@ import { join } from 'node:path';
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { authMigrations } from '@parley/auth-service';
 import { CONFIG, ParleyConfig } from '@parley/config';
-import { READINESS_CHECKS, ReadinessCheck } from '@parley/gateway-service';
 import { messagingMigrations } from '@parley/messaging-service';
 import { notificationMigrations } from '@parley/notification-service';
 import { createLogger, Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
 import {
   EmbeddedEventLog, EVENT_LOG, EventLog, eventLogMigrations, MESSAGE_STORE, messageStoreMigrations, MemoryPresenceStore, MemoryRouteTable,
-  PgliteSqlDb, PRESENCE_STORE, ROUTE_TABLE, runMigrations, SQL_DB, SqlDb, SqlMessageStore,
+  PgliteSqlDb, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB, SqlDb, SqlMessageStore,
 } from '@parley/ports';
 import { presenceMigrations } from '@parley/presence-service';
 

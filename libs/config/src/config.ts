@@ -26,6 +26,8 @@ export interface ParleyConfig {
   cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string };
   postgresUrl: string;
   redisUrl: string;
+  /** Mesh: gRPC addresses (listen for the owner, connect for the others). */
+  grpc: { auth: string; messaging: string; presence: string; gatewayDelivery: string };
 }
 
 interface Setting<T> {
@@ -90,6 +92,10 @@ export const settings = {
   cassandraKeyspace: str('PARLEY_CASSANDRA_KEYSPACE', 'parley', 'mesh: keyspace for messages'),
   postgresUrl: str('PARLEY_POSTGRES_URL', 'postgres://parley:parley@127.0.0.1:55432/parley', 'mesh: Postgres connection URL'),
   redisUrl: str('PARLEY_REDIS_URL', 'redis://127.0.0.1:56379', 'mesh: Redis URL'),
+  authAddr: str('PARLEY_AUTH_ADDR', '127.0.0.1:7101', 'mesh: the auth service gRPC address'),
+  messagingAddr: str('PARLEY_MESSAGING_ADDR', '127.0.0.1:7102', 'mesh: the messaging service gRPC address (listen); clients accept a comma list of replicas'),
+  presenceAddr: str('PARLEY_PRESENCE_ADDR', '127.0.0.1:7103', 'mesh: the presence service gRPC address'),
+  gatewayDeliveryAddr: str('PARLEY_GATEWAY_DELIVERY_ADDR', '127.0.0.1:7110', 'mesh: where this gateway receives fanout; also its gateway id'),
 } as const;
 
 function read<T>(env: Record<string, string | undefined>, s: Setting<T>): T {
@@ -122,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cassandra: { contactPoints: read(env, s.cassandraContactPoints), localDataCenter: read(env, s.cassandraDc), keyspace: read(env, s.cassandraKeyspace) },
     postgresUrl: read(env, s.postgresUrl),
     redisUrl: read(env, s.redisUrl),
+    grpc: { auth: read(env, s.authAddr), messaging: read(env, s.messagingAddr), presence: read(env, s.presenceAddr), gatewayDelivery: read(env, s.gatewayDeliveryAddr) },
   };
 }
 

@@ -2,5 +2,4 @@ export * from './errors';
 export * from './model';
 export * from './membership.rules';
 export * from './read-markers';
-export * from './sequencing';
 export * from './large-group.policy';

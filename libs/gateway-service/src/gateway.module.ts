@@ -1,7 +1,7 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
-import { AUTH_API, AuthApi, CONVERSATION_API, ConversationApi, EVENT_LOG, EventLog, GATEWAY_DELIVERY, PRESENCE_API, PresenceApi, ROUTE_TABLE, RouteTable, USER_DIRECTORY, UserDirectory } from '@parley/ports';
-import { GATEWAY_OPTIONS, GatewayOptions, READINESS_CHECKS, ReadinessCheck } from './gateway.options';
+import { READINESS_CHECKS, ReadinessCheck, AUTH_API, AuthApi, CONVERSATION_API, ConversationApi, EVENT_LOG, EventLog, GATEWAY_DELIVERY, PRESENCE_API, PresenceApi, ROUTE_TABLE, RouteTable, USER_DIRECTORY, UserDirectory } from '@parley/ports';
+import { GATEWAY_OPTIONS, GatewayOptions } from './gateway.options';
 import { GatewayServer } from './gateway.server';
 
 /** Listens once every module is up; on shutdown stops accepting and closes sockets first. */

@@ -20,11 +20,3 @@ export interface GatewayOptions {
 }
 
 export const GATEWAY_OPTIONS = Symbol('GatewayOptions');
-
-/** Async checks behind /readyz (the event log accepts appends, the stores answer, ...). */
-export interface ReadinessCheck {
-  name: string;
-  check(): Promise<boolean>;
-}
-
-export const READINESS_CHECKS = Symbol('ReadinessChecks');

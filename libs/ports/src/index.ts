@@ -1,4 +1,5 @@
 export * from './sql.port';
+export * from './health.port';
 export * from './sql/migrations';
 export * from './event-log.port';
 export * from './message-store.port';

@@ -12,7 +12,7 @@ export class RevokedSessions {
   ) {}
 
   add(sessionId: string): void {
-    if (this.until.size >= this.max) {
+    if (!this.until.has(sessionId) && this.until.size >= this.max) {
       const oldest = this.until.keys().next().value;
       if (oldest !== undefined) this.until.delete(oldest);
     }

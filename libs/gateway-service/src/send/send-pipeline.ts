@@ -8,6 +8,7 @@ export type SendOutcome =
 
 interface RestWaiter {
   resolve(outcome: SendOutcome): void;
+  reject(err: Error): void;
   timer: NodeJS.Timeout;
 }
 
@@ -48,7 +49,7 @@ export class SendPipeline {
         this.restWaiters.delete(ref);
         reject(new DomainError('UNAVAILABLE', 'the message was accepted but not yet stored; retry with the same client_msg_id'));
       }, timeoutMs);
-      this.restWaiters.set(ref, { resolve, timer });
+      this.restWaiters.set(ref, { resolve, reject, timer });
     });
     try {
       await this.publish(senderId, conversationId, clientMsgId, text, ref, headers);
@@ -69,8 +70,12 @@ export class SendPipeline {
     return true;
   }
 
+  /** Answers every waiting REST send (503: retry with the same client_msg_id elsewhere). */
   close(): void {
-    for (const w of this.restWaiters.values()) clearTimeout(w.timer);
+    for (const w of this.restWaiters.values()) {
+      clearTimeout(w.timer);
+      w.reject(new DomainError('UNAVAILABLE', 'the server is shutting down; retry with the same client_msg_id'));
+    }
     this.restWaiters.clear();
   }
 }

@@ -64,7 +64,7 @@ export class ConversationSequencer {
     // crash is completed here from the same ingress record.
     const stored = claim.created ? null : await this.messages.findByClientMsgId(send.conversation_id, send.sender_id, send.client_msg_id);
     if (!stored) await this.messages.insert(message);
-    await this.emit(send.conversation_id, { type: 'message.created', message: stored ?? message, origin: send.origin, created: claim.created }, headers);
+    await this.emit(send.conversation_id, { type: 'message.created', message: stored ?? message, origin: send.origin, created: claim.created || !stored }, headers);
   }
 
   private async emit(conversationId: string, event: ConversationEvent, headers: Record<string, string>): Promise<void> {

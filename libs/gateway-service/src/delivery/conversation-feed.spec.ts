@@ -1,0 +1,128 @@
+import { Message } from '@parley/domain';
+import { ConversationFeed, MAX_GAP_FILL } from './conversation-feed';
+
+const CONV = 'conv-1';
+
+function message(seq: number): Message {
+  return {
+    id: `m${seq}`,
+    conversation_id: CONV,
+    seq,
+    sender_id: 'alice',
+    client_msg_id: `c${seq}`,
+    body: { text: `text ${seq}` },
+    created_at: '2025-01-01T00:00:00.000Z',
+  };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** A feed over a store holding seqs 1..storedUpTo, recording what it publishes and asks. */
+function setup(storedUpTo = 0) {
+  const published: number[] = [];
+  const asked: Array<[string, number, number]> = [];
+  const errors: unknown[] = [];
+  let failBackfill: Error | null = null;
+  const feed = new ConversationFeed(
+    CONV,
+    (m) => published.push(m.seq),
+    async (conversationId, afterSeq, limit) => {
+      asked.push([conversationId, afterSeq, limit]);
+      if (failBackfill) throw failBackfill;
+      return range(afterSeq + 1, Math.min(storedUpTo, afterSeq + limit)).map(message);
+    },
+    (err) => errors.push(err),
+  );
+  return {
+    feed,
+    published,
+    asked,
+    errors,
+    failBackfillWith: (e: Error | null) => {
+      failBackfill = e;
+    },
+  };
+}
+
+describe('ConversationFeed', () => {
+  it('publishes copies in order, starting at the first copy it sees', async () => {
+    const { feed, published, asked } = setup();
+    for (const seq of [5, 6, 7]) await feed.offer(message(seq));
+    expect(published).toEqual([5, 6, 7]);
+    expect(asked).toEqual([]);
+  });
+
+  it('drops a copy it has already published, and anything older', async () => {
+    const { feed, published } = setup();
+    for (const seq of [1, 2, 2, 1, 3, 3]) await feed.offer(message(seq));
+    expect(published).toEqual([1, 2, 3]);
+  });
+
+  it('fills a gap from the store before publishing the copy that revealed it', async () => {
+    const { feed, published, asked } = setup(10);
+    await feed.offer(message(1));
+    await feed.offer(message(5));
+    expect(published).toEqual([1, 2, 3, 4, 5]);
+    expect(asked).toEqual([[CONV, 1, 3]]);
+    // The filled seqs are not published twice when their own copies arrive late.
+    await feed.offer(message(3));
+    await feed.offer(message(6));
+    expect(published).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('publishes what the store has when it cannot fill the whole gap', async () => {
+    const { feed, published } = setup(3);
+    await feed.offer(message(1));
+    await feed.offer(message(6));
+    expect(published).toEqual([1, 2, 3, 6]);
+  });
+
+  it('still publishes the copy when the gap fill fails, and reports the failure', async () => {
+    const { feed, published, errors, failBackfillWith } = setup(10);
+    await feed.offer(message(1));
+    failBackfillWith(new Error('messaging unavailable'));
+    await feed.offer(message(4));
+    expect(published).toEqual([1, 4]);
+    expect(errors).toEqual([new Error('messaging unavailable')]);
+    // It carries on from the published seq.
+    failBackfillWith(null);
+    await feed.offer(message(5));
+    expect(published).toEqual([1, 4, 5]);
+  });
+
+  it('leaves a gap larger than it fills to the clients', async () => {
+    const { feed, published, asked } = setup(10_000);
+    await feed.offer(message(1));
+    await feed.offer(message(MAX_GAP_FILL + 3));
+    expect(published).toEqual([1, MAX_GAP_FILL + 3]);
+    expect(asked).toEqual([]);
+  });
+
+  it('fills a gap of exactly MAX_GAP_FILL', async () => {
+    const { feed, published } = setup(10_000);
+    await feed.offer(message(1));
+    await feed.offer(message(MAX_GAP_FILL + 2));
+    expect(published).toEqual(range(1, MAX_GAP_FILL + 2));
+  });
+
+  it('handles copies offered together one after another, in offer order', async () => {
+    const { feed, published } = setup(10);
+    await feed.offer(message(1));
+    // Not awaited one by one: the copy of 4 must wait for the gap fill that 3 triggers.
+    await Promise.all([feed.offer(message(3)), feed.offer(message(4)), feed.offer(message(2))]);
+    expect(published).toEqual([1, 2, 3, 4]);
+  });
+
+  it('ignores gap-fill rows outside the gap', async () => {
+    const published: number[] = [];
+    const feed = new ConversationFeed(
+      CONV,
+      (m) => published.push(m.seq),
+      async () => [message(1), message(2), message(3), message(9)],
+      () => undefined,
+    );
+    await feed.offer(message(2));
+    await feed.offer(message(5));
+    expect(published).toEqual([2, 3, 5]);
+  });
+});
