@@ -19,5 +19,7 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/support/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.ts'] },
+    // Fault tests kill, pause and stop parts of the mesh: run last, one at a time, mesh target only.
+    { ...common, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.fault.ts'] },
   ],
 };

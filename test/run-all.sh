@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (`npm test`, and CI through .ci/run). On a fresh Debian 12 machine it
 # installs what is missing, builds, then runs the unit tier and the end-to-end tier against standalone
-# Parley, stopping at the first failing step. The integration tier joins once the mesh exists.
+# Parley, then starts Kafka, Cassandra, Postgres and Redis (infra/) for the integration tier, the same
+# end-to-end suites against the mesh, and the fault tests; it stops at the first failing step.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -56,18 +57,47 @@ summary() {
 }
 
 run_tier() {
-  local name="$1"
-  shift
-  step "jest --selectProjects $name $*"
+  run_tier_as "$1" "$@"
+}
+
+# run_tier_as RESULT_NAME PROJECT [JEST ARGS...]
+run_tier_as() {
+  local label="$1" name="$2"
+  shift 2
+  step "jest --selectProjects $name $* ($label)"
   # PGlite loads its WebAssembly through a dynamic import, which Jest's VM needs this flag for.
-  if ! NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}" npx jest --selectProjects "$name" --json --outputFile="$RESULTS/$name.json" "$@"; then
-    echo "run-all: the $name tier failed" >&2
-    if [ -f "$RESULTS/$name.json" ]; then summary 0; else summary 1; fi
+  if ! NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}" npx jest --selectProjects "$name" --json --outputFile="$RESULTS/$label.json" "$@"; then
+    echo "run-all: the $label tier failed" >&2
+    if [ -f "$RESULTS/$label.json" ]; then summary 0; else summary 1; fi
     exit 1
   fi
 }
 
 run_tier unit
+
+# Real servers for the integration tier and the mesh: started here, stopped on exit — but only
+# those this run started (a developer's already-running servers are left alone).
+INFRA="$ROOT/infra/bin/parley-infra"
+STARTED_INFRA=()
+stop_infra() {
+  if [ "${#STARTED_INFRA[@]}" -gt 0 ]; then
+    step "stopping ${STARTED_INFRA[*]}"
+    "$INFRA" stop "${STARTED_INFRA[@]}" || true
+  fi
+}
+trap 'stop_infra; rm -rf "$RESULTS"' EXIT
+for target in kafka cassandra postgres redis; do
+  if ! "$INFRA" status "$target" 2>/dev/null | grep -q running; then STARTED_INFRA+=("$target"); fi
+done
+step "starting kafka, cassandra, postgres, redis"
+"$INFRA" start all
+eval "$("$INFRA" env)"
+
+run_tier integration --runInBand
 run_tier e2e --runInBand
+step "the end-to-end suites again, against the mesh"
+PARLEY_E2E_TARGET=mesh run_tier_as e2e-mesh e2e --runInBand
+step "fault tests against the mesh (kill, pause, Kafka outage)"
+PARLEY_E2E_TARGET=mesh run_tier fault --runInBand
 
 summary

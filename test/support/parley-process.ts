@@ -27,6 +27,8 @@ export interface ParleyProcess {
   restart(): Promise<void>;
   /** The last lines of the child's stdout and stderr, interleaved in arrival order. */
   logs(): string;
+  /** Mesh target: the pid of each service process (from the supervisor's latest "mesh ready" line). */
+  meshPids(): Record<string, number | null>;
 }
 
 export interface StartOptions {
@@ -39,7 +41,7 @@ export interface StartOptions {
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const STANDALONE_MAIN = join(REPO_ROOT, 'dist', 'apps', 'standalone', 'src', 'main.js');
 
-const READY_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 10_000;
 const LOG_LINES = 200;
 /** A line longer than this is cut: one runaway log line must not hold the whole buffer. */
@@ -177,6 +179,7 @@ class Instance {
   private exitInfo: string | null = null;
   private readonly lines: string[] = [];
   private partial = { out: '', err: '' };
+  private lastMeshReady: string | null = null;
 
   constructor(
     private readonly args: string[],
@@ -212,6 +215,7 @@ class Instance {
         await this.start();
       },
       logs: () => this.logs(),
+      meshPids: () => this.meshPids(),
     };
   }
 
@@ -277,6 +281,11 @@ class Instance {
     return this.lines.join('\n');
   }
 
+  meshPids(): Record<string, number | null> {
+    if (this.lastMeshReady === null) throw new Error('no "mesh ready" line seen: is this the mesh target?');
+    return (JSON.parse(this.lastMeshReady) as { pids: Record<string, number | null> }).pids;
+  }
+
   private async waitReady(): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let last = 'no answer yet';
@@ -299,7 +308,10 @@ class Instance {
     const text = this.partial[stream] + chunk;
     const parts = text.split('\n');
     this.partial[stream] = (parts.pop() ?? '').slice(-LOG_LINE_MAX);
-    for (const line of parts) this.log(stream === 'err' ? `[stderr] ${line}` : line);
+    for (const line of parts) {
+      if (line.startsWith('{"msg":"mesh ready"')) this.lastMeshReady = line;
+      this.log(stream === 'err' ? `[stderr] ${line}` : line);
+    }
   }
 
   private flushPartial(): void {

@@ -22,7 +22,7 @@ export interface ParleyConfig {
   presence: { connectionTtlMs: number };
   largeGroup: { threshold: number; typingSampleMs: number };
   log: { partitions: number };
-  kafka: { brokers: string[] };
+  kafka: { brokers: string[]; replicationFactor: number };
   cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string };
   postgresUrl: string;
   redisUrl: string;
@@ -87,6 +87,7 @@ export const settings = {
   typingSampleMs: int('PARLEY_TYPING_SAMPLE_MS', 2000, 'large groups: at most one typing frame per conversation per interval', 100),
   logPartitions: int('PARLEY_LOG_PARTITIONS', 16, 'partitions of the ingress and events topics', 1, 1024),
   kafkaBrokers: list('PARLEY_KAFKA_BROKERS', ['127.0.0.1:9092'], 'mesh: Kafka bootstrap brokers'),
+  kafkaReplication: int('PARLEY_KAFKA_REPLICATION_FACTOR', 1, 'mesh: replication factor of the topics Parley creates (3 with min.insync.replicas=2 in production)', 1, 7),
   cassandraContactPoints: list('PARLEY_CASSANDRA_CONTACT_POINTS', ['127.0.0.1:9042'], 'mesh: Cassandra/ScyllaDB contact points'),
   cassandraDc: str('PARLEY_CASSANDRA_DC', 'datacenter1', 'mesh: Cassandra/ScyllaDB local data center'),
   cassandraKeyspace: str('PARLEY_CASSANDRA_KEYSPACE', 'parley', 'mesh: keyspace for messages'),
@@ -124,7 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presence: { connectionTtlMs: read(env, s.connectionTtlMs) },
     largeGroup: { threshold: read(env, s.largeGroupThreshold), typingSampleMs: read(env, s.typingSampleMs) },
     log: { partitions: read(env, s.logPartitions) },
-    kafka: { brokers: read(env, s.kafkaBrokers) },
+    kafka: { brokers: read(env, s.kafkaBrokers), replicationFactor: read(env, s.kafkaReplication) },
     cassandra: { contactPoints: read(env, s.cassandraContactPoints), localDataCenter: read(env, s.cassandraDc), keyspace: read(env, s.cassandraKeyspace) },
     postgresUrl: read(env, s.postgresUrl),
     redisUrl: read(env, s.redisUrl),

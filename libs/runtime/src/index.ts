@@ -1,1 +1,4 @@
 export * from './run-process';
+export * from './mesh-infra.module';
+export * from './rpc-clients.module';
+export * from './delegate';

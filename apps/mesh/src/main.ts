@@ -1,0 +1,138 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * `npm run mesh`: runs Parley's six services as separate processes on the real servers that
+ * `infra/bin/parley-infra start all` provides, and supervises them like a tiny orchestrator:
+ * a child that dies is restarted after a back-off; SIGTERM stops the gateway first, then the rest.
+ *
+ * Settings (environment, besides every PARLEY_* setting the services read):
+ *   PARLEY_MESH_MESSAGING_REPLICAS  messaging processes (default 2: partitions are split, and move on failure)
+ *   PARLEY_MESH_PORT_BASE           first gRPC port (default 7100): auth +1, presence +3, gateway +10, messaging +20..
+ *   PARLEY_MESH_RESTART             restart children that die (default 1)
+ * On readiness it prints one JSON line {"msg":"mesh ready","pids":{...}} (tests use it to kill or
+ * pause a given service).
+ */
+interface Child {
+  name: string;
+  env: Record<string, string>;
+  proc: ChildProcess | null;
+  restarts: number;
+}
+
+const base = Number(process.env.PARLEY_MESH_PORT_BASE ?? 7100);
+const replicas = Math.max(1, Math.min(8, Number(process.env.PARLEY_MESH_MESSAGING_REPLICAS ?? 2)));
+const restart = (process.env.PARLEY_MESH_RESTART ?? '1') !== '0';
+if (!Number.isInteger(base) || base < 1024 || base > 65000) throw new Error('PARLEY_MESH_PORT_BASE must be an integer port');
+
+const messagingAddrs = Array.from({ length: replicas }, (_, i) => `127.0.0.1:${base + 20 + i}`);
+const shared: Record<string, string> = {
+  PARLEY_MODE: 'mesh',
+  PARLEY_AUTH_ADDR: `127.0.0.1:${base + 1}`,
+  PARLEY_MESSAGING_ADDR: messagingAddrs.join(','),
+  PARLEY_PRESENCE_ADDR: `127.0.0.1:${base + 3}`,
+  PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10}`,
+};
+
+const children: Child[] = [
+  { name: 'auth', env: {}, proc: null, restarts: 0 },
+  ...messagingAddrs.map((addr, i) => ({ name: `messaging-${i + 1}`, env: { PARLEY_MESSAGING_ADDR: `${addr},${messagingAddrs.filter((a) => a !== addr).join(',')}`.replace(/,$/, '') }, proc: null, restarts: 0 })),
+  { name: 'presence', env: {}, proc: null, restarts: 0 },
+  { name: 'gateway', env: {}, proc: null, restarts: 0 },
+  { name: 'fanout', env: {}, proc: null, restarts: 0 },
+  { name: 'notification', env: {}, proc: null, restarts: 0 },
+];
+
+const distApps = join(__dirname, '..', '..');
+let stopping = false;
+
+function entryOf(name: string): string {
+  return join(distApps, name.replace(/-\d+$/, ''), 'src', 'main.js');
+}
+
+function start(child: Child): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [entryOf(child.name)], {
+      env: { ...process.env, ...shared, ...child.env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    child.proc = proc;
+    let ready = false;
+    const onLine = (line: string) => process.stdout.write(`[${child.name}] ${line}\n`);
+    proc.on('message', (m: unknown) => {
+      if (!ready && typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'ready') {
+        ready = true;
+        resolve();
+      }
+    });
+    pipeLines(proc.stdout, onLine);
+    pipeLines(proc.stderr, onLine);
+    proc.on('exit', (code, signal) => {
+      child.proc = null;
+      if (!ready) reject(new Error(`${child.name} exited before ready (code ${code}, signal ${signal})`));
+      if (stopping || !restart) return;
+      child.restarts++;
+      const delay = Math.min(10_000, 500 * 2 ** Math.min(child.restarts, 5));
+      process.stdout.write(`[mesh] ${child.name} exited (code ${code}, signal ${signal}); restarting in ${delay} ms\n`);
+      setTimeout(() => {
+        if (!stopping) start(child).then(announce, (err: unknown) => process.stdout.write(`[mesh] ${String(err)}\n`));
+      }, delay).unref();
+    });
+  });
+}
+
+function pipeLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buf += chunk;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+    if (buf.length > 64 * 1024) buf = buf.slice(-64 * 1024);
+  });
+}
+
+function announce(): void {
+  const pids = Object.fromEntries(children.map((c) => [c.name, c.proc?.pid ?? null]));
+  process.stdout.write(JSON.stringify({ msg: 'mesh ready', pids }) + '\n');
+}
+
+async function stopAll(): Promise<void> {
+  stopping = true;
+  for (const name of ['gateway', 'fanout', 'notification', 'presence', ...children.filter((c) => c.name.startsWith('messaging')).map((c) => c.name), 'auth']) {
+    const c = children.find((x) => x.name === name);
+    const p = c?.proc;
+    if (!p || p.exitCode !== null) continue;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => p.kill('SIGKILL'), 15_000);
+      p.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      p.kill('SIGCONT'); // a paused child must be able to act on SIGTERM
+      p.kill('SIGTERM');
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+  process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
+  try {
+    // auth first (others call it), then the messaging replicas and presence, then the edge.
+    await start(children[0]);
+    await Promise.all(children.filter((c) => c.name.startsWith('messaging') || c.name === 'presence').map(start));
+    await Promise.all(children.filter((c) => ['gateway', 'fanout', 'notification'].includes(c.name)).map(start));
+  } catch (err) {
+    process.stderr.write(`[mesh] failed to start: ${String(err)}\n`);
+    await stopAll();
+    process.exit(1);
+  }
+  announce();
+}
+
+void main();

@@ -1,0 +1,381 @@
+import { DomainError, Message, unavailable, validationFailed } from '@parley/domain';
+import { Logger } from '@parley/observability';
+import { ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
+import { Client, QueryOptions, errors, policies, types } from 'cassandra-driver';
+import { defaultAdapterLogger } from '../shared/adapter-logger';
+import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
+import { checkId, checkNonNegativeInteger, checkPositiveInteger } from '../shared/input-checks';
+import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema } from './cassandra-message-store.schema';
+
+export interface CassandraMessageStoreOptions {
+  /** A connected client; close() leaves it open unless the store opened it itself. */
+  client: Client;
+  keyspace: string;
+  /** Messages per partition; must match what the keyspace was written with. */
+  bucketSize?: number;
+  /** Bound on each read or write (the driver's per-request read timeout). */
+  requestTimeoutMs?: number;
+  /** (conversation, bucket) pairs remembered as written, so insert skips re-writing them. */
+  knownBucketsCacheSize?: number;
+  logger?: Logger;
+}
+
+export interface CassandraConnectOptions extends Omit<CassandraMessageStoreOptions, 'client'> {
+  /** host or host:port */
+  contactPoints: string[];
+  localDataCenter: string;
+  /** Bound on opening the first connection. */
+  connectTimeoutMs?: number;
+  /** Creates the keyspace (SimpleStrategy) and tables when missing. */
+  createSchema?: boolean;
+  replicationFactor?: number;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
+const DEFAULT_KNOWN_BUCKETS = 100_000;
+const HEALTH_TIMEOUT_MS = 1000;
+/** Largest page a read returns (also the driver's fetch size, so one request answers it). */
+export const MAX_PAGE = 10_000;
+/** Bucket ids read per step when walking a conversation's buckets. */
+const BUCKETS_PER_STEP = 8;
+
+/** Driver-side and coordinator-side failures that mean "not now": the cluster, not the request. */
+const UNAVAILABLE_RESPONSE_CODES = new Set<number>([
+  types.responseErrorCodes.unavailableException,
+  types.responseErrorCodes.overloaded,
+  types.responseErrorCodes.isBootstrapping,
+  types.responseErrorCodes.writeTimeout,
+  types.responseErrorCodes.readTimeout,
+  types.responseErrorCodes.readFailure,
+  types.responseErrorCodes.writeFailure,
+]);
+
+interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: types.Long;
+  sender_id: string;
+  client_msg_id: string;
+  body: string;
+  created_at: Date;
+}
+
+const COLUMNS = 'id, conversation_id, seq, sender_id, client_msg_id, body, created_at';
+
+/**
+ * MessageStore on Cassandra / ScyllaDB (see cassandra-message-store.schema.ts for the tables).
+ *
+ * Every statement is prepared and runs at LOCAL_QUORUM; writes are marked idempotent so the
+ * driver may retry them (each is a plain upsert of the same values). A cluster that cannot
+ * answer surfaces as DomainError UNAVAILABLE within requestTimeoutMs.
+ *
+ * - insert: reads, then writes. A row at (conversation, seq) with the same id means "already
+ *   stored" (no-op); with another id it is a SeqConflictError, and the stored row is kept.
+ *   Cassandra's INSERT is an upsert and would silently overwrite, so the conflict is found by
+ *   reading first. That read-then-write is sound because the sequencer that owns the
+ *   conversation's ingress partition is its single writer: nothing else writes that seq between
+ *   the read and the write. Two owners overlapping during a partition takeover is handled above
+ *   this store (processing is deterministic, so both write the same row; see docs/adr); a
+ *   lightweight transaction (IF NOT EXISTS, a Paxos round per message) is not used on this hot path.
+ * - Write order: bucket row and client_msg_id row first, the message row last. A crash in between
+ *   leaves index rows without a message; reads ignore those (findByClientMsgId checks the message
+ *   row, lastSeq and paging look at message rows), and re-running the insert completes it.
+ * - lastSeq is derived from the data: the highest seq in the newest non-empty bucket. No counter,
+ *   no separately maintained "last" cell that a late writer could move backwards.
+ */
+export class CassandraMessageStore implements MessageStore {
+  private readonly client: Client;
+  private readonly bucketSize: number;
+  private readonly requestTimeoutMs: number;
+  private readonly logger: Logger;
+  private readonly knownBuckets = new Map<string, true>();
+  private readonly knownBucketsCacheSize: number;
+  private readonly cql: ReturnType<typeof statements>;
+  private closed = false;
+  private ownsClient = false;
+
+  constructor(options: CassandraMessageStoreOptions) {
+    if (!(options?.client instanceof Client)) throw validationFailed('client must be a cassandra-driver Client');
+    checkKeyspace(options.keyspace);
+    this.client = options.client;
+    this.bucketSize = options.bucketSize ?? MESSAGE_BUCKET_SIZE;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.knownBucketsCacheSize = options.knownBucketsCacheSize ?? DEFAULT_KNOWN_BUCKETS;
+    checkPositiveInteger('bucketSize', this.bucketSize);
+    checkPositiveInteger('requestTimeoutMs', this.requestTimeoutMs);
+    checkNonNegativeInteger('knownBucketsCacheSize', this.knownBucketsCacheSize);
+    this.logger = options.logger ?? defaultAdapterLogger('cassandra');
+    this.cql = statements(options.keyspace);
+  }
+
+  /**
+   * Opens a client for the store (closed by close()), with bounded connect and request timeouts,
+   * and creates the schema when asked. Rejects with UNAVAILABLE when no contact point answers.
+   */
+  static async connect(options: CassandraConnectOptions): Promise<CassandraMessageStore> {
+    if (!Array.isArray(options.contactPoints) || options.contactPoints.length === 0) throw validationFailed('contactPoints must not be empty');
+    if (typeof options.localDataCenter !== 'string' || options.localDataCenter.length === 0) throw validationFailed('localDataCenter is required');
+    checkKeyspace(options.keyspace);
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    checkPositiveInteger('connectTimeoutMs', connectTimeoutMs);
+    const client = new Client({
+      contactPoints: options.contactPoints,
+      localDataCenter: options.localDataCenter,
+      socketOptions: { connectTimeout: connectTimeoutMs, readTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
+      queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
+      policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false) },
+      protocolOptions: { maxSchemaAgreementWaitSeconds: 10 },
+    });
+    try {
+      // The driver tries each contact point once, each bounded by connectTimeout.
+      await withTimeout(client.connect(), connectTimeoutMs * (options.contactPoints.length + 1), 'cassandra connect');
+      if (options.createSchema) await ensureMessageStoreSchema(client, { keyspace: options.keyspace, replicationFactor: options.replicationFactor });
+    } catch (error) {
+      await client.shutdown().catch((shutdownError: unknown) => options.logger?.debug('cassandra shutdown failed', { err: shutdownError }));
+      throw mapCassandraError(error);
+    }
+    const store = new CassandraMessageStore({ ...options, client });
+    store.ownsClient = true;
+    return store;
+  }
+
+  async insert(message: Message): Promise<void> {
+    checkMessage(message);
+    const { conversation_id: conversationId, seq } = message;
+    const bucket = bucketOf(seq, this.bucketSize);
+    const [atSeq, byClientId] = await Promise.all([
+      this.read<{ id: string }>(this.cql.idAtSeq, [conversationId, bucket, seq], 1),
+      this.read<{ seq: types.Long; id: string }>(this.cql.byClientId, [conversationId, message.sender_id, message.client_msg_id], 1),
+    ]);
+    const stored = atSeq[0];
+    if (stored) {
+      if (stored.id === message.id) return;
+      throw new SeqConflictError(conversationId, seq, stored.id, message.id);
+    }
+    const indexed = byClientId[0];
+    if (indexed && toNumber(indexed.seq) !== seq) {
+      // The index row may be left over from an insert that never wrote its message: only a
+      // message actually stored at the indexed seq makes this a conflict.
+      const indexedSeq = toNumber(indexed.seq);
+      const there = await this.read<{ id: string }>(this.cql.idAtSeq, [conversationId, bucketOf(indexedSeq, this.bucketSize), indexedSeq], 1);
+      if (there[0]?.id === indexed.id) throw new ClientMsgIdConflictError(message);
+    }
+    await Promise.all([
+      this.rememberBucket(conversationId, bucket),
+      this.write(this.cql.insertClientId, [conversationId, message.sender_id, message.client_msg_id, seq, message.id]),
+    ]);
+    await this.write(this.cql.insertMessage, [
+      conversationId,
+      bucket,
+      seq,
+      message.id,
+      message.sender_id,
+      message.client_msg_id,
+      JSON.stringify(message.body),
+      new Date(message.created_at),
+    ]);
+  }
+
+  async findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null> {
+    checkId('conversationId', conversationId);
+    checkId('senderId', senderId);
+    checkId('clientMsgId', clientMsgId);
+    const [indexed] = await this.read<{ seq: types.Long; id: string }>(this.cql.byClientId, [conversationId, senderId, clientMsgId], 1);
+    if (!indexed) return null;
+    const seq = toNumber(indexed.seq);
+    const [row] = await this.read<MessageRow>(this.cql.messageAtSeq, [conversationId, bucketOf(seq, this.bucketSize), seq], 1);
+    return row && row.id === indexed.id ? toMessage(row) : null;
+  }
+
+  async lastSeq(conversationId: string): Promise<number> {
+    checkId('conversationId', conversationId);
+    for await (const bucket of this.buckets(conversationId, 'down', Number.MAX_SAFE_INTEGER)) {
+      const [row] = await this.read<{ seq: types.Long }>(this.cql.lastSeqInBucket, [conversationId, bucket], 1);
+      if (row) return toNumber(row.seq);
+    }
+    return 0;
+  }
+
+  async after(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    checkId('conversationId', conversationId);
+    checkNonNegativeInteger('afterSeq', afterSeq);
+    checkLimit(limit);
+    const out: Message[] = [];
+    if (limit === 0) return out;
+    for await (const bucket of this.buckets(conversationId, 'up', bucketOf(afterSeq + 1, this.bucketSize))) {
+      const rows = await this.read<MessageRow>(this.cql.afterInBucket, [conversationId, bucket, afterSeq, limit - out.length], limit - out.length);
+      out.push(...rows.map(toMessage));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async before(conversationId: string, beforeSeq: number, limit: number): Promise<Message[]> {
+    checkId('conversationId', conversationId);
+    checkNonNegativeInteger('beforeSeq', beforeSeq);
+    checkLimit(limit);
+    return this.descending(conversationId, beforeSeq, limit);
+  }
+
+  async latest(conversationId: string, limit: number): Promise<Message[]> {
+    checkId('conversationId', conversationId);
+    checkLimit(limit);
+    return this.descending(conversationId, Number.MAX_SAFE_INTEGER, limit);
+  }
+
+  async healthy(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      const query = this.client.execute('SELECT release_version FROM system.local', [], {
+        prepare: true,
+        consistency: types.consistencies.localOne,
+        readTimeout: HEALTH_TIMEOUT_MS,
+        isIdempotent: true,
+      });
+      await withTimeout(query, HEALTH_TIMEOUT_MS + 250, 'cassandra health check');
+      return true;
+    } catch (error) {
+      this.logger.debug('cassandra health check failed', { err: error });
+      return false;
+    }
+  }
+
+  /** Later calls answer UNAVAILABLE; a client this store opened is shut down. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsClient) await this.client.shutdown();
+  }
+
+  /** The `limit` messages just below `beforeSeq`, walking buckets down, returned ascending. */
+  private async descending(conversationId: string, beforeSeq: number, limit: number): Promise<Message[]> {
+    const out: Message[] = [];
+    if (limit === 0 || beforeSeq <= 1) return out;
+    for await (const bucket of this.buckets(conversationId, 'down', bucketOf(beforeSeq - 1, this.bucketSize))) {
+      const rows = await this.read<MessageRow>(this.cql.beforeInBucket, [conversationId, bucket, beforeSeq, limit - out.length], limit - out.length);
+      out.push(...rows.map(toMessage));
+      if (out.length >= limit) break;
+    }
+    return out.reverse();
+  }
+
+  /** The conversation's buckets from `from` (inclusive) up or down, read a few at a time. */
+  private async *buckets(conversationId: string, direction: 'up' | 'down', from: number): AsyncGenerator<number> {
+    let cursor = from;
+    for (;;) {
+      const statement = direction === 'up' ? this.cql.bucketsUp : this.cql.bucketsDown;
+      const rows = await this.read<{ bucket: types.Long }>(statement, [conversationId, cursor, BUCKETS_PER_STEP], BUCKETS_PER_STEP);
+      for (const row of rows) yield toNumber(row.bucket);
+      if (rows.length < BUCKETS_PER_STEP) return;
+      const last = toNumber(rows[rows.length - 1].bucket);
+      cursor = direction === 'up' ? last + 1 : last - 1;
+      if (cursor < 0) return;
+    }
+  }
+
+  private async rememberBucket(conversationId: string, bucket: number): Promise<void> {
+    const key = `${conversationId}\u0000${bucket}`;
+    if (this.knownBuckets.has(key)) return;
+    await this.write(this.cql.insertBucket, [conversationId, bucket]);
+    if (this.knownBucketsCacheSize === 0) return;
+    if (this.knownBuckets.size >= this.knownBucketsCacheSize) {
+      const oldest = this.knownBuckets.keys().next();
+      if (!oldest.done) this.knownBuckets.delete(oldest.value);
+    }
+    this.knownBuckets.set(key, true);
+  }
+
+  private async read<R>(query: string, params: unknown[], fetchSize: number): Promise<R[]> {
+    const result = await this.execute(query, params, { fetchSize: Math.max(fetchSize, 1), isIdempotent: true });
+    return result.rows as unknown as R[];
+  }
+
+  private async write(query: string, params: unknown[]): Promise<void> {
+    await this.execute(query, params, { isIdempotent: true });
+  }
+
+  private async execute(query: string, params: unknown[], options: QueryOptions): Promise<types.ResultSet> {
+    if (this.closed) throw unavailable('message store is closed');
+    try {
+      return await this.client.execute(query, params, {
+        prepare: true,
+        consistency: types.consistencies.localQuorum,
+        readTimeout: this.requestTimeoutMs,
+        ...options,
+      });
+    } catch (error) {
+      throw mapCassandraError(error);
+    }
+  }
+}
+
+function statements(keyspace: string) {
+  const messages = `${keyspace}.messages_by_conversation`;
+  const byClientId = `${keyspace}.message_by_client_id`;
+  const buckets = `${keyspace}.message_buckets_by_conversation`;
+  return {
+    idAtSeq: `SELECT id FROM ${messages} WHERE conversation_id = ? AND bucket = ? AND seq = ?`,
+    messageAtSeq: `SELECT ${COLUMNS} FROM ${messages} WHERE conversation_id = ? AND bucket = ? AND seq = ?`,
+    byClientId: `SELECT seq, id FROM ${byClientId} WHERE conversation_id = ? AND sender_id = ? AND client_msg_id = ?`,
+    insertMessage: `INSERT INTO ${messages} (conversation_id, bucket, seq, id, sender_id, client_msg_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertClientId: `INSERT INTO ${byClientId} (conversation_id, sender_id, client_msg_id, seq, id) VALUES (?, ?, ?, ?, ?)`,
+    insertBucket: `INSERT INTO ${buckets} (conversation_id, bucket) VALUES (?, ?)`,
+    bucketsUp: `SELECT bucket FROM ${buckets} WHERE conversation_id = ? AND bucket >= ? ORDER BY bucket ASC LIMIT ?`,
+    bucketsDown: `SELECT bucket FROM ${buckets} WHERE conversation_id = ? AND bucket <= ? ORDER BY bucket DESC LIMIT ?`,
+    lastSeqInBucket: `SELECT seq FROM ${messages} WHERE conversation_id = ? AND bucket = ? ORDER BY seq DESC LIMIT 1`,
+    afterInBucket: `SELECT ${COLUMNS} FROM ${messages} WHERE conversation_id = ? AND bucket = ? AND seq > ? ORDER BY seq ASC LIMIT ?`,
+    beforeInBucket: `SELECT ${COLUMNS} FROM ${messages} WHERE conversation_id = ? AND bucket = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+  };
+}
+
+/** Driver errors that mean the cluster could not answer become UNAVAILABLE; others pass through. */
+export function mapCassandraError(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  if (
+    error instanceof errors.NoHostAvailableError ||
+    error instanceof errors.OperationTimedOutError ||
+    error instanceof errors.BusyConnectionError ||
+    (error instanceof errors.ResponseError && UNAVAILABLE_RESPONSE_CODES.has(error.code))
+  ) {
+    return unavailableFrom('cassandra', error);
+  }
+  if (error instanceof errors.DriverError && /shut ?down|not connected|closed/i.test(messageOf(error))) return unavailableFrom('cassandra', error);
+  return error;
+}
+
+function toNumber(value: types.Long | number): number {
+  return typeof value === 'number' ? value : value.toNumber();
+}
+
+function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    conversation_id: row.conversation_id,
+    seq: toNumber(row.seq),
+    sender_id: row.sender_id,
+    client_msg_id: row.client_msg_id,
+    body: JSON.parse(row.body) as Message['body'],
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+function checkLimit(limit: unknown): asserts limit is number {
+  checkNonNegativeInteger('limit', limit);
+  if (limit > MAX_PAGE) throw validationFailed(`limit must be at most ${MAX_PAGE}`);
+}
+
+function checkMessage(message: Message): void {
+  if (typeof message !== 'object' || message === null) throw validationFailed('message must be an object');
+  checkId('id', message.id);
+  checkId('conversation_id', message.conversation_id);
+  checkId('sender_id', message.sender_id);
+  checkId('client_msg_id', message.client_msg_id);
+  if (!Number.isSafeInteger(message.seq) || message.seq < 1) throw validationFailed('seq must be a positive integer');
+  if (typeof message.body !== 'object' || message.body === null || typeof message.body.text !== 'string') {
+    throw validationFailed('body.text must be a string');
+  }
+  if (typeof message.created_at !== 'string' || Number.isNaN(Date.parse(message.created_at))) {
+    throw validationFailed('created_at must be an ISO-8601 timestamp');
+  }
+}

@@ -1,0 +1,85 @@
+import { validationFailed } from '@parley/domain';
+import { Client } from 'cassandra-driver';
+
+/**
+ * Messages per (conversation, bucket) partition. A bucket is floor(seq / size), so a partition of
+ * messages_by_conversation holds at most this many rows however long a conversation lives. Fixed
+ * for a keyspace: rows already written were placed with it.
+ */
+export const MESSAGE_BUCKET_SIZE = 10_000;
+
+export interface MessageStoreSchemaOptions {
+  keyspace: string;
+  /** SimpleStrategy replication factor for a keyspace this creates (1 for a local node). */
+  replicationFactor?: number;
+}
+
+const KEYSPACE_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
+
+export function checkKeyspace(keyspace: unknown): asserts keyspace is string {
+  if (typeof keyspace !== 'string' || !KEYSPACE_PATTERN.test(keyspace)) {
+    throw validationFailed('keyspace must be 1..48 characters of [a-z0-9_], starting with a letter');
+  }
+}
+
+/**
+ * The message store's tables, in CQL that Cassandra and ScyllaDB both run: no counters, no
+ * materialized views, no secondary indexes, no lightweight transactions.
+ *
+ * - messages_by_conversation: the messages, one partition per (conversation, bucket), clustered
+ *   by seq. History reads are slices of one or two partitions.
+ * - message_by_client_id: (conversation, sender, client_msg_id) -> (seq, id), the sequencer's
+ *   de-duplication lookup. One small partition per key.
+ * - message_buckets_by_conversation: the buckets a conversation has, newest first. It lets reads
+ *   walk from one bucket to the next and lets lastSeq start at the newest bucket; it is a set
+ *   (rows are only added), so it never needs read-modify-write.
+ */
+export function messageStoreTables(keyspace: string): string[] {
+  checkKeyspace(keyspace);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.messages_by_conversation (
+      conversation_id text,
+      bucket bigint,
+      seq bigint,
+      id text,
+      sender_id text,
+      client_msg_id text,
+      body text,
+      created_at timestamp,
+      PRIMARY KEY ((conversation_id, bucket), seq)
+    ) WITH CLUSTERING ORDER BY (seq ASC)`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.message_by_client_id (
+      conversation_id text,
+      sender_id text,
+      client_msg_id text,
+      seq bigint,
+      id text,
+      PRIMARY KEY ((conversation_id, sender_id, client_msg_id))
+    )`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.message_buckets_by_conversation (
+      conversation_id text,
+      bucket bigint,
+      PRIMARY KEY ((conversation_id), bucket)
+    ) WITH CLUSTERING ORDER BY (bucket DESC)`,
+  ];
+}
+
+/**
+ * Creates the keyspace (SimpleStrategy, for a local node or a test cluster) and the tables, if
+ * they do not exist. In production the keyspace is created by the operator with
+ * NetworkTopologyStrategy; this then only adds the tables. Run it from one process at a time:
+ * concurrent DDL can leave schema versions in disagreement.
+ */
+export async function ensureMessageStoreSchema(client: Client, options: MessageStoreSchemaOptions): Promise<void> {
+  checkKeyspace(options.keyspace);
+  const rf = options.replicationFactor ?? 1;
+  if (!Number.isInteger(rf) || rf < 1 || rf > 9) throw validationFailed('replicationFactor must be an integer in 1..9');
+  // The driver waits for schema agreement after each DDL statement before it resolves.
+  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${options.keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': ${rf}}`);
+  for (const statement of messageStoreTables(options.keyspace)) await client.execute(statement);
+}
+
+/** The bucket of a seq. */
+export function bucketOf(seq: number, bucketSize: number = MESSAGE_BUCKET_SIZE): number {
+  return Math.floor(seq / bucketSize);
+}

@@ -1,0 +1,320 @@
+import { DomainError, unavailable, validationFailed } from '@parley/domain';
+import { Logger } from '@parley/observability';
+import { AppendResult, Consumer, ConsumerOptions, EventLog } from '@parley/ports';
+import { Admin, Kafka, LogEntry, RetryOptions, logLevel as KafkaLogLevel } from 'kafkajs';
+import { defaultAdapterLogger } from '../shared/adapter-logger';
+import { withTimeout } from '../shared/adapter-errors';
+import { checkPositiveInteger } from '../shared/input-checks';
+import { AppendBatcher } from './kafka-append-batcher';
+import { mapKafkaError } from './kafka-errors';
+import { KafkaGroupConsumer } from './kafka-group-consumer';
+
+export interface KafkaEventLogOptions {
+  /** Bootstrap brokers, host:port. */
+  brokers: string[];
+  clientId?: string;
+  /** Bound on opening a TCP connection to a broker. */
+  connectionTimeoutMs?: number;
+  /** Bound on each request's answer (and the broker's acks=all wait). */
+  requestTimeoutMs?: number;
+  /** Retries of a failed request (produce, join, commit, admin) before it fails; 100 ms doubling to 1 s apart. */
+  retries?: number;
+  /** Appends queued or in flight, beyond which append answers UNAVAILABLE at once. */
+  maxPendingAppends?: number;
+  /** Records per produce request. */
+  maxBatchRecords?: number;
+  /** Bytes per produce request. */
+  maxBatchBytes?: number;
+  /** Largest record (key, value and headers); keep it under the broker's message.max.bytes. */
+  maxRecordBytes?: number;
+  /** An append not yet sent after this long is refused with UNAVAILABLE. */
+  appendTimeoutMs?: number;
+  /** A consumer that misses heartbeats this long is dropped from its group. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Longest a fetch waits at the broker for new records. */
+  fetchMaxWaitMs?: number;
+  /** Back-off of a partition after a failed batch: initial, doubling up to max. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Bound on healthy()'s metadata request. */
+  healthTimeoutMs?: number;
+  /** kafkajs's own log lines at this level and above go to the logger. */
+  kafkaLogLevel?: 'error' | 'warn' | 'info' | 'debug';
+  logger?: Logger;
+}
+
+export interface EnsureTopicsOptions {
+  topics: readonly string[];
+  partitions: number;
+  replicationFactor: number;
+}
+
+const DEFAULTS = {
+  connectionTimeoutMs: 3000,
+  requestTimeoutMs: 5000,
+  retries: 3,
+  maxPendingAppends: 10_000,
+  maxBatchRecords: 500,
+  maxBatchBytes: 512 * 1024,
+  maxRecordBytes: 900 * 1024,
+  appendTimeoutMs: 10_000,
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1000,
+  fetchMaxWaitMs: 500,
+  initialBackoffMs: 100,
+  maxBackoffMs: 5000,
+  healthTimeoutMs: 2000,
+};
+const DEFAULT_MAX_BATCH = 100;
+const MAX_BATCH_LIMIT = 10_000;
+const TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,249}$/;
+const MAX_GROUP_LENGTH = 255;
+const KAFKA_LOG_LEVELS = { error: KafkaLogLevel.ERROR, warn: KafkaLogLevel.WARN, info: KafkaLogLevel.INFO, debug: KafkaLogLevel.DEBUG };
+
+/**
+ * EventLog on Kafka with kafkajs, keeping the port's guarantees:
+ *
+ * - append: an idempotent producer (acks=all, one request in flight per broker) that resolves once
+ *   the record is in the in-sync replicas. Records are keyed; kafkajs's default partitioner is
+ *   murmur2 like Java's, so a key lands in the same partition from any client. Values are JSON,
+ *   headers strings (a W3C `traceparent` passes through as is). Concurrent appends share produce
+ *   requests (see AppendBatcher).
+ * - consume: one kafkajs consumer per call, committing after work (see KafkaGroupConsumer).
+ * - Everything is bounded: connect and request timeouts, a bounded number of retries, a bounded
+ *   append queue. A cluster that is down surfaces as DomainError UNAVAILABLE within seconds.
+ */
+export class KafkaEventLog implements EventLog {
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly batcher: AppendBatcher;
+  private readonly settings: typeof DEFAULTS;
+  private readonly logger: Logger;
+  private readonly retry: RetryOptions;
+  private readonly consumers = new Set<KafkaGroupConsumer<unknown>>();
+  private closed = false;
+  private closing: Promise<void> | null = null;
+
+  private constructor(options: KafkaEventLogOptions) {
+    if (!Array.isArray(options?.brokers) || options.brokers.length === 0 || !options.brokers.every((b) => typeof b === 'string' && /^[^:]+:\d+$/.test(b))) {
+      throw validationFailed('brokers must be a non-empty list of host:port');
+    }
+    const s = { ...DEFAULTS };
+    for (const name of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
+      const value = options[name];
+      if (value === undefined) continue;
+      if (name === 'retries' ? !Number.isInteger(value) || value < 0 || value > 20 : !Number.isInteger(value) || value < 1) {
+        throw validationFailed(`${name} must be a ${name === 'retries' ? 'integer in 0..20' : 'positive integer'}`);
+      }
+      s[name] = value;
+    }
+    if (s.maxBackoffMs < s.initialBackoffMs) throw validationFailed('maxBackoffMs must be at least initialBackoffMs');
+    if (s.heartbeatIntervalMs * 3 > s.sessionTimeoutMs) throw validationFailed('heartbeatIntervalMs must be at most a third of sessionTimeoutMs');
+    this.settings = s;
+    const logger = options.logger ?? defaultAdapterLogger('kafka');
+    this.logger = logger;
+    this.retry = { retries: s.retries, initialRetryTime: 100, maxRetryTime: 1000 };
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'parley',
+      brokers: options.brokers,
+      connectionTimeout: s.connectionTimeoutMs,
+      requestTimeout: s.requestTimeoutMs,
+      enforceRequestTimeout: true,
+      retry: this.retry,
+      logLevel: KAFKA_LOG_LEVELS[options.kafkaLogLevel ?? 'error'],
+      logCreator: () => (entry: LogEntry) => routeKafkaLog(logger, entry),
+    });
+    this.admin = this.kafka.admin({ retry: this.retry });
+    this.batcher = new AppendBatcher(
+      {
+        maxPendingAppends: s.maxPendingAppends,
+        maxBatchRecords: s.maxBatchRecords,
+        maxBatchBytes: s.maxBatchBytes,
+        appendTimeoutMs: s.appendTimeoutMs,
+        ackTimeoutMs: s.requestTimeoutMs,
+      },
+      async (createPartitioner) => {
+        const producer = this.kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+          createPartitioner,
+          retry: this.retry,
+        });
+        try {
+          await producer.connect();
+        } catch (error) {
+          await producer.disconnect().catch((e: unknown) => logger.debug('kafka producer disconnect failed', { err: e }));
+          throw mapKafkaError(error);
+        }
+        return producer;
+      },
+      logger,
+    );
+  }
+
+  /** Connects a producer and an admin client; UNAVAILABLE when no broker answers. */
+  static async connect(options: KafkaEventLogOptions): Promise<KafkaEventLog> {
+    const log = new KafkaEventLog(options);
+    try {
+      await Promise.all([log.batcher.start(), log.admin.connect()]);
+    } catch (error) {
+      await log.close();
+      throw mapKafkaError(error);
+    }
+    return log;
+  }
+
+  append<T>(topic: string, key: string, value: T, headers: Record<string, string> = {}): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(unavailable('event log is closed'));
+    try {
+      checkTopic(topic);
+      if (typeof key !== 'string') throw validationFailed('key must be a string');
+      const json = serializeValue(value);
+      const checked = checkHeaders(headers);
+      const bytes =
+        Buffer.byteLength(key) + Buffer.byteLength(json) + Object.entries(checked).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+      if (bytes > this.settings.maxRecordBytes) throw new DomainError('PAYLOAD_TOO_LARGE', `record of ${bytes} bytes is over ${this.settings.maxRecordBytes}`);
+      return this.batcher.append(topic, { key, value: json, headers: checked, timestamp: String(Date.now()) }, bytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async consume<T>(options: ConsumerOptions<T>): Promise<Consumer> {
+    if (this.closed) throw unavailable('event log is closed');
+    checkTopic(options?.topic);
+    if (typeof options.group !== 'string' || options.group.length === 0 || options.group.length > MAX_GROUP_LENGTH) {
+      throw validationFailed(`group must be 1..${MAX_GROUP_LENGTH} characters`);
+    }
+    const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH_LIMIT) throw validationFailed(`maxBatch must be an integer in 1..${MAX_BATCH_LIMIT}`);
+    if (typeof options.handleBatch !== 'function') throw validationFailed('handleBatch is required');
+    const s = this.settings;
+    const consumer = new KafkaGroupConsumer<T>(
+      this.kafka,
+      options,
+      {
+        sessionTimeoutMs: s.sessionTimeoutMs,
+        heartbeatIntervalMs: s.heartbeatIntervalMs,
+        maxWaitMs: s.fetchMaxWaitMs,
+        initialBackoffMs: s.initialBackoffMs,
+        maxBackoffMs: s.maxBackoffMs,
+        // Connect plus a join, which waits for the other members to rejoin (at most a session timeout).
+        startTimeoutMs: s.connectionTimeoutMs + s.requestTimeoutMs * (s.retries + 1) + s.sessionTimeoutMs,
+        retry: this.retry,
+        defaultMaxBatch: DEFAULT_MAX_BATCH,
+      },
+      this.logger,
+      (stopped) => this.consumers.delete(stopped as KafkaGroupConsumer<unknown>),
+    );
+    this.consumers.add(consumer as KafkaGroupConsumer<unknown>);
+    await consumer.start();
+    return consumer;
+  }
+
+  /**
+   * Creates missing topics (idempotent). An existing topic is left as it is, even with another
+   * partition count: changing it would move keys to other partitions. Returns the topics created.
+   */
+  async ensureTopics(options: EnsureTopicsOptions): Promise<string[]> {
+    if (this.closed) throw unavailable('event log is closed');
+    if (!Array.isArray(options?.topics) || options.topics.length === 0) throw validationFailed('topics must be a non-empty list');
+    options.topics.forEach(checkTopic);
+    checkPositiveInteger('partitions', options.partitions, 10_000);
+    checkPositiveInteger('replicationFactor', options.replicationFactor, 16);
+    try {
+      const existing = new Set(await this.admin.listTopics());
+      const missing = options.topics.filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        await this.admin.createTopics({
+          waitForLeaders: true,
+          timeout: this.settings.requestTimeoutMs,
+          topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor })),
+        });
+      }
+      const metadata = await this.admin.fetchTopicMetadata({ topics: [...options.topics] });
+      for (const t of metadata.topics) {
+        if (t.partitions.length !== options.partitions) {
+          this.logger.warn('kafka topic has another partition count than configured; left as it is', {
+            topic: t.name,
+            partitions: t.partitions.length,
+            configured: options.partitions,
+          });
+        }
+      }
+      return missing;
+    } catch (error) {
+      throw mapKafkaError(error);
+    }
+  }
+
+  /** Open, no consumer given up by kafkajs, and the cluster answers a metadata request in time. */
+  async healthy(): Promise<boolean> {
+    if (this.closed) return false;
+    const failed = [...this.consumers].find((c) => c.failure !== null);
+    if (failed) return false;
+    try {
+      await withTimeout(this.admin.describeCluster(), this.settings.healthTimeoutMs, 'kafka health check');
+      return true;
+    } catch (error) {
+      this.logger.debug('kafka health check failed', { err: error });
+      return false;
+    }
+  }
+
+  /** Stops every consumer (each finishing its batch in flight), sends what is queued, disconnects. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    const results = await Promise.allSettled([this.batcher.close(), this.admin.disconnect()]);
+    for (const r of results) if (r.status === 'rejected') this.logger.warn('kafka client did not close cleanly', { err: r.reason });
+  }
+}
+
+/**
+ * kafkajs logs every error response of a connection at ERROR, including the ones its own retries
+ * handle. A rebalance is routine (debug); other error responses are warnings, because what they
+ * end in reaches the caller (UNAVAILABLE) or the consumer's crash log anyway.
+ */
+function routeKafkaLog(logger: Logger, entry: LogEntry): void {
+  const { message, ...fields } = entry.log;
+  const context = { namespace: entry.namespace, ...fields };
+  const errorResponse = entry.level === KafkaLogLevel.ERROR && entry.namespace === 'Connection' && message.startsWith('Response ');
+  if (errorResponse && /rebalanc/i.test(String(fields.error))) logger.debug(`kafkajs: ${message}`, context);
+  else if (errorResponse) logger.warn(`kafkajs: ${message}`, context);
+  else if (entry.level === KafkaLogLevel.ERROR) logger.error(`kafkajs: ${message}`, context);
+  else if (entry.level === KafkaLogLevel.WARN) logger.warn(`kafkajs: ${message}`, context);
+  else if (entry.level === KafkaLogLevel.INFO) logger.info(`kafkajs: ${message}`, context);
+  else logger.debug(`kafkajs: ${message}`, context);
+}
+
+function checkTopic(topic: unknown): asserts topic is string {
+  if (typeof topic !== 'string' || !TOPIC_PATTERN.test(topic)) throw validationFailed('topic must be 1..249 characters of [A-Za-z0-9._-]');
+}
+
+function checkHeaders(headers: unknown): Record<string, string> {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) throw validationFailed('headers must be an object');
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') throw validationFailed(`header ${name} must be a string`);
+    out[name] = value;
+  }
+  return out;
+}
+
+function serializeValue(value: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw validationFailed(`value is not serializable to JSON: ${(error as Error).message}`);
+  }
+  if (json === undefined) throw validationFailed('value is not serializable to JSON');
+  return json;
+}

@@ -1,0 +1,93 @@
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { CONFIG, ParleyConfig } from '@parley/config';
+import { createLogger, LOGGER, Metrics, METRICS } from '@parley/observability';
+import { EVENT_LOG, MESSAGE_STORE, Migration, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB } from '@parley/ports';
+import { openCassandraMessageStore, openKafkaEventLog, openPostgres, openRedisPresence, openRedisRouteTable } from './real-adapters';
+
+/** Which real systems a mesh process talks to. */
+export interface MeshParts {
+  sql?: { migrations: Migration[] };
+  log?: boolean;
+  messages?: boolean;
+  presence?: boolean;
+  routes?: boolean;
+}
+
+interface Closable {
+  name: string;
+  close(): Promise<void>;
+  healthy(): Promise<boolean>;
+}
+
+/** Closes this process's clients after every consumer and server has stopped. */
+@Injectable()
+class MeshInfraCloser implements OnApplicationShutdown {
+  constructor(@Inject('MESH_CLOSABLES') private readonly closables: Closable[]) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const c of [...this.closables].reverse()) await c.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A mesh process's adapters: only the systems it needs, real servers on loopback (or wherever
+ * the config points). Each part also becomes a readiness check.
+ */
+@Global()
+@Module({})
+export class MeshInfraModule {
+  static forRoot(config: ParleyConfig, service: string, parts: MeshParts): DynamicModule {
+    const logger = createLogger(`parley-${service}`, config.logLevel);
+    const closables: Closable[] = [];
+    const track = <T extends { close(): Promise<void>; healthy(): Promise<boolean> }>(name: string, adapter: T): T => {
+      closables.push({ name, close: () => adapter.close(), healthy: () => adapter.healthy() });
+      return adapter;
+    };
+    const providers: DynamicModule['providers'] = [
+      { provide: CONFIG, useValue: config },
+      { provide: LOGGER, useValue: logger },
+      { provide: METRICS, useValue: new Metrics({ service }) },
+      { provide: 'MESH_CLOSABLES', useValue: closables },
+      MeshInfraCloser,
+    ];
+    const exported: Array<string | symbol> = [CONFIG, LOGGER, METRICS];
+    const sql = parts.sql;
+    if (sql) {
+      providers.push({
+        provide: SQL_DB,
+        useFactory: async () => {
+          const db = track('postgres', openPostgres(config, logger));
+          const applied = await runMigrations(db, sql.migrations);
+          if (applied.length > 0) logger.info('migrations applied', { applied });
+          return db;
+        },
+      });
+      exported.push(SQL_DB);
+    }
+    if (parts.log) {
+      providers.push({ provide: EVENT_LOG, useFactory: async () => track('kafka', await openKafkaEventLog(config, logger)) });
+      exported.push(EVENT_LOG);
+    }
+    if (parts.messages) {
+      providers.push({ provide: MESSAGE_STORE, useFactory: async () => track('cassandra', await openCassandraMessageStore(config, logger)) });
+      exported.push(MESSAGE_STORE);
+    }
+    if (parts.presence) {
+      providers.push({ provide: PRESENCE_STORE, useFactory: async () => track('redis-presence', await openRedisPresence(config, logger)) });
+      exported.push(PRESENCE_STORE);
+    }
+    if (parts.routes) {
+      providers.push({ provide: ROUTE_TABLE, useFactory: async () => track('redis-routes', await openRedisRouteTable(config, logger)) });
+      exported.push(ROUTE_TABLE);
+    }
+    // Resolved after the adapters above (it injects them), so `closables` is filled by then.
+    const adapterTokens = exported.filter((t) => t !== CONFIG && t !== LOGGER && t !== METRICS);
+    providers.push({
+      provide: READINESS_CHECKS,
+      inject: adapterTokens,
+      useFactory: (): ReadinessCheck[] => closables.map((c) => ({ name: c.name, check: () => c.healthy() })),
+    });
+    exported.push(READINESS_CHECKS);
+    return { module: MeshInfraModule, providers, exports: exported };
+  }
+}

@@ -1,0 +1,36 @@
+import { CassandraMessageStore, KafkaEventLog, PgSqlDb, openRedis, RedisPresenceStore, RedisRouteTable } from '@parley/adapters';
+import { ParleyConfig } from '@parley/config';
+import { Logger } from '@parley/observability';
+import { Topics } from '@parley/ports';
+
+/** The mesh's real adapters, built from config. Each opens its own client (closed with it). */
+export function openPostgres(config: ParleyConfig, logger: Logger): PgSqlDb {
+  return new PgSqlDb({ connectionString: config.postgresUrl, maxConnections: 10, logger: logger.child({ adapter: 'postgres' }) });
+}
+
+export async function openRedisPresence(config: ParleyConfig, logger: Logger): Promise<RedisPresenceStore> {
+  const redis = await openRedis({ url: config.redisUrl, logger: logger.child({ adapter: 'redis' }) });
+  return new RedisPresenceStore(redis, {}, true);
+}
+
+export async function openRedisRouteTable(config: ParleyConfig, logger: Logger): Promise<RedisRouteTable> {
+  const redis = await openRedis({ url: config.redisUrl, logger: logger.child({ adapter: 'redis' }) });
+  return new RedisRouteTable(redis, {}, true);
+}
+
+export function openCassandraMessageStore(config: ParleyConfig, logger: Logger): Promise<CassandraMessageStore> {
+  return CassandraMessageStore.connect({
+    contactPoints: config.cassandra.contactPoints,
+    localDataCenter: config.cassandra.localDataCenter,
+    keyspace: config.cassandra.keyspace,
+    createSchema: true,
+    logger: logger.child({ adapter: 'cassandra' }),
+  });
+}
+
+/** Connects to Kafka and makes sure both topics exist (idempotent; every process may ask). */
+export async function openKafkaEventLog(config: ParleyConfig, logger: Logger): Promise<KafkaEventLog> {
+  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley', logger: logger.child({ adapter: 'kafka' }) });
+  await log.ensureTopics({ topics: [Topics.ingress, Topics.events], partitions: config.log.partitions, replicationFactor: config.kafka.replicationFactor });
+  return log;
+}
