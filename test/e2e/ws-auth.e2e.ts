@@ -77,7 +77,9 @@ describe('WebSocket upgrade authentication', () => {
   e2eTest('an expired token, and a token of another Parley, get 401', async () => {
     const { wsUrl } = parley.current;
     try {
-      const server = await startParley({ env: { PARLEY_ACCESS_TOKEN_TTL_SECONDS: '1' } });
+      // A separate deployment with its own keys: a standalone Parley (every mesh of a test run
+      // shares one Postgres, hence one signing key, as replicas of one deployment do).
+      const server = await startParley({ target: 'standalone', env: { PARLEY_ACCESS_TOKEN_TTL_SECONDS: '1' } });
       shortLived = server;
       const checker = new HistoryChecker(server.baseUrl);
       const dave = await registerUser(server.baseUrl, 'dave');

@@ -36,6 +36,8 @@ export interface StartOptions {
   dataDir?: string;
   /** The script to run instead of the standalone build (the harness's own spec uses a fake server). */
   entry?: string;
+  /** Overrides PARLEY_E2E_TARGET for this one start (e.g. a second, separate deployment). */
+  target?: string;
 }
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -62,7 +64,7 @@ export function e2eTarget(): string {
 }
 
 export async function startParley(opts: StartOptions = {}): Promise<ParleyProcess> {
-  const name = e2eTarget();
+  const name = opts.target ?? e2eTarget();
   const start = targets[name];
   if (start === undefined) {
     throw new Error(`PARLEY_E2E_TARGET=${name} is not a known target (known: ${Object.keys(targets).join(', ')})`);
@@ -164,8 +166,9 @@ async function startMesh(opts: StartOptions): Promise<ParleyProcess> {
     PARLEY_PORT: String(port),
     PARLEY_HOST: '127.0.0.1',
     PARLEY_LOG_LEVEL: 'warn',
-    // 30 consecutive gRPC ports per mesh; spread so that two meshes of one run do not meet.
-    PARLEY_MESH_PORT_BASE: String(20_000 + ((port * 37) % 300) * 100),
+    // 30 consecutive gRPC ports per mesh, below the ephemeral range (32768+) so no outgoing
+    // connection holds one; spread so that two meshes of one run do not meet.
+    PARLEY_MESH_PORT_BASE: String(20_000 + ((port * 37) % 120) * 100),
     ...(opts.env ?? {}),
   };
   const instance = new Instance([entry], env, port, '');

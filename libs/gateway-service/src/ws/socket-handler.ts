@@ -120,16 +120,21 @@ export class SocketHandler {
     void this.subscribeAndGreet(ws);
   }
 
-  /** Subscribes before hello, so a client that syncs after hello misses nothing. */
+  /**
+   * Registers the connection, then reads the user's conversations, then subscribes, then says hello.
+   * In that order no membership change is missed: one announced before the registration is already
+   * in the conversations read after it, and one announced after it reaches this gateway. A client
+   * that syncs after hello misses no message either.
+   */
   private async subscribeAndGreet(ws: Socket): Promise<void> {
     const d = ws.getUserData();
     try {
+      await this.presence.connected(d.userId, d.id, this.options.gatewayId);
       const [conversationIds, partners] = await Promise.all([this.conversations.conversationIdsOf(d.userId), this.conversations.directPartners(d.userId)]);
       if (!d.open) return;
       for (const id of conversationIds) this.registry.watchConversation(ws, id);
       for (const p of partners) this.registry.watchPresence(ws, p);
       this.writer.send(ws, { type: 'hello', user_id: d.userId, session_id: d.sessionId, heartbeat_ms: this.options.heartbeatMs });
-      await this.presence.connected(d.userId, d.id, this.options.gatewayId);
     } catch (err) {
       this.logger.warn('socket setup failed', { err });
       this.writer.close(ws, CloseCode.GOING_AWAY, 'try again');
