@@ -118,6 +118,12 @@ describe('AppendBatcher', () => {
     expect(producers).toHaveLength(2);
   });
 
+  it('opens one producer however many callers wait for it', async () => {
+    const { batcher, producers, append } = setup();
+    await Promise.all([batcher.start(), batcher.start(), append('a', 1), append('b', 2)]);
+    expect(producers).toHaveLength(1);
+  });
+
   it('refuses appends beyond maxPendingAppends at once, and after close()', async () => {
     const { batcher, producers, append } = setup({ maxPendingAppends: 2 });
     await batcher.start();

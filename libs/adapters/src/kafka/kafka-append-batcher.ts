@@ -46,6 +46,7 @@ export class AppendBatcher {
   private pending = 0;
   private sending: Promise<void> | null = null;
   private producer: Producer | null = null;
+  private connecting: Promise<Producer> | null = null;
   /** The partition kafkajs's partitioner chose for each record of the request in flight. */
   private readonly placed = new WeakMap<Message, number>();
   private closed = false;
@@ -56,7 +57,7 @@ export class AppendBatcher {
     private readonly logger: Logger,
   ) {}
 
-  /** Connects the first producer, so a broker that is down is reported at boot. */
+  /** Connects a producer unless one is connected (at boot, and to recover after a failed request). */
   async start(): Promise<void> {
     await this.connectedProducer();
   }
@@ -83,6 +84,8 @@ export class AppendBatcher {
   async close(): Promise<void> {
     this.closed = true;
     await this.sending;
+    // A connection attempt in flight settles first (its callers saw its outcome), so nothing leaks.
+    await Promise.allSettled([this.connecting]);
     const producer = this.producer;
     this.producer = null;
     await producer?.disconnect();
@@ -167,8 +170,10 @@ export class AppendBatcher {
     });
   }
 
-  private async connectedProducer(): Promise<Producer> {
-    if (this.producer) return this.producer;
+  /** The connected producer; one connection attempt at a time however many callers wait for it. */
+  private connectedProducer(): Promise<Producer> {
+    if (this.producer) return Promise.resolve(this.producer);
+    if (this.closed) return Promise.reject(unavailable('event log is closed'));
     const partitioner = () => {
       const choose = Partitioners.DefaultPartitioner();
       return (args: PartitionerArgs) => {
@@ -177,8 +182,15 @@ export class AppendBatcher {
         return partition;
       };
     };
-    this.producer = await this.createProducer(partitioner);
-    return this.producer;
+    this.connecting ??= this.createProducer(partitioner)
+      .then((producer) => {
+        this.producer = producer;
+        return producer;
+      })
+      .finally(() => {
+        this.connecting = null;
+      });
+    return this.connecting;
   }
 
   private retireProducer(): void {

@@ -249,13 +249,18 @@ export class KafkaEventLog implements EventLog {
     }
   }
 
-  /** Open, no consumer given up by kafkajs, and the cluster answers a metadata request in time. */
+  /**
+   * Open, no consumer given up by kafkajs, a producer connected (reconnected here after a failed
+   * request, so readiness comes back without waiting for traffic), and the cluster answering a
+   * metadata request, all within healthTimeoutMs.
+   */
   async healthy(): Promise<boolean> {
     if (this.closed) return false;
     const failed = [...this.consumers].find((c) => c.failure !== null);
     if (failed) return false;
     try {
-      await withTimeout(this.admin.describeCluster(), this.settings.healthTimeoutMs, 'kafka health check');
+      const checks = Promise.all([this.batcher.connected ? null : this.batcher.start(), this.admin.describeCluster()]);
+      await withTimeout(checks, this.settings.healthTimeoutMs, 'kafka health check');
       return true;
     } catch (error) {
       this.logger.debug('kafka health check failed', { err: error });

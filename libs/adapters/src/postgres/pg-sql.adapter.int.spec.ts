@@ -1,5 +1,5 @@
 import { isDomainError } from '@parley/domain';
-import { runMigrations } from '@parley/ports';
+import { PgliteSqlDb, runMigrations } from '@parley/ports';
 import { describeSqlDbContract, uniqueName } from '../../../ports/src/contract';
 import { closedPort, hostPort, integrationEnv, requireServer } from '../testing/integration-env';
 import { recordingLogger } from '../testing/recording-logger';
@@ -60,6 +60,20 @@ describe('PgSqlDb on a real server', () => {
       expect((await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${table}`)).rows[0].n).toBe(1);
     } finally {
       await db.exec(`DROP TABLE IF EXISTS ${table}`);
+    }
+  });
+
+  it('parses values as the embedded adapter (PGlite) does, so repositories read the same types from both', async () => {
+    const sql = `SELECT COUNT(*) AS n, 42::int8 AS i8, 9007199254740993::int8 AS huge, ARRAY[1, 2]::int8[] AS i8s, 7::int4 AS i4,
+      '2020-01-02'::date AS d, '2020-01-02 03:04:05.678+02'::timestamptz AS tz, 1.50::numeric AS num, '{"a":[1]}'::jsonb AS doc,
+      true AS flag, NULL::text AS nothing FROM (VALUES (1), (2)) AS v(x)`;
+    const embedded = await PgliteSqlDb.open(undefined);
+    try {
+      const expected = (await embedded.query(sql)).rows;
+      expect((await db.query(sql)).rows).toEqual(expected);
+      expect(expected[0]).toMatchObject({ n: 2, i8: 42, huge: 9007199254740993n, d: new Date('2020-01-02T00:00:00Z') });
+    } finally {
+      await embedded.close();
     }
   });
 

@@ -5,6 +5,7 @@ import { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
 import { checkPositiveInteger } from '../shared/input-checks';
+import { parleyTypeParsers } from './pg-type-parsers';
 
 export interface PgSqlDbOptions {
   /** postgres://user:password@host:port/database */
@@ -63,6 +64,7 @@ const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /conne
  *   connectTimeoutMs (no connection) or queryTimeoutMs (no answer); nothing waits unbounded, and
  *   more than maxPending calls at once are refused rather than queued.
  * - Statement errors keep Postgres's SQLSTATE in `code` (a unique violation is '23505').
+ * - Values parse as on PGlite (int8 as number, date as UTC midnight; see pg-type-parsers.ts).
  * - `query` uses the extended protocol (one statement, `$n` parameters); `exec` uses the simple
  *   protocol, which runs a script of several statements.
  * - `transaction` holds one connection for BEGIN ... COMMIT, and ROLLBACK when `fn` throws; a
@@ -100,6 +102,7 @@ export class PgSqlDb implements SqlDb {
       idle_in_transaction_session_timeout: s.idleInTransactionTimeoutMs,
       keepAlive: true,
       application_name: 'parley',
+      types: parleyTypeParsers,
     });
     // An idle connection that the server drops emits here; without a listener Node would crash.
     this.pool.on('error', (error) => this.logger.warn('idle postgres connection failed', { err: error }));

@@ -22,8 +22,8 @@ const reconnectDelay = (attempt: number) => Math.min(attempt * 100, 2000);
 
 /**
  * Opens an ioredis client that fails fast instead of buffering: no offline queue (a command sent
- * while disconnected is refused at once), one retry per command at most, bounded connect and
- * command timeouts. It keeps reconnecting in the background, so calls succeed again as soon as
+ * while disconnected is refused at once), no command retried on another connection, bounded
+ * connect and command timeouts. It keeps reconnecting in the background, so calls succeed again as soon as
  * the server is back. Rejects with UNAVAILABLE when the first connection cannot be made.
  */
 export async function openRedis(options: RedisConnectionOptions): Promise<Redis> {
@@ -39,7 +39,11 @@ export async function openRedis(options: RedisConnectionOptions): Promise<Redis>
   const redis = new Redis(options.url, {
     lazyConnect: true,
     enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
+    // A command in flight when the connection drops fails instead of being sent again after the
+    // reconnect: the presence scripts report transitions, and a replayed script would report
+    // "already online" for a connect that did make the user come online.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
     connectTimeout: s.connectTimeoutMs,
     commandTimeout: s.commandTimeoutMs,
     retryStrategy: reconnectDelay,

@@ -11,11 +11,12 @@ export interface Migration {
  * Concurrent runners (several processes booting at once) serialize on an advisory lock.
  */
 export async function runMigrations(db: SqlDb, migrations: readonly Migration[]): Promise<string[]> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
   const ordered = [...migrations].sort((a, b) => a.id.localeCompare(b.id));
   const applied: string[] = [];
   await db.transaction(async (tx) => {
+    // The lock comes first: two runners creating the bookkeeping table at once would collide.
     await tx.query(`SELECT pg_advisory_xact_lock(4242001)`);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
     const done = new Set((await tx.query<{ id: string }>(`SELECT id FROM schema_migrations`)).rows.map((r) => r.id));
     for (const m of ordered) {
       if (done.has(m.id)) continue;
