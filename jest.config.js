@@ -12,6 +12,8 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: { '^@parley/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
   testEnvironment: 'node',
+  // PGlite and real servers take seconds to open on a loaded 2-core machine; tests bound their own waits.
+  testTimeout: 30_000,
   rootDir: __dirname,
 };
 module.exports = {
@@ -21,5 +23,7 @@ module.exports = {
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.ts'] },
     // Fault tests kill, pause and stop parts of the mesh: run last, one at a time, mesh target only.
     { ...common, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.fault.ts'] },
+    // Scale tests hold thousands of sockets against a multi-gateway mesh: run alone, mesh target only.
+    { ...common, displayName: 'scale', testMatch: ['<rootDir>/test/scale/**/*.scale.ts'] },
   ],
 };

@@ -75,7 +75,7 @@ describe('PgSqlDb on a real server', () => {
     } finally {
       await embedded.close();
     }
-  });
+  }, 60_000); // PGlite opens in seconds on a busy machine
 
   it('refuses a query of several statements (parameters are never spliced into SQL text)', async () => {
     await expect(db.query(`SELECT 1; SELECT 2`)).rejects.toThrow();
