@@ -24,8 +24,11 @@ export class PresenceService implements PresenceApi {
   }
 
   async disconnected(userId: string, connectionId: string): Promise<void> {
+    // last_seen is written before the connection goes, so nobody reads "offline" without it.
+    const at = new Date();
+    await this.recordLastSeen(userId, at);
     const wentOffline = await this.store.disconnect(userId, connectionId);
-    if (wentOffline) await this.markOffline(userId, new Date());
+    if (wentOffline) await this.announce(userId, 'offline', at.toISOString());
   }
 
   async gatewayHeartbeat(gatewayId: string): Promise<void> {
@@ -49,13 +52,17 @@ export class PresenceService implements PresenceApi {
   }
 
   private async markOffline(userId: string, at: Date): Promise<void> {
+    await this.recordLastSeen(userId, at);
+    await this.announce(userId, 'offline', at.toISOString());
+  }
+
+  private async recordLastSeen(userId: string, at: Date): Promise<void> {
     const iso = at.toISOString();
     await this.db.query(
       `INSERT INTO last_seen (user_id, last_seen_at) VALUES ($1, $2)
        ON CONFLICT (user_id) DO UPDATE SET last_seen_at = GREATEST(last_seen.last_seen_at, EXCLUDED.last_seen_at)`,
       [userId, iso],
     );
-    await this.announce(userId, 'offline', iso);
   }
 
   private async lastSeen(userId: string): Promise<string | null> {

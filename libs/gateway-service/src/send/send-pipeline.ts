@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, Message } from '@parley/domain';
+import { formatTraceparent, newTrace } from '@parley/observability';
 import { EventLog, IngressSend, Topics } from '@parley/ports';
 
 export type SendOutcome =
@@ -37,7 +38,9 @@ export class SendPipeline {
       origin: { gateway_id: this.gatewayId, ref },
       received_at: new Date().toISOString(),
     };
-    await this.log.append(Topics.ingress, conversationId, send, headers);
+    // One message, one trace: the context starts here and rides the Kafka headers to the last delivery.
+    const traced = headers.traceparent ? headers : { ...headers, traceparent: formatTraceparent(newTrace()) };
+    await this.log.append(Topics.ingress, conversationId, send, traced);
   }
 
   /** REST: publish, then wait for the persisted (or rejected) answer, at most timeoutMs. */
