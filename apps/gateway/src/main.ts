@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { loadConfig } from '@parley/config';
-import { GatewayModule, GatewayServer } from '@parley/gateway-service';
+import { GatewayModule, gatewayOptionsFrom, GatewayServer } from '@parley/gateway-service';
 import { createLogger } from '@parley/observability';
 import { serveGatewayDelivery, startGrpcServer } from '@parley/rpc';
 import { MeshInfraModule, RpcClientsModule, runProcess } from '@parley/runtime';
@@ -17,21 +17,7 @@ const gatewayId = config.grpc.gatewayDelivery;
   imports: [
     MeshInfraModule.forRoot(config, 'gateway', { log: true, routes: true }),
     RpcClientsModule.forRoot(config, { auth: true, conversations: true, presence: true }),
-    GatewayModule.register({
-      gatewayId,
-      host: config.host,
-      port: config.port,
-      webDir: config.webDir || join(__dirname, '..', '..', '..', 'web'),
-      issuer: config.auth.issuer,
-      audience: config.auth.audience,
-      heartbeatMs: config.gateway.heartbeatMs,
-      maxBufferedBytes: config.gateway.maxBufferedBytes,
-      maxInvalidFrames: config.gateway.maxInvalidFrames,
-      restSendTimeoutMs: config.gateway.restSendTimeoutMs,
-      sendRatePerSecond: config.gateway.sendRatePerSecond,
-      routeTtlMs: config.presence.connectionTtlMs,
-      largeGroup: config.largeGroup,
-    }),
+    GatewayModule.register(gatewayOptionsFrom(config, gatewayId, config.webDir || join(__dirname, '..', '..', '..', 'web'))),
   ],
 })
 class GatewayProcessModule {}

@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@parley/auth-service';
 import { ParleyConfig } from '@parley/config';
 import { FanoutModule } from '@parley/fanout-service';
-import { GatewayModule } from '@parley/gateway-service';
+import { GatewayModule, gatewayOptionsFrom } from '@parley/gateway-service';
 import { MessagingModule } from '@parley/messaging-service';
 import { NotificationModule } from '@parley/notification-service';
 import { PresenceModule } from '@parley/presence-service';
@@ -23,21 +23,7 @@ export class StandaloneModule {
         PresenceModule.register({ connectionTtlMs: config.presence.connectionTtlMs }),
         FanoutModule,
         NotificationModule.register(largeGroup),
-        GatewayModule.register({
-          gatewayId: config.gatewayId,
-          host: config.host,
-          port: config.port,
-          webDir,
-          issuer: config.auth.issuer,
-          audience: config.auth.audience,
-          heartbeatMs: config.gateway.heartbeatMs,
-          maxBufferedBytes: config.gateway.maxBufferedBytes,
-          maxInvalidFrames: config.gateway.maxInvalidFrames,
-          restSendTimeoutMs: config.gateway.restSendTimeoutMs,
-          sendRatePerSecond: config.gateway.sendRatePerSecond,
-          routeTtlMs: config.presence.connectionTtlMs,
-          largeGroup,
-        }),
+        GatewayModule.register(gatewayOptionsFrom(config, config.gatewayId, webDir)),
       ],
     };
   }

@@ -1,3 +1,4 @@
+import { ParleyConfig } from '@parley/config';
 import { LargeGroupPolicy } from '@parley/domain';
 
 export interface GatewayOptions {
@@ -20,3 +21,22 @@ export interface GatewayOptions {
 }
 
 export const GATEWAY_OPTIONS = Symbol('GatewayOptions');
+
+/** The gateway's options from the process config; the id and the page directory depend on the mode. */
+export function gatewayOptionsFrom(config: ParleyConfig, gatewayId: string, webDir: string): GatewayOptions {
+  return {
+    gatewayId,
+    host: config.host,
+    port: config.port,
+    webDir,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    heartbeatMs: config.gateway.heartbeatMs,
+    maxBufferedBytes: config.gateway.maxBufferedBytes,
+    maxInvalidFrames: config.gateway.maxInvalidFrames,
+    restSendTimeoutMs: config.gateway.restSendTimeoutMs,
+    sendRatePerSecond: config.gateway.sendRatePerSecond,
+    routeTtlMs: config.presence.connectionTtlMs,
+    largeGroup: config.largeGroup,
+  };
+}

@@ -14,3 +14,4 @@ export * from './embedded/embedded-event-log.adapter';
 export * from './embedded/sql-message-store.adapter';
 export * from './embedded/memory-presence.adapter';
 export * from './embedded/memory-route-table.adapter';
+export * from './adapter-input-checks';

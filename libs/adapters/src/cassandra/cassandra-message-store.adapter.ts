@@ -4,7 +4,7 @@ import { ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parle
 import { Client, QueryOptions, errors, policies, types } from 'cassandra-driver';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
-import { checkId, checkNonNegativeInteger, checkPositiveInteger } from '../shared/input-checks';
+import { checkId, checkNonNegativeInteger, checkPositiveInteger } from '@parley/ports';
 import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema } from './cassandra-message-store.schema';
 
 export interface CassandraMessageStoreOptions {

@@ -4,7 +4,7 @@ import { AppendResult, Consumer, ConsumerOptions, EventLog } from '@parley/ports
 import { Admin, Kafka, LogEntry, RetryOptions, logLevel as KafkaLogLevel } from 'kafkajs';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { withTimeout } from '../shared/adapter-errors';
-import { checkPositiveInteger } from '../shared/input-checks';
+import { checkPositiveInteger } from '@parley/ports';
 import { AppendBatcher } from './kafka-append-batcher';
 import { mapKafkaError } from './kafka-errors';
 import { KafkaGroupConsumer } from './kafka-group-consumer';

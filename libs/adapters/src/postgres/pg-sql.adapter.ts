@@ -4,7 +4,7 @@ import { SqlDb, SqlQueryable, SqlResult } from '@parley/ports';
 import { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
-import { checkPositiveInteger } from '../shared/input-checks';
+import { checkPositiveInteger } from '@parley/ports';
 import { parleyTypeParsers } from './pg-type-parsers';
 
 export interface PgSqlDbOptions {

@@ -4,7 +4,7 @@ import { Logger } from '@parley/observability';
 import Redis from 'ioredis';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
-import { checkPositiveInteger } from '../shared/input-checks';
+import { checkPositiveInteger } from '@parley/ports';
 
 export interface RedisConnectionOptions {
   /** redis://[:password@]host:port[/db] */

@@ -3,7 +3,7 @@ import { Logger } from '@parley/observability';
 import { PresenceStore } from '@parley/ports';
 import Redis from 'ioredis';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
-import { checkId, checkPositiveInteger, checkTtl } from '../shared/input-checks';
+import { checkId, checkPositiveInteger, checkTtl } from '@parley/ports';
 import { LuaScript, RedisConnectionOptions, SCRIPT_VALIDATION_ERROR, closeRedis, mapRedisError, openRedis } from './redis-connection';
 
 export interface RedisPresenceOptions {

@@ -3,7 +3,7 @@ import { Logger } from '@parley/observability';
 import { RouteTable } from '@parley/ports';
 import Redis from 'ioredis';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
-import { checkId, checkPositiveInteger, checkTtl } from '../shared/input-checks';
+import { checkId, checkPositiveInteger, checkTtl } from '@parley/ports';
 import { LuaScript, RedisConnectionOptions, closeRedis, mapRedisError, openRedis } from './redis-connection';
 
 export interface RedisRouteTableOptions {

@@ -1,6 +1,6 @@
 import { DomainError, unavailable, validationFailed } from '@parley/domain';
 import { PresenceStore } from '../presence.port';
-import { checkId, checkTtl } from './input-checks';
+import { checkId, checkTtl } from '../adapter-input-checks';
 
 export interface MemoryPresenceOptions {
   /** Clock in epoch ms (injectable for tests). */

@@ -1,6 +1,6 @@
 import { DomainError, unavailable, validationFailed } from '@parley/domain';
 import { RouteTable } from '../presence.port';
-import { checkId, checkTtl } from './input-checks';
+import { checkId, checkTtl } from '../adapter-input-checks';
 
 export interface MemoryRouteTableOptions {
   /** Clock in epoch ms (injectable for tests). */

@@ -2,7 +2,7 @@ import { Message, validationFailed } from '@parley/domain';
 import { MessageStore } from '../message-store.port';
 import { Migration } from '../sql/migrations';
 import { SqlDb } from '../sql.port';
-import { checkId, checkNonNegativeInteger } from './input-checks';
+import { checkId, checkNonNegativeInteger } from '../adapter-input-checks';
 
 export const messageStoreMigrations: Migration[] = [
   {

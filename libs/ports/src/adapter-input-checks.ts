@@ -1,6 +1,9 @@
 import { validationFailed } from '@parley/domain';
 
-/** Shared argument checks of the embedded adapters: bad input is a VALIDATION_FAILED, never a crash. */
+/**
+ * Argument checks shared by every adapter of the ports, embedded and real: bad input is a
+ * VALIDATION_FAILED before anything reaches a server, never a driver error or a crash.
+ */
 export const MAX_ID_LENGTH = 256;
 export const MAX_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -18,4 +21,10 @@ export function checkTtl(ttlMs: unknown): asserts ttlMs is number {
 
 export function checkNonNegativeInteger(name: string, value: unknown): asserts value is number {
   if (!Number.isSafeInteger(value) || (value as number) < 0) throw validationFailed(`${name} must be a non-negative integer`);
+}
+
+export function checkPositiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > max) {
+    throw validationFailed(`${name} must be an integer in 1..${max}`);
+  }
 }
