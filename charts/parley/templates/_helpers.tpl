@@ -1,0 +1,130 @@
+{{/*
+Names and labels. Every object is "<fullname>-<service>"; selectors use name, instance and component.
+*/}}
+{{- define "parley.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "parley.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "parley.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels of one service's objects. Call with (dict "root" $ "component" "gateway"). */}}
+{{- define "parley.labels" -}}
+helm.sh/chart: {{ include "parley.chart" .root }}
+{{ include "parley.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: parley
+{{- end }}
+
+{{- define "parley.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "parley.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- if .component }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+{{- end }}
+
+{{- define "parley.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "parley.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "parley.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag | toString) }}
+{{- end }}
+
+{{/* The in-cluster DNS name of one service's Service. Call with (dict "root" $ "component" "auth"). */}}
+{{- define "parley.serviceHost" -}}
+{{- printf "%s-%s.%s.svc.%s" (include "parley.fullname" .root) .component .root.Release.Namespace .root.Values.clusterDomain }}
+{{- end }}
+
+{{/*
+What each service needs (see each apps/<service>/src/main.ts): the gRPC port it serves (listen), the peers it
+calls (clients), and which credentials it reads. Only these reach its pod.
+*/}}
+{{- define "parley.components" -}}
+gateway:
+  listen: ""
+  clients: [auth, messaging, presence]
+  postgres: false
+  redis: true
+auth:
+  listen: PARLEY_AUTH_ADDR
+  clients: []
+  postgres: true
+  redis: false
+messaging:
+  listen: PARLEY_MESSAGING_ADDR
+  clients: [auth]
+  postgres: true
+  redis: false
+presence:
+  listen: PARLEY_PRESENCE_ADDR
+  clients: []
+  postgres: true
+  redis: true
+fanout:
+  listen: ""
+  clients: []
+  postgres: false
+  redis: true
+notification:
+  listen: ""
+  clients: [messaging]
+  postgres: true
+  redis: true
+{{- end }}
+
+{{/* Settings that only the chart sets: config.extraEnv may not name them. */}}
+{{- define "parley.managedEnv" -}}
+- PARLEY_MODE
+- PARLEY_HOST
+- PARLEY_PORT
+- PARLEY_POSTGRES_URL
+- PARLEY_REDIS_URL
+- PARLEY_KAFKA_BROKERS
+- PARLEY_CASSANDRA_CONTACT_POINTS
+- PARLEY_AUTH_ADDR
+- PARLEY_MESSAGING_ADDR
+- PARLEY_PRESENCE_ADDR
+- PARLEY_GATEWAY_DELIVERY_ADDR
+- PARLEY_GATEWAY_ID
+- PARLEY_DATA_DIR
+{{- end }}
+
+{{/*
+The gRPC address variable a client uses to reach a peer. Messaging runs several replicas behind a
+headless Service: the dns:/// target resolves to every ready pod and the channel fails over
+between them (libs/runtime/src/rpc-clients.module.ts passes a single address through unchanged).
+*/}}
+{{- define "parley.clientAddr" -}}
+{{- $root := .root }}
+{{- if eq .peer "auth" }}
+- name: PARLEY_AUTH_ADDR
+  value: {{ printf "%s:%v" (include "parley.serviceHost" (dict "root" $root "component" "auth")) $root.Values.auth.port | quote }}
+{{- else if eq .peer "messaging" }}
+- name: PARLEY_MESSAGING_ADDR
+  value: {{ printf "dns:///%s:%v" (include "parley.serviceHost" (dict "root" $root "component" "messaging")) $root.Values.messaging.port | quote }}
+{{- else if eq .peer "presence" }}
+- name: PARLEY_PRESENCE_ADDR
+  value: {{ printf "%s:%v" (include "parley.serviceHost" (dict "root" $root "component" "presence")) $root.Values.presence.port | quote }}
+{{- end }}
+{{- end }}
