@@ -10,7 +10,16 @@ export interface AuthOptions {
   accessTtlSeconds: number;
   /** Refresh token lifetime; each rotation starts a new one. */
   refreshTtlSeconds: number;
+  /**
+   * argon2id cost of new password hashes (default `standard`). `test` is the library's minimum,
+   * for test suites that register thousands of users: never in production.
+   */
+  passwordHashCost?: PasswordHashCost;
 }
+
+/** `standard`: OWASP's minimum for argon2id; `test`: the least the library accepts (test suites only). */
+export type PasswordHashCost = 'standard' | 'test';
+export const PASSWORD_HASH_COSTS: readonly PasswordHashCost[] = ['standard', 'test'];
 
 export const AUTH_OPTIONS = Symbol('AuthOptions');
 
@@ -24,6 +33,9 @@ export function checkAuthOptions(o: AuthOptions): AuthOptions {
   }
   if (!Number.isInteger(o.refreshTtlSeconds) || o.refreshTtlSeconds < o.accessTtlSeconds || o.refreshTtlSeconds > MAX_REFRESH_TTL_SECONDS) {
     throw new Error(`auth: refreshTtlSeconds must be an integer from accessTtlSeconds to ${MAX_REFRESH_TTL_SECONDS}`);
+  }
+  if (o.passwordHashCost !== undefined && !PASSWORD_HASH_COSTS.includes(o.passwordHashCost)) {
+    throw new Error(`auth: passwordHashCost must be one of ${PASSWORD_HASH_COSTS.join(', ')}`);
   }
   return { ...o };
 }

@@ -11,7 +11,7 @@ export interface ParleyConfig {
   webDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   gatewayId: string;
-  auth: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlSeconds: number };
+  auth: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlSeconds: number; passwordHashCost: 'standard' | 'test' };
   gateway: {
     heartbeatMs: number;
     maxBufferedBytes: number;
@@ -77,6 +77,12 @@ export const settings = {
   audience: str('PARLEY_JWT_AUDIENCE', 'parley-clients', 'the aud claim of access tokens'),
   accessTtl: int('PARLEY_ACCESS_TOKEN_TTL_SECONDS', 900, 'access token lifetime (at most 15 minutes)', 1, 900),
   refreshTtl: int('PARLEY_REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 'refresh token lifetime', 60),
+  passwordHashCost: oneOf(
+    'PARLEY_PASSWORD_HASH_COST',
+    'standard',
+    ['standard', 'test'] as const,
+    'argon2id cost of new password hashes: standard (OWASP minimum), or test (the library minimum: for test suites only, never in production)',
+  ),
   heartbeatMs: int('PARLEY_HEARTBEAT_MS', 25_000, 'heartbeat interval announced to clients in hello', 1000),
   maxBuffered: int('PARLEY_WS_MAX_BUFFERED_BYTES', 1024 * 1024, 'per-socket send buffer bound; a socket over it is closed with 4408', 64 * 1024),
   maxInvalidFrames: int('PARLEY_WS_MAX_INVALID_FRAMES', 20, 'invalid frames tolerated per connection before closing with 1008', 1),
@@ -114,7 +120,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDir: read(env, s.webDir),
     logLevel: read(env, s.logLevel),
     gatewayId: read(env, s.gatewayId) || `gw-${Math.random().toString(36).slice(2, 10)}`,
-    auth: { issuer: read(env, s.issuer), audience: read(env, s.audience), accessTtlSeconds: read(env, s.accessTtl), refreshTtlSeconds: read(env, s.refreshTtl) },
+    auth: {
+      issuer: read(env, s.issuer),
+      audience: read(env, s.audience),
+      accessTtlSeconds: read(env, s.accessTtl),
+      refreshTtlSeconds: read(env, s.refreshTtl),
+      passwordHashCost: read(env, s.passwordHashCost),
+    },
     gateway: {
       heartbeatMs: read(env, s.heartbeatMs),
       maxBufferedBytes: read(env, s.maxBuffered),

@@ -15,7 +15,7 @@ import { RestRouter } from './http/rest-router';
 import { SendPipeline } from './send/send-pipeline';
 import { ConnectionRegistry } from './ws/connection-registry';
 import { SocketHandler } from './ws/socket-handler';
-import { SocketWriter } from './ws/socket-writer';
+import { SocketWriter, SWEEP_INTERVAL_MS } from './ws/socket-writer';
 
 export interface GatewayDeps {
   options: GatewayOptions;
@@ -93,7 +93,7 @@ export class GatewayServer {
     const heartbeat = setInterval(() => {
       this.deps.presence.gatewayHeartbeat(this.deps.options.gatewayId).catch((err: unknown) => this.deps.logger.warn('gateway heartbeat failed', { err }));
     }, Math.max(500, Math.floor(this.deps.options.routeTtlMs / 3)));
-    const sweep = setInterval(() => this.sweepSockets(), 1000);
+    const sweep = setInterval(() => this.sweepSockets(), SWEEP_INTERVAL_MS);
     heartbeat.unref();
     sweep.unref();
     this.timers = [heartbeat, sweep];

@@ -308,6 +308,48 @@ describe('ConversationService: read markers', () => {
   });
 });
 
+describe('ConversationService: read receipts as counts', () => {
+  it('counts the members whose marker reached each seq, as they read', async () => {
+    const [alice, bob, carol, dave, erin] = users(5);
+    const conv = await group(alice, [bob, carol, dave, erin]);
+    await send(conv, alice, 3);
+    expect(await service.readReceipts(bob, conv, 1)).toEqual({ conversation_id: conv, seq: 1, read_by: 0 });
+
+    await service.markRead(bob, conv, 2);
+    await service.markRead(carol, conv, 3);
+    await service.markRead(dave, conv, 1);
+    expect(await Promise.all([1, 2, 3].map(async (seq) => (await service.readReceipts(erin, conv, seq)).read_by))).toEqual([3, 2, 1]);
+
+    // A marker that does not move changes no count; one that moves does.
+    await service.markRead(carol, conv, 1);
+    await service.markRead(bob, conv, 3);
+    expect((await service.readReceipts(alice, conv, 3)).read_by).toBe(2);
+  });
+
+  it('answers a non-member NOT_FOUND and a seq outside 1..last_seq VALIDATION_FAILED', async () => {
+    const [alice, bob, stranger] = users(3);
+    const conv = await group(alice, [bob]);
+    await send(conv, alice, 2);
+    expect(await codeOf(service.readReceipts(stranger, conv, 1))).toBe('NOT_FOUND');
+    expect(await codeOf(service.readReceipts(alice, 'no-such-conversation', 1))).toBe('NOT_FOUND');
+    expect(await codeOf(service.readReceipts(alice, conv, 3))).toBe('VALIDATION_FAILED');
+    expect(await codeOf(service.readReceipts(alice, conv, 0))).toBe('VALIDATION_FAILED');
+    expect(await codeOf(service.readReceipts(alice, conv, 1.5))).toBe('VALIDATION_FAILED');
+  });
+
+  it('counts with the (conversation_id, last_read_seq) index', async () => {
+    await db.query('SET enable_seqscan = off');
+    try {
+      const plan = await db.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT count(*) FROM memberships WHERE conversation_id = 'c' AND last_read_seq >= 1`,
+      );
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/memberships_by_read_marker/);
+    } finally {
+      await db.query('SET enable_seqscan = on');
+    }
+  });
+});
+
 describe('ConversationService: history', () => {
   let alice: string;
   let conv: string;

@@ -1,11 +1,12 @@
 import { ConversationType, LargeGroupPolicy, Message } from '@parley/domain';
-import { ConversationApi, ConversationView, EventLog, HistoryQuery, MemberView, MembershipDirectory, MessageStore, Page, SqlDb, UserDirectory } from '@parley/ports';
+import { ConversationApi, ConversationView, EventLog, HistoryQuery, MemberView, MembershipDirectory, MessageStore, Page, ReadReceipts, SqlDb, UserDirectory } from '@parley/ports';
 import { ConversationRepository } from './storage/conversation.repository';
 import { ChangeMembersUseCase } from './usecases/change-members/change-members.usecase';
 import { CreateConversationUseCase } from './usecases/create-conversation/create-conversation.usecase';
 import { MarkReadUseCase } from './usecases/mark-read/mark-read.usecase';
 import { QueryConversationsUseCase } from './usecases/query-conversations/query-conversations.usecase';
 import { ReadHistoryUseCase } from './usecases/read-history/read-history.usecase';
+import { ReadReceiptsUseCase } from './usecases/read-receipts/read-receipts.usecase';
 
 /** The messaging service's query and membership side, as the gateway and other services see it. */
 export class ConversationService implements ConversationApi, MembershipDirectory {
@@ -13,6 +14,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   private readonly creating: CreateConversationUseCase;
   private readonly changing: ChangeMembersUseCase;
   private readonly reading: MarkReadUseCase;
+  private readonly receipts: ReadReceiptsUseCase;
   private readonly history$: ReadHistoryUseCase;
   private readonly queries: QueryConversationsUseCase;
 
@@ -21,6 +23,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
     this.creating = new CreateConversationUseCase(this.repo, users, log);
     this.changing = new ChangeMembersUseCase(this.repo, users, log);
     this.reading = new MarkReadUseCase(this.repo, log, policy);
+    this.receipts = new ReadReceiptsUseCase(this.repo);
     this.history$ = new ReadHistoryUseCase(this.repo, messages);
     this.queries = new QueryConversationsUseCase(this.repo);
   }
@@ -45,6 +48,9 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   }
   markRead(actorId: string, conversationId: string, seq: number) {
     return this.reading.execute(actorId, conversationId, seq);
+  }
+  readReceipts(actorId: string, conversationId: string, seq: number): Promise<ReadReceipts> {
+    return this.receipts.execute(actorId, conversationId, seq);
   }
   history(actorId: string, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }> {
     return this.history$.execute(actorId, conversationId, query);

@@ -104,3 +104,11 @@ export interface SendMessageResponse {
 export interface UserLookupResponse {
   user: UserDto;
 }
+
+/** Extension to v1: `GET /v1/conversations/{id}/read-receipts?seq=N` → 200, "read by N". */
+export interface ReadReceiptsDto {
+  conversation_id: string;
+  seq: number;
+  /** Members whose read marker is at or past `seq`. */
+  read_by: number;
+}

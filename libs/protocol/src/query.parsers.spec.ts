@@ -1,4 +1,4 @@
-import { parseHistoryQuery, parsePageQuery } from './query.parsers';
+import { parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery } from './query.parsers';
 
 const q = (s: string) => new URLSearchParams(s);
 
@@ -44,5 +44,18 @@ describe('parsePageQuery', () => {
     expect(parsePageQuery(q('limit=0')).ok).toBe(false);
     expect(parsePageQuery(q('limit=-3')).ok).toBe(false);
     expect(parsePageQuery(q('limit=101')).ok).toBe(false);
+  });
+});
+
+describe('parseReadReceiptsQuery', () => {
+  it('reads a positive seq', () => {
+    expect(parseReadReceiptsQuery(q('seq=1'))).toEqual({ ok: true, value: { seq: 1 } });
+    expect(parseReadReceiptsQuery(q('seq=9007199254740991'))).toEqual({ ok: true, value: { seq: Number.MAX_SAFE_INTEGER } });
+  });
+
+  it.each(['', 'seq=', 'seq=0', 'seq=-1', 'seq=1.5', 'seq=abc', 'seq=1e3', 'seq=99999999999999999', 'seq=1&seq=2', 'after_seq=1'])('rejects %s', (s) => {
+    const r = parseReadReceiptsQuery(q(s));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toMatch(/seq/);
   });
 });

@@ -47,3 +47,15 @@ export const parsePageQuery = (params: URLSearchParams): Result<PageQueryInput> 
     if (raw !== null && raw.length > Limits.TOKEN_MAX) fail('cursor is too long');
     return { limit, cursor: raw === null || raw === '' ? null : raw };
   });
+
+export interface ReadReceiptsQueryInput {
+  seq: number;
+}
+
+/** Extension: `?seq=N` of `GET /v1/conversations/{id}/read-receipts`; N is required and at least 1. */
+export const parseReadReceiptsQuery = (params: URLSearchParams): Result<ReadReceiptsQueryInput> =>
+  validated(() => {
+    const seq = readInt(params, 'seq', 1, Number.MAX_SAFE_INTEGER);
+    if (seq === undefined) fail('seq is required');
+    return { seq };
+  });

@@ -1,5 +1,5 @@
 import type { ConversationType, Message } from '@parley/domain';
-import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page } from '@parley/ports';
+import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page, ReadReceipts } from '@parley/ports';
 import { conversationViewFromWire, type WireConversationView, type WireEmpty, type WireMemberView, type WireUserIds } from './common.mapping';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
 import { count } from './wire-values';
@@ -8,6 +8,7 @@ import {
   createResultFromWire,
   memberPageFromWire,
   messagesFromWire,
+  readReceiptsFromWire,
   type WireAddMembersRequest,
   type WireAddMembersResponse,
   type WireBackfillRequest,
@@ -27,6 +28,8 @@ import {
   type WireMemberIdsRequest,
   type WireMembersRequest,
   type WirePage,
+  type WireReadReceiptsRequest,
+  type WireReadReceiptsResponse,
   type WireRemoveMemberRequest,
   type WireUserRequest,
 } from './conversations.mapping';
@@ -79,6 +82,14 @@ export class GrpcConversationsClient implements ConversationApi, MembershipDirec
 
   markRead(actorId: string, conversationId: string, seq: number): Promise<void> {
     return this.channel.call<WireMarkReadRequest, WireEmpty, void>('MarkRead', { actor_id: actorId, conversation_id: conversationId, seq }, ignore);
+  }
+
+  readReceipts(actorId: string, conversationId: string, seq: number): Promise<ReadReceipts> {
+    return this.channel.call<WireReadReceiptsRequest, WireReadReceiptsResponse, ReadReceipts>(
+      'ReadReceipts',
+      { actor_id: actorId, conversation_id: conversationId, seq },
+      readReceiptsFromWire,
+    );
   }
 
   history(actorId: string, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }> {

@@ -1,5 +1,5 @@
 import type { ConversationType, Message } from '@parley/domain';
-import type { ConversationView, HistoryQuery, MemberView, Page } from '@parley/ports';
+import type { ConversationView, HistoryQuery, MemberView, Page, ReadReceipts } from '@parley/ports';
 import { CONVERSATION_TYPES, conversationViewFromWire, memberViewFromWire, messageFromWire, type WireConversationView, type WireMemberView, type WireMessage } from './common.mapping';
 import { count, type Maybe, oneOf, orNull, required } from './wire-values';
 
@@ -51,6 +51,16 @@ export interface WireMarkReadRequest {
   actor_id: string;
   conversation_id: string;
   seq: number;
+}
+export interface WireReadReceiptsRequest {
+  actor_id: string;
+  conversation_id: string;
+  seq: number;
+}
+export interface WireReadReceiptsResponse {
+  conversation_id: string;
+  seq: number;
+  read_by: number;
 }
 export interface WireHistoryRequest {
   actor_id: string;
@@ -121,5 +131,11 @@ export function historyQueryFromWire(wire: WireHistoryRequest): HistoryQuery {
   if (wire.before_seq !== undefined && wire.before_seq !== null) query.before_seq = count(wire.before_seq, 'before_seq');
   return query;
 }
+
+export const readReceiptsFromWire = (wire: WireReadReceiptsResponse): ReadReceipts => ({
+  conversation_id: wire.conversation_id,
+  seq: count(wire.seq, 'seq'),
+  read_by: count(wire.read_by, 'read_by'),
+});
 
 export const messagesFromWire = (wire: WireMessage[]): Message[] => wire.map((message, i) => messageFromWire(message, `messages[${i}]`));

@@ -1,4 +1,4 @@
-import { forbidden, notFound, type ConversationType, type Message } from '@parley/domain';
+import { forbidden, notFound, validationFailed, type ConversationType, type Message } from '@parley/domain';
 import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page } from '@parley/ports';
 import { GrpcConversationsClient } from './conversations.client';
 import { serveConversations } from './conversations.server';
@@ -59,6 +59,9 @@ class FakeConversations implements ConversationApi, MembershipDirectory {
   }
   markRead(actorId: string, conversationId: string, seq: number) {
     return this.answer(undefined, 'markRead', actorId, conversationId, seq);
+  }
+  readReceipts(actorId: string, conversationId: string, seq: number) {
+    return this.answer({ conversation_id: conversationId, seq, read_by: seq === BIG ? 0 : 99_999 }, 'readReceipts', actorId, conversationId, seq);
   }
   history(actorId: string, conversationId: string, query: HistoryQuery) {
     return this.answer({ messages: query.limit === 0 ? [] : [message(1), message(BIG)], has_more: query.limit !== 0 }, 'history', actorId, conversationId, query);
@@ -147,6 +150,22 @@ describe('Conversations over gRPC', () => {
       ['removeMember', 'u-1', 'c-1', 'u-2'],
       ['markRead', 'u-1', 'c-1', BIG],
     ]);
+  });
+
+  it('readReceipts carries seq and the count, large values included', async () => {
+    expect(await client.readReceipts('u-1', 'c-1', 7)).toEqual({ conversation_id: 'c-1', seq: 7, read_by: 99_999 });
+    expect(await client.readReceipts('u-1', 'c-1', BIG)).toEqual({ conversation_id: 'c-1', seq: BIG, read_by: 0 });
+    expect(impl.calls).toEqual([
+      ['readReceipts', 'u-1', 'c-1', 7],
+      ['readReceipts', 'u-1', 'c-1', BIG],
+    ]);
+  });
+
+  it('readReceipts answers the service error (a non-member is NOT_FOUND, a bad seq VALIDATION_FAILED)', async () => {
+    impl.failWith = notFound('conversation not found');
+    expectDomainError(await rejectionOf(client.readReceipts('u-9', 'c-1', 1)), 'NOT_FOUND', 'conversation not found');
+    impl.failWith = validationFailed("seq 9 is above the conversation's last_seq 3");
+    expectDomainError(await rejectionOf(client.readReceipts('u-1', 'c-1', 9)), 'VALIDATION_FAILED', "seq 9 is above the conversation's last_seq 3");
   });
 
   it('history keeps absent bounds absent, zero bounds, and messages with large seqs and empty bodies', async () => {

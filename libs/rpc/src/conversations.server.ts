@@ -26,6 +26,8 @@ import {
   type WireMemberIdsRequest,
   type WireMembersRequest,
   type WirePage,
+  type WireReadReceiptsRequest,
+  type WireReadReceiptsResponse,
   type WireRemoveMemberRequest,
   type WireUserRequest,
 } from './conversations.mapping';
@@ -49,6 +51,9 @@ export function serveConversations(server: Server, impl: ConversationApi & Membe
       await impl.markRead(req.actor_id, req.conversation_id, count(req.seq, 'seq'));
       return EMPTY;
     }),
+    ReadReceipts: unary('ReadReceipts', (req: WireReadReceiptsRequest): Promise<WireReadReceiptsResponse> =>
+      impl.readReceipts(req.actor_id, req.conversation_id, count(req.seq, 'seq')),
+    ),
     History: unary('History', (req: WireHistoryRequest): Promise<WireHistoryResponse> => impl.history(req.actor_id, req.conversation_id, historyQueryFromWire(req))),
     ConversationIdsOf: unary('ConversationIdsOf', async (req: WireUserRequest): Promise<WireConversationIds> => ({
       conversation_ids: await impl.conversationIdsOf(req.user_id),

@@ -25,7 +25,9 @@ function setup(storedUpTo = 0) {
   let failBackfill: Error | null = null;
   const feed = new ConversationFeed(
     CONV,
-    (m) => published.push(m.seq),
+    (m) => {
+      published.push(m.seq);
+    },
     async (conversationId, afterSeq, limit) => {
       asked.push([conversationId, afterSeq, limit]);
       if (failBackfill) throw failBackfill;
@@ -113,11 +115,35 @@ describe('ConversationFeed', () => {
     expect(published).toEqual([1, 2, 3, 4]);
   });
 
+  it('waits for a publish that makes it wait before the next one, keeping the order', async () => {
+    const published: number[] = [];
+    const release: Array<() => void> = [];
+    const feed = new ConversationFeed(
+      CONV,
+      (m) => {
+        published.push(m.seq);
+        return new Promise<void>((resolve) => release.push(resolve));
+      },
+      async (_id, afterSeq, limit) => range(afterSeq + 1, afterSeq + limit).map(message),
+      () => undefined,
+    );
+    const done = Promise.all([feed.offer(message(1)), feed.offer(message(4)), feed.offer(message(5))]);
+    for (let expected = 1; expected <= 5; expected++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(published).toEqual(range(1, expected));
+      release.shift()?.();
+    }
+    await done;
+    expect(published).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('ignores gap-fill rows outside the gap', async () => {
     const published: number[] = [];
     const feed = new ConversationFeed(
       CONV,
-      (m) => published.push(m.seq),
+      (m) => {
+        published.push(m.seq);
+      },
       async () => [message(1), message(2), message(3), message(9)],
       () => undefined,
     );

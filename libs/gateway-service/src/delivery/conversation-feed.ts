@@ -14,7 +14,8 @@ export class ConversationFeed {
 
   constructor(
     private readonly conversationId: string,
-    private readonly publish: (m: Message) => void,
+    /** May make the feed wait before its next publish (a per-turn budget); order is kept either way. */
+    private readonly publish: (m: Message) => void | Promise<void>,
     private readonly backfill: (conversationId: string, afterSeq: number, limit: number) => Promise<Message[]>,
     private readonly onError: (err: unknown) => void,
   ) {}
@@ -37,12 +38,12 @@ export class ConversationFeed {
       }
       for (const x of missing) {
         if (x.seq > this.lastSeq && x.seq < m.seq) {
-          this.publish(x);
           this.lastSeq = x.seq;
+          await this.publish(x);
         }
       }
     }
-    this.publish(m);
     this.lastSeq = m.seq;
+    await this.publish(m);
   }
 }

@@ -8,7 +8,15 @@ import { conversationTopic, presenceTopic, Socket } from '../ws/connection';
 import { ConnectionRegistry } from '../ws/connection-registry';
 import { ConversationFeed } from './conversation-feed';
 import { RevokedSessions } from './revoked-sessions';
-import { SocketWriter } from '../ws/socket-writer';
+import { TurnBudget } from './turn-budget';
+import { CHEAP_CHECK_MAX_SOCKETS, SocketWriter } from '../ws/socket-writer';
+
+/**
+ * Message bytes published before delivery lets the event loop turn (see TurnBudget). A fanout
+ * batch holds up to hundreds of events and a gap fill up to MAX_GAP_FILL messages: sliced like
+ * this, neither can carry a socket from under its 4408 bound past the uWS backstop unchecked.
+ */
+export const PUBLISH_BYTES_PER_TURN = 256 * 1024;
 
 /**
  * This gateway's end of fanout: one copy in, one local topic publish out (uWS serializes the
@@ -17,6 +25,7 @@ import { SocketWriter } from '../ws/socket-writer';
  */
 export class LocalDelivery implements GatewayDelivery {
   private readonly feeds = new Map<string, ConversationFeed>();
+  private readonly budget = new TurnBudget(PUBLISH_BYTES_PER_TURN);
 
   constructor(
     private readonly gatewayId: string,
@@ -129,8 +138,14 @@ export class LocalDelivery implements GatewayDelivery {
     return feed;
   }
 
-  private publishMessage(m: Message): void {
-    this.publish(conversationTopic(m.conversation_id), { type: 'message', ...m });
+  /** Resolves when the next message may be published (the feed waits for it: order is kept). */
+  private publishMessage(m: Message): Promise<void> {
+    const text = JSON.stringify({ type: 'message', ...m });
+    this.app.publish(conversationTopic(m.conversation_id), text, false, false);
+    // Messages are what fills a slow reader's buffer: check this conversation's sockets when that is cheap.
+    const sockets = this.registry.watchersOf(m.conversation_id);
+    if (sockets.size <= CHEAP_CHECK_MAX_SOCKETS) this.writer.enforceBoundSoon(sockets);
+    return this.budget.spend(Buffer.byteLength(text));
   }
 
   /**

@@ -1,7 +1,7 @@
 import { DomainError, unauthenticated, User } from '@parley/domain';
 import { AuthApi, ConversationApi, PresenceApi, UserDirectory } from '@parley/ports';
 import {
-  parseHistoryQuery, parsePageQuery, Result, validateAddMembers, validateCreateConversation, validateId, validateLogin,
+  parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery, Result, validateAddMembers, validateCreateConversation, validateId, validateLogin,
   validateReadMarker, validateRefresh, validateRegister, validateSendMessage,
 } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
@@ -33,7 +33,7 @@ const must = <T>(r: Result<T>): T => {
 
 const userDto = (u: User) => ({ id: u.id, username: u.username, display_name: u.display_name, created_at: u.created_at });
 
-/** The v1 REST surface (../shared/api/v1.md), plus `GET /v1/users?username=` for the page. */
+/** The v1 REST surface (../shared/api/v1.md), plus the extensions listed at the end of docs/api/v1.md. */
 export function buildRestRouter(deps: RestDeps): RestRouter {
   const { auth, users, conversations, presence, pipeline } = deps;
 
@@ -127,5 +127,11 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const input = must(validateReadMarker(await ctx.x.readJson()));
       await conversations.markRead(me.userId, id, input.seq);
       return { status: 204 };
+    }))
+    // Extension: "read by N", the form read receipts take in large groups (one COUNT, members only).
+    .add('GET', '/v1/conversations/:id/read-receipts', authed(async (ctx, me) => {
+      const id = pathId(ctx, 'id');
+      const q = must(parseReadReceiptsQuery(ctx.x.query));
+      return { status: 200, body: await conversations.readReceipts(me.userId, id, q.seq) };
     }));
 }

@@ -2,15 +2,18 @@ import { Logger } from '@parley/observability';
 import { presenceRouteKey, RouteTable } from '@parley/ports';
 import { conversationTopic, presenceTopic, Socket } from './connection';
 
+const NONE: ReadonlySet<Socket> = new Set();
+
 /**
- * The gateway's local view: which sockets are open, per user, and how many local sockets watch each
+ * The gateway's local view: which sockets are open, per user, and which local sockets watch each
  * route key. The route table is told only on 0 -> 1 and 1 -> 0 transitions, so a message costs
  * fanout one send to this gateway however many local members it has.
  */
 export class ConnectionRegistry {
   private readonly byId = new Map<string, Socket>();
   private readonly byUser = new Map<string, Set<Socket>>();
-  private readonly refs = new Map<string, number>();
+  /** The local sockets watching each route key; its size is the key's refcount. */
+  private readonly watching = new Map<string, Set<Socket>>();
 
   constructor(
     private readonly gatewayId: string,
@@ -42,7 +45,7 @@ export class ConnectionRegistry {
       set.delete(ws);
       if (set.size === 0) this.byUser.delete(d.userId);
     }
-    for (const key of d.topics) this.release(key);
+    for (const key of d.topics) this.release(ws, key);
     d.topics.clear();
   }
 
@@ -77,11 +80,16 @@ export class ConnectionRegistry {
 
   /** Number of local sockets watching a route key. */
   watchers(key: string): number {
-    return this.refs.get(key) ?? 0;
+    return this.watching.get(key)?.size ?? 0;
+  }
+
+  /** The local sockets watching a route key (live: do not hold on to it across awaits). */
+  watchersOf(key: string): ReadonlySet<Socket> {
+    return this.watching.get(key) ?? NONE;
   }
 
   routeKeys(): IterableIterator<string> {
-    return this.refs.keys();
+    return this.watching.keys();
   }
 
   private watch(ws: Socket, key: string, topic: string): void {
@@ -89,9 +97,10 @@ export class ConnectionRegistry {
     if (!d.open || d.topics.has(key)) return;
     d.topics.add(key);
     ws.subscribe(topic);
-    const n = (this.refs.get(key) ?? 0) + 1;
-    this.refs.set(key, n);
-    if (n === 1) {
+    let sockets = this.watching.get(key);
+    if (!sockets) this.watching.set(key, (sockets = new Set()));
+    sockets.add(ws);
+    if (sockets.size === 1) {
       this.routes.register(key, this.gatewayId, this.routeTtlMs).catch((err: unknown) => this.logger.warn('route register failed', { key, err }));
     }
   }
@@ -100,16 +109,14 @@ export class ConnectionRegistry {
     const d = ws.getUserData();
     if (!d.topics.delete(key)) return;
     if (d.open) ws.unsubscribe(topic);
-    this.release(key);
+    this.release(ws, key);
   }
 
-  private release(key: string): void {
-    const n = (this.refs.get(key) ?? 0) - 1;
-    if (n > 0) {
-      this.refs.set(key, n);
-      return;
-    }
-    this.refs.delete(key);
+  private release(ws: Socket, key: string): void {
+    const sockets = this.watching.get(key);
+    sockets?.delete(ws);
+    if (sockets && sockets.size > 0) return;
+    this.watching.delete(key);
     this.onRouteDropped(key);
     this.routes.unregister(key, this.gatewayId).catch((err: unknown) => this.logger.warn('route unregister failed', { key, err }));
   }

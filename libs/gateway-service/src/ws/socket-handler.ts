@@ -11,7 +11,7 @@ import { errorBody, toErrorReply } from '../http/api-error';
 import { SendPipeline } from '../send/send-pipeline';
 import { ConnectionData, Socket, userTopic } from './connection';
 import { ConnectionRegistry } from './connection-registry';
-import { SocketWriter } from './socket-writer';
+import { backstopBytes, SocketWriter } from './socket-writer';
 
 /** Frames above this are dropped by uWS itself (connection closed without a code). */
 const HARD_FRAME_CAP_BYTES = 1024 * 1024;
@@ -25,7 +25,7 @@ const RATE_LIMIT_CLOSE_AFTER = 50;
  */
 export class SocketHandler {
   private readonly typingSampler: TypingSampler;
-  private readonly memberCounts = new Map<string, { n: number; at: number }>();
+  private readonly memberCounts = new Map<string, { n: Promise<number>; at: number }>();
   private readonly framesIn;
   private readonly invalidFrames;
 
@@ -53,8 +53,9 @@ export class SocketHandler {
       // uWS drops an over-long frame without a close frame, so it gets a larger hard cap and the
       // contract's 64 KiB bound is enforced here, with the documented 1009.
       maxPayloadLength: HARD_FRAME_CAP_BYTES,
-      // Backstop above our own 4408 bound: uWS skips, then closes, a socket this far behind.
-      maxBackpressure: this.options.maxBufferedBytes * 2,
+      // Memory backstop well above our own 4408 bound (see socket-writer.ts): uWS closes, without
+      // a code, only a socket that outran the gateway's checks.
+      maxBackpressure: backstopBytes(this.options.maxBufferedBytes),
       closeOnBackpressureLimit: 1,
       idleTimeout: Math.max(8, Math.ceil((this.options.heartbeatMs * 2.5) / 1000)),
       sendPingsAutomatically: true,
@@ -213,9 +214,10 @@ export class SocketHandler {
       limit: f.limit ?? Limits.SYNC_DEFAULT_LIMIT,
     });
     for (const m of messages) this.writer.send(ws, { type: 'message', ...m });
+    // The last seq this sync covered, from the store itself: the conversation's last_seq moves when a
+    // seq is claimed, a moment before its message is written, so it could promise what is not there yet.
     const last = messages.length > 0 ? messages[messages.length - 1].seq : f.after_seq;
-    const view = await this.conversations.get(d.userId, f.conversation_id);
-    this.writer.send(ws, { type: 'sync.done', conversation_id: f.conversation_id, last_seq: Math.max(last, has_more ? last : view.last_seq), has_more });
+    this.writer.send(ws, { type: 'sync.done', conversation_id: f.conversation_id, last_seq: last, has_more });
   }
 
   private notFound(ws: Socket): void {
@@ -232,13 +234,21 @@ export class SocketHandler {
     return true;
   }
 
-  private async memberCount(conversationId: string): Promise<number> {
+  /**
+   * Cached per conversation. The lookup itself is cached, not only its answer: a burst of typing
+   * frames on a cold cache costs one call, and the frames go on in the order they came.
+   */
+  private memberCount(conversationId: string): Promise<number> {
     const cached = this.memberCounts.get(conversationId);
     const now = Date.now();
     if (cached && now - cached.at < 30_000) return cached.n;
-    const n = await this.conversations.memberCount(conversationId);
+    const n = this.conversations.memberCount(conversationId);
     if (this.memberCounts.size > 50_000) this.memberCounts.clear();
     this.memberCounts.set(conversationId, { n, at: now });
+    // The callers get the failure through `n`; here a failed lookup is only forgotten, so the next frame asks again.
+    n.catch(() => {
+      if (this.memberCounts.get(conversationId)?.n === n) this.memberCounts.delete(conversationId);
+    });
     return n;
   }
 }

@@ -177,6 +177,15 @@ export class ConversationRepository {
     return r.rows[0] ? Number(r.rows[0].last_read_seq) : 0;
   }
 
+  /** Members whose read marker is at or past seq: one range count over memberships_by_read_marker. */
+  async readersAtOrPast(conversationId: string, seq: number): Promise<number> {
+    const r = await this.db.query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM memberships WHERE conversation_id = $1 AND last_read_seq >= $2`,
+      [conversationId, seq],
+    );
+    return r.rows[0] ? Number(r.rows[0].n) : 0;
+  }
+
   async memberCount(conversationId: string): Promise<number> {
     const r = await this.db.query<{ member_count: number }>(`SELECT member_count FROM conversations WHERE id = $1`, [conversationId]);
     return r.rows[0] ? Number(r.rows[0].member_count) : 0;

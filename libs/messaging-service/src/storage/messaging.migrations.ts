@@ -50,3 +50,9 @@ CREATE TABLE IF NOT EXISTS send_claims (
 );
 `,
 });
+
+/** "Read by N" is one COUNT over this index: (conversation, marker) range, no per-member work elsewhere. */
+messagingMigrations.push({
+  id: 'messaging/003_read_marker_index',
+  sql: `CREATE INDEX IF NOT EXISTS memberships_by_read_marker ON memberships (conversation_id, last_read_seq);`,
+});

@@ -21,6 +21,13 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/** "Read by N": how many members' read markers are at or past `seq`. */
+export interface ReadReceipts {
+  conversation_id: string;
+  seq: number;
+  read_by: number;
+}
+
 export interface HistoryQuery {
   after_seq?: number;
   before_seq?: number;
@@ -41,6 +48,11 @@ export interface ConversationApi {
   addMembers(actorId: string, conversationId: string, userIds: string[]): Promise<{ added: string[] }>;
   removeMember(actorId: string, conversationId: string, userId: string): Promise<void>;
   markRead(actorId: string, conversationId: string, seq: number): Promise<void>;
+  /**
+   * Read receipts as a count, for conversations of any size: members whose read marker is at or
+   * past `seq` (1 to last_seq, else VALIDATION_FAILED). Computed when asked, never per message.
+   */
+  readReceipts(actorId: string, conversationId: string, seq: number): Promise<ReadReceipts>;
   history(actorId: string, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }>;
   /** The conversations a connecting socket is subscribed to. */
   conversationIdsOf(userId: string): Promise<string[]>;

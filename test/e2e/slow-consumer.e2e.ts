@@ -1,0 +1,112 @@
+import { isMessageFrame, type Frame, type Presence } from '../support/contract';
+import { HistoryChecker } from '../support/history-checker';
+import { restOk } from '../support/rest';
+import { e2eTest, useParley } from '../support/suite';
+import { closeAll, createGroup, makeWs, registerUsers } from '../support/users';
+import { sleep } from '../support/wait';
+import type { TestSocket } from '../support/ws-client';
+
+/** The smallest send-buffer bound the gateway accepts: a few dozen messages of this size fill it. */
+const BUFFER_BOUND = 64 * 1024;
+const TEXT_CHARS = 3000;
+/** Messages each sender sends before the senders check whether the slow reader is gone. */
+const PER_ROUND = 10;
+/** The test gives up (and fails) if the reader is still connected after this many messages. */
+const MAX_MESSAGES = 4000;
+const SENDERS = 2;
+const CLOSE_WAIT_MS = 20_000;
+const PRESENCE_POLL_MS = 50;
+
+// Senders fire as fast as acks come back; the send rate limit is not under test.
+const parley = useParley({ env: { PARLEY_WS_MAX_BUFFERED_BYTES: String(BUFFER_BOUND), PARLEY_SEND_RATE_PER_SECOND: '2000' } });
+
+describe('slow consumer', () => {
+  const sockets: TestSocket[] = [];
+  afterEach(() => closeAll(sockets.splice(0)));
+
+  e2eTest('a client that stops reading is closed with 4408 while the others receive every message in order', async () => {
+    const { baseUrl, wsUrl } = parley.current;
+    const checker = new HistoryChecker(baseUrl);
+    const [slow, steady, ...senders] = await registerUsers(baseUrl, 'slowc', 2 + SENDERS);
+    const group = await createGroup(baseUrl, senders[0].accessToken, 'slow reader', [slow.user.id, steady.user.id, ...senders.slice(1).map((u) => u.user.id)]);
+    checker.addReader(group.id, steady.accessToken);
+
+    const slowWs = await makeWs(wsUrl, slow.accessToken, { checker, clientId: 'slow' });
+    const steadyWs = await makeWs(wsUrl, steady.accessToken, { checker, clientId: 'steady' });
+    const senderWs = await Promise.all(senders.map((u, i) => makeWs(wsUrl, u.accessToken, { checker, clientId: `sender${i}` })));
+    sockets.push(slowWs, steadyWs, ...senderWs);
+
+    // The slow client stops reading: its TCP window fills, then the gateway's send buffer for it grows.
+    slowWs.ws.pause();
+
+    const presenceOfSlow = async () =>
+      (await restOk<Presence>(baseUrl, 'GET', `/v1/users/${slow.user.id}/presence`, 200, { token: steady.accessToken })).status;
+
+    // On the side, watch for the gateway closing the slow socket (its owner goes offline) and then
+    // read again at once: uWS discards what is still queued, the close frame included, if a closed
+    // socket stays unread for long.
+    let sending = true;
+    let slowClosed = false;
+    let watching = true;
+    const watcher = (async () => {
+      try {
+        while (sending) {
+          if ((await presenceOfSlow()) === 'offline') {
+            slowClosed = true;
+            slowWs.ws.resume();
+            return;
+          }
+          await sleep(PRESENCE_POLL_MS);
+        }
+      } finally {
+        watching = false;
+      }
+    })();
+
+    // Meanwhile the senders send, side by side, until the slow socket is closed.
+    let sent = 0;
+    let round = 0;
+    try {
+      while (watching && sent < MAX_MESSAGES) {
+        await Promise.all(
+          senderWs.map(async (ws, i) => {
+            for (let n = 0; n < PER_ROUND; n++) {
+              await ws.sendMessage(group.id, `${i}:${round}:${n} ${'m'.repeat(TEXT_CHARS)}`);
+            }
+          }),
+        );
+        sent += PER_ROUND * SENDERS;
+        round++;
+      }
+    } finally {
+      sending = false;
+      await watcher;
+    }
+    if (!slowClosed) throw new Error(`the slow reader was still connected after ${sent} messages`);
+
+    // Having read its backlog, the slow client finds the close frame.
+    const closed = await Promise.race([slowWs.closed, sleep(CLOSE_WAIT_MS).then(() => null)]);
+    if (closed === null) throw new Error(`the slow reader saw no close within ${CLOSE_WAIT_MS} ms of reading again`);
+
+    // The others chat on.
+    const after = await senderWs[0].sendMessage(group.id, 'after the slow reader left');
+    sent++;
+    expect(after.seq).toBe(sent);
+
+    const isGroupMessage = (f: Frame) => isMessageFrame(f) && f.conversation_id === group.id;
+    const allSeqs = Array.from({ length: sent }, (_, i) => i + 1);
+    for (const ws of [steadyWs, ...senderWs]) {
+      await ws.waitForCount(isGroupMessage, sent, `messages of ${group.id}`);
+      expect(ws.messages(group.id).map((m) => m.seq)).toEqual(allSeqs);
+      expect(ws.isOpen).toBe(true);
+    }
+    // Up to its close the slow reader got the conversation from the start, in order, with no gap.
+    const slowSeqs = slowWs.messages(group.id).map((m) => m.seq);
+    expect(slowSeqs.length).toBeGreaterThan(0);
+    expect(slowSeqs).toEqual(allSeqs.slice(0, slowSeqs.length));
+
+    checker.expectCompleteDelivery(group.id, ['steady', ...senderWs.map((s) => s.clientId)]);
+    await checker.verify();
+    expect(closed).toMatchObject({ code: 4408 });
+  });
+});
