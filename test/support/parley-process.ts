@@ -29,6 +29,17 @@ export interface ParleyProcess {
   logs(): string;
   /** Mesh target: the pid of each service process (from the supervisor's latest "mesh ready" line). */
   meshPids(): Record<string, number | null>;
+  /**
+   * Every public gateway, in order: the first is `baseUrl`/`wsUrl`; a mesh started with
+   * PARLEY_MESH_GATEWAYS=n has n of them on consecutive ports (named `gateway`, `gateway-2`, ...
+   * in meshPids()). Standalone has one.
+   */
+  gatewayUrls(): GatewayUrls[];
+}
+
+export interface GatewayUrls {
+  baseUrl: string;
+  wsUrl: string;
 }
 
 export interface StartOptions {
@@ -160,20 +171,69 @@ async function startMesh(opts: StartOptions): Promise<ParleyProcess> {
   if (!existsSync(entry)) {
     throw new Error(`${entry} does not exist: run \`npm run build\` before the end-to-end suites (test/run-all.sh does).`);
   }
-  const port = await freePort();
+  const gateways = meshGatewayCount(opts.env?.PARLEY_MESH_GATEWAYS ?? process.env.PARLEY_MESH_GATEWAYS);
+  const port = gateways === 1 ? await freePort() : await freePortRange(gateways);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PARLEY_PORT: String(port),
     PARLEY_HOST: '127.0.0.1',
     PARLEY_LOG_LEVEL: 'warn',
     // 30 consecutive gRPC ports per mesh, below the ephemeral range (32768+) so no outgoing
-    // connection holds one; spread so that two meshes of one run do not meet.
-    PARLEY_MESH_PORT_BASE: String(20_000 + ((port * 37) % 120) * 100),
+    // connection holds one; spread so that two meshes of one run do not meet, and skipping
+    // blocks that another mesh on this machine holds.
+    PARLEY_MESH_PORT_BASE: String(await meshPortBase(port)),
     ...(opts.env ?? {}),
   };
-  const instance = new Instance([entry], env, port, '');
+  const instance = new Instance([entry], env, port, '', gateways);
   await instance.start();
   return instance.handle();
+}
+
+const MESH_PORT_BLOCKS = 120;
+const MESH_PORT_BLOCK_SIZE = 30;
+
+/** The first of the 120 blocks from 20,000 (starting at one the public port picks) whose 30 ports are free. */
+async function meshPortBase(port: number): Promise<number> {
+  const first = (port * 37) % MESH_PORT_BLOCKS;
+  for (let i = 0; i < MESH_PORT_BLOCKS; i++) {
+    const base = 20_000 + ((first + i) % MESH_PORT_BLOCKS) * 100;
+    let free = true;
+    for (let p = base; p < base + MESH_PORT_BLOCK_SIZE && free; p++) free = await portIsFree(p);
+    if (free) return base;
+  }
+  throw new Error('no free block of gRPC ports for the mesh between 20000 and 31999');
+}
+
+/** PARLEY_MESH_GATEWAYS as the supervisor reads it (default 1, 1 to 8). */
+function meshGatewayCount(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`PARLEY_MESH_GATEWAYS must be an integer from 1 to 8, got "${raw}"`);
+  return n;
+}
+
+/** Attempts at finding `count` consecutive free ports before giving up. */
+const PORT_RANGE_ATTEMPTS = 50;
+
+/** The first of `count` consecutive ports that were all free a moment ago. */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < PORT_RANGE_ATTEMPTS; attempt++) {
+    const first = await freePort();
+    if (first + count - 1 > 65535) continue;
+    let free = true;
+    for (let p = first + 1; p < first + count && free; p++) free = await portIsFree(p);
+    if (free) return first;
+  }
+  throw new Error(`no ${count} consecutive free ports found in ${PORT_RANGE_ATTEMPTS} attempts`);
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+  });
 }
 
 class Instance {
@@ -189,10 +249,19 @@ class Instance {
     private readonly env: NodeJS.ProcessEnv,
     readonly port: number,
     readonly dataDir: string,
+    /** Public gateways on port, port + 1, ... (mesh with PARLEY_MESH_GATEWAYS). */
+    private readonly gatewayCount = 1,
   ) {}
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  gatewayUrls(): GatewayUrls[] {
+    return Array.from({ length: this.gatewayCount }, (_, i) => ({
+      baseUrl: `http://127.0.0.1:${this.port + i}`,
+      wsUrl: `ws://127.0.0.1:${this.port + i}/v1/ws`,
+    }));
   }
 
   get pid(): number {
@@ -219,6 +288,7 @@ class Instance {
       },
       logs: () => this.logs(),
       meshPids: () => this.meshPids(),
+      gatewayUrls: () => this.gatewayUrls(),
     };
   }
 
@@ -289,18 +359,24 @@ class Instance {
     return (JSON.parse(this.lastMeshReady) as { pids: Record<string, number | null> }).pids;
   }
 
+  /** Ready when every public gateway answers /readyz with 200. */
   private async waitReady(): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let last = 'no answer yet';
+    const pending = this.gatewayUrls().map((g) => g.baseUrl);
     while (Date.now() < deadline) {
       if (this.child === null) throw new Error(`Parley exited before it was ready (${this.exitInfo ?? 'unknown'})`);
       try {
-        const res = await fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        const res = await fetch(`${pending[0]}/readyz`, { signal: AbortSignal.timeout(2_000) });
         await res.arrayBuffer();
-        if (res.status === 200) return;
-        last = `status ${res.status}`;
+        if (res.status === 200) {
+          pending.shift();
+          if (pending.length === 0) return;
+          continue;
+        }
+        last = `${pending[0]}: status ${res.status}`;
       } catch (err) {
-        last = (err as Error).message;
+        last = `${pending[0]}: ${(err as Error).message}`;
       }
       await new Promise((r) => setTimeout(r, 100));
     }

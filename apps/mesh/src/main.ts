@@ -4,11 +4,14 @@ import { join } from 'node:path';
 /**
  * `npm run mesh`: runs Parley's six services as separate processes on the real servers that
  * `infra/bin/parley-infra start all` provides, and supervises them like a tiny orchestrator:
- * a child that dies is restarted after a back-off; SIGTERM stops the gateway first, then the rest.
+ * a child that dies is restarted after a back-off; SIGTERM stops the gateways first, then the rest.
  *
  * Settings (environment, besides every PARLEY_* setting the services read):
  *   PARLEY_MESH_MESSAGING_REPLICAS  messaging processes (default 2: partitions are split, and move on failure)
- *   PARLEY_MESH_PORT_BASE           first gRPC port (default 7100): auth +1, presence +3, gateway +10, messaging +20..
+ *   PARLEY_MESH_GATEWAYS            gateway processes (default 1, at most 8): gateway i (0-based) serves the public
+ *                                   API on PARLEY_PORT + i and receives fanout on gRPC base+10+i (its gateway id);
+ *                                   they are named `gateway`, `gateway-2`, `gateway-3`, ...
+ *   PARLEY_MESH_PORT_BASE           first gRPC port (default 7100): auth +1, presence +3, gateways +10..+17, messaging +20..
  *   PARLEY_MESH_RESTART             restart children that die (default 1)
  * On readiness it prints one JSON line {"msg":"mesh ready","pids":{...}} (tests use it to kill or
  * pause a given service).
@@ -22,8 +25,14 @@ interface Child {
 
 const base = Number(process.env.PARLEY_MESH_PORT_BASE ?? 7100);
 const replicas = Math.max(1, Math.min(8, Number(process.env.PARLEY_MESH_MESSAGING_REPLICAS ?? 2)));
+const gatewayCount = Number(process.env.PARLEY_MESH_GATEWAYS || 1);
+const publicPort = Number(process.env.PARLEY_PORT ?? 8080);
 const restart = (process.env.PARLEY_MESH_RESTART ?? '1') !== '0';
 if (!Number.isInteger(base) || base < 1024 || base > 65000) throw new Error('PARLEY_MESH_PORT_BASE must be an integer port');
+if (!Number.isInteger(gatewayCount) || gatewayCount < 1 || gatewayCount > 8) throw new Error('PARLEY_MESH_GATEWAYS must be an integer from 1 to 8');
+if (!Number.isInteger(publicPort) || publicPort < 1 || publicPort + gatewayCount - 1 > 65535) {
+  throw new Error(`PARLEY_PORT must be an integer port with room for ${gatewayCount} consecutive gateway ports`);
+}
 
 const messagingAddrs = Array.from({ length: replicas }, (_, i) => `127.0.0.1:${base + 20 + i}`);
 const shared: Record<string, string> = {
@@ -38,7 +47,12 @@ const children: Child[] = [
   { name: 'auth', env: {}, proc: null, restarts: 0 },
   ...messagingAddrs.map((addr, i) => ({ name: `messaging-${i + 1}`, env: { PARLEY_MESSAGING_ADDR: `${addr},${messagingAddrs.filter((a) => a !== addr).join(',')}`.replace(/,$/, '') }, proc: null, restarts: 0 })),
   { name: 'presence', env: {}, proc: null, restarts: 0 },
-  { name: 'gateway', env: {}, proc: null, restarts: 0 },
+  ...Array.from({ length: gatewayCount }, (_, i) => ({
+    name: i === 0 ? 'gateway' : `gateway-${i + 1}`,
+    env: { PARLEY_PORT: String(publicPort + i), PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10 + i}` },
+    proc: null,
+    restarts: 0,
+  })),
   { name: 'fanout', env: {}, proc: null, restarts: 0 },
   { name: 'notification', env: {}, proc: null, restarts: 0 },
 ];
@@ -103,7 +117,8 @@ function announce(): void {
 
 async function stopAll(): Promise<void> {
   stopping = true;
-  for (const name of ['gateway', 'fanout', 'notification', 'presence', ...children.filter((c) => c.name.startsWith('messaging')).map((c) => c.name), 'auth']) {
+  const named = (prefix: string) => children.filter((c) => c.name.startsWith(prefix)).map((c) => c.name);
+  for (const name of [...named('gateway'), 'fanout', 'notification', 'presence', ...named('messaging'), 'auth']) {
     const c = children.find((x) => x.name === name);
     const p = c?.proc;
     if (!p || p.exitCode !== null) continue;
@@ -126,7 +141,7 @@ async function main(): Promise<void> {
     // auth first (others call it), then the messaging replicas and presence, then the edge.
     await start(children[0]);
     await Promise.all(children.filter((c) => c.name.startsWith('messaging') || c.name === 'presence').map(start));
-    await Promise.all(children.filter((c) => ['gateway', 'fanout', 'notification'].includes(c.name)).map(start));
+    await Promise.all(children.filter((c) => c.name.startsWith('gateway') || ['fanout', 'notification'].includes(c.name)).map(start));
   } catch (err) {
     process.stderr.write(`[mesh] failed to start: ${String(err)}\n`);
     await stopAll();
