@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule, authMigrations } from '@parley/auth-service';
 import { loadConfig } from '@parley/config';
-import { createLogger } from '@parley/observability';
+import { createLogger, Logger, LOGGER } from '@parley/observability';
 import { AUTH_API, AuthApi, USER_DIRECTORY, UserDirectory } from '@parley/ports';
 import { serveAuth, startGrpcServer } from '@parley/rpc';
 import { delegateTo, MeshInfraModule, runProcess } from '@parley/runtime';
@@ -14,6 +14,6 @@ class AuthProcessModule {}
 
 void runProcess('auth', { module: AuthProcessModule }, createLogger('parley-auth', config.logLevel), async (app) => {
   const impl = delegateTo<AuthApi & UserDirectory>(app.get<AuthApi>(AUTH_API), app.get<UserDirectory>(USER_DIRECTORY));
-  const grpc = await startGrpcServer(config.grpc.auth, (server) => serveAuth(server, impl));
+  const grpc = await startGrpcServer(config.grpc.auth, (server) => serveAuth(server, impl, { logger: app.get<Logger>(LOGGER) }));
   return () => grpc.close();
 });

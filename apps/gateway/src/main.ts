@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { loadConfig } from '@parley/config';
 import { GatewayModule, gatewayOptionsFrom, GatewayServer } from '@parley/gateway-service';
-import { createLogger } from '@parley/observability';
+import { createLogger, Logger, LOGGER } from '@parley/observability';
 import { serveGatewayDelivery, startGrpcServer } from '@parley/rpc';
 import { MeshInfraModule, RpcClientsModule, runProcess } from '@parley/runtime';
 
@@ -23,6 +23,6 @@ const gatewayId = config.grpc.gatewayDelivery;
 class GatewayProcessModule {}
 
 void runProcess('gateway', { module: GatewayProcessModule }, createLogger('parley-gateway', config.logLevel), async (app) => {
-  const grpc = await startGrpcServer(gatewayId, (server) => serveGatewayDelivery(server, app.get(GatewayServer).delivery));
+  const grpc = await startGrpcServer(gatewayId, (server) => serveGatewayDelivery(server, app.get(GatewayServer).delivery, { logger: app.get<Logger>(LOGGER) }));
   return () => grpc.close();
 });

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { loadConfig } from '@parley/config';
 import { ConversationService, messagingMigrations, MessagingModule } from '@parley/messaging-service';
-import { createLogger } from '@parley/observability';
+import { createLogger, Logger, LOGGER } from '@parley/observability';
 import { serveConversations, startGrpcServer } from '@parley/rpc';
 import { MeshInfraModule, RpcClientsModule, runProcess } from '@parley/runtime';
 
@@ -23,6 +23,6 @@ const listen = config.grpc.messaging.split(',')[0].trim();
 class MessagingProcessModule {}
 
 void runProcess('messaging', { module: MessagingProcessModule }, createLogger('parley-messaging', config.logLevel), async (app) => {
-  const grpc = await startGrpcServer(listen, (server) => serveConversations(server, app.get(ConversationService)));
+  const grpc = await startGrpcServer(listen, (server) => serveConversations(server, app.get(ConversationService), { logger: app.get<Logger>(LOGGER) }));
   return () => grpc.close();
 });

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { loadConfig } from '@parley/config';
-import { createLogger } from '@parley/observability';
+import { createLogger, Logger, LOGGER } from '@parley/observability';
 import { PRESENCE_API, PresenceApi } from '@parley/ports';
 import { presenceMigrations, PresenceModule } from '@parley/presence-service';
 import { servePresence, startGrpcServer } from '@parley/rpc';
@@ -18,6 +18,6 @@ const config = loadConfig();
 class PresenceProcessModule {}
 
 void runProcess('presence', { module: PresenceProcessModule }, createLogger('parley-presence', config.logLevel), async (app) => {
-  const grpc = await startGrpcServer(config.grpc.presence, (server) => servePresence(server, app.get<PresenceApi>(PRESENCE_API)));
+  const grpc = await startGrpcServer(config.grpc.presence, (server) => servePresence(server, app.get<PresenceApi>(PRESENCE_API), { logger: app.get<Logger>(LOGGER) }));
   return () => grpc.close();
 });

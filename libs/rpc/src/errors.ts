@@ -69,7 +69,10 @@ const UNREACHABLE = new Set<status>([status.UNAVAILABLE, status.DEADLINE_EXCEEDE
 export function fromServiceError(error: ServiceError, service: string, method: string): Error {
   const code = error.metadata?.get(ERROR_CODE_METADATA_KEY)[0];
   if (isErrorCode(code)) return new DomainError(code, error.details);
-  if (UNREACHABLE.has(error.code)) {
+  // An INTERNAL that our server did not send (its own carry INTERNAL_DETAILS) comes from the
+  // transport itself, e.g. an HTTP/2 session reset under load: the peer was not reached properly.
+  const transportFailure = error.code === status.INTERNAL && error.details !== INTERNAL_DETAILS;
+  if (UNREACHABLE.has(error.code) || transportFailure) {
     const unavailable = new DomainError('UNAVAILABLE', `${service} service unavailable`);
     unavailable.cause = error;
     return unavailable;

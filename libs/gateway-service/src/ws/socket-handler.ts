@@ -12,6 +12,7 @@ import { SendPipeline } from '../send/send-pipeline';
 import { ConnectionData, Socket, userTopic } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { backstopBytes, SocketWriter } from './socket-writer';
+import { WorkLimiter } from './work-limiter';
 
 /** Frames above this are dropped by uWS itself (connection closed without a code). */
 const HARD_FRAME_CAP_BYTES = 1024 * 1024;
@@ -25,6 +26,8 @@ const RATE_LIMIT_CLOSE_AFTER = 50;
  */
 export class SocketHandler {
   private readonly typingSampler: TypingSampler;
+  /** Upgrade checks, socket setup and syncs share one bound on backend calls in flight. */
+  private readonly setupWork = new WorkLimiter(64, 20_000);
   private readonly memberCounts = new Map<string, { n: Promise<number>; at: number }>();
   private readonly framesIn;
   private readonly invalidFrames;
@@ -81,7 +84,7 @@ export class SocketHandler {
     let data: ConnectionData;
     try {
       const claims = await this.verifier.verify(token);
-      if (this.revoked.has(claims.sid) || !(await this.sessions.active(claims.sid))) {
+      if (this.revoked.has(claims.sid) || !(await this.setupWork.run(() => this.sessions.active(claims.sid)))) {
         throw Object.assign(new Error('session revoked'), { status: 401 });
       }
       const now = Date.now();
@@ -118,7 +121,10 @@ export class SocketHandler {
     d.open = true;
     this.registry.add(ws);
     ws.subscribe(userTopic(d.userId));
-    void this.subscribeAndGreet(ws);
+    void this.setupWork.run(() => this.subscribeAndGreet(ws)).catch((err: unknown) => {
+      this.logger.warn('socket setup refused', { err });
+      this.writer.close(ws, CloseCode.GOING_AWAY, 'busy, try again');
+    });
   }
 
   /**
@@ -179,7 +185,7 @@ export class SocketHandler {
       case 'send':
         return this.send(ws, f);
       case 'sync':
-        return this.sync(ws, f);
+        return this.setupWork.run(() => this.sync(ws, f));
       case 'typing': {
         if (!this.registry.isWatching(ws, f.conversation_id)) return this.notFound(ws);
         const members = await this.memberCount(f.conversation_id);
