@@ -1,0 +1,52 @@
+import { ConnectTarget, Dialect } from './ws-client';
+
+/** One connection a worker is asked to open. */
+export interface ConnSpec {
+  target: ConnectTarget;
+  dialect: Dialect;
+  /** Full clients parse and timestamp every frame; the rest only count. */
+  full: boolean;
+  /** Members of the fan-out group are expected to receive every message; the others none. */
+  member: boolean;
+}
+
+export type WorkerCommand =
+  | { id: number; cmd: 'connect'; conns: ConnSpec[]; concurrency: number; readyTimeoutMs: number }
+  | { id: number; cmd: 'mark' }
+  | { id: number; cmd: 'collect'; expected: number; withLatencies: boolean }
+  | { id: number; cmd: 'close' };
+
+export interface ConnectResult {
+  opened: number;
+  failed: number;
+  /** Connections that were dropped before ready once and then opened on a second try. */
+  retried: number;
+  /** Up to a few distinct failure messages, for the report. */
+  errors: string[];
+}
+
+/** Counts since the last mark, over the worker's connections. */
+export interface CollectResult {
+  open: number;
+  /** Connections that closed without being asked to, by close code. */
+  closeCodes: Record<string, number>;
+  members: number;
+  membersExact: number;
+  membersShort: number;
+  membersOver: number;
+  /** Messages received by members (sum) and their payload bytes. */
+  memberMessages: number;
+  memberBytes: number;
+  nonMembers: number;
+  nonMembersWithMessages: number;
+  /** Full clients: send-to-arrival latencies in ms (only when asked for). */
+  latenciesMs: number[];
+  /** Full clients: samples seen, frames out of seq order, frames that did not decode. */
+  samples: number;
+  outOfOrder: number;
+  undecodable: number;
+}
+
+export type WorkerReply =
+  | { id: number; ok: true; result: ConnectResult | CollectResult | null }
+  | { id: number; ok: false; error: string };

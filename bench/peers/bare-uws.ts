@@ -1,0 +1,74 @@
+import { App, DISABLED, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
+
+/**
+ * The ceiling Parley's gateway is compared with: a bare uWebSockets.js server that does nothing but
+ * hold sockets and publish. Every socket opened with `member=1` subscribes to one topic; the socket
+ * opened with `role=sender` is the control socket, and each text frame it sends is published, as
+ * received, to that topic (one C++ call serializes it once for all subscribers).
+ *
+ * Run by the bench (forked, port in BENCH_PORT, readiness over IPC). Loopback only.
+ */
+
+const TOPIC = 'bench';
+/** A control frame larger than this is dropped by uWS (fan-out frames are ~100 bytes). */
+const MAX_FRAME_BYTES = 16 * 1024;
+
+interface SocketData {
+  member: boolean;
+  sender: boolean;
+}
+
+function main(): void {
+  const port = Number(process.env.BENCH_PORT);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    process.stderr.write(`bare-uws: BENCH_PORT must be a port number, got "${process.env.BENCH_PORT ?? ''}"\n`);
+    process.exit(2);
+  }
+  const app = App();
+  let listenSocket: us_listen_socket | null = null;
+  app.ws<SocketData>('/*', {
+    compression: DISABLED,
+    maxPayloadLength: MAX_FRAME_BYTES,
+    idleTimeout: 120,
+    maxBackpressure: 1024 * 1024,
+    upgrade: (res, req, context) => {
+      const member = req.getQuery('member') === '1';
+      const sender = req.getQuery('role') === 'sender';
+      res.upgrade<SocketData>(
+        { member, sender },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    open: (ws) => {
+      if (ws.getUserData().member) ws.subscribe(TOPIC);
+    },
+    message: (ws, message, isBinary) => {
+      if (ws.getUserData().sender) app.publish(TOPIC, message, isBinary, false);
+    },
+  });
+  app.listen('127.0.0.1', port, (s) => {
+    if (!s) {
+      process.stderr.write(`bare-uws: cannot listen on 127.0.0.1:${port}\n`);
+      process.exit(1);
+    }
+    listenSocket = s;
+    process.send?.({ type: 'ready', name: 'bare-uws', pid: process.pid });
+  });
+  const stop = () => {
+    if (listenSocket) us_listen_socket_close(listenSocket);
+    process.exit(0);
+  };
+  process.on('message', (m: unknown) => {
+    if ((m as { type?: unknown } | null)?.type !== 'memory') return;
+    const u = process.memoryUsage();
+    process.send?.({ type: 'memory', heapUsed: u.heapUsed, external: u.external });
+  });
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop);
+}
+
+main();

@@ -1,0 +1,189 @@
+import { median, ratio } from '../metrics/stats';
+import { ProfileSummary } from '../profile/cpuprofile-summary';
+import { FanoutRound } from '../scenarios/fanout.scenario';
+import { SendsRound } from '../scenarios/persisted-sends.scenario';
+import { BenchEnvironment } from './environment';
+
+export interface TargetMedians {
+  target: string;
+  rounds: number;
+  failedRounds: number;
+  connections: number;
+  connectSeconds: number;
+  connectCpuMsPerConnection: number;
+  idleRssMiB: number;
+  connectedRssMiB: number;
+  bytesPerConnection: number;
+  marginalBytesPerConnection: number;
+  heapBytesPerConnection: number;
+  marginalHeapBytesPerConnection: number;
+  externalBytesPerConnection: number;
+  members: number;
+  messages: number;
+  completeRounds: number;
+  deliveries: number;
+  expectedDeliveries: number;
+  p50: number;
+  p99: number;
+  max: number;
+  deliveriesPerCpuSecond: number;
+  serverCpuSeconds: number;
+  serverSystemShare: number;
+  loadgenCpuSeconds: number;
+  bytesPerDelivery: number;
+}
+
+/** Parley's goals (SPEC-1 via the brief): checked only at the scale they are stated for. */
+export const GOALS = {
+  bytesPerConnection: { limit: 2048, atConnections: 15_000 },
+  p99Ms: { limit: 50, atMembers: 10_000 },
+} as const;
+
+export interface BenchReport {
+  environment: BenchEnvironment;
+  config: unknown;
+  fanoutRounds: FanoutRound[];
+  sendsRounds: SendsRound[];
+  profiles: { scenario: string; summary: ProfileSummary }[];
+}
+
+export function mediansOf(target: string, rounds: FanoutRound[]): TargetMedians {
+  const mine = rounds.filter((r) => r.target === target);
+  const ok = mine.filter((r) => !r.error);
+  const m = (f: (r: FanoutRound) => number | undefined) => median(ok.map((r) => f(r) ?? Number.NaN));
+  return {
+    target,
+    rounds: mine.length,
+    failedRounds: mine.length - ok.length,
+    connections: m((r) => r.capacity.connections),
+    connectSeconds: m((r) => r.capacity.connectSeconds),
+    connectCpuMsPerConnection: m((r) => (r.capacity.connections > 0 ? (1000 * r.capacity.connectCpuSeconds) / r.capacity.connections : Number.NaN)),
+    idleRssMiB: m((r) => r.capacity.idleRssBytes / 2 ** 20),
+    connectedRssMiB: m((r) => r.capacity.connectedRssBytes / 2 ** 20),
+    bytesPerConnection: m((r) => r.capacity.rssPerConnectionBytes),
+    marginalBytesPerConnection: m((r) => r.capacity.marginalRssPerConnectionBytes),
+    heapBytesPerConnection: m((r) => r.capacity.heapPerConnectionBytes),
+    marginalHeapBytesPerConnection: m((r) => r.capacity.marginalHeapPerConnectionBytes),
+    externalBytesPerConnection: m((r) => r.capacity.externalPerConnectionBytes),
+    members: m((r) => r.fanout?.members),
+    messages: m((r) => r.fanout?.messages),
+    completeRounds: ok.filter((r) => r.fanout && r.fanout.deliveries === r.fanout.expectedDeliveries && r.fanout.completeMembers === r.fanout.members && r.fanout.nonMemberLeaks === 0).length,
+    deliveries: m((r) => r.fanout?.deliveries),
+    expectedDeliveries: m((r) => r.fanout?.expectedDeliveries),
+    p50: m((r) => r.fanout?.latencyMs.p50),
+    p99: m((r) => r.fanout?.latencyMs.p99),
+    max: m((r) => r.fanout?.latencyMs.max),
+    deliveriesPerCpuSecond: m((r) => r.fanout?.deliveriesPerCpuSecond),
+    serverCpuSeconds: m((r) => r.fanout?.serverCpuSeconds),
+    serverSystemShare: m((r) => (r.fanout ? r.fanout.serverSystemSeconds / r.fanout.serverCpuSeconds : Number.NaN)),
+    loadgenCpuSeconds: m((r) => r.fanout?.loadgenCpuSeconds),
+    bytesPerDelivery: m((r) => r.fanout?.bytesPerDelivery),
+  };
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
+
+function goalLine(name: string, value: number, limit: number, unit: string): string {
+  if (!Number.isFinite(value)) return `- ${name}: not measured (no successful round)`;
+  const met = value < limit;
+  const by = met ? `${fmt(((limit - value) / limit) * 100, 0)}% under` : `${fmt(((value - limit) / limit) * 100, 0)}% over`;
+  return `- ${name}: **${met ? 'met' : 'missed'}**: ${fmt(value, 1)} ${unit} against < ${limit} ${unit} (${by})`;
+}
+
+/** The results as Markdown: setup, medians, ratios, goals, every round, profiles. */
+export function renderMarkdown(r: BenchReport): string {
+  const e = r.environment;
+  const out: string[] = [];
+  out.push(`### Run of ${e.date}`, '');
+  out.push(`- Command: \`${e.command}\``);
+  out.push(`- Machine: ${e.nproc} cores (${e.cpuModel}), ${e.memoryGiB} GiB, open files ${e.openFilesLimit}; Node ${e.node}`);
+  out.push(`- Packages: ${Object.entries(e.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  out.push(`- Bench from commit ${e.commit}${e.dirtyFiles > 0 ? ` (${e.dirtyFiles} uncommitted files in the work tree)` : ''}; Parley under test: ${e.parleySource} (\`${e.parleyRoot}\`)`);
+  const loads = [...r.fanoutRounds.map((f) => f.loadAverage), ...r.sendsRounds.map((s) => s.loadAverage)];
+  if (loads.length) out.push(`- 1-minute load average at round starts: ${fmt(Math.min(...loads), 2)} to ${fmt(Math.max(...loads), 2)} (the machine is shared)`);
+  out.push('');
+
+  const targets = [...new Set(r.fanoutRounds.map((f) => f.target))];
+  if (targets.length > 0) {
+    const med = targets.map((t) => mediansOf(t, r.fanoutRounds));
+    out.push('#### Capacity (median of rounds)', '');
+    out.push('| target | rounds (failed) | connections | connect time s | server CPU ms / connection | RSS idle MiB | RSS connected MiB | RSS per connection | marginal RSS per connection | V8 heap used per connection (marginal) | external per connection |');
+    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const m of med) {
+      out.push(
+        `| ${m.target} | ${m.rounds} (${m.failedRounds}) | ${int(m.connections)} | ${fmt(m.connectSeconds)} | ${fmt(m.connectCpuMsPerConnection, 3)} | ${fmt(m.idleRssMiB)} | ${fmt(m.connectedRssMiB)} | ${int(m.bytesPerConnection)} B | ${int(m.marginalBytesPerConnection)} B | ${int(m.heapBytesPerConnection)} B (${int(m.marginalHeapBytesPerConnection)} B) | ${int(m.externalBytesPerConnection)} B |`,
+      );
+    }
+    out.push('', '#### Fan-out (median of rounds)', '');
+    out.push('| target | members x messages | complete rounds | deliveries | p50 ms | p99 ms | max ms | deliveries / server CPU-s | server CPU s (system share) | load-gen CPU s | bytes / delivery |');
+    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const m of med) {
+      out.push(
+        `| ${m.target} | ${int(m.members)} x ${int(m.messages)} | ${m.completeRounds}/${m.rounds} | ${int(m.deliveries)} / ${int(m.expectedDeliveries)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.max)} | ${int(m.deliveriesPerCpuSecond)} | ${fmt(m.serverCpuSeconds, 2)} (${fmt(m.serverSystemShare * 100, 0)}%) | ${fmt(m.loadgenCpuSeconds, 2)} | ${int(m.bytesPerDelivery)} |`,
+      );
+    }
+    const parley = med.find((m) => m.target === 'parley');
+    const peers = med.filter((m) => m.target !== 'parley');
+    if (parley && peers.length > 0) {
+      out.push('', '#### Ratios (Parley / peer, medians; below 1 is better for Parley except deliveries per CPU-second)', '');
+      out.push('| pair | RSS per connection | marginal RSS per connection | connect CPU per connection | p50 | p99 | deliveries / CPU-s |');
+      out.push('| --- | --- | --- | --- | --- | --- | --- |');
+      for (const p of peers) {
+        out.push(
+          `| parley / ${p.target} | ${x(ratio(parley.bytesPerConnection, p.bytesPerConnection))} | ${x(ratio(parley.marginalBytesPerConnection, p.marginalBytesPerConnection))} | ${x(ratio(parley.connectCpuMsPerConnection, p.connectCpuMsPerConnection))} | ${x(ratio(parley.p50, p.p50))} | ${x(ratio(parley.p99, p.p99))} | ${x(ratio(parley.deliveriesPerCpuSecond, p.deliveriesPerCpuSecond))} |`,
+        );
+      }
+    }
+    if (parley) {
+      const goals: string[] = [];
+      if (parley.connections >= GOALS.bytesPerConnection.atConnections) goals.push(goalLine(`memory per connection at ${int(parley.connections)} connections`, parley.bytesPerConnection, GOALS.bytesPerConnection.limit, 'B'));
+      if (parley.members >= GOALS.p99Ms.atMembers) goals.push(goalLine(`p99 send-to-delivery in a ${int(parley.members)}-member group`, parley.p99, GOALS.p99Ms.limit, 'ms'));
+      if (goals.length) out.push('', '#### Parley goals', '', ...goals);
+    }
+    out.push('', '#### Every round', '');
+    out.push('| target | round | connected (retried) | RSS per connection (marginal) | complete members | deliveries | p50 ms | p99 ms | max ms | deliveries / CPU-s | out of order | server closes | note |');
+    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const f of r.fanoutRounds) {
+      const fo = f.fanout;
+      const closes = fo ? Object.entries(fo.closeCodes).map(([k, v]) => `${k}x${v}`).join(' ') || '0' : '';
+      const note = [f.error ?? '', fo && !fo.warmupComplete ? 'warm-up incomplete' : '', fo && fo.nonMemberLeaks > 0 ? `${fo.nonMemberLeaks} non-members received` : ''].filter(Boolean).join('; ');
+      out.push(
+        `| ${f.target} | ${f.round} | ${int(f.capacity.connections)} (${f.capacity.retried}) | ${int(f.capacity.rssPerConnectionBytes)} B (${int(f.capacity.marginalRssPerConnectionBytes)} B) | ${fo ? `${int(fo.completeMembers)}/${int(fo.members)}` : ''} | ${fo ? int(fo.deliveries) : ''} | ${fo ? fmt(fo.latencyMs.p50) : ''} | ${fo ? fmt(fo.latencyMs.p99) : ''} | ${fo ? fmt(fo.latencyMs.max) : ''} | ${fo ? int(fo.deliveriesPerCpuSecond) : ''} | ${fo ? fo.outOfOrder : ''} | ${closes} | ${note} |`,
+      );
+    }
+    out.push('');
+  }
+
+  if (r.sendsRounds.length > 0) {
+    const ok = r.sendsRounds.filter((s) => !s.error);
+    const m = (f: (s: SendsRound) => number) => median(ok.map(f));
+    out.push('#### Parley persisted sends (standalone)', '');
+    out.push('| round | senders x window | persisted sends/s | sends / server CPU-s | received ack p50 / p99 ms | persisted ack p50 / p99 / max ms | errors | not persisted | note |');
+    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const s of r.sendsRounds) {
+      out.push(
+        `| ${s.round} | ${s.senders} x ${s.window} | ${int(s.sendsPerSecond)} | ${int(s.sendsPerCpuSecond)} | ${fmt(s.receivedAckMs.p50)} / ${fmt(s.receivedAckMs.p99)} | ${fmt(s.persistedAckMs.p50)} / ${fmt(s.persistedAckMs.p99)} / ${fmt(s.persistedAckMs.max)} | ${s.errors} | ${s.unanswered} | ${s.error ?? ''} |`,
+      );
+    }
+    out.push(
+      `| **median** | | **${int(m((s) => s.sendsPerSecond))}** | **${int(m((s) => s.sendsPerCpuSecond))}** | ${fmt(m((s) => s.receivedAckMs.p50))} / ${fmt(m((s) => s.receivedAckMs.p99))} | **${fmt(m((s) => s.persistedAckMs.p50))} / ${fmt(m((s) => s.persistedAckMs.p99))}** / ${fmt(m((s) => s.persistedAckMs.max))} | | | |`,
+      '',
+    );
+  }
+
+  for (const p of r.profiles) {
+    const s = p.summary;
+    out.push(`#### CPU profile: ${p.scenario}`, '');
+    out.push(`\`${s.file}\`: ${fmt(s.sampledMs, 0)} ms busy, ${fmt(s.idleMs, 0)} ms idle${s.windowApplied ? ' inside the measured window' : ' (whole process: the window did not overlap)'}.`, '');
+    out.push('| top self frames | ms | % of busy |', '| --- | --- | --- |');
+    for (const f of s.topSelf) out.push(`| \`${f.frame}\` | ${fmt(f.ms, 0)} | ${fmt(f.percent)} |`);
+    out.push('', '| self time by area | ms | % of busy |', '| --- | --- | --- |');
+    for (const f of s.byArea) out.push(`| ${f.frame} | ${fmt(f.ms, 0)} | ${fmt(f.percent)} |`);
+    out.push('', '| Parley functions, inclusive | ms | % of busy |', '| --- | --- | --- |');
+    for (const f of s.topParleyInclusive) out.push(`| \`${f.frame}\` | ${fmt(f.ms, 0)} | ${fmt(f.percent)} |`);
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,144 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BenchConfig, parseArgs, USAGE } from './bench-config';
+import { SourceAddresses } from './loadgen/source-addresses';
+import { newestProfile, summarizeProfile } from './profile/cpuprofile-summary';
+import { describeEnvironment } from './report/environment';
+import { BenchReport, renderMarkdown } from './report/summary';
+import { FanoutRound, runFanoutRound } from './scenarios/fanout.scenario';
+import { runSendsRound } from './scenarios/persisted-sends.scenario';
+import { BareUwsTarget } from './targets/bare-uws.target';
+import { ParleyStandaloneTarget } from './targets/parley/parley-standalone.target';
+import { ServerProcess } from './targets/server-process';
+import { SocketIoTarget } from './targets/socketio.target';
+import { BenchTarget, TargetName } from './targets/target';
+
+/**
+ * `npm run bench` / `npm run bench:full`: Parley beside bare uWebSockets.js and Socket.IO with its
+ * Redis adapter, same scenario, same run, interleaved A B C A B C; medians and ratios; optional CPU
+ * profiles of Parley. Every process it starts is bounded in time and stopped by its pid.
+ */
+
+/** dist/bench/run.js -> the repository root. */
+const REPO_ROOT = resolve(__dirname, '..', '..');
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function buildTargets(c: BenchConfig, parley: ParleyStandaloneTarget): Map<TargetName, BenchTarget> {
+  const all = new Map<TargetName, BenchTarget>();
+  for (const name of c.targets) {
+    if (name === 'parley') all.set(name, parley);
+    else if (name === 'bare-uws') all.set(name, new BareUwsTarget());
+    else all.set(name, new SocketIoTarget(REPO_ROOT, c.redisUrl));
+  }
+  return all;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const c = parseArgs(argv);
+  const deadline = setTimeout(() => {
+    log(`bench: ${c.maxMinutes} minute bound reached; stopping everything it started`);
+    ServerProcess.killAllStarted();
+    process.exit(4);
+  }, c.maxMinutes * 60_000);
+  deadline.unref();
+
+  const needsParley = c.targets.includes('parley') || c.scenarios.includes('sends');
+  const parley = new ParleyStandaloneTarget({
+    parleyRoot: c.parleyRoot ? resolve(c.parleyRoot) : REPO_ROOT,
+    stateDir: c.stateDir,
+    sendSenders: c.scenarios.includes('sends') ? c.sends.senders : 0,
+    // A round (start, connect, fan out, close) must end well before the tokens it was given expire.
+    tokenValidityMs: 6 * 60_000,
+  });
+  const targets = buildTargets(c, parley);
+  const env = describeEnvironment(REPO_ROOT, c.parleyRoot ? resolve(c.parleyRoot) : REPO_ROOT, `node dist/bench/run.js ${argv.join(' ')}`.trim());
+  log(`bench ${c.mode}: targets ${c.targets.join(', ')}; scenarios ${c.scenarios.join(', ')}; ${c.rounds} rounds; state in ${c.stateDir}`);
+
+  const shape = c.scenarios.includes('fanout') ? c.fanout.shape : { connections: 0, members: 0 };
+  for (const t of targets.values()) await t.prepare(shape, log);
+  if (needsParley && !targets.has('parley')) await parley.prepare(shape, log);
+  if (c.prepareOnly) {
+    log('prepared; stopping (--prepare-only)');
+    return;
+  }
+
+  const addresses = new SourceAddresses(c.sourceFirst, c.sourceLast);
+  const report: BenchReport = { environment: env, config: c, fanoutRounds: [], sendsRounds: [], profiles: [] };
+
+  if (c.scenarios.includes('fanout')) {
+    for (let round = 1; round <= c.rounds; round++) {
+      for (const t of targets.values()) {
+        log(`round ${round}: ${t.name}`);
+        report.fanoutRounds.push(await runFanoutRound(t, round, c.fanout, addresses, {}, log));
+      }
+    }
+  }
+  if (c.scenarios.includes('sends')) {
+    for (let round = 1; round <= c.rounds; round++) {
+      log(`persisted sends round ${round}: parley`);
+      const r = await runSendsRound(parley, round, c.sends, addresses, {});
+      log(`  ${Math.round(r.sendsPerSecond)} sends/s, persisted ack p50 ${r.persistedAckMs.p50.toFixed(1)} ms p99 ${r.persistedAckMs.p99.toFixed(1)} ms${r.error ? ` (${r.error})` : ''}`);
+      report.sendsRounds.push(r);
+    }
+  }
+  if (c.profile) await profileParley(c, parley, addresses, report);
+
+  mkdirSync(c.outDir, { recursive: true });
+  const stamp = env.date.replace(/[:.]/g, '-');
+  const base = join(c.outDir, `bench-${c.mode}-${stamp}`);
+  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2));
+  const md = renderMarkdown(report);
+  writeFileSync(`${base}.md`, md);
+  process.stdout.write(`${md}\n`);
+  log(`results: ${base}.json and ${base}.md`);
+}
+
+/** One unmeasured Parley round per scenario under --cpu-prof; the summary keeps the measured window only. */
+async function profileParley(c: BenchConfig, parley: ParleyStandaloneTarget, addresses: SourceAddresses, report: BenchReport): Promise<void> {
+  mkdirSync(c.outDir, { recursive: true });
+  const toUs = (w: [string, string] | null): [number, number] | null => (w ? [Number(BigInt(w[0]) / 1000n), Number(BigInt(w[1]) / 1000n)] : null);
+  if (c.scenarios.includes('fanout') && c.targets.includes('parley')) {
+    const dir = mkdtempSync(join(c.outDir, 'profile-fanout-'));
+    log('profiled round: parley fan-out');
+    const r: FanoutRound = await runFanoutRound(parley, 0, c.fanout, addresses, { cpuProfileDir: dir }, log);
+    const file = newestProfile(dir);
+    if (file) {
+      const shape = `${c.fanout.shape.connections} connections, ${c.fanout.shape.members} members`;
+      report.profiles.push({ scenario: `parley connect phase (${shape})`, summary: summarizeProfile(file, toUs(r.connectWindowNs)) });
+      report.profiles.push({ scenario: `parley fan-out phase (${shape})`, summary: summarizeProfile(file, toUs(r.windowNs)) });
+    } else log(`  no profile written in ${dir}`);
+  }
+  if (c.scenarios.includes('sends')) {
+    const dir = mkdtempSync(join(c.outDir, 'profile-sends-'));
+    log('profiled round: parley persisted sends');
+    const r = await runSendsRound(parley, 0, c.sends, addresses, { cpuProfileDir: dir });
+    log(`  ${Math.round(r.sendsPerSecond)} sends/s${r.error ? ` (${r.error})` : ''}`);
+    const file = newestProfile(dir);
+    if (file) report.profiles.push({ scenario: `parley persisted sends (${c.sends.senders} senders x ${c.sends.window} in flight)`, summary: summarizeProfile(file, toUs(r.windowNs)) });
+    else log(`  no profile written in ${dir}`);
+  }
+}
+
+process.on('SIGINT', () => {
+  ServerProcess.killAllStarted();
+  process.exit(130);
+});
+process.on('SIGTERM', () => {
+  ServerProcess.killAllStarted();
+  process.exit(143);
+});
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    ServerProcess.killAllStarted();
+    process.exit(1);
+  },
+);

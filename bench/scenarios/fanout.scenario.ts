@@ -1,0 +1,284 @@
+import { ConnSpec } from '../loadgen/ipc';
+import { CollectResult } from '../loadgen/ipc';
+import { LoadGenerator } from '../loadgen/load-generator';
+import { SourceAddresses } from '../loadgen/source-addresses';
+import { RawWsClient } from '../loadgen/ws-client';
+import { loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds } from '../metrics/proc-stat';
+import { LatencySummary, summarizeLatencies } from '../metrics/stats';
+import { BenchTarget, FanoutShape, StartOptions } from '../targets/target';
+
+export interface FanoutConfig {
+  shape: FanoutShape;
+  /** Measured messages, and unmeasured ones sent first to warm JIT and caches. */
+  messages: number;
+  warmupMessages: number;
+  /** Gap between two sends: each message's fan-out is one burst, not a queue behind the last. */
+  intervalMs: number;
+  /** Share of the members that are full clients (parse and timestamp every frame). */
+  fullFraction: number;
+  cheapWorkers: number;
+  cheapNice: number;
+  connectConcurrency: number;
+  readyTimeoutMs: number;
+  /** Wait after the last connection before reading memory. */
+  settleMs: number;
+  /** Give up waiting for deliveries after this long without progress. */
+  stallMs: number;
+  /** Hard bound on a load worker's life. */
+  workerMaxMs: number;
+}
+
+export interface CapacityResult {
+  requested: number;
+  connections: number;
+  failed: number;
+  /** Dropped before ready once, opened on the second try (see RawWsClient.openRetrying). */
+  retried: number;
+  errors: string[];
+  connectSeconds: number;
+  idleRssBytes: number;
+  connectedRssBytes: number;
+  rssPerConnectionBytes: number;
+  /** (RSS with all connected - RSS with the first half connected) / second half: the marginal cost. */
+  marginalRssPerConnectionBytes: number;
+  /** V8 heap used and external memory, idle and connected (NaN when the target cannot tell). */
+  heapPerConnectionBytes: number;
+  marginalHeapPerConnectionBytes: number;
+  externalPerConnectionBytes: number;
+  connectCpuSeconds: number;
+}
+
+export interface FanoutResult {
+  members: number;
+  messages: number;
+  expectedDeliveries: number;
+  deliveries: number;
+  /** Members that got every message exactly once, fewer, or more. */
+  completeMembers: number;
+  shortMembers: number;
+  overMembers: number;
+  /** Non-members that received anything (must be 0). */
+  nonMemberLeaks: number;
+  latencyMs: LatencySummary;
+  fullClients: number;
+  outOfOrder: number;
+  undecodable: number;
+  bytesPerDelivery: number;
+  serverCpuSeconds: number;
+  /** The kernel's share of it: on loopback the sender's system time includes the receivers' TCP path. */
+  serverSystemSeconds: number;
+  deliveriesPerCpuSecond: number;
+  loadgenCpuSeconds: number;
+  wallSeconds: number;
+  /** Sockets closed by the server during the round, by close code. */
+  closeCodes: Record<string, number>;
+  warmupComplete: boolean;
+}
+
+export interface FanoutRound {
+  target: string;
+  round: number;
+  loadAverage: number;
+  capacity: CapacityResult;
+  fanout: FanoutResult | null;
+  /** The connect and fan-out phases on the coordinator's clock (process.hrtime, ns), for profile windows. */
+  connectWindowNs: [string, string] | null;
+  windowNs: [string, string] | null;
+  error?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One round against one target: start it afresh, connect `connections` receivers (capacity: memory
+ * and CPU per connection), then fan `messages` out to the `members` in the group (latency at the full
+ * clients, completeness from every receiver's count, deliveries per server CPU-second), then close.
+ */
+export async function runFanoutRound(
+  target: BenchTarget,
+  round: number,
+  c: FanoutConfig,
+  addresses: SourceAddresses,
+  startOptions: StartOptions,
+  log: (line: string) => void,
+): Promise<FanoutRound> {
+  const session = await target.start(c.shape, startOptions);
+  const loadgen = new LoadGenerator({
+    cheapWorkers: c.cheapWorkers,
+    maxDurationMs: c.workerMaxMs,
+    cheapNice: c.cheapNice,
+    connectConcurrency: c.connectConcurrency,
+    readyTimeoutMs: c.readyTimeoutMs,
+  });
+  let sender: RawWsClient | null = null;
+  const result: FanoutRound = {
+    target: target.name,
+    round,
+    loadAverage: loadAverage1m(),
+    capacity: emptyCapacity(c.shape.connections),
+    fanout: null,
+    connectWindowNs: null,
+    windowNs: null,
+  };
+  try {
+    loadgen.start();
+    const pids = session.serverPids();
+    await sleep(1000);
+    const idleRss = sumRssBytes(pids);
+    const idleHeap = await session.heap();
+    const step = Math.max(1, Math.round(1 / c.fullFraction));
+    const specs: ConnSpec[] = [];
+    for (let i = 0; i < c.shape.connections; i++) {
+      const member = i < c.shape.members;
+      specs.push({ target: { ...session.receiver(i), localAddress: addresses.take() }, dialect: session.dialect, full: member && i % step === 0, member });
+    }
+    // Two halves: the second half's memory is the marginal cost of a connection, free of one-off
+    // growth (JIT code, heap and cache warm-up) that the first connections also pay for.
+    const half = Math.floor(specs.length / 2);
+    const cpuBeforeConnect = sumCpuSeconds(pids);
+    const c0 = process.hrtime.bigint();
+    const first = await loadgen.connect(specs.slice(0, half));
+    const cpuHalf = sumCpuSeconds(pids);
+    await sleep(c.settleMs);
+    const halfRss = sumRssBytes(pids);
+    const halfHeap = await session.heap();
+    const cpuSecond = sumCpuSeconds(pids);
+    const second = await loadgen.connect(specs.slice(half));
+    result.connectWindowNs = [String(c0), String(process.hrtime.bigint())];
+    const connectCpu = cpuHalf - cpuBeforeConnect + (sumCpuSeconds(pids) - cpuSecond);
+    const conn = {
+      opened: first.opened + second.opened,
+      failed: first.failed + second.failed,
+      retried: first.retried + second.retried,
+      errors: [...new Set([...first.errors, ...second.errors])].slice(0, 5),
+      seconds: first.seconds + second.seconds,
+    };
+    await sleep(c.settleMs);
+    const connectedRss = sumRssBytes(pids);
+    const connectedHeap = await session.heap();
+    const perConn = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && conn.opened > 0 ? (b - a) / conn.opened : Number.NaN);
+    result.capacity = {
+      requested: c.shape.connections,
+      connections: conn.opened,
+      failed: conn.failed,
+      retried: conn.retried,
+      errors: conn.errors,
+      connectSeconds: conn.seconds,
+      idleRssBytes: idleRss,
+      connectedRssBytes: connectedRss,
+      rssPerConnectionBytes: conn.opened > 0 ? (connectedRss - idleRss) / conn.opened : Number.NaN,
+      marginalRssPerConnectionBytes: second.opened > 0 ? (connectedRss - halfRss) / second.opened : Number.NaN,
+      heapPerConnectionBytes: perConn(idleHeap?.heapUsedBytes, connectedHeap?.heapUsedBytes),
+      marginalHeapPerConnectionBytes:
+        halfHeap && connectedHeap && second.opened > 0 ? (connectedHeap.heapUsedBytes - halfHeap.heapUsedBytes) / second.opened : Number.NaN,
+      externalPerConnectionBytes: perConn(idleHeap?.externalBytes, connectedHeap?.externalBytes),
+      connectCpuSeconds: connectCpu,
+    };
+    log(
+      `  ${target.name} round ${round}: ${conn.opened}/${c.shape.connections} connected in ${conn.seconds.toFixed(1)} s, ` +
+        `${(result.capacity.rssPerConnectionBytes / 1024).toFixed(2)} KiB/connection ` +
+        `(marginal ${(result.capacity.marginalRssPerConnectionBytes / 1024).toFixed(2)} KiB)` +
+        (conn.retried ? `, ${conn.retried} retried` : '') +
+        (conn.errors.length ? ` (errors: ${conn.errors.join('; ')})` : ''),
+    );
+    if (c.shape.members === 0 || c.messages === 0) return result;
+
+    sender = await RawWsClient.openRetrying({ ...session.sender(), localAddress: addresses.take() }, { dialect: session.dialect, full: false, readyTimeoutMs: c.readyTimeoutMs }, 2, () => result.capacity.retried++);
+    await loadgen.mark();
+    let n = 0;
+    for (let i = 0; i < c.warmupMessages; i++, n++) {
+      sender.sendText(session.senderFrame(n, process.hrtime.bigint()));
+      await sleep(c.intervalMs);
+    }
+    const warm = await waitForDeliveries(loadgen, c.warmupMessages, c.stallMs);
+    await loadgen.mark();
+
+    const lgPids = loadgen.pids();
+    const cpu0 = sumCpuSeconds(pids);
+    const sys0 = sumSystemSeconds(pids);
+    const lg0 = sumCpuSeconds(lgPids);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < c.messages; i++, n++) {
+      sender.sendText(session.senderFrame(n, process.hrtime.bigint()));
+      await sleep(c.intervalMs);
+    }
+    await waitForDeliveries(loadgen, c.messages, c.stallMs);
+    const t1 = process.hrtime.bigint();
+    const cpu = sumCpuSeconds(pids) - cpu0;
+    const sys = sumSystemSeconds(pids) - sys0;
+    const lgCpu = sumCpuSeconds(lgPids) - lg0;
+    const s = await loadgen.collect(c.messages, true);
+    result.windowNs = [String(t0), String(t1)];
+    result.fanout = {
+      members: s.members,
+      messages: c.messages,
+      expectedDeliveries: s.members * c.messages,
+      deliveries: s.memberMessages,
+      completeMembers: s.membersExact,
+      shortMembers: s.membersShort,
+      overMembers: s.membersOver,
+      nonMemberLeaks: s.nonMembersWithMessages,
+      latencyMs: summarizeLatencies(s.latenciesMs),
+      fullClients: specs.filter((x) => x.full).length,
+      outOfOrder: s.outOfOrder,
+      undecodable: s.undecodable,
+      bytesPerDelivery: s.memberMessages > 0 ? s.memberBytes / s.memberMessages : Number.NaN,
+      serverCpuSeconds: cpu,
+      serverSystemSeconds: sys,
+      deliveriesPerCpuSecond: cpu > 0 ? s.memberMessages / cpu : Number.NaN,
+      loadgenCpuSeconds: lgCpu,
+      wallSeconds: Number(t1 - t0) / 1e9,
+      closeCodes: s.closeCodes,
+      warmupComplete: warm.membersExact === warm.members,
+    };
+    const f = result.fanout;
+    log(
+      `  ${target.name} round ${round}: ${f.deliveries}/${f.expectedDeliveries} delivered, p50 ${f.latencyMs.p50.toFixed(1)} ms, ` +
+        `p99 ${f.latencyMs.p99.toFixed(1)} ms, ${Math.round(f.deliveriesPerCpuSecond)} deliveries/CPU-s`,
+    );
+    return result;
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+    log(`  ${target.name} round ${round} failed: ${result.error}`);
+    return result;
+  } finally {
+    sender?.close();
+    await loadgen.closeAll().catch((err: unknown) => log(`  closing connections failed: ${String(err)}`));
+    await loadgen.stop();
+    await session.stop();
+  }
+}
+
+/** Polls the workers until every member has `expected` messages, or nothing moved for `stallMs`. */
+async function waitForDeliveries(loadgen: LoadGenerator, expected: number, stallMs: number): Promise<CollectResult> {
+  let last = -1;
+  let lastMoved = Date.now();
+  for (;;) {
+    const s = await loadgen.collect(expected, false);
+    if (s.memberMessages >= s.members * expected) return s;
+    if (s.memberMessages !== last) {
+      last = s.memberMessages;
+      lastMoved = Date.now();
+    } else if (Date.now() - lastMoved > stallMs) return s;
+    await sleep(100);
+  }
+}
+
+function emptyCapacity(requested: number): CapacityResult {
+  return {
+    requested,
+    connections: 0,
+    failed: 0,
+    retried: 0,
+    errors: [],
+    connectSeconds: Number.NaN,
+    idleRssBytes: Number.NaN,
+    connectedRssBytes: Number.NaN,
+    rssPerConnectionBytes: Number.NaN,
+    marginalRssPerConnectionBytes: Number.NaN,
+    heapPerConnectionBytes: Number.NaN,
+    marginalHeapPerConnectionBytes: Number.NaN,
+    externalPerConnectionBytes: Number.NaN,
+    connectCpuSeconds: Number.NaN,
+  };
+}

@@ -1,0 +1,162 @@
+import { SourceAddresses } from '../loadgen/source-addresses';
+import { RawWsClient } from '../loadgen/ws-client';
+import { loadAverage1m, sumCpuSeconds } from '../metrics/proc-stat';
+import { LatencySummary, summarizeLatencies } from '../metrics/stats';
+import { PersistedSendsTarget } from '../targets/parley/parley-standalone.target';
+import { StartOptions } from '../targets/target';
+
+export interface SendsConfig {
+  senders: number;
+  /** Sends each sender keeps in flight (sent, persisted ack not yet back). */
+  window: number;
+  warmupMs: number;
+  durationMs: number;
+  textChars: number;
+  readyTimeoutMs: number;
+  /** After the window, how long to wait for the acks still in flight. */
+  drainMs: number;
+}
+
+export interface SendsRound {
+  round: number;
+  loadAverage: number;
+  senders: number;
+  window: number;
+  /** Persisted acks for sends issued inside the measured window, and the window's length. */
+  persisted: number;
+  seconds: number;
+  sendsPerSecond: number;
+  serverCpuSeconds: number;
+  sendsPerCpuSecond: number;
+  /** Send to `received` ack and send to `persisted` ack. */
+  receivedAckMs: LatencySummary;
+  persistedAckMs: LatencySummary;
+  errors: number;
+  /** Sender connections dropped before ready once and opened on a second try. */
+  retried: number;
+  /** Sends of the window whose persisted ack never came within the drain time. */
+  unanswered: number;
+  windowNs: [string, string] | null;
+  error?: string;
+}
+
+interface AckFrame {
+  type: string;
+  status?: string;
+  client_msg_id?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Persisted-send throughput: `senders` clients, each posting into its own group with `window` sends
+ * in flight, as fast as the server acknowledges them as persisted. Measures sends/s, send-to-ack
+ * latency, and sends per server CPU-second.
+ */
+export async function runSendsRound(target: PersistedSendsTarget, round: number, c: SendsConfig, addresses: SourceAddresses, startOptions: StartOptions): Promise<SendsRound> {
+  const session = await target.startForSends(c.senders, startOptions);
+  const result: SendsRound = {
+    round,
+    loadAverage: loadAverage1m(),
+    senders: c.senders,
+    window: c.window,
+    persisted: 0,
+    seconds: 0,
+    sendsPerSecond: Number.NaN,
+    serverCpuSeconds: Number.NaN,
+    sendsPerCpuSecond: Number.NaN,
+    receivedAckMs: summarizeLatencies([]),
+    persistedAckMs: summarizeLatencies([]),
+    errors: 0,
+    retried: 0,
+    unanswered: 0,
+    windowNs: null,
+  };
+  const clients: RawWsClient[] = [];
+  let phase: 'warmup' | 'measure' | 'drain' | 'done' = 'warmup';
+  const receivedMs: number[] = [];
+  const persistedMs: number[] = [];
+  let measuredSent = 0;
+  let measuredPersisted = 0;
+  try {
+    const pad = 'x'.repeat(c.textChars);
+    let counter = 0;
+    for (const s of session.senders) {
+      const inFlight = new Map<string, { sentNs: bigint; measured: boolean }>();
+      let client: RawWsClient | null = null;
+      const sendOne = () => {
+        if (!client || (phase !== 'warmup' && phase !== 'measure')) return;
+        const id = `s-${round}-${++counter}`;
+        const measured = phase === 'measure';
+        if (measured) measuredSent++;
+        inFlight.set(id, { sentNs: process.hrtime.bigint(), measured });
+        client.sendText(JSON.stringify({ type: 'send', conversation_id: s.conversationId, client_msg_id: id, body: { text: pad } }));
+      };
+      client = await RawWsClient.openRetrying(
+        { ...s.target, localAddress: addresses.take() },
+        {
+          dialect: 'parley',
+          full: true,
+          readyTimeoutMs: c.readyTimeoutMs,
+          onText: (text, at) => {
+            const f = JSON.parse(text) as AckFrame;
+            if (f.type === 'error') {
+              result.errors++;
+              if (f.client_msg_id && inFlight.delete(f.client_msg_id)) sendOne();
+              return;
+            }
+            if (f.type !== 'ack' || !f.client_msg_id) return;
+            const entry = inFlight.get(f.client_msg_id);
+            if (!entry) return;
+            const ms = Number(at - entry.sentNs) / 1e6;
+            if (f.status === 'received') {
+              if (entry.measured) receivedMs.push(ms);
+              return;
+            }
+            if (f.status !== 'persisted') return;
+            inFlight.delete(f.client_msg_id);
+            if (entry.measured) {
+              persistedMs.push(ms);
+              measuredPersisted++;
+            }
+            sendOne();
+          },
+        },
+        2,
+        () => result.retried++,
+      );
+      clients.push(client);
+      for (let i = 0; i < c.window; i++) sendOne();
+    }
+    await sleep(c.warmupMs);
+    const pids = session.serverPids();
+    const cpu0 = sumCpuSeconds(pids);
+    const t0 = process.hrtime.bigint();
+    phase = 'measure';
+    await sleep(c.durationMs);
+    phase = 'drain';
+    const t1 = process.hrtime.bigint();
+    const drainUntil = Date.now() + c.drainMs;
+    while (measuredPersisted + result.errors < measuredSent && Date.now() < drainUntil) await sleep(50);
+    const cpu = sumCpuSeconds(pids) - cpu0;
+    phase = 'done';
+    const seconds = Number(t1 - t0) / 1e9;
+    result.persisted = measuredPersisted;
+    result.seconds = seconds;
+    result.sendsPerSecond = measuredPersisted / seconds;
+    result.serverCpuSeconds = cpu;
+    result.sendsPerCpuSecond = cpu > 0 ? measuredPersisted / cpu : Number.NaN;
+    result.receivedAckMs = summarizeLatencies(receivedMs);
+    result.persistedAckMs = summarizeLatencies(persistedMs);
+    result.unanswered = Math.max(0, measuredSent - measuredPersisted);
+    result.windowNs = [String(t0), String(t1)];
+    return result;
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+    return result;
+  } finally {
+    phase = 'done';
+    for (const cl of clients) cl.close();
+    await session.stop();
+  }
+}
