@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
 import { Logger, Metrics } from '@parley/observability';
-import { AuthApi, ConversationApi, EventLog, PresenceApi, ReadinessCheck, RouteTable, UserDirectory } from '@parley/ports';
+import { AuthApi, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, ReadinessCheck, RouteTable, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
@@ -44,6 +44,9 @@ export class GatewayServer {
   private readonly static = new Map<string, { body: Buffer; type: string }>();
   private listenSocket: us_listen_socket | null = null;
   private timers: NodeJS.Timeout[] = [];
+  /** The auth service's key set as last fetched: until it is, no token can be verified. */
+  private primedKeys: JsonWebKeySet | null = null;
+  private sweepTick = 0;
   private readonly httpErrors;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -59,7 +62,16 @@ export class GatewayServer {
     const verifier = new TokenVerifier({
       issuer: options.issuer,
       audience: options.audience,
-      keys: () => deps.auth.jwks(),
+      // Falls back to the key set fetched by the readiness check when a fetch fails (a cold or busy
+      // auth service), so the first upgrades after boot do not fail with 503.
+      keys: async () => {
+        try {
+          this.primedKeys = await deps.auth.jwks();
+        } catch (err) {
+          if (!this.primedKeys) throw err;
+        }
+        return this.primedKeys;
+      },
       onKeySetError: (err) => logger.warn('jwks fetch failed', { err }),
     });
     this.router = buildRestRouter({ ...deps, pipeline: this.pipeline, verifier, revoked, restSendTimeoutMs: options.restSendTimeoutMs });
@@ -109,20 +121,33 @@ export class GatewayServer {
     this.pipeline.close();
   }
 
-  /** Closes slow consumers (4408) and sockets whose token expired (4401). */
+  /**
+   * Closes slow consumers (4408) and sockets whose token expired (4401). Buffers are walked only
+   * after a turn that wrote (they grow only through writes); expiry once a second.
+   */
   private sweepSockets(): void {
+    const checkExpiry = this.sweepTick++ % Math.max(1, Math.round(1000 / SWEEP_INTERVAL_MS)) === 0;
+    const checkBuffers = this.writer.takeWrites();
+    if (!checkBuffers && !checkExpiry) return;
     const nowSec = Date.now() / 1000;
     for (const ws of [...this.registry.all()]) {
-      if (this.writer.enforceBound(ws)) continue;
-      if (ws.getUserData().exp < nowSec) this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'token expired');
+      if (checkBuffers && this.writer.enforceBound(ws)) continue;
+      if (checkExpiry && ws.getUserData().exp < nowSec) this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'token expired');
     }
   }
 
   private async ready(): Promise<string[]> {
+    const checks = [...this.deps.readiness, { name: 'auth-keys', check: () => this.loadKeysOnce() }];
     const results = await Promise.all(
-      this.deps.readiness.map(async (c) => ((await Promise.race([c.check().catch(() => false), timeout(2000)])) ? null : c.name)),
+      checks.map(async (c) => ((await Promise.race([c.check().catch(() => false), timeout(2000)])) ? null : c.name)),
     );
     return results.filter((n): n is string => n !== null);
+  }
+
+  /** Ready only once tokens can be verified: fetches the key set if it never was. */
+  private async loadKeysOnce(): Promise<boolean> {
+    if (!this.primedKeys) this.primedKeys = await this.deps.auth.jwks();
+    return true;
   }
 
   private async http(x: HttpExchange): Promise<void> {

@@ -142,6 +142,7 @@ export class LocalDelivery implements GatewayDelivery {
   private publishMessage(m: Message): Promise<void> {
     const text = JSON.stringify({ type: 'message', ...m });
     this.app.publish(conversationTopic(m.conversation_id), text, false, false);
+    this.writer.noteWrite();
     // Messages are what fills a slow reader's buffer: check this conversation's sockets when that is cheap.
     const sockets = this.registry.watchersOf(m.conversation_id);
     if (sockets.size <= CHEAP_CHECK_MAX_SOCKETS) this.writer.enforceBoundSoon(sockets);
@@ -159,17 +160,20 @@ export class LocalDelivery implements GatewayDelivery {
     const text = JSON.stringify(frame);
     if (own.length === 0) {
       this.app.publish(topic, text, false, false);
+      this.writer.noteWrite();
       return;
     }
     // Unsubscribe all but one of the user's sockets for the duration of one publish.
     const [via, ...others] = own;
     for (const ws of others) ws.unsubscribe(topic);
     via.publish(topic, text, false, false);
+    this.writer.noteWrite();
     for (const ws of others) ws.subscribe(topic);
   }
 
   private publish(topic: string, frame: object): void {
     this.app.publish(topic, JSON.stringify(frame), false, false);
+    this.writer.noteWrite();
   }
 }
 

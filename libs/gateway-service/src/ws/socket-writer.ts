@@ -34,8 +34,25 @@ export class SocketWriter {
   /** Sockets to check once uWS has drained this turn's publishes; at most every open socket. */
   private readonly pending = new Set<Socket>();
   private flushScheduled = false;
+  /** Whether anything was written or published since the last sweep took this flag. */
+  private wrote = false;
 
   constructor(private readonly maxBufferedBytes: number) {}
+
+  /** A topic publish happened: socket buffers may have grown. */
+  noteWrite(): void {
+    this.wrote = true;
+  }
+
+  /**
+   * True when a write happened since the last call. Buffers only grow through writes, so a sweep
+   * that finds no write since the last one has nothing to find: idle gateways pay nothing.
+   */
+  takeWrites(): boolean {
+    const w = this.wrote;
+    this.wrote = false;
+    return w;
+  }
 
   send(ws: Socket, frame: object): void {
     const d = ws.getUserData();
@@ -43,6 +60,7 @@ export class SocketWriter {
     ws.cork(() => {
       ws.send(JSON.stringify(frame), false, false);
     });
+    this.wrote = true;
     this.enforceBound(ws);
   }
 
