@@ -1,10 +1,9 @@
 import { DomainError, Message, unavailable, validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
-import { ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
 import { Client, QueryOptions, errors, policies, types } from 'cassandra-driver';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
-import { checkId, checkNonNegativeInteger, checkPositiveInteger } from '@parley/ports';
+import { checkId, checkMessage, checkNonNegativeInteger, checkPositiveInteger, ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
 import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema } from './cassandra-message-store.schema';
 
 export interface CassandraMessageStoreOptions {
@@ -365,17 +364,3 @@ function checkLimit(limit: unknown): asserts limit is number {
   if (limit > MAX_PAGE) throw validationFailed(`limit must be at most ${MAX_PAGE}`);
 }
 
-function checkMessage(message: Message): void {
-  if (typeof message !== 'object' || message === null) throw validationFailed('message must be an object');
-  checkId('id', message.id);
-  checkId('conversation_id', message.conversation_id);
-  checkId('sender_id', message.sender_id);
-  checkId('client_msg_id', message.client_msg_id);
-  if (!Number.isSafeInteger(message.seq) || message.seq < 1) throw validationFailed('seq must be a positive integer');
-  if (typeof message.body !== 'object' || message.body === null || typeof message.body.text !== 'string') {
-    throw validationFailed('body.text must be a string');
-  }
-  if (typeof message.created_at !== 'string' || Number.isNaN(Date.parse(message.created_at))) {
-    throw validationFailed('created_at must be an ISO-8601 timestamp');
-  }
-}

@@ -1,10 +1,9 @@
 import { DomainError, unavailable, validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
-import { AppendResult, Consumer, ConsumerOptions, EventLog } from '@parley/ports';
 import { Admin, Kafka, LogEntry, RetryOptions, logLevel as KafkaLogLevel } from 'kafkajs';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { withTimeout } from '../shared/adapter-errors';
-import { checkPositiveInteger } from '@parley/ports';
+import { AppendResult, checkHeaders, checkPositiveInteger, checkTopic, Consumer, ConsumerOptions, EventLog, serializeValue } from '@parley/ports';
 import { AppendBatcher } from './kafka-append-batcher';
 import { mapKafkaError } from './kafka-errors';
 import { KafkaGroupConsumer } from './kafka-group-consumer';
@@ -68,7 +67,6 @@ const DEFAULTS = {
 };
 const DEFAULT_MAX_BATCH = 100;
 const MAX_BATCH_LIMIT = 10_000;
-const TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,249}$/;
 const MAX_GROUP_LENGTH = 255;
 const KAFKA_LOG_LEVELS = { error: KafkaLogLevel.ERROR, warn: KafkaLogLevel.WARN, info: KafkaLogLevel.INFO, debug: KafkaLogLevel.DEBUG };
 
@@ -299,27 +297,3 @@ function routeKafkaLog(logger: Logger, entry: LogEntry): void {
   else logger.debug(`kafkajs: ${message}`, context);
 }
 
-function checkTopic(topic: unknown): asserts topic is string {
-  if (typeof topic !== 'string' || !TOPIC_PATTERN.test(topic)) throw validationFailed('topic must be 1..249 characters of [A-Za-z0-9._-]');
-}
-
-function checkHeaders(headers: unknown): Record<string, string> {
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) throw validationFailed('headers must be an object');
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value !== 'string') throw validationFailed(`header ${name} must be a string`);
-    out[name] = value;
-  }
-  return out;
-}
-
-function serializeValue(value: unknown): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (error) {
-    throw validationFailed(`value is not serializable to JSON: ${(error as Error).message}`);
-  }
-  if (json === undefined) throw validationFailed('value is not serializable to JSON');
-  return json;
-}

@@ -3,6 +3,7 @@ import { AppendResult, Consumer, ConsumerOptions, EventLog } from '../event-log.
 import { SqlDb, isUniqueViolation } from '../sql.port';
 import { EventLogErrorContext, EventLogErrorHandler, PartitionLoop } from './embedded-event-log.partition-loop';
 import { EventLogTables, MAX_ROWS_PER_INSERT, NewRecord } from './embedded-event-log.tables';
+import { checkHeaders, checkTopic, serializeValue } from '../adapter-input-checks';
 
 export { eventLogMigrations } from './embedded-event-log.tables';
 export type { EventLogErrorContext, EventLogErrorHandler } from './embedded-event-log.partition-loop';
@@ -38,7 +39,6 @@ const DEFAULTS = {
 };
 const DEFAULT_MAX_BATCH = 100;
 const MAX_BATCH_LIMIT = 10_000;
-const TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,249}$/;
 const MAX_GROUP_LENGTH = 255;
 const INSERT_ATTEMPTS = 3;
 
@@ -375,33 +375,6 @@ export class EmbeddedEventLog implements EventLog {
     await Promise.all([...this.writers.values()].map((w) => w.draining));
     await this.trimming?.catch(() => undefined);
   }
-}
-
-function checkTopic(topic: unknown): asserts topic is string {
-  if (typeof topic !== 'string' || !TOPIC_PATTERN.test(topic)) {
-    throw validationFailed('topic must be 1..249 characters of [A-Za-z0-9._-]');
-  }
-}
-
-function checkHeaders(headers: unknown): Record<string, string> {
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) throw validationFailed('headers must be an object');
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value !== 'string') throw validationFailed(`header ${name} must be a string`);
-    out[name] = value;
-  }
-  return out;
-}
-
-function serializeValue(value: unknown): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (error) {
-    throw validationFailed(`value is not serializable to JSON: ${(error as Error).message}`);
-  }
-  if (json === undefined) throw validationFailed('value is not serializable to JSON');
-  return json;
 }
 
 function logToStderr(error: unknown, context: EventLogErrorContext): void {

@@ -1,8 +1,8 @@
-import { Message, validationFailed } from '@parley/domain';
+import { Message } from '@parley/domain';
 import { MessageStore } from '../message-store.port';
 import { Migration } from '../sql/migrations';
 import { SqlDb } from '../sql.port';
-import { checkId, checkNonNegativeInteger } from '../adapter-input-checks';
+import { checkId, checkMessage, checkNonNegativeInteger } from '../adapter-input-checks';
 
 export const messageStoreMigrations: Migration[] = [
   {
@@ -171,17 +171,3 @@ function toMessage(row: MessageRow): Message {
   };
 }
 
-function checkMessage(message: Message): void {
-  if (typeof message !== 'object' || message === null) throw validationFailed('message must be an object');
-  checkId('id', message.id);
-  checkId('conversation_id', message.conversation_id);
-  checkId('sender_id', message.sender_id);
-  checkId('client_msg_id', message.client_msg_id);
-  if (!Number.isSafeInteger(message.seq) || message.seq < 1) throw validationFailed('seq must be a positive integer');
-  if (typeof message.body !== 'object' || message.body === null || typeof message.body.text !== 'string') {
-    throw validationFailed('body.text must be a string');
-  }
-  if (typeof message.created_at !== 'string' || Number.isNaN(Date.parse(message.created_at))) {
-    throw validationFailed('created_at must be an ISO-8601 timestamp');
-  }
-}
