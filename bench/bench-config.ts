@@ -2,17 +2,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FanoutConfig } from './scenarios/fanout.scenario';
 import { SendsConfig } from './scenarios/persisted-sends.scenario';
+import { StormConfig } from './scenarios/reconnect-storm.scenario';
 import { TargetName } from './targets/target';
 
-export type Scenario = 'fanout' | 'sends';
+export type Scenario = 'fanout' | 'sends' | 'storm' | 'limits';
+export type Mode = 'quick' | 'full' | 'scale';
 
 export interface BenchConfig {
-  mode: 'quick' | 'full';
+  mode: Mode;
   targets: TargetName[];
   scenarios: Scenario[];
   rounds: number;
+  /**
+   * Socket-holding processes of the multi-process targets: the mesh's gateways, and the peers run as
+   * that many processes (a process holds at most ~20,000 sockets here). Standalone Parley is one.
+   */
+  processes: number;
   fanout: FanoutConfig;
   sends: SendsConfig;
+  storm: StormConfig;
+  /** The data path's raw limits: how long each tool runs, and writes in flight for the Cassandra loop. */
+  limits: { durationMs: number; window: number };
+  /** Access tokens must stay valid this long after a round starts (rounds at 100,000 connections are long). */
+  tokenValidityMs: number;
   /** Extra, unmeasured Parley rounds under `node --cpu-prof`, summarized in the report. */
   profile: boolean;
   prepareOnly: boolean;
@@ -28,10 +40,11 @@ export interface BenchConfig {
   parleyRoot: string | null;
 }
 
-const ALL_TARGETS: TargetName[] = ['parley', 'bare-uws', 'socketio'];
-const ALL_SCENARIOS: Scenario[] = ['fanout', 'sends'];
+const ALL_TARGETS: TargetName[] = ['parley', 'parley-mesh', 'bare-uws', 'socketio'];
+const ALL_SCENARIOS: Scenario[] = ['fanout', 'sends', 'storm', 'limits'];
 
-function preset(mode: 'quick' | 'full'): BenchConfig {
+function preset(mode: Mode): BenchConfig {
+  if (mode === 'scale') return scalePreset();
   const full = mode === 'full';
   const base = join(tmpdir(), 'parley-bench');
   return {
@@ -39,6 +52,7 @@ function preset(mode: 'quick' | 'full'): BenchConfig {
     targets: [...ALL_TARGETS],
     scenarios: [...ALL_SCENARIOS],
     rounds: 3,
+    processes: 1,
     fanout: {
       shape: full ? { connections: 15_000, members: 10_000 } : { connections: 2_000, members: 2_000 },
       messages: full ? 50 : 20,
@@ -64,6 +78,18 @@ function preset(mode: 'quick' | 'full'): BenchConfig {
       readyTimeoutMs: 30_000,
       drainMs: 10_000,
     },
+    storm: {
+      clients: full ? 10_000 : 2_000,
+      missed: 20,
+      cheapWorkers: 2,
+      cheapNice: 10,
+      connectConcurrency: 256,
+      readyTimeoutMs: 120_000,
+      stallMs: 15_000,
+      workerMaxMs: 15 * 60_000,
+    },
+    limits: { durationMs: full ? 20_000 : 8_000, window: 64 },
+    tokenValidityMs: 6 * 60_000,
     profile: false,
     prepareOnly: false,
     stateDir: join(base, 'state'),
@@ -76,10 +102,47 @@ function preset(mode: 'quick' | 'full'): BenchConfig {
   };
 }
 
-export const USAGE = `usage: node dist/bench/run.js [--mode quick|full] [options]
-  --targets parley,bare-uws,socketio   targets to run, interleaved per round
-  --scenarios fanout,sends             capacity + fan-out rounds; Parley persisted sends
+/**
+ * `--mode scale`: 100,000 connections over six socket-holding processes per target (the open-file
+ * limit is 20,000 a process), a 100,000-member group, seven cheap load-generator workers. One round
+ * per target: a round takes minutes (connecting 100,000 sockets through the mesh), and the figures
+ * that matter here are capacity and the shape of the latency, not a median.
+ */
+function scalePreset(): BenchConfig {
+  const c = preset('full');
+  return {
+    ...c,
+    mode: 'scale',
+    targets: ['parley-mesh', 'bare-uws', 'socketio'],
+    scenarios: ['fanout'],
+    rounds: 1,
+    processes: 6,
+    fanout: {
+      ...c.fanout,
+      shape: { connections: 100_000, members: 100_000 },
+      messages: 10,
+      warmupMessages: 3,
+      // A 100,000-member message is about a second of CPU for the two cores: room for each to end.
+      intervalMs: 3000,
+      cheapWorkers: 7,
+      connectConcurrency: 32,
+      readyTimeoutMs: 180_000,
+      settleMs: 5000,
+      stallMs: 30_000,
+      workerMaxMs: 40 * 60_000,
+    },
+    tokenValidityMs: 12 * 60_000,
+    maxMinutes: 90,
+  };
+}
+
+export const USAGE = `usage: node dist/bench/run.js [--mode quick|full|scale] [options]
+  --targets parley,parley-mesh,bare-uws,socketio   targets to run, interleaved per round
+  --scenarios fanout,sends,storm,limits   capacity + fan-out rounds; persisted sends (Parley);
+                                       reconnect storm; the data path's raw limits (Kafka, Cassandra)
   --rounds N                           rounds per target (quote medians of >= 3; 0 with --profile: profile only)
+  --processes N                        mesh gateways, and processes per peer (1 to 8)
+  --storm-clients N --storm-missed N   reconnect storm: clients, and messages they miss while away
   --connections N --members N          receivers connected, and how many are in the fan-out group
   --messages N --warmup N --interval-ms N
   --workers N                          load-generator worker processes for cheap receivers
@@ -106,7 +169,7 @@ function listOf<T extends string>(flag: string, raw: string | undefined, allowed
 export function parseArgs(argv: readonly string[]): BenchConfig {
   const modeAt = argv.indexOf('--mode');
   const mode = modeAt >= 0 ? argv[modeAt + 1] : 'quick';
-  if (mode !== 'quick' && mode !== 'full') throw new Error(`--mode must be quick or full, got "${mode ?? ''}"`);
+  if (mode !== 'quick' && mode !== 'full' && mode !== 'scale') throw new Error(`--mode must be quick, full or scale, got "${mode ?? ''}"`);
   const c = preset(mode);
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -123,6 +186,15 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         break;
       case '--rounds':
         c.rounds = positiveInt(flag, value(), 0, 20);
+        break;
+      case '--processes':
+        c.processes = positiveInt(flag, value(), 1, 8);
+        break;
+      case '--storm-clients':
+        c.storm.clients = positiveInt(flag, value(), 1, 100_000);
+        break;
+      case '--storm-missed':
+        c.storm.missed = positiveInt(flag, value(), 1, 499);
         break;
       case '--connections':
         c.fanout.shape.connections = positiveInt(flag, value(), 1, 100_000);
@@ -181,5 +253,11 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   // Each worker holds its share of connections under the 20,000 open-file limit, with room to spare.
   const perWorker = Math.ceil(c.fanout.shape.connections / c.fanout.cheapWorkers);
   if (perWorker > 15_000) throw new Error(`${perWorker} connections per worker is too close to the open-file limit: add --workers`);
+  const perProcess = Math.ceil(c.fanout.shape.connections / c.processes);
+  const oneProcess = c.targets.filter((t) => t === 'parley');
+  if (perProcess > 18_000 || (oneProcess.length > 0 && c.fanout.shape.connections > 18_000)) {
+    throw new Error(`${c.fanout.shape.connections} connections need more socket-holding processes (--processes; standalone Parley is one process)`);
+  }
+  if (Math.ceil(c.storm.clients / c.storm.cheapWorkers) > 15_000) throw new Error('--storm-clients: too many clients for the storm workers');
   return c;
 }

@@ -7,16 +7,19 @@ import { describeEnvironment } from './report/environment';
 import { BenchReport, renderMarkdown } from './report/summary';
 import { FanoutRound, runFanoutRound } from './scenarios/fanout.scenario';
 import { runSendsRound } from './scenarios/persisted-sends.scenario';
+import { runStormRound } from './scenarios/reconnect-storm.scenario';
 import { BareUwsTarget } from './targets/bare-uws.target';
-import { ParleyStandaloneTarget } from './targets/parley/parley-standalone.target';
-import { ServerProcess } from './targets/server-process';
+import { killAllStarted, MeshDeployment } from './targets/parley/mesh.deployment';
+import { ParleyTarget } from './targets/parley/parley.target';
+import { StandaloneDeployment } from './targets/parley/standalone.deployment';
 import { SocketIoTarget } from './targets/socketio.target';
-import { BenchTarget, TargetName } from './targets/target';
+import { BenchTarget, FanoutShape, TargetName } from './targets/target';
 
 /**
- * `npm run bench` / `npm run bench:full`: Parley beside bare uWebSockets.js and Socket.IO with its
- * Redis adapter, same scenario, same run, interleaved A B C A B C; medians and ratios; optional CPU
- * profiles of Parley. Every process it starts is bounded in time and stopped by its pid.
+ * `npm run bench` / `npm run bench:full`: Parley (standalone and mesh) beside bare uWebSockets.js
+ * and Socket.IO with its Redis adapter, same scenario, same run, interleaved A B C A B C; medians
+ * and ratios; optional CPU profiles of Parley. Every process it starts is bounded in time and
+ * stopped by its pid; the data systems (infra/bin/parley-infra) are started if needed and left running.
  */
 
 /** dist/bench/run.js -> the repository root. */
@@ -24,12 +27,21 @@ const REPO_ROOT = resolve(__dirname, '..', '..');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-function buildTargets(c: BenchConfig, parley: ParleyStandaloneTarget): Map<TargetName, BenchTarget> {
+function buildTargets(c: BenchConfig): Map<TargetName, BenchTarget> {
+  const parleyRoot = c.parleyRoot ? resolve(c.parleyRoot) : REPO_ROOT;
+  const parleyOptions = (stateDir: string) => ({
+    stateDir,
+    sendSenders: c.scenarios.includes('sends') ? c.sends.senders : 0,
+    tokenValidityMs: c.tokenValidityMs,
+  });
   const all = new Map<TargetName, BenchTarget>();
   for (const name of c.targets) {
-    if (name === 'parley') all.set(name, parley);
-    else if (name === 'bare-uws') all.set(name, new BareUwsTarget());
-    else all.set(name, new SocketIoTarget(REPO_ROOT, c.redisUrl));
+    if (name === 'parley') all.set(name, new ParleyTarget(new StandaloneDeployment(parleyRoot, join(c.stateDir, 'data')), parleyOptions(c.stateDir)));
+    else if (name === 'parley-mesh') {
+      const mesh = new MeshDeployment({ parleyRoot, gateways: c.processes, messagingReplicas: 2 });
+      all.set(name, new ParleyTarget(mesh, parleyOptions(join(c.stateDir, 'mesh'))));
+    } else if (name === 'bare-uws') all.set(name, new BareUwsTarget(c.processes));
+    else all.set(name, new SocketIoTarget(REPO_ROOT, c.redisUrl, c.processes));
   }
   return all;
 }
@@ -43,33 +55,28 @@ async function main(): Promise<void> {
   const c = parseArgs(argv);
   const deadline = setTimeout(() => {
     log(`bench: ${c.maxMinutes} minute bound reached; stopping everything it started`);
-    ServerProcess.killAllStarted();
+    killAllStarted();
     process.exit(4);
   }, c.maxMinutes * 60_000);
   deadline.unref();
 
-  const needsParley = c.targets.includes('parley') || c.scenarios.includes('sends');
-  const parley = new ParleyStandaloneTarget({
-    parleyRoot: c.parleyRoot ? resolve(c.parleyRoot) : REPO_ROOT,
-    stateDir: c.stateDir,
-    sendSenders: c.scenarios.includes('sends') ? c.sends.senders : 0,
-    // A round (start, connect, fan out, close) must end well before the tokens it was given expire.
-    tokenValidityMs: 6 * 60_000,
-  });
-  const targets = buildTargets(c, parley);
+  const targets = buildTargets(c);
   const env = describeEnvironment(REPO_ROOT, c.parleyRoot ? resolve(c.parleyRoot) : REPO_ROOT, `node dist/bench/run.js ${argv.join(' ')}`.trim());
-  log(`bench ${c.mode}: targets ${c.targets.join(', ')}; scenarios ${c.scenarios.join(', ')}; ${c.rounds} rounds; state in ${c.stateDir}`);
+  log(`bench ${c.mode}: targets ${c.targets.join(', ')}; scenarios ${c.scenarios.join(', ')}; ${c.rounds} rounds; ${c.processes} process(es) per multi-process target; state in ${c.stateDir}`);
 
-  const shape = c.scenarios.includes('fanout') ? c.fanout.shape : { connections: 0, members: 0 };
-  for (const t of targets.values()) await t.prepare(shape, log);
-  if (needsParley && !targets.has('parley')) await parley.prepare(shape, log);
+  const shapes: FanoutShape[] = [];
+  if (c.scenarios.includes('fanout')) shapes.push(c.fanout.shape);
+  if (c.scenarios.includes('storm')) shapes.push({ connections: c.storm.clients, members: c.storm.clients });
+  if (shapes.length === 0) shapes.push({ connections: 0, members: 0 });
+  for (const t of targets.values()) for (const shape of shapes) await t.prepare(shape, log);
   if (c.prepareOnly) {
     log('prepared; stopping (--prepare-only)');
     return;
   }
 
   const addresses = new SourceAddresses(c.sourceFirst, c.sourceLast);
-  const report: BenchReport = { environment: env, config: c, fanoutRounds: [], sendsRounds: [], profiles: [] };
+  const report: BenchReport = { environment: env, config: c, fanoutRounds: [], sendsRounds: [], stormRounds: [], limitsMarkdown: null, profiles: [] };
+  const parleys = [...targets.values()].filter((t): t is ParleyTarget => t instanceof ParleyTarget);
 
   if (c.scenarios.includes('fanout')) {
     for (let round = 1; round <= c.rounds; round++) {
@@ -81,13 +88,24 @@ async function main(): Promise<void> {
   }
   if (c.scenarios.includes('sends')) {
     for (let round = 1; round <= c.rounds; round++) {
-      log(`persisted sends round ${round}: parley`);
-      const r = await runSendsRound(parley, round, c.sends, addresses, {});
-      log(`  ${Math.round(r.sendsPerSecond)} sends/s, persisted ack p50 ${r.persistedAckMs.p50.toFixed(1)} ms p99 ${r.persistedAckMs.p99.toFixed(1)} ms${r.error ? ` (${r.error})` : ''}`);
-      report.sendsRounds.push(r);
+      for (const t of parleys) {
+        log(`persisted sends round ${round}: ${t.name}`);
+        const r = await runSendsRound(t, round, c.sends, addresses, {});
+        log(`  ${Math.round(r.sendsPerSecond)} sends/s, persisted ack p50 ${r.persistedAckMs.p50.toFixed(1)} ms p99 ${r.persistedAckMs.p99.toFixed(1)} ms${r.error ? ` (${r.error})` : ''}`);
+        report.sendsRounds.push(r);
+      }
     }
   }
-  if (c.profile) await profileParley(c, parley, addresses, report);
+  if (c.scenarios.includes('storm')) {
+    for (let round = 1; round <= c.rounds; round++) {
+      for (const t of targets.values()) {
+        log(`reconnect storm round ${round}: ${t.name}`);
+        report.stormRounds.push(await runStormRound(t, round, c.storm, addresses, log));
+      }
+    }
+  }
+  const standalone = parleys.find((t) => t.name === 'parley');
+  if (c.profile && standalone) await profileParley(c, standalone, addresses, report);
 
   mkdirSync(c.outDir, { recursive: true });
   const stamp = env.date.replace(/[:.]/g, '-');
@@ -100,10 +118,10 @@ async function main(): Promise<void> {
 }
 
 /** One unmeasured Parley round per scenario under --cpu-prof; the summary keeps the measured window only. */
-async function profileParley(c: BenchConfig, parley: ParleyStandaloneTarget, addresses: SourceAddresses, report: BenchReport): Promise<void> {
+async function profileParley(c: BenchConfig, parley: ParleyTarget, addresses: SourceAddresses, report: BenchReport): Promise<void> {
   mkdirSync(c.outDir, { recursive: true });
   const toUs = (w: [string, string] | null): [number, number] | null => (w ? [Number(BigInt(w[0]) / 1000n), Number(BigInt(w[1]) / 1000n)] : null);
-  if (c.scenarios.includes('fanout') && c.targets.includes('parley')) {
+  if (c.scenarios.includes('fanout')) {
     const dir = mkdtempSync(join(c.outDir, 'profile-fanout-'));
     log('profiled round: parley fan-out');
     const r: FanoutRound = await runFanoutRound(parley, 0, c.fanout, addresses, { cpuProfileDir: dir }, log);
@@ -126,11 +144,11 @@ async function profileParley(c: BenchConfig, parley: ParleyStandaloneTarget, add
 }
 
 process.on('SIGINT', () => {
-  ServerProcess.killAllStarted();
+  killAllStarted();
   process.exit(130);
 });
 process.on('SIGTERM', () => {
-  ServerProcess.killAllStarted();
+  killAllStarted();
   process.exit(143);
 });
 
@@ -138,7 +156,7 @@ main().then(
   () => process.exit(0),
   (err: unknown) => {
     log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    ServerProcess.killAllStarted();
+    killAllStarted();
     process.exit(1);
   },
 );

@@ -8,6 +8,8 @@ export interface ConnSpec {
   full: boolean;
   /** Members of the fan-out group are expected to receive every message; the others none. */
   member: boolean;
+  /** Sent once the connection is ready (a resume request). */
+  greeting?: string;
 }
 
 export type WorkerCommand =

@@ -65,6 +65,7 @@ async function connectAll(conns: ConnSpec[], concurrency: number, readyTimeoutMs
         const options: ClientOptions = {
           dialect: spec.dialect,
           full: spec.full,
+          greeting: spec.greeting,
           sharedReadBuffer: spec.full ? undefined : sharedReadBuffer,
           readyTimeoutMs,
           onText: spec.full ? (text, at) => recordFrame(track, text, at) : undefined,

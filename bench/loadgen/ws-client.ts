@@ -29,6 +29,8 @@ export interface ClientOptions {
   onText?: (text: string, arrivedNs: bigint) => void;
   /** A connection that was ready has closed (whoever closed it). */
   onClosed?: (client: RawWsClient) => void;
+  /** A text frame sent as soon as the connection is ready (a resume request in the reconnect storm). */
+  greeting?: string;
   /** Cheap receivers of one worker share this read buffer (net's `onread`), so reads allocate nothing. */
   sharedReadBuffer?: Buffer;
   readyTimeoutMs: number;
@@ -195,6 +197,7 @@ export class RawWsClient {
 
   private becomeReady(): void {
     this.ready = true;
+    if (this.options.greeting !== undefined) this.sendText(this.options.greeting);
     this.settle?.();
   }
 

@@ -6,12 +6,19 @@ import { App, DISABLED, us_listen_socket, us_listen_socket_close } from 'uWebSoc
  * opened with `role=sender` is the control socket, and each text frame it sends is published, as
  * received, to that topic (one C++ call serializes it once for all subscribers).
  *
+ * For the reconnect storm it keeps the frames it published (the last MAX_KEPT, in memory: no store,
+ * no auth) and answers a socket's `resume:<n>` text with the frames after the n-th, one by one: the
+ * least a resume can cost.
+ *
  * Run by the bench (forked, port in BENCH_PORT, readiness over IPC). Loopback only.
  */
 
 const TOPIC = 'bench';
 /** A control frame larger than this is dropped by uWS (fan-out frames are ~100 bytes). */
 const MAX_FRAME_BYTES = 16 * 1024;
+/** Published frames kept for resumes (bounded: the oldest go first). */
+const MAX_KEPT = 10_000;
+const RESUME = /^resume:(\d{1,9})$/;
 
 interface SocketData {
   member: boolean;
@@ -26,6 +33,9 @@ function main(): void {
   }
   const app = App();
   let listenSocket: us_listen_socket | null = null;
+  /** Published frames: frame k (1-based) is kept[k - 1 - dropped]. */
+  const kept: Buffer[] = [];
+  let dropped = 0;
   app.ws<SocketData>('/*', {
     compression: DISABLED,
     maxPayloadLength: MAX_FRAME_BYTES,
@@ -46,7 +56,21 @@ function main(): void {
       if (ws.getUserData().member) ws.subscribe(TOPIC);
     },
     message: (ws, message, isBinary) => {
-      if (ws.getUserData().sender) app.publish(TOPIC, message, isBinary, false);
+      if (ws.getUserData().sender) {
+        app.publish(TOPIC, message, isBinary, false);
+        kept.push(Buffer.from(message)); // uWS reuses `message` after this call: keep a copy
+        if (kept.length > MAX_KEPT) {
+          kept.shift();
+          dropped++;
+        }
+        return;
+      }
+      const m = RESUME.exec(Buffer.from(message).toString('latin1'));
+      if (!m) return;
+      const from = Math.max(0, Number(m[1]) - dropped);
+      ws.cork(() => {
+        for (let i = from; i < kept.length; i++) ws.send(kept[i], false, false);
+      });
     },
   });
   app.listen('127.0.0.1', port, (s) => {

@@ -9,11 +9,16 @@ import { Server } from 'socket.io';
  * `member=1` join one room; each `send` event from the socket opened with `role=sender` is broadcast
  * to that room through the adapter as a `message` event shaped like a chat message.
  *
- * Run by the bench (forked, port in BENCH_PORT, Redis in BENCH_REDIS_URL, readiness over IPC).
+ * For the reconnect storm it keeps what it broadcast (the last MAX_KEPT, in memory) and answers a
+ * socket's `resume` event (the number of messages it holds) with the later ones, one event each.
+ *
+ * Run by the bench (forked, port in BENCH_PORT, Redis in BENCH_REDIS_URL, the cluster's adapter key in
+ * BENCH_REDIS_KEY, readiness over IPC).
  */
 
 const ROOM = 'bench';
 const MAX_TEXT = 4000;
+const MAX_KEPT = 10_000;
 
 interface SendPayload {
   seq: number;
@@ -42,25 +47,47 @@ async function main(): Promise<void> {
     perMessageDeflate: false,
     httpCompression: false,
     serveClient: false,
-    adapter: createAdapter(pub, sub, { key: `parley-bench-${process.pid}` }),
+    // One key per cluster (BENCH_REDIS_KEY): the processes of a run share broadcasts, runs do not.
+    adapter: createAdapter(pub, sub, { key: process.env.BENCH_REDIS_KEY || `parley-bench-${process.pid}` }),
   });
+  /** What was broadcast, in order: message k (1-based) is kept[k - 1 - dropped]. */
+  const kept: object[] = [];
+  let dropped = 0;
+  const keep = (m: object) => {
+    kept.push(m);
+    if (kept.length > MAX_KEPT) {
+      kept.shift();
+      dropped++;
+    }
+  };
   io.on('connection', (socket) => {
     const q = socket.handshake.query;
     if (q.member === '1') void socket.join(ROOM);
+    socket.on('resume', (after: unknown) => {
+      if (!Number.isSafeInteger(after) || (after as number) < 0) return;
+      for (let i = Math.max(0, (after as number) - dropped); i < kept.length; i++) socket.emit('message', kept[i]);
+    });
     if (q.role !== 'sender') return;
     socket.on('send', (payload: unknown) => {
       if (!isSendPayload(payload)) {
         socket.emit('error_frame', { code: 'VALIDATION_FAILED' });
         return;
       }
-      io.to(ROOM).emit('message', {
+      const message = {
         conversation_id: ROOM,
         seq: payload.seq,
         sender_id: socket.id,
         text: payload.text,
         created_at: new Date().toISOString(),
-      });
+      };
+      io.to(ROOM).emit('message', message);
+      keep(message);
+      // The other processes of a cluster keep their copy too (server-side emit, through the adapter).
+      io.serverSideEmit('kept', message);
     });
+  });
+  io.on('kept', (m: unknown) => {
+    if (typeof m === 'object' && m !== null) keep(m);
   });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -3,6 +3,7 @@ import { CollectResult } from '../loadgen/ipc';
 import { LoadGenerator } from '../loadgen/load-generator';
 import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
+import { openSenders } from './senders';
 import { loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds } from '../metrics/proc-stat';
 import { LatencySummary, summarizeLatencies } from '../metrics/stats';
 import { BenchTarget, FanoutShape, StartOptions } from '../targets/target';
@@ -67,6 +68,8 @@ export interface FanoutResult {
   serverCpuSeconds: number;
   /** The kernel's share of it: on loopback the sender's system time includes the receivers' TCP path. */
   serverSystemSeconds: number;
+  /** CPU of the data systems the server side used (the mesh's Kafka, Cassandra, Postgres, Redis), not in serverCpuSeconds. */
+  dataCpuSeconds: number;
   deliveriesPerCpuSecond: number;
   loadgenCpuSeconds: number;
   wallSeconds: number;
@@ -110,7 +113,7 @@ export async function runFanoutRound(
     connectConcurrency: c.connectConcurrency,
     readyTimeoutMs: c.readyTimeoutMs,
   });
-  let sender: RawWsClient | null = null;
+  let senders: RawWsClient[] = [];
   const result: FanoutRound = {
     target: target.name,
     round,
@@ -123,8 +126,10 @@ export async function runFanoutRound(
   try {
     loadgen.start();
     const pids = session.serverPids();
+    const memoryPids = session.socketPids?.() ?? pids;
+    const dataPids = session.dataPids?.() ?? [];
     await sleep(1000);
-    const idleRss = sumRssBytes(pids);
+    const idleRss = sumRssBytes(memoryPids);
     const idleHeap = await session.heap();
     const step = Math.max(1, Math.round(1 / c.fullFraction));
     const specs: ConnSpec[] = [];
@@ -140,7 +145,7 @@ export async function runFanoutRound(
     const first = await loadgen.connect(specs.slice(0, half));
     const cpuHalf = sumCpuSeconds(pids);
     await sleep(c.settleMs);
-    const halfRss = sumRssBytes(pids);
+    const halfRss = sumRssBytes(memoryPids);
     const halfHeap = await session.heap();
     const cpuSecond = sumCpuSeconds(pids);
     const second = await loadgen.connect(specs.slice(half));
@@ -154,7 +159,7 @@ export async function runFanoutRound(
       seconds: first.seconds + second.seconds,
     };
     await sleep(c.settleMs);
-    const connectedRss = sumRssBytes(pids);
+    const connectedRss = sumRssBytes(memoryPids);
     const connectedHeap = await session.heap();
     const perConn = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && conn.opened > 0 ? (b - a) / conn.opened : Number.NaN);
     result.capacity = {
@@ -183,11 +188,15 @@ export async function runFanoutRound(
     );
     if (c.shape.members === 0 || c.messages === 0) return result;
 
-    sender = await RawWsClient.openRetrying({ ...session.sender(), localAddress: addresses.take() }, { dialect: session.dialect, full: false, readyTimeoutMs: c.readyTimeoutMs }, 2, () => result.capacity.retried++);
+    senders = await openSenders(session, addresses, c.readyTimeoutMs, () => result.capacity.retried++);
+    const sendAll = (n: number) => {
+      const frame = session.senderFrame(n, process.hrtime.bigint());
+      for (const s of senders) s.sendText(frame);
+    };
     await loadgen.mark();
     let n = 0;
     for (let i = 0; i < c.warmupMessages; i++, n++) {
-      sender.sendText(session.senderFrame(n, process.hrtime.bigint()));
+      sendAll(n);
       await sleep(c.intervalMs);
     }
     const warm = await waitForDeliveries(loadgen, c.warmupMessages, c.stallMs);
@@ -197,15 +206,17 @@ export async function runFanoutRound(
     const cpu0 = sumCpuSeconds(pids);
     const sys0 = sumSystemSeconds(pids);
     const lg0 = sumCpuSeconds(lgPids);
+    const data0 = sumCpuSeconds(dataPids);
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < c.messages; i++, n++) {
-      sender.sendText(session.senderFrame(n, process.hrtime.bigint()));
+      sendAll(n);
       await sleep(c.intervalMs);
     }
     await waitForDeliveries(loadgen, c.messages, c.stallMs);
     const t1 = process.hrtime.bigint();
     const cpu = sumCpuSeconds(pids) - cpu0;
     const sys = sumSystemSeconds(pids) - sys0;
+    const dataCpu = sumCpuSeconds(dataPids) - data0;
     const lgCpu = sumCpuSeconds(lgPids) - lg0;
     const s = await loadgen.collect(c.messages, true);
     result.windowNs = [String(t0), String(t1)];
@@ -225,6 +236,7 @@ export async function runFanoutRound(
       bytesPerDelivery: s.memberMessages > 0 ? s.memberBytes / s.memberMessages : Number.NaN,
       serverCpuSeconds: cpu,
       serverSystemSeconds: sys,
+      dataCpuSeconds: dataCpu,
       deliveriesPerCpuSecond: cpu > 0 ? s.memberMessages / cpu : Number.NaN,
       loadgenCpuSeconds: lgCpu,
       wallSeconds: Number(t1 - t0) / 1e9,
@@ -242,7 +254,7 @@ export async function runFanoutRound(
     log(`  ${target.name} round ${round} failed: ${result.error}`);
     return result;
   } finally {
-    sender?.close();
+    for (const s of senders) s.close();
     await loadgen.closeAll().catch((err: unknown) => log(`  closing connections failed: ${String(err)}`));
     await loadgen.stop();
     await session.stop();

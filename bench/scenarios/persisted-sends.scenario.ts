@@ -2,7 +2,7 @@ import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
 import { loadAverage1m, sumCpuSeconds } from '../metrics/proc-stat';
 import { LatencySummary, summarizeLatencies } from '../metrics/stats';
-import { PersistedSendsTarget } from '../targets/parley/parley-standalone.target';
+import { PersistedSendsTarget } from '../targets/parley/parley.target';
 import { StartOptions } from '../targets/target';
 
 export interface SendsConfig {
@@ -18,6 +18,7 @@ export interface SendsConfig {
 }
 
 export interface SendsRound {
+  target: string;
   round: number;
   loadAverage: number;
   senders: number;
@@ -28,6 +29,8 @@ export interface SendsRound {
   sendsPerSecond: number;
   serverCpuSeconds: number;
   sendsPerCpuSecond: number;
+  /** CPU of the data systems in the window (the mesh's Kafka, Cassandra, Postgres, Redis; 0 standalone). */
+  dataCpuSeconds: number;
   /** Send to `received` ack and send to `persisted` ack. */
   receivedAckMs: LatencySummary;
   persistedAckMs: LatencySummary;
@@ -56,6 +59,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runSendsRound(target: PersistedSendsTarget, round: number, c: SendsConfig, addresses: SourceAddresses, startOptions: StartOptions): Promise<SendsRound> {
   const session = await target.startForSends(c.senders, startOptions);
   const result: SendsRound = {
+    target: target.name,
     round,
     loadAverage: loadAverage1m(),
     senders: c.senders,
@@ -65,6 +69,7 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     sendsPerSecond: Number.NaN,
     serverCpuSeconds: Number.NaN,
     sendsPerCpuSecond: Number.NaN,
+    dataCpuSeconds: Number.NaN,
     receivedAckMs: summarizeLatencies([]),
     persistedAckMs: summarizeLatencies([]),
     errors: 0,
@@ -130,7 +135,9 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     }
     await sleep(c.warmupMs);
     const pids = session.serverPids();
+    const dataPids = session.dataPids();
     const cpu0 = sumCpuSeconds(pids);
+    const data0 = sumCpuSeconds(dataPids);
     const t0 = process.hrtime.bigint();
     phase = 'measure';
     await sleep(c.durationMs);
@@ -139,6 +146,7 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     const drainUntil = Date.now() + c.drainMs;
     while (measuredPersisted + result.errors < measuredSent && Date.now() < drainUntil) await sleep(50);
     const cpu = sumCpuSeconds(pids) - cpu0;
+    result.dataCpuSeconds = sumCpuSeconds(dataPids) - data0;
     phase = 'done';
     const seconds = Number(t1 - t0) / 1e9;
     result.persisted = measuredPersisted;

@@ -3,8 +3,6 @@ import { mapLimit, ParleyRest, RestError } from './rest';
 
 /** The password of every bench account (they live only in the bench's own data directory). */
 const PASSWORD = 'bench-password-not-secret';
-/** Registration runs argon2id (~40 ms of a core each): a few in flight keep both cores busy. */
-const REGISTER_CONCURRENCY = 6;
 const REFRESH_CONCURRENCY = 16;
 /**
  * The contract allows 1000 ids per create/add request, but a REST body is capped at 16 KiB: with
@@ -42,7 +40,11 @@ interface AuthAnswer {
 export class BenchAccounts {
   private state: StateFile;
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    /** Registrations in flight (the deployment's password hashing cost decides how many pay off). */
+    private readonly registerConcurrency: number,
+  ) {
     this.state = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StateFile) : { version: 1, accounts: {}, groups: {} };
     if (this.state.version !== 1) throw new Error(`${file}: unknown state version`);
   }
@@ -51,6 +53,23 @@ export class BenchAccounts {
     const a = this.state.accounts[username];
     if (!a) throw new Error(`bench account ${username} is not prepared`);
     return a;
+  }
+
+  /**
+   * Forgets every account when the server does not know `probe`'s (its data was wiped, e.g. the
+   * data systems were provisioned afresh): they are registered again instead of failing one by one.
+   */
+  async forgetIfUnknown(rest: ParleyRest, probe: string, log: (line: string) => void): Promise<void> {
+    const a = this.state.accounts[probe];
+    if (!a) return;
+    try {
+      await rest.call('POST', '/v1/auth/login', { username: probe, password: PASSWORD });
+    } catch (err) {
+      if (!(err instanceof RestError && err.status === 401)) throw err;
+      log(`${this.file}: the server does not know ${probe}; registering every bench user again`);
+      this.state = { version: 1, accounts: {}, groups: {} };
+      this.save();
+    }
   }
 
   /** Usernames that would need argon2 work (registration) right now. */
@@ -70,8 +89,8 @@ export class BenchAccounts {
     const toRegister = usernames.filter((u) => !this.state.accounts[u]);
     const toRefresh = usernames.filter((u) => this.state.accounts[u] && this.state.accounts[u].accessExpiresAt < until);
     if (toRegister.length > 0) {
-      log(`registering ${toRegister.length} bench users (argon2, about ${Math.ceil((toRegister.length * 0.045) / 2 / 60)} min on 2 cores)`);
-      await this.inBatches(toRegister, REGISTER_CONCURRENCY, log, 'registered', (u) => this.register(rest, u));
+      log(`registering ${toRegister.length} bench users (${this.registerConcurrency} at a time)`);
+      await this.inBatches(toRegister, this.registerConcurrency, log, 'registered', (u) => this.register(rest, u));
     }
     if (toRefresh.length > 0) {
       log(`refreshing ${toRefresh.length} access tokens`);
@@ -80,7 +99,7 @@ export class BenchAccounts {
   }
 
   /** A group `key` with `creator` as admin and exactly `members` as the other members; reused when it still matches. */
-  async ensureGroup(rest: ParleyRest, key: string, creator: string, members: readonly string[]): Promise<string> {
+  async ensureGroup(rest: ParleyRest, key: string, creator: string, members: readonly string[], log: (line: string) => void): Promise<string> {
     const token = this.get(creator).accessToken;
     const known = this.state.groups[key];
     if (known && known.members === members.length + 1) {
@@ -96,6 +115,7 @@ export class BenchAccounts {
     const conv = await rest.call<{ id: string }>('POST', '/v1/conversations', { type: 'group', title: `bench ${key}`, member_ids: first }, token);
     for (let i = first.length; i < ids.length; i += MAX_IDS_PER_REQUEST) {
       await rest.call('POST', `/v1/conversations/${encodeURIComponent(conv.id)}/members`, { user_ids: ids.slice(i, i + MAX_IDS_PER_REQUEST) }, token);
+      if ((i / MAX_IDS_PER_REQUEST) % 50 === 0) log(`  group ${key}: ${Math.min(i + MAX_IDS_PER_REQUEST, ids.length)}/${ids.length} members added`);
     }
     this.state.groups[key] = { id: conv.id, members: members.length + 1 };
     this.save();
