@@ -146,19 +146,56 @@ describe('charts/parley', () => {
     expect(service.spec.selector).toEqual(gateway.spec.selector.matchLabels);
   });
 
-  it('has each gRPC service listen on all interfaces and probes its port', () => {
+  it('has each gRPC service listen on all interfaces, beside its admin port', () => {
     for (const [name, [variable, port]] of Object.entries(GRPC)) {
       const deployment = find(objects, 'Deployment', `parley-${name}`);
       const c = container(deployment);
       expect(envValue(deployment, variable)?.value).toBe(`0.0.0.0:${port}`);
-      expect(c.ports).toEqual([{ name: 'grpc', containerPort: port, protocol: 'TCP' }]);
-      expect(c.readinessProbe.tcpSocket).toEqual({ port: 'grpc' });
-      expect(c.livenessProbe.tcpSocket).toEqual({ port: 'grpc' });
+      expect(c.ports).toEqual([
+        { name: 'grpc', containerPort: port, protocol: 'TCP' },
+        { name: 'admin', containerPort: 9090, protocol: 'TCP' },
+      ]);
     }
     for (const name of ['fanout', 'notification']) {
       const c = container(find(objects, 'Deployment', `parley-${name}`));
-      expect(c.ports).toBeUndefined();
+      expect(c.ports).toEqual([{ name: 'admin', containerPort: 9090, protocol: 'TCP' }]);
     }
+  });
+
+  it('opens the admin port on the pod IP in every service but the gateway, and probes it', () => {
+    for (const name of SERVICES.filter((n) => n !== 'gateway')) {
+      const deployment = find(objects, 'Deployment', `parley-${name}`);
+      const config = loadConfig(processEnv(objects, deployment, '10.1.2.3'));
+      expect({ name, admin: config.admin }).toEqual({ name, admin: { host: '0.0.0.0', port: 9090 } });
+      const c = container(deployment);
+      expect({ name, probe: c.readinessProbe.httpGet }).toEqual({ name, probe: { path: '/readyz', port: 'admin' } });
+      expect({ name, probe: c.livenessProbe.httpGet }).toEqual({ name, probe: { path: '/healthz', port: 'admin' } });
+      expect({ name, probe: c.startupProbe.httpGet }).toEqual({ name, probe: { path: '/healthz', port: 'admin' } });
+    }
+    // The gateway serves /metrics, /healthz and /readyz on its public port: no second HTTP port.
+    const gateway = find(objects, 'Deployment', 'parley-gateway');
+    expect(loadConfig(processEnv(objects, gateway, '10.1.2.3')).admin.port).toBe(0);
+    const moved = parse(renderChart({ set: ['admin.port=9400'] }, root));
+    expect(container(find(moved, 'Deployment', 'parley-fanout')).ports).toEqual([{ name: 'admin', containerPort: 9400, protocol: 'TCP' }]);
+    expect(envValue(find(moved, 'Deployment', 'parley-fanout'), 'PARLEY_ADMIN_PORT')?.value).toBe('9400');
+    expect(helmFails(['config.extraEnv.PARLEY_ADMIN_PORT=1'])).toMatch(/PARLEY_ADMIN_PORT is set by the chart/);
+    expect(helmFails(['admin.port=0'])).toMatch(/admin/);
+  });
+
+  it('annotates every pod with where its /metrics is', () => {
+    for (const name of SERVICES) {
+      const annotations = find(objects, 'Deployment', `parley-${name}`).spec.template.metadata.annotations;
+      expect({ name, annotations }).toEqual({
+        name,
+        annotations: expect.objectContaining({
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': name === 'gateway' ? '8080' : '9090',
+          'prometheus.io/path': '/metrics',
+        }),
+      });
+    }
+    const off = parse(renderChart({ set: ['monitoring.scrapeAnnotations=false'] }, root));
+    expect(find(off, 'Deployment', 'parley-auth').spec.template.metadata.annotations).not.toHaveProperty('prometheus.io/scrape');
   });
 
   it('points every gRPC client at a Service that selects the serving pods on the served port', () => {
@@ -269,6 +306,18 @@ describe('charts/parley', () => {
     expect(monitor.spec.selector.matchLabels).toEqual(find(production, 'Service', 'parley-gateway').spec.selector);
     expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
     expect(monitor.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
+    // The other services' /metrics are on their admin ports, scraped pod by pod.
+    const pods = find(production, 'PodMonitor', 'parley-services');
+    expect(pods.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
+    expect(pods.spec.podMetricsEndpoints).toEqual([expect.objectContaining({ port: 'admin', path: '/metrics' })]);
+    const scraped = production.filter((o) => o.kind === 'Deployment').filter((d) => {
+      const labels: Record<string, string> = d.spec.template.metadata.labels;
+      const matchesLabels = Object.entries(pods.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v);
+      const matchesExpressions = (pods.spec.selector.matchExpressions as Array<{ key: string; values: string[] }>).every((e) => e.values.includes(labels[e.key]));
+      return matchesLabels && matchesExpressions;
+    });
+    expect(scraped.map((d) => d.metadata.name).sort()).toEqual(['parley-auth', 'parley-fanout', 'parley-messaging', 'parley-notification', 'parley-presence']);
+    for (const d of scraped) expect(container(d).ports.map((p: { name: string }) => p.name)).toContain('admin');
 
     const ingress = find(production, 'Ingress', 'parley-gateway');
     expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'parley-gateway', port: { name: 'http' } });
@@ -285,6 +334,11 @@ describe('charts/parley', () => {
     expect(from('auth', 'grpc')).toEqual(['gateway', 'messaging']);
     expect(from('messaging', 'grpc')).toEqual(['gateway', 'notification']);
     expect(from('presence', 'grpc')).toEqual(['gateway']);
+    // Admin ports: the monitoring namespace (adminFrom), on every service but the gateway.
+    for (const name of ['parley-auth', 'parley-messaging', 'parley-presence', 'parley-workers']) {
+      const rule = find(production, 'NetworkPolicy', name).spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports.some((p) => p.port === 'admin'));
+      expect({ name, from: rule?.from }).toEqual({ name, from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] });
+    }
   });
 
   it('ships the Grafana dashboard as a ConfigMap, and alert rules whose runbooks exist in docs/runbooks.md', () => {

@@ -29,6 +29,8 @@ export interface ParleyProcess {
   logs(): string;
   /** Mesh target: the pid of each service process (from the supervisor's latest "mesh ready" line). */
   meshPids(): Record<string, number | null>;
+  /** Mesh target: `host:port` of each non-gateway process's admin server (/metrics, /healthz, /readyz). */
+  meshAdmin(): Record<string, string | null>;
   /**
    * Every public gateway, in order: the first is `baseUrl`/`wsUrl`; a mesh started with
    * PARLEY_MESH_GATEWAYS=n has n of them on consecutive ports (named `gateway`, `gateway-2`, ...
@@ -178,9 +180,9 @@ async function startMesh(opts: StartOptions): Promise<ParleyProcess> {
     PARLEY_PORT: String(port),
     PARLEY_HOST: '127.0.0.1',
     PARLEY_LOG_LEVEL: 'warn',
-    // 30 consecutive gRPC ports per mesh, below the ephemeral range (32768+) so no outgoing
-    // connection holds one; spread so that two meshes of one run do not meet, and skipping
-    // blocks that another mesh on this machine holds.
+    // 60 consecutive ports per mesh (gRPC base..base+27, admin base+40..base+57), below the
+    // ephemeral range (32768+) so no outgoing connection holds one; spread so that two meshes of
+    // one run do not meet, and skipping blocks that another mesh on this machine holds.
     PARLEY_MESH_PORT_BASE: String(await meshPortBase(port)),
     ...(opts.env ?? {}),
   };
@@ -190,9 +192,9 @@ async function startMesh(opts: StartOptions): Promise<ParleyProcess> {
 }
 
 const MESH_PORT_BLOCKS = 120;
-const MESH_PORT_BLOCK_SIZE = 30;
+const MESH_PORT_BLOCK_SIZE = 60;
 
-/** The first of the 120 blocks from 20,000 (starting at one the public port picks) whose 30 ports are free. */
+/** The first of the 120 blocks from 20,000 (starting at one the public port picks) whose 60 ports are free. */
 async function meshPortBase(port: number): Promise<number> {
   const first = (port * 37) % MESH_PORT_BLOCKS;
   for (let i = 0; i < MESH_PORT_BLOCKS; i++) {
@@ -288,6 +290,7 @@ class Instance {
       },
       logs: () => this.logs(),
       meshPids: () => this.meshPids(),
+      meshAdmin: () => this.meshAdmin(),
       gatewayUrls: () => this.gatewayUrls(),
     };
   }
@@ -357,6 +360,11 @@ class Instance {
   meshPids(): Record<string, number | null> {
     if (this.lastMeshReady === null) throw new Error('no "mesh ready" line seen: is this the mesh target?');
     return (JSON.parse(this.lastMeshReady) as { pids: Record<string, number | null> }).pids;
+  }
+
+  meshAdmin(): Record<string, string | null> {
+    if (this.lastMeshReady === null) throw new Error('no "mesh ready" line seen: is this the mesh target?');
+    return (JSON.parse(this.lastMeshReady) as { admin?: Record<string, string | null> }).admin ?? {};
   }
 
   /** Ready when every public gateway answers /readyz with 200. */

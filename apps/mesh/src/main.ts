@@ -11,16 +11,23 @@ import { join } from 'node:path';
  *   PARLEY_MESH_GATEWAYS            gateway processes (default 1, at most 8): gateway i (0-based) serves the public
  *                                   API on PARLEY_PORT + i and receives fanout on gRPC base+10+i (its gateway id);
  *                                   they are named `gateway`, `gateway-2`, `gateway-3`, ...
- *   PARLEY_MESH_PORT_BASE           first gRPC port (default 7100): auth +1, presence +3, gateways +10..+17, messaging +20..
+ *   PARLEY_MESH_PORT_BASE           first gRPC port (default 7100): auth +1, presence +3, gateways +10..+17, messaging +20..;
+ *                                   admin HTTP ports (/metrics, /healthz, /readyz on 127.0.0.1): auth +40, presence +41,
+ *                                   fanout +42, notification +43, messaging-i +50+(i-1) (+50..+57). Gateways have none:
+ *                                   they serve those on their public port.
  *   PARLEY_MESH_RESTART             restart children that die (default 1)
- * On readiness it prints one JSON line {"msg":"mesh ready","pids":{...}} (tests use it to kill or
- * pause a given service).
+ * On readiness it prints one JSON line
+ *   {"msg":"mesh ready","pids":{"auth":123,...},"admin":{"auth":"127.0.0.1:7140","messaging-1":"127.0.0.1:7150",...}}
+ * (tests use pids to kill or pause a given service; admin names each non-gateway child's admin port,
+ * null while that child is down). It is printed again after a child restarts.
  */
 interface Child {
   name: string;
   env: Record<string, string>;
   proc: ChildProcess | null;
   restarts: number;
+  /** host:port of its admin server, as the child reported it when ready; null for gateways and while down. */
+  admin: string | null;
 }
 
 const base = Number(process.env.PARLEY_MESH_PORT_BASE ?? 7100);
@@ -43,18 +50,22 @@ const shared: Record<string, string> = {
   PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10}`,
 };
 
+/** A child's own settings, with its admin port (0: none, for a gateway). */
+function makeChild(name: string, adminPort: number, env: Record<string, string> = {}): Child {
+  return { name, env: { PARLEY_ADMIN_HOST: '127.0.0.1', PARLEY_ADMIN_PORT: String(adminPort), ...env }, proc: null, restarts: 0, admin: null };
+}
+
 const children: Child[] = [
-  { name: 'auth', env: {}, proc: null, restarts: 0 },
-  ...messagingAddrs.map((addr, i) => ({ name: `messaging-${i + 1}`, env: { PARLEY_MESSAGING_ADDR: `${addr},${messagingAddrs.filter((a) => a !== addr).join(',')}`.replace(/,$/, '') }, proc: null, restarts: 0 })),
-  { name: 'presence', env: {}, proc: null, restarts: 0 },
-  ...Array.from({ length: gatewayCount }, (_, i) => ({
-    name: i === 0 ? 'gateway' : `gateway-${i + 1}`,
-    env: { PARLEY_PORT: String(publicPort + i), PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10 + i}` },
-    proc: null,
-    restarts: 0,
-  })),
-  { name: 'fanout', env: {}, proc: null, restarts: 0 },
-  { name: 'notification', env: {}, proc: null, restarts: 0 },
+  makeChild('auth', base + 40),
+  ...messagingAddrs.map((addr, i) =>
+    makeChild(`messaging-${i + 1}`, base + 50 + i, { PARLEY_MESSAGING_ADDR: `${addr},${messagingAddrs.filter((a) => a !== addr).join(',')}`.replace(/,$/, '') }),
+  ),
+  makeChild('presence', base + 41),
+  ...Array.from({ length: gatewayCount }, (_, i) =>
+    makeChild(i === 0 ? 'gateway' : `gateway-${i + 1}`, 0, { PARLEY_PORT: String(publicPort + i), PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10 + i}` }),
+  ),
+  makeChild('fanout', base + 42),
+  makeChild('notification', base + 43),
 ];
 
 const distApps = join(__dirname, '..', '..');
@@ -76,6 +87,8 @@ function start(child: Child): Promise<void> {
     proc.on('message', (m: unknown) => {
       if (!ready && typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'ready') {
         ready = true;
+        const admin = (m as { admin?: unknown }).admin;
+        child.admin = typeof admin === 'string' ? admin : null;
         resolve();
       }
     });
@@ -83,6 +96,7 @@ function start(child: Child): Promise<void> {
     pipeLines(proc.stderr, onLine);
     proc.on('exit', (code, signal) => {
       child.proc = null;
+      child.admin = null;
       if (!ready) reject(new Error(`${child.name} exited before ready (code ${code}, signal ${signal})`));
       if (stopping || !restart) return;
       child.restarts++;
@@ -112,7 +126,8 @@ function pipeLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) 
 
 function announce(): void {
   const pids = Object.fromEntries(children.map((c) => [c.name, c.proc?.pid ?? null]));
-  process.stdout.write(JSON.stringify({ msg: 'mesh ready', pids }) + '\n');
+  const admin = Object.fromEntries(children.filter((c) => c.env.PARLEY_ADMIN_PORT !== '0').map((c) => [c.name, c.admin]));
+  process.stdout.write(JSON.stringify({ msg: 'mesh ready', pids, admin }) + '\n');
 }
 
 async function stopAll(): Promise<void> {

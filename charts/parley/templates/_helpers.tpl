@@ -98,6 +98,8 @@ notification:
 - PARLEY_MODE
 - PARLEY_HOST
 - PARLEY_PORT
+- PARLEY_ADMIN_HOST
+- PARLEY_ADMIN_PORT
 - PARLEY_POSTGRES_URL
 - PARLEY_REDIS_URL
 - PARLEY_KAFKA_BROKERS
@@ -127,4 +129,15 @@ between them (libs/runtime/src/rpc-clients.module.ts passes a single address thr
 - name: PARLEY_PRESENCE_ADDR
   value: {{ printf "%s:%v" (include "parley.serviceHost" (dict "root" $root "component" "presence")) $root.Values.presence.port | quote }}
 {{- end }}
+{{- end }}
+
+{{/* The NetworkPolicy ingress rule of the admin port: Prometheus (adminFrom, or anyone) and the kubelet's probes. */}}
+{{- define "parley.adminIngress" -}}
+- ports:
+    - port: admin
+      protocol: TCP
+  {{- with .Values.networkPolicy.adminFrom }}
+  from:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 {{- end }}

@@ -29,6 +29,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PARLEY_KAFKA_REPLICATION_FACTOR: '0' })).toThrow(/PARLEY_KAFKA_REPLICATION_FACTOR/);
   });
 
+  it('keeps the admin port off and on loopback unless asked, and validates it', () => {
+    expect(loadConfig({}).admin).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(loadConfig({ PARLEY_ADMIN_PORT: '' }).admin.port).toBe(0);
+    expect(loadConfig({ PARLEY_ADMIN_PORT: '9090', PARLEY_ADMIN_HOST: '0.0.0.0' }).admin).toEqual({ host: '0.0.0.0', port: 9090 });
+    for (const bad of ['-1', '65536', '90.5', 'admin']) expect(() => loadConfig({ PARLEY_ADMIN_PORT: bad })).toThrow(/PARLEY_ADMIN_PORT must be an integer in \[0, 65535\]/);
+  });
+
   it('rejects invalid values at boot with the variable name', () => {
     expect(() => loadConfig({ PARLEY_PORT: 'eighty' })).toThrow(/PARLEY_PORT/);
     expect(() => loadConfig({ PARLEY_ACCESS_TOKEN_TTL_SECONDS: '3600' })).toThrow(/PARLEY_ACCESS_TOKEN_TTL_SECONDS/);

@@ -6,6 +6,8 @@ export interface ParleyConfig {
   mode: 'standalone' | 'mesh';
   host: string;
   port: number;
+  /** The admin HTTP port (/metrics, /healthz, /readyz) of a process without a public port; port 0 = none. */
+  admin: { host: string; port: number };
   dataDir: string;
   /** Directory of the built chat page; empty = the build's own dist/web. */
   webDir: string;
@@ -69,6 +71,14 @@ export const settings = {
   mode: oneOf('PARLEY_MODE', 'standalone', ['standalone', 'mesh'] as const, 'standalone: one process, embedded adapters; mesh: one service per process on real servers'),
   host: str('PARLEY_HOST', '0.0.0.0', 'address the public gateway port binds to'),
   port: int('PARLEY_PORT', 8080, 'the public gateway port (REST, WebSocket, health, metrics)', 0, 65535),
+  adminHost: str('PARLEY_ADMIN_HOST', '127.0.0.1', 'address the admin port binds to (0.0.0.0 in a pod, for probes and scraping)'),
+  adminPort: int(
+    'PARLEY_ADMIN_PORT',
+    0,
+    'admin HTTP port (/metrics, /healthz, /readyz) of auth, messaging, presence, fanout and notification; 0: none. The gateway and standalone serve these on PARLEY_PORT',
+    0,
+    65535,
+  ),
   dataDir: str('PARLEY_DATA_DIR', '.data', 'standalone mode: directory holding all durable data'),
   webDir: str('PARLEY_WEB_DIR', '', "directory of the built chat page; default: this build's dist/web"),
   logLevel: oneOf('PARLEY_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error'] as const, 'lowest log level written'),
@@ -116,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mode: read(env, s.mode),
     host: read(env, s.host),
     port: read(env, s.port),
+    admin: { host: read(env, s.adminHost), port: read(env, s.adminPort) },
     dataDir: read(env, s.dataDir),
     webDir: read(env, s.webDir),
     logLevel: read(env, s.logLevel),

@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
 import { Logger, Metrics } from '@parley/observability';
-import { AuthApi, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, ReadinessCheck, RouteTable, UserDirectory } from '@parley/ports';
+import { AuthApi, checkReadiness, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, ReadinessCheck, ReadinessReport, RouteTable, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
@@ -87,7 +87,7 @@ export class GatewayServer {
       })
       .get('/readyz', (res, req) => {
         const x = new HttpExchange(res, req);
-        void this.ready().then((failing) => x.json(failing.length === 0 ? 200 : 503, { status: failing.length === 0 ? 'ready' : 'not_ready', failing }));
+        void this.ready().then((report) => x.json(report.status === 'ready' ? 200 : 503, report));
       })
       .get('/metrics', (res, req) => {
         const x = new HttpExchange(res, req);
@@ -136,12 +136,9 @@ export class GatewayServer {
     }
   }
 
-  private async ready(): Promise<string[]> {
-    const checks = [...this.deps.readiness, { name: 'auth-keys', check: () => this.loadKeysOnce() }];
-    const results = await Promise.all(
-      checks.map(async (c) => ((await Promise.race([c.check().catch(() => false), timeout(2000)])) ? null : c.name)),
-    );
-    return results.filter((n): n is string => n !== null);
+  /** The process's readiness checks, plus: tokens can be verified. */
+  private ready(): Promise<ReadinessReport> {
+    return checkReadiness([...this.deps.readiness, { name: 'auth-keys', check: () => this.loadKeysOnce() }]);
   }
 
   /** Ready only once tokens can be verified: fetches the key set if it never was. */
@@ -185,5 +182,3 @@ export class GatewayServer {
     }
   }
 }
-
-const timeout = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms).unref());

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDomainError, LargeGroupPolicy, User } from '@parley/domain';
+import { Metrics } from '@parley/observability';
 import {
   AppendResult,
   ConversationEvent,
@@ -21,6 +22,7 @@ import { ConversationService } from './conversation.service';
 import { ConversationSequencer } from './sequencer/conversation-sequencer';
 import { SendClaimsRepository } from './storage/send-claims.repository';
 import { messagingMigrations } from './storage/messaging.migrations';
+import { countStoreReads, STORE_READS_METRIC } from './storage/store-reads';
 
 /** The real embedded log, remembering the events appended per conversation. */
 class RecordingLog implements EventLog {
@@ -71,6 +73,7 @@ let log: RecordingLog;
 let directory: KnownUsers;
 let service: ConversationService;
 let sequencer: ConversationSequencer;
+let metrics: Metrics;
 
 beforeAll(async () => {
   db = await PgliteSqlDb.open(undefined);
@@ -79,8 +82,10 @@ beforeAll(async () => {
   log = new RecordingLog(embedded);
   directory = new KnownUsers();
   const messages = new SqlMessageStore(db);
-  service = new ConversationService(db, messages, directory, log, policy);
-  sequencer = new ConversationSequencer(service.repo, new SendClaimsRepository(db), messages, log);
+  metrics = new Metrics({ service: 'messaging-test' });
+  const reads = countStoreReads(metrics);
+  service = new ConversationService(db, messages, directory, log, policy, reads);
+  sequencer = new ConversationSequencer(service.repo, new SendClaimsRepository(db), messages, log, { onMalformed: () => undefined, onStoreRead: (op) => reads.count(op) });
 });
 
 afterAll(async () => {
@@ -98,8 +103,8 @@ function users(n: number): string[] {
 /** The domain error code a call fails with, or 'resolved'. */
 const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (isDomainError(e) ? e.code : `non-domain error: ${String(e)}`));
 
-/** Sends through the sequencer, as the ingress consumer would. */
-async function send(conversationId: string, senderId: string, count = 1): Promise<void> {
+/** Sends through the sequencer, as the ingress consumer would (`clientMsgId`: one repeated id for all). */
+async function send(conversationId: string, senderId: string, count = 1, clientMsgId?: string): Promise<void> {
   const records: LogRecord<IngressSend>[] = Array.from({ length: count }, (_, i) => ({
     topic: Topics.ingress,
     partition: 0,
@@ -109,7 +114,7 @@ async function send(conversationId: string, senderId: string, count = 1): Promis
       type: 'send',
       conversation_id: conversationId,
       sender_id: senderId,
-      client_msg_id: randomUUID(),
+      client_msg_id: clientMsgId ?? randomUUID(),
       body: { text: `message ${i}` },
       origin: { gateway_id: 'gw-1', ref: 'ref' },
       received_at: new Date().toISOString(),
@@ -386,6 +391,60 @@ describe('ConversationService: history', () => {
   it('backfills for gateways with a bounded page', async () => {
     expect((await service.backfill(conv, 4, 10)).map((m) => m.seq)).toEqual([5, 6, 7]);
     expect((await service.backfill(conv, 0, 0)).map((m) => m.seq)).toEqual([1]);
+  });
+});
+
+describe('ConversationService: store reads', () => {
+  let alice: string;
+  let conv: string;
+
+  /** The counter's value per op, as /metrics would show it. */
+  async function storeReads(): Promise<Record<string, number>> {
+    const metric = metrics.registry.getSingleMetric(STORE_READS_METRIC);
+    if (!metric) throw new Error(`${STORE_READS_METRIC} is not registered`);
+    const { values } = await metric.get();
+    return Object.fromEntries(values.map((v) => [String(v.labels.op), v.value]));
+  }
+
+  /** How much each op moved while `action` ran. */
+  async function readsDuring(action: () => Promise<unknown>): Promise<Record<string, number>> {
+    const before = await storeReads();
+    await action();
+    const after = await storeReads();
+    return Object.fromEntries(Object.entries(after).map(([op, n]) => [op, n - (before[op] ?? 0)]));
+  }
+
+  beforeAll(async () => {
+    const [a, bob] = users(2);
+    alice = a;
+    conv = await group(alice, [bob]);
+    await send(conv, alice, 4);
+  });
+
+  it('shows every op at 0 before any read, so a scrape can be diffed', async () => {
+    const fresh = new Metrics({ service: 'fresh' });
+    countStoreReads(fresh);
+    expect(await fresh.text()).toContain(`${STORE_READS_METRIC}{op="gap_fill",service="fresh"} 0`);
+    expect(Object.keys(await storeReads()).sort()).toEqual(['dedupe', 'gap_fill', 'history', 'sync']);
+  });
+
+  it('counts one read per store query, by what it was for', async () => {
+    expect(await readsDuring(() => service.history(alice, conv, { limit: 2 }))).toEqual({ history: 1, sync: 0, gap_fill: 0, dedupe: 0 });
+    expect(await readsDuring(() => service.history(alice, conv, { before_seq: 3, limit: 2 }))).toEqual({ history: 1, sync: 0, gap_fill: 0, dedupe: 0 });
+    expect(await readsDuring(() => service.history(alice, conv, { after_seq: 1, limit: 2 }))).toEqual({ history: 0, sync: 1, gap_fill: 0, dedupe: 0 });
+    expect(await readsDuring(() => service.backfill(conv, 2, 10))).toEqual({ history: 0, sync: 0, gap_fill: 1, dedupe: 0 });
+  });
+
+  it('counts nothing for a call refused before the store is asked', async () => {
+    const [stranger] = users(1);
+    expect(await readsDuring(() => codeOf(service.history(stranger, conv, { limit: 2 })))).toEqual({ history: 0, sync: 0, gap_fill: 0, dedupe: 0 });
+    expect(await readsDuring(() => codeOf(service.history(alice, conv, { after_seq: 1, before_seq: 3, limit: 2 })))).toEqual({ history: 0, sync: 0, gap_fill: 0, dedupe: 0 });
+  });
+
+  it('counts the sequencer looking up the original of a repeated send, and not a new send', async () => {
+    const clientMsgId = randomUUID();
+    expect(await readsDuring(() => send(conv, alice, 1, clientMsgId))).toEqual({ history: 0, sync: 0, gap_fill: 0, dedupe: 0 });
+    expect(await readsDuring(() => send(conv, alice, 1, clientMsgId))).toEqual({ history: 0, sync: 0, gap_fill: 0, dedupe: 1 });
   });
 });
 

@@ -1,6 +1,7 @@
 import { ConversationType, LargeGroupPolicy, Message } from '@parley/domain';
 import { ConversationApi, ConversationView, EventLog, HistoryQuery, MemberView, MembershipDirectory, MessageStore, Page, ReadReceipts, SqlDb, UserDirectory } from '@parley/ports';
 import { ConversationRepository } from './storage/conversation.repository';
+import { StoreReads } from './storage/store-reads';
 import { ChangeMembersUseCase } from './usecases/change-members/change-members.usecase';
 import { CreateConversationUseCase } from './usecases/create-conversation/create-conversation.usecase';
 import { MarkReadUseCase } from './usecases/mark-read/mark-read.usecase';
@@ -18,13 +19,20 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   private readonly history$: ReadHistoryUseCase;
   private readonly queries: QueryConversationsUseCase;
 
-  constructor(db: SqlDb, private readonly messages: MessageStore, users: UserDirectory, log: EventLog, policy: LargeGroupPolicy) {
+  constructor(
+    db: SqlDb,
+    private readonly messages: MessageStore,
+    users: UserDirectory,
+    log: EventLog,
+    policy: LargeGroupPolicy,
+    private readonly reads: StoreReads,
+  ) {
     this.repo = new ConversationRepository(db);
     this.creating = new CreateConversationUseCase(this.repo, users, log);
     this.changing = new ChangeMembersUseCase(this.repo, users, log);
     this.reading = new MarkReadUseCase(this.repo, log, policy);
     this.receipts = new ReadReceiptsUseCase(this.repo);
-    this.history$ = new ReadHistoryUseCase(this.repo, messages);
+    this.history$ = new ReadHistoryUseCase(this.repo, messages, reads);
     this.queries = new QueryConversationsUseCase(this.repo);
   }
 
@@ -62,6 +70,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
     return (await this.repo.membership(conversationId, userId)) !== null;
   }
   async backfill(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    this.reads.count('gap_fill');
     return this.messages.after(conversationId, afterSeq, Math.min(Math.max(1, limit), 500));
   }
   memberCount(conversationId: string): Promise<number> {

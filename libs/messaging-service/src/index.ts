@@ -4,3 +4,4 @@ export * from './sequencer/conversation-sequencer';
 export * from './storage/messaging.migrations';
 export * from './storage/conversation.repository';
 export * from './storage/send-claims.repository';
+export * from './storage/store-reads';

@@ -5,6 +5,7 @@ import { ConversationService } from './conversation.service';
 import { ConversationSequencer, SEQUENCER_GROUP } from './sequencer/conversation-sequencer';
 import { ConversationRepository } from './storage/conversation.repository';
 import { SendClaimsRepository } from './storage/send-claims.repository';
+import { countStoreReads } from './storage/store-reads';
 import { Metrics, METRICS } from '@parley/observability';
 
 export interface MessagingOptions {
@@ -29,7 +30,11 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(METRICS) metrics: Metrics,
   ) {
     const malformed = metrics.counter('parley_messaging_malformed_ingress_total', 'ingress records that were not sends');
-    this.sequencer = new ConversationSequencer(new ConversationRepository(db), new SendClaimsRepository(db), messages, log, { onMalformed: () => malformed.inc() });
+    const reads = countStoreReads(metrics);
+    this.sequencer = new ConversationSequencer(new ConversationRepository(db), new SendClaimsRepository(db), messages, log, {
+      onMalformed: () => malformed.inc(),
+      onStoreRead: (op) => reads.count(op),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -59,8 +64,9 @@ export class MessagingModule {
         { provide: MESSAGING_OPTIONS, useValue: options },
         {
           provide: ConversationService,
-          inject: [SQL_DB, MESSAGE_STORE, USER_DIRECTORY, EVENT_LOG],
-          useFactory: (db: SqlDb, messages: MessageStore, users: UserDirectory, log: EventLog) => new ConversationService(db, messages, users, log, options.largeGroup),
+          inject: [SQL_DB, MESSAGE_STORE, USER_DIRECTORY, EVENT_LOG, METRICS],
+          useFactory: (db: SqlDb, messages: MessageStore, users: UserDirectory, log: EventLog, metrics: Metrics) =>
+            new ConversationService(db, messages, users, log, options.largeGroup, countStoreReads(metrics)),
         },
         { provide: CONVERSATION_API, useExisting: ConversationService },
         { provide: MEMBERSHIP_DIRECTORY, useExisting: ConversationService },

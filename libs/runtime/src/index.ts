@@ -2,3 +2,4 @@ export * from './run-process';
 export * from './mesh-infra.module';
 export * from './rpc-clients.module';
 export * from './delegate';
+export * from './admin-server';

@@ -3,12 +3,15 @@ import { Message } from '@parley/domain';
 import { ConversationEvent, EventLog, IngressSend, LogRecord, MessageStore, Topics } from '@parley/ports';
 import { ConversationRepository } from '../storage/conversation.repository';
 import { SendClaimsRepository } from '../storage/send-claims.repository';
+import { StoreReadOp } from '../storage/store-reads';
 
 export const SEQUENCER_GROUP = 'parley-messaging-sequencer';
 
 /** Counts the sequencer reports (metrics). */
 export interface SequencerStats {
   onMalformed(): void;
+  /** A query to the message store (the original of a repeated send). */
+  onStoreRead?(op: StoreReadOp): void;
 }
 
 /**
@@ -62,7 +65,11 @@ export class ConversationSequencer {
     };
     // A repeat finds the stored original (its body wins); a claim whose write was cut short by a
     // crash is completed here from the same ingress record.
-    const stored = claim.created ? null : await this.messages.findByClientMsgId(send.conversation_id, send.sender_id, send.client_msg_id);
+    let stored: Message | null = null;
+    if (!claim.created) {
+      this.stats.onStoreRead?.('dedupe');
+      stored = await this.messages.findByClientMsgId(send.conversation_id, send.sender_id, send.client_msg_id);
+    }
     if (!stored) await this.messages.insert(message);
     await this.emit(send.conversation_id, { type: 'message.created', message: stored ?? message, origin: send.origin, created: claim.created || !stored }, headers);
   }
