@@ -51,3 +51,21 @@ export const sumRssBytes = (pids: readonly number[]) => pids.reduce((a, p) => a 
 export function loadAverage1m(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
+
+/** CPU seconds of each named process so far (a process that is gone reads as NaN). */
+export function cpuByName(named: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(named)) {
+    try {
+      out[name] = cpuSeconds(pid);
+    } catch {
+      out[name] = Number.NaN;
+    }
+  }
+  return out;
+}
+
+/** The CPU each named process used between two `cpuByName` readings. */
+export function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name] - (before[name] ?? Number.NaN)]));
+}

@@ -106,6 +106,13 @@ function goalLine(name: string, value: number, limit: number, unit: string): str
   return `- ${name}: **${met ? 'met' : 'missed'}**: ${fmt(value, 1)} ${unit} against < ${limit} ${unit} (${by})`;
 }
 
+function cpuLine(label: string, byProcess: Record<string, number>): string {
+  const parts = Object.entries(byProcess)
+    .sort((a, b) => (b[1] || 0) - (a[1] || 0))
+    .map(([name, sec]) => `${name} ${fmt(sec, 2)}`);
+  return `- ${label}: ${parts.join(', ')}`;
+}
+
 /** A goal of the form "at least `floor`": met, or missed by a factor. */
 function floorLine(name: string, value: number, floor: number, unit: string): string {
   if (!Number.isFinite(value)) return `- ${name}: not measured (no successful round)`;
@@ -212,6 +219,11 @@ export function renderMarkdown(r: BenchReport): string {
   }
 
   if (r.limitsMarkdown) out.push(r.limitsMarkdown, '');
+
+  const breakdowns: string[] = [];
+  for (const f of r.fanoutRounds) if (f.fanout && Object.keys(f.fanout.cpuByProcess).length > 1) breakdowns.push(cpuLine(`${f.target} fan-out, round ${f.round}`, f.fanout.cpuByProcess));
+  for (const s of r.sendsRounds) if (Object.keys(s.cpuByProcess).length > 1) breakdowns.push(cpuLine(`${s.target} persisted sends, round ${s.round}`, s.cpuByProcess));
+  if (breakdowns.length > 0) out.push('#### Where the CPU went (seconds, by process)', '', ...breakdowns, '');
 
   for (const p of r.profiles) {
     const s = p.summary;

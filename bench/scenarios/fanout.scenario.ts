@@ -4,7 +4,7 @@ import { LoadGenerator } from '../loadgen/load-generator';
 import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
 import { openSenders } from './senders';
-import { loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds } from '../metrics/proc-stat';
+import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds } from '../metrics/proc-stat';
 import { LatencySummary, summarizeLatencies } from '../metrics/stats';
 import { BenchTarget, FanoutShape, StartOptions } from '../targets/target';
 
@@ -70,6 +70,8 @@ export interface FanoutResult {
   serverSystemSeconds: number;
   /** CPU of the data systems the server side used (the mesh's Kafka, Cassandra, Postgres, Redis), not in serverCpuSeconds. */
   dataCpuSeconds: number;
+  /** CPU seconds by process over the fan-out (multi-process targets: where the work went). */
+  cpuByProcess: Record<string, number>;
   deliveriesPerCpuSecond: number;
   loadgenCpuSeconds: number;
   wallSeconds: number;
@@ -207,6 +209,8 @@ export async function runFanoutRound(
     const sys0 = sumSystemSeconds(pids);
     const lg0 = sumCpuSeconds(lgPids);
     const data0 = sumCpuSeconds(dataPids);
+    const named = session.namedPids?.() ?? {};
+    const byName0 = cpuByName(named);
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < c.messages; i++, n++) {
       sendAll(n);
@@ -217,6 +221,7 @@ export async function runFanoutRound(
     const cpu = sumCpuSeconds(pids) - cpu0;
     const sys = sumSystemSeconds(pids) - sys0;
     const dataCpu = sumCpuSeconds(dataPids) - data0;
+    const cpuByProcess = cpuDelta(byName0, cpuByName(named));
     const lgCpu = sumCpuSeconds(lgPids) - lg0;
     const s = await loadgen.collect(c.messages, true);
     result.windowNs = [String(t0), String(t1)];
@@ -237,6 +242,7 @@ export async function runFanoutRound(
       serverCpuSeconds: cpu,
       serverSystemSeconds: sys,
       dataCpuSeconds: dataCpu,
+      cpuByProcess,
       deliveriesPerCpuSecond: cpu > 0 ? s.memberMessages / cpu : Number.NaN,
       loadgenCpuSeconds: lgCpu,
       wallSeconds: Number(t1 - t0) / 1e9,

@@ -1,6 +1,6 @@
 import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
-import { loadAverage1m, sumCpuSeconds } from '../metrics/proc-stat';
+import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds } from '../metrics/proc-stat';
 import { LatencySummary, summarizeLatencies } from '../metrics/stats';
 import { PersistedSendsTarget } from '../targets/parley/parley.target';
 import { StartOptions } from '../targets/target';
@@ -31,6 +31,8 @@ export interface SendsRound {
   sendsPerCpuSecond: number;
   /** CPU of the data systems in the window (the mesh's Kafka, Cassandra, Postgres, Redis; 0 standalone). */
   dataCpuSeconds: number;
+  /** CPU seconds by process over the window (the mesh: where the work went). */
+  cpuByProcess: Record<string, number>;
   /** Send to `received` ack and send to `persisted` ack. */
   receivedAckMs: LatencySummary;
   persistedAckMs: LatencySummary;
@@ -70,6 +72,7 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     serverCpuSeconds: Number.NaN,
     sendsPerCpuSecond: Number.NaN,
     dataCpuSeconds: Number.NaN,
+    cpuByProcess: {},
     receivedAckMs: summarizeLatencies([]),
     persistedAckMs: summarizeLatencies([]),
     errors: 0,
@@ -138,6 +141,7 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     const dataPids = session.dataPids();
     const cpu0 = sumCpuSeconds(pids);
     const data0 = sumCpuSeconds(dataPids);
+    const byName0 = cpuByName(session.namedPids());
     const t0 = process.hrtime.bigint();
     phase = 'measure';
     await sleep(c.durationMs);
@@ -147,6 +151,7 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     while (measuredPersisted + result.errors < measuredSent && Date.now() < drainUntil) await sleep(50);
     const cpu = sumCpuSeconds(pids) - cpu0;
     result.dataCpuSeconds = sumCpuSeconds(dataPids) - data0;
+    result.cpuByProcess = cpuDelta(byName0, cpuByName(session.namedPids()));
     phase = 'done';
     const seconds = Number(t1 - t0) / 1e9;
     result.persisted = measuredPersisted;

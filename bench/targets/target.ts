@@ -31,6 +31,8 @@ export interface TargetSession {
    * CPU is reported beside the server's, not in it: they are shared, and their idle work is noise.
    */
   dataPids?(): number[];
+  /** Every server-side and data-system process by name, for a CPU breakdown (multi-process targets). */
+  namedPids?(): Record<string, number>;
   /** Upgrade request of receiver i (0 <= i < connections); a mesh target spreads them over gateways. */
   receiver(i: number): ConnectTarget;
   /**

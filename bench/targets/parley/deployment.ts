@@ -14,6 +14,8 @@ export interface RunningParley {
   socketPids(): number[];
   /** The data systems' processes (mesh: Kafka, Cassandra, Postgres, Redis), for their CPU. */
   dataPids(): number[];
+  /** Every process by name (mesh children and data systems), for a CPU breakdown. */
+  namedPids(): Record<string, number>;
   /** The /metrics URLs of the processes that read the message store (standalone: its one; mesh: messaging's admin ports). */
   storeMetricsUrls(): string[];
   stop(): Promise<void>;

@@ -80,7 +80,8 @@ export class MeshDeployment implements ParleyDeployment {
       ports,
       serverPids: () => mesh.childPids(),
       socketPids: () => mesh.childPids((name) => name.startsWith('gateway')),
-      dataPids: () => this.dataPids(),
+      dataPids: () => Object.values(this.dataSystems()),
+      namedPids: () => ({ ...mesh.named(), ...this.dataSystems() }),
       storeMetricsUrls: () => mesh.adminUrls((name) => name.startsWith('messaging')).map((u) => `${u}/metrics`),
       stop: () => mesh.stop(),
     };
@@ -90,15 +91,15 @@ export class MeshDeployment implements ParleyDeployment {
     return join(this.o.parleyRoot, 'infra', 'bin', 'parley-infra');
   }
 
-  /** Pids of the running data systems, from parley-infra's pid files. */
-  private dataPids(): number[] {
+  /** The running data systems by name, from parley-infra's pid files. */
+  private dataSystems(): Record<string, number> {
     const run = join(process.env.PARLEY_INFRA_DIR || join(homedir(), '.cache', 'parley', 'infra'), 'run');
-    const pids: number[] = [];
+    const pids: Record<string, number> = {};
     for (const name of DATA_SYSTEMS) {
       const file = join(run, `${name}.pid`);
       if (!existsSync(file)) continue;
       const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}`)) pids.push(pid);
+      if (Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}`)) pids[name] = pid;
     }
     return pids;
   }
@@ -161,6 +162,11 @@ class MeshProcess {
     return Object.entries(this.pids)
       .filter(([name, pid]) => pid !== null && filter(name))
       .map(([, pid]) => pid as number);
+  }
+
+  /** The children that are running, by name. */
+  named(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.pids).filter((e): e is [string, number] => e[1] !== null));
   }
 
   adminUrls(filter: (name: string) => boolean): string[] {

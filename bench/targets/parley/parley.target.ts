@@ -26,6 +26,7 @@ export interface SendsSender {
 export interface SendsSession {
   serverPids(): number[];
   dataPids(): number[];
+  namedPids(): Record<string, number>;
   senders: SendsSender[];
   stop(): Promise<void>;
 }
@@ -40,7 +41,7 @@ const SENDER = 'bench-s';
 /** The contract's largest `sync` page. */
 const MAX_SYNC_LIMIT = 500;
 /** The messaging service's counter of message-store reads (every label summed). */
-const STORE_READS = 'parley_store_reads_total';
+const STORE_READS = 'parley_messaging_store_reads_total';
 /**
  * When tokens are renewed, every token that would expire within this horizon is (access tokens live
  * at most 15 minutes), so one renewal covers several rounds instead of trickling one per round.
@@ -106,6 +107,7 @@ export class ParleyTarget implements BenchTarget, PersistedSendsTarget {
       serverPids: () => running.serverPids(),
       socketPids: () => running.socketPids(),
       dataPids: () => running.dataPids(),
+      namedPids: () => running.namedPids(),
       heap: () => sumHeaps(running.ports.map((p) => `http://${host}:${p}/metrics`)),
       receiver: (i) => ({ host, port: portOf(i), path: wsPath(receiverName(i)) }),
       senders: () => [{ host, port: portOf(0), path: wsPath(SENDER) }],
@@ -131,6 +133,7 @@ export class ParleyTarget implements BenchTarget, PersistedSendsTarget {
     return {
       serverPids: () => running.serverPids(),
       dataPids: () => running.dataPids(),
+      namedPids: () => running.namedPids(),
       senders: this.sendsGroups.slice(0, senders).map((conversationId, i) => ({
         conversationId,
         target: {

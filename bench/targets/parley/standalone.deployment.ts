@@ -46,6 +46,7 @@ export class StandaloneDeployment implements ParleyDeployment {
       serverPids: () => [server.pid],
       socketPids: () => [server.pid],
       dataPids: () => [],
+      namedPids: () => ({ standalone: server.pid }),
       storeMetricsUrls: () => [`http://127.0.0.1:${port}/metrics`],
       stop: () => server.stop(options.cpuProfileDir ? PROFILED_STOP_GRACE_MS : undefined),
     };
