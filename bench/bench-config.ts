@@ -21,8 +21,8 @@ export interface BenchConfig {
   fanout: FanoutConfig;
   sends: SendsConfig;
   storm: StormConfig;
-  /** The data path's raw limits: how long each tool runs, and writes in flight for the Cassandra loop. */
-  limits: { durationMs: number; window: number };
+  /** The data path's raw limits: how long each side runs, writes in flight (Cassandra), records of Kafka's unthrottled run. */
+  limits: { durationMs: number; window: number; kafkaRecords: number };
   /** Access tokens must stay valid this long after a round starts (rounds at 100,000 connections are long). */
   tokenValidityMs: number;
   /** Extra, unmeasured Parley rounds under `node --cpu-prof`, summarized in the report. */
@@ -88,7 +88,7 @@ function preset(mode: Mode): BenchConfig {
       stallMs: 15_000,
       workerMaxMs: 15 * 60_000,
     },
-    limits: { durationMs: full ? 20_000 : 8_000, window: 64 },
+    limits: { durationMs: full ? 15_000 : 6_000, window: 64, kafkaRecords: full ? 1_000_000 : 300_000 },
     tokenValidityMs: 6 * 60_000,
     profile: false,
     prepareOnly: false,

@@ -1,15 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BenchConfig, parseArgs, USAGE } from './bench-config';
 import { SourceAddresses } from './loadgen/source-addresses';
 import { newestProfile, summarizeProfile } from './profile/cpuprofile-summary';
+import { renderDataPathLimits, runDataPathLimits } from './limits/data-path-limits';
 import { describeEnvironment } from './report/environment';
 import { BenchReport, renderMarkdown } from './report/summary';
 import { FanoutRound, runFanoutRound } from './scenarios/fanout.scenario';
 import { runSendsRound } from './scenarios/persisted-sends.scenario';
 import { runStormRound } from './scenarios/reconnect-storm.scenario';
 import { BareUwsTarget } from './targets/bare-uws.target';
-import { killAllStarted, MeshDeployment } from './targets/parley/mesh.deployment';
+import { killAllStarted, MeshDeployment, parseExports } from './targets/parley/mesh.deployment';
 import { ParleyTarget } from './targets/parley/parley.target';
 import { StandaloneDeployment } from './targets/parley/standalone.deployment';
 import { SocketIoTarget } from './targets/socketio.target';
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
   }
 
   const addresses = new SourceAddresses(c.sourceFirst, c.sourceLast);
-  const report: BenchReport = { environment: env, config: c, fanoutRounds: [], sendsRounds: [], stormRounds: [], limitsMarkdown: null, profiles: [] };
+  const report: BenchReport = { environment: env, config: c, fanoutRounds: [], sendsRounds: [], stormRounds: [], limits: null, limitsMarkdown: null, profiles: [] };
   const parleys = [...targets.values()].filter((t): t is ParleyTarget => t instanceof ParleyTarget);
 
   if (c.scenarios.includes('fanout')) {
@@ -103,6 +105,22 @@ async function main(): Promise<void> {
         report.stormRounds.push(await runStormRound(t, round, c.storm, addresses, log));
       }
     }
+  }
+  if (c.scenarios.includes('limits')) {
+    log('data path limits: Kafka producer perf tool, then a plain cassandra-driver write loop');
+    const infra = join(REPO_ROOT, 'infra', 'bin', 'parley-infra');
+    execFileSync(infra, ['start', 'kafka', 'cassandra'], { stdio: 'inherit', timeout: 10 * 60_000 });
+    const infraEnv = parseExports(execFileSync(infra, ['env'], { encoding: 'utf8', timeout: 30_000 }));
+    report.limits = await runDataPathLimits({
+      repoRoot: REPO_ROOT,
+      cassandraContactPoints: infraEnv.PARLEY_CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:9042',
+      kafkaBrokers: infraEnv.PARLEY_KAFKA_BROKERS ?? '127.0.0.1:9092',
+      durationMs: c.limits.durationMs,
+      window: c.limits.window,
+      kafkaCeilingRecords: c.limits.kafkaRecords,
+      log,
+    });
+    report.limitsMarkdown = renderDataPathLimits(report.limits);
   }
   const standalone = parleys.find((t) => t.name === 'parley');
   if (c.profile && standalone) await profileParley(c, standalone, addresses, report);

@@ -1,4 +1,5 @@
 import { median, ratio } from '../metrics/stats';
+import { DataPathLimits } from '../limits/data-path-limits';
 import { ProfileSummary } from '../profile/cpuprofile-summary';
 import { FanoutRound } from '../scenarios/fanout.scenario';
 import { SendsRound } from '../scenarios/persisted-sends.scenario';
@@ -55,7 +56,8 @@ export interface BenchReport {
   fanoutRounds: FanoutRound[];
   sendsRounds: SendsRound[];
   stormRounds: StormRound[];
-  /** The data path's raw limits (Kafka's producer perf tool, a plain cassandra-driver loop), rendered. */
+  /** The data path's raw limits (Kafka's producer perf tool, a plain cassandra-driver loop), and rendered. */
+  limits: DataPathLimits | null;
   limitsMarkdown: string | null;
   profiles: { scenario: string; summary: ProfileSummary }[];
 }
@@ -104,6 +106,15 @@ function goalLine(name: string, value: number, limit: number, unit: string): str
   const met = value < limit;
   const by = met ? `${fmt(((limit - value) / limit) * 100, 0)}% under` : `${fmt(((value - limit) / limit) * 100, 0)}% over`;
   return `- ${name}: **${met ? 'met' : 'missed'}**: ${fmt(value, 1)} ${unit} against < ${limit} ${unit} (${by})`;
+}
+
+/** Sends per second the data path allows, from the raw limits; null when either side failed. */
+export function sendsLimit(l: DataPathLimits | null): { kafka: number; cassandra: number; sends: number } | null {
+  if (!l || 'error' in l.kafka || 'error' in l.cassandra) return null;
+  const ceiling = l.kafka.runs.find((run) => run.label === 'ceiling')?.summary?.recordsPerSecond;
+  const cassandra = l.cassandra.writesPerSecond;
+  if (!ceiling || !Number.isFinite(cassandra)) return null;
+  return { kafka: ceiling, cassandra, sends: Math.min(ceiling / 2, cassandra) };
 }
 
 function cpuLine(label: string, byProcess: Record<string, number>): string {
@@ -219,6 +230,16 @@ export function renderMarkdown(r: BenchReport): string {
   }
 
   if (r.limitsMarkdown) out.push(r.limitsMarkdown, '');
+  const limit = sendsLimit(r.limits);
+  const meshSends = median(r.sendsRounds.filter((s) => s.target === 'parley-mesh' && !s.error).map((s) => s.sendsPerSecond));
+  if (limit && Number.isFinite(meshSends)) {
+    out.push('#### Goal: persisted sends against the data path', '');
+    out.push(
+      `The raw limit of a send is the lower of Kafka's ceiling over two appends per send (${int(limit.kafka)} records/s / 2) and the plain Cassandra write loop (${int(limit.cassandra)} writes/s): ${int(limit.sends)} sends/s.`,
+      floorLine('parley-mesh persisted sends against half of that', meshSends / limit.sends, 0.5, 'x'),
+      '',
+    );
+  }
 
   const breakdowns: string[] = [];
   for (const f of r.fanoutRounds) if (f.fanout && Object.keys(f.fanout.cpuByProcess).length > 1) breakdowns.push(cpuLine(`${f.target} fan-out, round ${f.round}`, f.fanout.cpuByProcess));

@@ -7,6 +7,7 @@ import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
 import { RevokedSessions } from './delivery/revoked-sessions';
+import { SyncSource } from './delivery/sync-source';
 import { GatewayOptions } from './gateway.options';
 import { errorBody, toErrorReply } from './http/api-error';
 import { HttpExchange } from './http/http-exchange';
@@ -75,7 +76,14 @@ export class GatewayServer {
       onKeySetError: (err) => logger.warn('jwks fetch failed', { err }),
     });
     this.router = buildRestRouter({ ...deps, pipeline: this.pipeline, verifier, revoked, restSendTimeoutMs: options.restSendTimeoutMs });
-    const sockets = new SocketHandler(options, verifier, { active: (sid) => deps.auth.sessionActive(sid) }, revoked, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, logger, deps.metrics);
+    const syncAnswers = deps.metrics.counter('parley_gateway_sync_answers_total', 'sync (resume) answers by source: recent messages here, a shared store read, or a store read', ['source']);
+    const syncs = new SyncSource({
+      recentAfter: (id, after, limit) => this.delivery.recentAfter(id, after, limit),
+      lastPublished: (id) => this.delivery.lastPublished(id),
+      storeAfter: (userId, id, after, limit) => deps.conversations.history(userId, id, { after_seq: after, limit }),
+      onAnswer: (source) => syncAnswers.inc({ source }),
+    });
+    const sockets = new SocketHandler(options, verifier, { active: (sid) => deps.auth.sessionActive(sid) }, revoked, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics);
     this.httpErrors = deps.metrics.counter('parley_gateway_http_responses_total', 'HTTP responses by status class', ['status']);
     const connections = deps.metrics.gauge('parley_gateway_connections_open', 'open WebSocket connections');
     this.loadStatic();

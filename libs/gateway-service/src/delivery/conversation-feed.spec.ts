@@ -152,3 +152,42 @@ describe('ConversationFeed', () => {
     expect(published).toEqual([2, 3, 5]);
   });
 });
+
+describe('ConversationFeed recent messages', () => {
+  const retaining = (retain: () => boolean, storedUpTo = 0) =>
+    new ConversationFeed(
+      CONV,
+      () => undefined,
+      async (_c, afterSeq, limit) => range(afterSeq + 1, Math.min(storedUpTo, afterSeq + limit)).map(message),
+      () => undefined,
+      retain,
+      4,
+    );
+
+  it('answers a resume from what it published, gap-filled messages included', async () => {
+    const feed = retaining(() => true, 10);
+    await feed.offer(message(1));
+    await feed.offer(message(3)); // 2 comes from the store first
+    expect(feed.recentAfter(1, 10)?.messages.map((m) => m.seq)).toEqual([2, 3]);
+    expect(feed.lastPublished).toBe(3);
+  });
+
+  it('keeps nothing while retain() says no, and cannot answer then', async () => {
+    let retain = false;
+    const feed = retaining(() => retain);
+    await feed.offer(message(1));
+    expect(feed.recentAfter(0, 10)).toBeNull();
+    retain = true;
+    await feed.offer(message(2));
+    expect(feed.recentAfter(0, 10)).toBeNull(); // seq 1 went out before it kept anything
+    expect(feed.recentAfter(1, 10)?.messages.map((m) => m.seq)).toEqual([2]);
+  });
+
+  it('does not vouch across a gap it could not fill', async () => {
+    const feed = retaining(() => true, 0); // the store has nothing to fill with
+    await feed.offer(message(1));
+    await feed.offer(message(4));
+    expect(feed.recentAfter(1, 10)).toBeNull();
+    expect(feed.recentAfter(3, 10)?.messages.map((m) => m.seq)).toEqual([4]);
+  });
+});

@@ -1,4 +1,5 @@
 import { Message } from '@parley/domain';
+import { RecentMessages, SyncPage } from './recent-messages';
 
 /** Largest gap a gateway fills itself; beyond it, clients see the gap and sync on their own. */
 export const MAX_GAP_FILL = 500;
@@ -7,10 +8,12 @@ export const MAX_GAP_FILL = 500;
  * Per-conversation ordering at the gateway: publishes each seq once, in increasing order, and
  * fills a gap from the store before going on. Copies may arrive twice (at-least-once upstream);
  * a seq at or below the last published one is dropped. Work for one conversation is serialized.
+ * It also remembers the last messages it published (see RecentMessages) while `retain()` says so.
  */
 export class ConversationFeed {
   private lastSeq: number | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private recent: RecentMessages | null = null;
 
   constructor(
     private readonly conversationId: string,
@@ -18,7 +21,20 @@ export class ConversationFeed {
     private readonly publish: (m: Message) => void | Promise<void>,
     private readonly backfill: (conversationId: string, afterSeq: number, limit: number) => Promise<Message[]>,
     private readonly onError: (err: unknown) => void,
+    /** Whether to keep recent messages now (large local audiences: that is where resumes pile up). */
+    private readonly retain: () => boolean = () => false,
+    private readonly recentCapacity = 64,
   ) {}
+
+  /** The last seq this feed published (undefined before its first message). */
+  get lastPublished(): number | undefined {
+    return this.lastSeq;
+  }
+
+  /** A resume answered from the messages this feed published, or null when it cannot vouch for it. */
+  recentAfter(afterSeq: number, limit: number): SyncPage | null {
+    return this.recent?.pageAfter(afterSeq, limit) ?? null;
+  }
 
   offer(message: Message): Promise<void> {
     this.chain = this.chain.then(() => this.take(message)).catch(this.onError);
@@ -39,11 +55,23 @@ export class ConversationFeed {
       for (const x of missing) {
         if (x.seq > this.lastSeq && x.seq < m.seq) {
           this.lastSeq = x.seq;
+          this.remember(x);
           await this.publish(x);
         }
       }
     }
     this.lastSeq = m.seq;
+    this.remember(m);
     await this.publish(m);
+  }
+
+  /** Called just before a publish: RecentMessages itself starts over when a seq was skipped. */
+  private remember(m: Message): void {
+    if (!this.retain()) {
+      this.recent = null;
+      return;
+    }
+    this.recent ??= new RecentMessages(this.recentCapacity);
+    this.recent.push(m);
   }
 }

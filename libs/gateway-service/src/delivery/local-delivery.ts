@@ -7,6 +7,7 @@ import { SendPipeline } from '../send/send-pipeline';
 import { conversationTopic, presenceTopic, Socket } from '../ws/connection';
 import { ConnectionRegistry } from '../ws/connection-registry';
 import { ConversationFeed } from './conversation-feed';
+import { SyncPage } from './recent-messages';
 import { RevokedSessions } from './revoked-sessions';
 import { TurnBudget } from './turn-budget';
 import { CHEAP_CHECK_MAX_SOCKETS, SocketWriter } from '../ws/socket-writer';
@@ -17,6 +18,15 @@ import { CHEAP_CHECK_MAX_SOCKETS, SocketWriter } from '../ws/socket-writer';
  * this, neither can carry a socket from under its 4408 bound past the uWS backstop unchecked.
  */
 export const PUBLISH_BYTES_PER_TURN = 256 * 1024;
+
+/**
+ * A conversation's feed keeps its recent messages while at least this many local sockets watch it:
+ * large audiences are where thousands of resumes arrive at once. Bounded memory: at most
+ * (sockets / RETAIN_MIN_WATCHERS) rings of RECENT_CAPACITY messages, under 1 KiB per socket even
+ * when every such conversation is busy.
+ */
+export const RETAIN_MIN_WATCHERS = 64;
+export const RECENT_CAPACITY = 64;
 
 /**
  * This gateway's end of fanout: one copy in, one local topic publish out (uWS serializes the
@@ -47,6 +57,16 @@ export class LocalDelivery implements GatewayDelivery {
         this.logger.warn('delivery failed at gateway', { type: d.type, err });
       }
     }
+  }
+
+  /** Up to `limit` recent messages after `afterSeq` as this gateway published them, or null (ask the store). */
+  recentAfter(conversationId: string, afterSeq: number, limit: number): SyncPage | null {
+    return this.feeds.get(conversationId)?.recentAfter(afterSeq, limit) ?? null;
+  }
+
+  /** The last seq this gateway published in a conversation (undefined: none since its sockets joined). */
+  lastPublished(conversationId: string): number | undefined {
+    return this.feeds.get(conversationId)?.lastPublished;
   }
 
   /** Per-conversation state goes once no local socket watches the conversation. */
@@ -132,6 +152,8 @@ export class LocalDelivery implements GatewayDelivery {
         (m) => this.publishMessage(m),
         (id, after, limit) => this.conversations.backfill(id, after, limit),
         (err) => this.logger.warn('gap fill failed', { conversation_id: conversationId, err }),
+        () => this.registry.watchers(conversationId) >= RETAIN_MIN_WATCHERS,
+        RECENT_CAPACITY,
       );
       this.feeds.set(conversationId, feed);
     }

@@ -6,6 +6,7 @@ import { ConversationApi, ConversationEvent, EventLog, PresenceApi, Topics } fro
 import { ClientFrame, CloseCode, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { RevokedSessions } from '../delivery/revoked-sessions';
+import { SyncSource } from '../delivery/sync-source';
 import { GatewayOptions } from '../gateway.options';
 import { errorBody, toErrorReply } from '../http/api-error';
 import { SendPipeline } from '../send/send-pipeline';
@@ -43,6 +44,7 @@ export class SocketHandler {
     private readonly conversations: ConversationApi,
     private readonly presence: PresenceApi,
     private readonly log: EventLog,
+    private readonly syncs: SyncSource,
     private readonly logger: Logger,
     metrics: Metrics,
   ) {
@@ -215,10 +217,8 @@ export class SocketHandler {
 
   private async sync(ws: Socket, f: SyncFrame): Promise<void> {
     const d = ws.getUserData();
-    const { messages, has_more } = await this.conversations.history(d.userId, f.conversation_id, {
-      after_seq: f.after_seq,
-      limit: f.limit ?? Limits.SYNC_DEFAULT_LIMIT,
-    });
+    const limit = f.limit ?? Limits.SYNC_DEFAULT_LIMIT;
+    const { messages, has_more } = await this.syncs.page(d.userId, f.conversation_id, f.after_seq, limit, this.registry.isWatching(ws, f.conversation_id));
     for (const m of messages) this.writer.send(ws, { type: 'message', ...m });
     // The last seq this sync covered, from the store itself: the conversation's last_seq moves when a
     // seq is claimed, a moment before its message is written, so it could promise what is not there yet.
