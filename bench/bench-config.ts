@@ -66,6 +66,7 @@ function preset(mode: Mode): BenchConfig {
       connectConcurrency: 64,
       readyTimeoutMs: 60_000,
       settleMs: 3000,
+      maxSettleMs: full ? 60_000 : 15_000,
       stallMs: full ? 10_000 : 5000,
       workerMaxMs: 15 * 60_000,
     },

@@ -16,6 +16,8 @@ export interface TargetMedians {
   idleRssMiB: number;
   connectedRssMiB: number;
   bytesPerConnection: number;
+  earlyBytesPerConnection: number;
+  settledAfterSeconds: number;
   marginalBytesPerConnection: number;
   heapBytesPerConnection: number;
   marginalHeapBytesPerConnection: number;
@@ -76,6 +78,8 @@ export function mediansOf(target: string, rounds: FanoutRound[]): TargetMedians 
     idleRssMiB: m((r) => r.capacity.idleRssBytes / 2 ** 20),
     connectedRssMiB: m((r) => r.capacity.connectedRssBytes / 2 ** 20),
     bytesPerConnection: m((r) => r.capacity.rssPerConnectionBytes),
+    earlyBytesPerConnection: m((r) => r.capacity.earlyRssPerConnectionBytes),
+    settledAfterSeconds: m((r) => r.capacity.settledAfterSeconds),
     marginalBytesPerConnection: m((r) => r.capacity.marginalRssPerConnectionBytes),
     heapBytesPerConnection: m((r) => r.capacity.heapPerConnectionBytes),
     marginalHeapBytesPerConnection: m((r) => r.capacity.marginalHeapPerConnectionBytes),
@@ -148,11 +152,11 @@ export function renderMarkdown(r: BenchReport): string {
   if (targets.length > 0) {
     const med = targets.map((t) => mediansOf(t, r.fanoutRounds));
     out.push('#### Capacity (median of rounds)', '');
-    out.push('| target | rounds (failed) | connections | connect time s | server CPU ms / connection | RSS idle MiB | RSS connected MiB | RSS per connection | marginal RSS per connection | V8 heap used per connection (marginal) | external per connection |');
-    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    out.push('| target | rounds (failed) | connections | connect time s | server CPU ms / connection | RSS idle MiB | RSS connected MiB (settled) | RSS per connection, settled (after s) | RSS per connection 3 s after connecting | marginal RSS per connection | V8 heap used per connection (marginal) | external per connection |');
+    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const m of med) {
       out.push(
-        `| ${m.target} | ${m.rounds} (${m.failedRounds}) | ${int(m.connections)} | ${fmt(m.connectSeconds)} | ${fmt(m.connectCpuMsPerConnection, 3)} | ${fmt(m.idleRssMiB)} | ${fmt(m.connectedRssMiB)} | ${int(m.bytesPerConnection)} B | ${int(m.marginalBytesPerConnection)} B | ${int(m.heapBytesPerConnection)} B (${int(m.marginalHeapBytesPerConnection)} B) | ${int(m.externalBytesPerConnection)} B |`,
+        `| ${m.target} | ${m.rounds} (${m.failedRounds}) | ${int(m.connections)} | ${fmt(m.connectSeconds)} | ${fmt(m.connectCpuMsPerConnection, 3)} | ${fmt(m.idleRssMiB)} | ${fmt(m.connectedRssMiB)} | ${int(m.bytesPerConnection)} B (${fmt(m.settledAfterSeconds, 0)}) | ${int(m.earlyBytesPerConnection)} B | ${int(m.marginalBytesPerConnection)} B | ${int(m.heapBytesPerConnection)} B (${int(m.marginalHeapBytesPerConnection)} B) | ${int(m.externalBytesPerConnection)} B |`,
       );
     }
     out.push('', '#### Fan-out (median of rounds)', '');

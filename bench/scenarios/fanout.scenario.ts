@@ -21,8 +21,15 @@ export interface FanoutConfig {
   cheapNice: number;
   connectConcurrency: number;
   readyTimeoutMs: number;
-  /** Wait after the last connection before reading memory. */
+  /** Wait after the last connection before the first memory reading. */
   settleMs: number;
+  /**
+   * Then memory is read every RSS_POLL_MS until it holds still (within 1% over two readings) or
+   * this long has passed: a runtime with a garbage collector keeps the connect storm's garbage
+   * resident for a while (V8 gives it back after some idle seconds), which is not what a held
+   * connection costs. Both figures are reported.
+   */
+  maxSettleMs: number;
   /** Give up waiting for deliveries after this long without progress. */
   stallMs: number;
   /** Hard bound on a load worker's life. */
@@ -40,6 +47,10 @@ export interface CapacityResult {
   idleRssBytes: number;
   connectedRssBytes: number;
   rssPerConnectionBytes: number;
+  /** RSS per connection at the first reading, `settleMs` after the last connection (the connect storm's high-water). */
+  earlyRssPerConnectionBytes: number;
+  /** How long memory took to hold still after the last connection. */
+  settledAfterSeconds: number;
   /** (RSS with all connected - RSS with the first half connected) / second half: the marginal cost. */
   marginalRssPerConnectionBytes: number;
   /** V8 heap used and external memory, idle and connected (NaN when the target cannot tell). */
@@ -146,8 +157,7 @@ export async function runFanoutRound(
     const c0 = process.hrtime.bigint();
     const first = await loadgen.connect(specs.slice(0, half));
     const cpuHalf = sumCpuSeconds(pids);
-    await sleep(c.settleMs);
-    const halfRss = sumRssBytes(memoryPids);
+    const halfRss = (await settledRss(memoryPids, c.settleMs, c.maxSettleMs)).rss;
     const halfHeap = await session.heap();
     const cpuSecond = sumCpuSeconds(pids);
     const second = await loadgen.connect(specs.slice(half));
@@ -160,8 +170,8 @@ export async function runFanoutRound(
       errors: [...new Set([...first.errors, ...second.errors])].slice(0, 5),
       seconds: first.seconds + second.seconds,
     };
-    await sleep(c.settleMs);
-    const connectedRss = sumRssBytes(memoryPids);
+    const settled = await settledRss(memoryPids, c.settleMs, c.maxSettleMs);
+    const connectedRss = settled.rss;
     const connectedHeap = await session.heap();
     const perConn = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && conn.opened > 0 ? (b - a) / conn.opened : Number.NaN);
     result.capacity = {
@@ -174,6 +184,8 @@ export async function runFanoutRound(
       idleRssBytes: idleRss,
       connectedRssBytes: connectedRss,
       rssPerConnectionBytes: conn.opened > 0 ? (connectedRss - idleRss) / conn.opened : Number.NaN,
+      earlyRssPerConnectionBytes: conn.opened > 0 ? (settled.early - idleRss) / conn.opened : Number.NaN,
+      settledAfterSeconds: settled.seconds,
       marginalRssPerConnectionBytes: second.opened > 0 ? (connectedRss - halfRss) / second.opened : Number.NaN,
       heapPerConnectionBytes: perConn(idleHeap?.heapUsedBytes, connectedHeap?.heapUsedBytes),
       marginalHeapPerConnectionBytes:
@@ -183,7 +195,8 @@ export async function runFanoutRound(
     };
     log(
       `  ${target.name} round ${round}: ${conn.opened}/${c.shape.connections} connected in ${conn.seconds.toFixed(1)} s, ` +
-        `${(result.capacity.rssPerConnectionBytes / 1024).toFixed(2)} KiB/connection ` +
+        `${(result.capacity.rssPerConnectionBytes / 1024).toFixed(2)} KiB/connection after ${result.capacity.settledAfterSeconds.toFixed(0)} s ` +
+        `(${(result.capacity.earlyRssPerConnectionBytes / 1024).toFixed(2)} KiB at ${c.settleMs / 1000} s) ` +
         `(marginal ${(result.capacity.marginalRssPerConnectionBytes / 1024).toFixed(2)} KiB)` +
         (conn.retried ? `, ${conn.retried} retried` : '') +
         (conn.errors.length ? ` (errors: ${conn.errors.join('; ')})` : ''),
@@ -267,6 +280,24 @@ export async function runFanoutRound(
   }
 }
 
+const RSS_POLL_MS = 5000;
+
+/** RSS after `settleMs`, then polled until it holds still within 1% (or `maxMs` passed). */
+async function settledRss(pids: number[], settleMs: number, maxMs: number): Promise<{ early: number; rss: number; seconds: number }> {
+  const started = Date.now();
+  await sleep(settleMs);
+  const early = sumRssBytes(pids);
+  let last = early;
+  while (Date.now() - started + RSS_POLL_MS <= maxMs) {
+    await sleep(RSS_POLL_MS);
+    const now = sumRssBytes(pids);
+    const still = Math.abs(now - last) <= last * 0.01;
+    last = now;
+    if (still) break;
+  }
+  return { early, rss: last, seconds: (Date.now() - started) / 1000 };
+}
+
 /** Polls the workers until every member has `expected` messages, or nothing moved for `stallMs`. */
 async function waitForDeliveries(loadgen: LoadGenerator, expected: number, stallMs: number): Promise<CollectResult> {
   let last = -1;
@@ -293,6 +324,8 @@ function emptyCapacity(requested: number): CapacityResult {
     idleRssBytes: Number.NaN,
     connectedRssBytes: Number.NaN,
     rssPerConnectionBytes: Number.NaN,
+    earlyRssPerConnectionBytes: Number.NaN,
+    settledAfterSeconds: Number.NaN,
     marginalRssPerConnectionBytes: Number.NaN,
     heapPerConnectionBytes: Number.NaN,
     marginalHeapPerConnectionBytes: Number.NaN,
