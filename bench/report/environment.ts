@@ -42,9 +42,15 @@ export function describeEnvironment(repoRoot: string, parleyRoot: string, comman
     }
   }
   const status = gitIn(repoRoot, ['status', '--porcelain']);
-  const sourceFile = join(parleyRoot, 'BENCH-SOURCE');
+  // A clean export of a commit (`git archive`, see docs/benchmarks.md) names it in BENCH-SOURCE.
+  const exported = (dir: string) => (existsSync(join(dir, 'BENCH-SOURCE')) ? readFileSync(join(dir, 'BENCH-SOURCE'), 'utf8').trim() : null);
+  const repoCommit = exported(repoRoot) ?? gitIn(repoRoot, ['rev-parse', 'HEAD']);
   const parleySource =
-    parleyRoot === repoRoot ? 'this checkout (work tree as built)' : existsSync(sourceFile) ? readFileSync(sourceFile, 'utf8').trim() : gitIn(parleyRoot, ['rev-parse', 'HEAD']);
+    parleyRoot === repoRoot
+      ? exported(repoRoot) !== null
+        ? `this export of ${repoCommit}`
+        : 'this checkout (work tree as built)'
+      : (exported(parleyRoot) ?? gitIn(parleyRoot, ['rev-parse', 'HEAD']));
   const limits = /^Max open files\s+(\d+)\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
   return {
     date: new Date().toISOString(),
@@ -54,8 +60,8 @@ export function describeEnvironment(repoRoot: string, parleyRoot: string, comman
     openFilesLimit: limits ? `${limits[1]} (hard ${limits[2]})` : 'unknown',
     node: process.version,
     packages,
-    commit: gitIn(repoRoot, ['rev-parse', 'HEAD']),
-    dirtyFiles: status.startsWith('unknown') ? -1 : status.split('\n').filter(Boolean).length,
+    commit: repoCommit,
+    dirtyFiles: exported(repoRoot) !== null || status.startsWith('unknown') ? 0 : status.split('\n').filter(Boolean).length,
     parleyRoot,
     parleySource,
     command,
