@@ -58,6 +58,8 @@ export interface CapacityResult {
   marginalHeapPerConnectionBytes: number;
   externalPerConnectionBytes: number;
   connectCpuSeconds: number;
+  /** CPU seconds by process over the connect phase (multi-process targets). */
+  connectCpuByProcess: Record<string, number>;
 }
 
 export interface FanoutResult {
@@ -153,6 +155,8 @@ export async function runFanoutRound(
     // Two halves: the second half's memory is the marginal cost of a connection, free of one-off
     // growth (JIT code, heap and cache warm-up) that the first connections also pay for.
     const half = Math.floor(specs.length / 2);
+    const named = session.namedPids?.() ?? {};
+    const byNameBeforeConnect = cpuByName(named);
     const cpuBeforeConnect = sumCpuSeconds(pids);
     const c0 = process.hrtime.bigint();
     const first = await loadgen.connect(specs.slice(0, half));
@@ -163,6 +167,8 @@ export async function runFanoutRound(
     const second = await loadgen.connect(specs.slice(half));
     result.connectWindowNs = [String(c0), String(process.hrtime.bigint())];
     const connectCpu = cpuHalf - cpuBeforeConnect + (sumCpuSeconds(pids) - cpuSecond);
+    // Includes the settle between the halves (idle work of every process): a breakdown, not a total.
+    const connectCpuByProcess = cpuDelta(byNameBeforeConnect, cpuByName(named));
     const conn = {
       opened: first.opened + second.opened,
       failed: first.failed + second.failed,
@@ -192,6 +198,7 @@ export async function runFanoutRound(
         halfHeap && connectedHeap && second.opened > 0 ? (connectedHeap.heapUsedBytes - halfHeap.heapUsedBytes) / second.opened : Number.NaN,
       externalPerConnectionBytes: perConn(idleHeap?.externalBytes, connectedHeap?.externalBytes),
       connectCpuSeconds: connectCpu,
+      connectCpuByProcess,
     };
     log(
       `  ${target.name} round ${round}: ${conn.opened}/${c.shape.connections} connected in ${conn.seconds.toFixed(1)} s, ` +
@@ -222,7 +229,6 @@ export async function runFanoutRound(
     const sys0 = sumSystemSeconds(pids);
     const lg0 = sumCpuSeconds(lgPids);
     const data0 = sumCpuSeconds(dataPids);
-    const named = session.namedPids?.() ?? {};
     const byName0 = cpuByName(named);
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < c.messages; i++, n++) {
@@ -331,5 +337,6 @@ function emptyCapacity(requested: number): CapacityResult {
     marginalHeapPerConnectionBytes: Number.NaN,
     externalPerConnectionBytes: Number.NaN,
     connectCpuSeconds: Number.NaN,
+    connectCpuByProcess: {},
   };
 }

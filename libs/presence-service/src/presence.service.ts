@@ -1,4 +1,5 @@
 import { ConversationEvent, EventLog, PresenceApi, PresenceStore, PresenceView, RouteTable, SqlDb, Topics } from '@parley/ports';
+import { LastSeenStore } from './last-seen-store';
 
 export interface PresenceOptions {
   /** A connection not refreshed for this long counts as gone (bounds how long a dead gateway's users look online). */
@@ -7,16 +8,22 @@ export interface PresenceOptions {
 
 /**
  * Online while at least one socket is open; last_seen_at is when the last one closed.
- * Writes happen per connection change and per gateway heartbeat, never per message or per member.
+ * Writes happen per connection change and per gateway heartbeat, never per message or per member;
+ * last_seen reads and writes of one moment share statements (LastSeenStore), so a mass reconnect
+ * or disconnect does not queue one database round trip per socket.
  */
 export class PresenceService implements PresenceApi {
+  private readonly lastSeenStore: LastSeenStore;
+
   constructor(
     private readonly store: PresenceStore,
     private readonly routes: RouteTable,
-    private readonly db: SqlDb,
+    db: SqlDb,
     private readonly log: EventLog,
     private readonly options: PresenceOptions,
-  ) {}
+  ) {
+    this.lastSeenStore = new LastSeenStore(db);
+  }
 
   async connected(userId: string, connectionId: string, gatewayId: string): Promise<void> {
     const cameOnline = await this.store.connect(userId, connectionId, gatewayId, this.options.connectionTtlMs);
@@ -56,19 +63,12 @@ export class PresenceService implements PresenceApi {
     await this.announce(userId, 'offline', at.toISOString());
   }
 
-  private async recordLastSeen(userId: string, at: Date): Promise<void> {
-    const iso = at.toISOString();
-    await this.db.query(
-      `INSERT INTO last_seen (user_id, last_seen_at) VALUES ($1, $2)
-       ON CONFLICT (user_id) DO UPDATE SET last_seen_at = GREATEST(last_seen.last_seen_at, EXCLUDED.last_seen_at)`,
-      [userId, iso],
-    );
+  private recordLastSeen(userId: string, at: Date): Promise<void> {
+    return this.lastSeenStore.record(userId, at);
   }
 
-  private async lastSeen(userId: string): Promise<string | null> {
-    const r = await this.db.query<{ last_seen_at: Date | string }>(`SELECT last_seen_at FROM last_seen WHERE user_id = $1`, [userId]);
-    const v = r.rows[0]?.last_seen_at;
-    return v === undefined ? null : new Date(v).toISOString();
+  private lastSeen(userId: string): Promise<string | null> {
+    return this.lastSeenStore.get(userId);
   }
 
   private async announce(userId: string, status: 'online' | 'offline', lastSeenAt: string | null): Promise<void> {

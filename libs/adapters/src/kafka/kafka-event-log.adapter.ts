@@ -33,6 +33,12 @@ export interface KafkaEventLogOptions {
   heartbeatIntervalMs?: number;
   /** Longest a fetch waits at the broker for new records. */
   fetchMaxWaitMs?: number;
+  /**
+   * Partitions a consumer handles at once (each still in its own order). One serializes every
+   * conversation of a consumer behind the slowest; several let independent conversations go on
+   * while one waits on its database round trips.
+   */
+  concurrentPartitions?: number;
   /** Back-off of a partition after a failed batch: initial, doubling up to max. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -61,6 +67,7 @@ const DEFAULTS = {
   sessionTimeoutMs: 10_000,
   heartbeatIntervalMs: 1000,
   fetchMaxWaitMs: 500,
+  concurrentPartitions: 4,
   initialBackoffMs: 100,
   maxBackoffMs: 5000,
   healthTimeoutMs: 2000,
@@ -202,6 +209,7 @@ export class KafkaEventLog implements EventLog {
         startTimeoutMs: s.connectionTimeoutMs + s.requestTimeoutMs * (s.retries + 1) + s.sessionTimeoutMs,
         retry: this.retry,
         defaultMaxBatch: DEFAULT_MAX_BATCH,
+        concurrentPartitions: s.concurrentPartitions,
       },
       this.logger,
       (stopped) => this.consumers.delete(stopped as KafkaGroupConsumer<unknown>),

@@ -35,6 +35,7 @@ const settings: GroupConsumerSettings = {
   startTimeoutMs: 1000,
   retry: { retries: 1 },
   defaultMaxBatch: 100,
+  concurrentPartitions: 4,
 };
 
 function message(offset: number, value: string = JSON.stringify({ n: offset })): KafkaMessage {

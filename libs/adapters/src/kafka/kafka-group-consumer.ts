@@ -16,6 +16,8 @@ export interface GroupConsumerSettings {
   startTimeoutMs: number;
   retry: RetryOptions;
   defaultMaxBatch: number;
+  /** Partitions handled at once, each in its own order (kafkajs's partitionsConsumedConcurrently). */
+  concurrentPartitions: number;
 }
 
 /**
@@ -88,7 +90,7 @@ export class KafkaGroupConsumer<T> implements Consumer {
         this.consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: 1,
+          partitionsConsumedConcurrently: this.settings.concurrentPartitions,
           eachBatch: (payload) => this.eachBatch(payload),
         }),
         this.settings.startTimeoutMs,

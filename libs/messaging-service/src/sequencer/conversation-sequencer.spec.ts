@@ -154,6 +154,27 @@ describe('ConversationSequencer', () => {
     expect((await repo.get(conv))?.last_seq).toBe(4);
   });
 
+  it('keeps each conversation in ingress order when a batch interleaves several', async () => {
+    const [c1, c2, c3] = await Promise.all([conversationWith('alice', 'bob'), conversationWith('alice', 'carol'), conversationWith('bob', 'carol')]);
+    const batch: LogRecord<IngressSend>[] = [];
+    for (let i = 1; i <= 6; i++) for (const [conv, who] of [[c1, 'alice'], [c2, 'carol'], [c3, 'bob']] as const) batch.push(ingress(conv, who, `${conv}-${i}`, `text ${i}`));
+    await newSequencer().handleBatch(batch);
+    for (const conv of [c1, c2, c3]) {
+      const stored = await store.after(conv, 0, 100);
+      expect(stored.map((m) => [m.seq, m.body.text])).toEqual([1, 2, 3, 4, 5, 6].map((i) => [i, `text ${i}`]));
+      expect(created(log.eventsOf(conv)).map((e) => e.message.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+  });
+
+  it('fails the batch when one conversation fails, and a replay completes it with the same seqs', async () => {
+    const [c1, c2] = await Promise.all([conversationWith('alice', 'bob'), conversationWith('alice', 'carol')]);
+    const batch = [ingress(c1, 'alice', 'x1'), ingress(c2, 'alice', 'y1'), ingress(c1, 'alice', 'x2')];
+    await expect(newSequencer(failingInserts(1)).handleBatch(batch)).rejects.toThrow('message store unavailable');
+    await newSequencer().handleBatch(batch);
+    expect((await store.after(c1, 0, 10)).map((m) => [m.seq, m.client_msg_id])).toEqual([[1, 'x1'], [2, 'x2']]);
+    expect((await store.after(c2, 0, 10)).map((m) => [m.seq, m.client_msg_id])).toEqual([[1, 'y1']]);
+  });
+
   it('moves the conversation last activity to the newest message', async () => {
     const conv = await conversationWith('alice', 'bob');
     await newSequencer().handleBatch([ingress(conv, 'alice', 'a1')]);

@@ -33,8 +33,28 @@ export class ConversationSequencer {
     private readonly stats: SequencerStats = { onMalformed: () => undefined },
   ) {}
 
+  /**
+   * Conversations of one batch go on side by side; each one's sends stay in partition order. A
+   * conversation waiting on its database round trips no longer holds up the others of its
+   * partition. When any conversation fails, the batch fails (after the others settle) and is
+   * handled again from its first record: every step is idempotent, so the ones that had finished
+   * repeat as no-ops with the same seq and id.
+   */
   async handleBatch(records: LogRecord<IngressSend>[]): Promise<void> {
-    for (const record of records) await this.handle(record.value, record.headers);
+    const byConversation = new Map<string, LogRecord<IngressSend>[]>();
+    for (const r of records) {
+      const key = typeof r.value?.conversation_id === 'string' ? r.value.conversation_id : '';
+      const list = byConversation.get(key);
+      if (list) list.push(r);
+      else byConversation.set(key, [r]);
+    }
+    const results = await Promise.allSettled(
+      [...byConversation.values()].map(async (list) => {
+        for (const record of list) await this.handle(record.value, record.headers);
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async handle(send: IngressSend, headers: Record<string, string>): Promise<void> {
