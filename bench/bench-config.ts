@@ -27,6 +27,8 @@ export interface BenchConfig {
   tokenValidityMs: number;
   /** Extra, unmeasured Parley rounds under `node --cpu-prof`, summarized in the report. */
   profile: boolean;
+  /** Heap snapshots (after a full GC) of the socket-holding processes, idle and connected, in every fan-out round. */
+  heapSnapshots: boolean;
   prepareOnly: boolean;
   stateDir: string;
   outDir: string;
@@ -66,7 +68,7 @@ function preset(mode: Mode): BenchConfig {
       connectConcurrency: 64,
       readyTimeoutMs: 60_000,
       settleMs: 3000,
-      maxSettleMs: full ? 60_000 : 15_000,
+      maxSettleMs: full ? 45_000 : 15_000,
       stallMs: full ? 10_000 : 5000,
       workerMaxMs: 15 * 60_000,
     },
@@ -92,6 +94,7 @@ function preset(mode: Mode): BenchConfig {
     limits: { durationMs: full ? 15_000 : 6_000, window: 64, kafkaRecords: full ? 1_000_000 : 300_000 },
     tokenValidityMs: 6 * 60_000,
     profile: false,
+    heapSnapshots: false,
     prepareOnly: false,
     stateDir: join(base, 'state'),
     outDir: join(base, 'results'),
@@ -149,6 +152,8 @@ export const USAGE = `usage: node dist/bench/run.js [--mode quick|full|scale] [o
   --workers N                          load-generator worker processes for cheap receivers
   --senders N --window N --duration-s N   persisted-sends scenario
   --profile                            one extra Parley round per scenario under node --cpu-prof
+  --heap-snapshots                     fan-out rounds also snapshot the socket holders' heaps (after a full GC),
+                                       idle and connected: the heap a connection retains (slows the round)
   --prepare-only                       register users and groups (argon2: slow, once per state dir), then stop
   --parley-root DIR                    run the Parley built in DIR/dist (e.g. a clean export of a commit) instead of this checkout's
   --state-dir DIR --out DIR --max-minutes N`;
@@ -226,6 +231,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         break;
       case '--profile':
         c.profile = true;
+        break;
+      case '--heap-snapshots':
+        c.heapSnapshots = true;
         break;
       case '--prepare-only':
         c.prepareOnly = true;

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
   }
 
   const addresses = new SourceAddresses(c.sourceFirst, c.sourceLast);
+  mkdirSync(c.outDir, { recursive: true });
   const report: BenchReport = { environment: env, config: c, fanoutRounds: [], sendsRounds: [], stormRounds: [], limits: null, limitsMarkdown: null, profiles: [] };
   const parleys = [...targets.values()].filter((t): t is ParleyTarget => t instanceof ParleyTarget);
 
@@ -84,7 +85,8 @@ async function main(): Promise<void> {
     for (let round = 1; round <= c.rounds; round++) {
       for (const t of targets.values()) {
         log(`round ${round}: ${t.name}`);
-        report.fanoutRounds.push(await runFanoutRound(t, round, c.fanout, addresses, {}, log));
+        const heapSnapshotDir = c.heapSnapshots ? mkdtempSync(join(c.outDir, `heap-${t.name}-`)) : undefined;
+        report.fanoutRounds.push(await runFanoutRound(t, round, c.fanout, addresses, { heapSnapshotDir }, log));
       }
     }
   }

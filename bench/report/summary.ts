@@ -159,6 +159,15 @@ export function renderMarkdown(r: BenchReport): string {
         `| ${m.target} | ${m.rounds} (${m.failedRounds}) | ${int(m.connections)} | ${fmt(m.connectSeconds)} | ${fmt(m.connectCpuMsPerConnection, 3)} | ${fmt(m.idleRssMiB)} | ${fmt(m.connectedRssMiB)} | ${int(m.bytesPerConnection)} B (${fmt(m.settledAfterSeconds, 0)}) | ${int(m.earlyBytesPerConnection)} B | ${int(m.marginalBytesPerConnection)} B | ${int(m.heapBytesPerConnection)} B (${int(m.marginalHeapBytesPerConnection)} B) | ${int(m.externalBytesPerConnection)} B |`,
       );
     }
+    const retained = r.fanoutRounds.filter((f) => f.capacity.retainedHeap);
+    if (retained.length > 0) {
+      out.push('', '#### Retained V8 heap per connection (heap snapshots after a full GC, idle and connected)', '');
+      for (const f of retained) {
+        const h = f.capacity.retainedHeap;
+        if (!h) continue;
+        out.push(`- ${f.target}, round ${f.round}: **${int(h.bytesPerUnit)} B** per connection; largest: ${h.top.map((t) => `${t.kind} ${fmt(t.bytesPerUnit, 0)} B`).join(', ')}`);
+      }
+    }
     out.push('', '#### Fan-out (median of rounds)', '');
     out.push('| target | members x messages | complete rounds | deliveries | p50 ms | p99 ms | max ms | deliveries / server CPU-s | server CPU s (system share) | data systems CPU s | load-gen CPU s | bytes / delivery |');
     out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');

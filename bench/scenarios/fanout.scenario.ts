@@ -3,6 +3,7 @@ import { CollectResult } from '../loadgen/ipc';
 import { LoadGenerator } from '../loadgen/load-generator';
 import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
+import { RetainedHeap, retainedPerUnit, takeHeapSnapshots } from '../profile/heap-snapshots';
 import { openSenders } from './senders';
 import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds } from '../metrics/proc-stat';
 import { LatencySummary, summarizeLatencies } from '../metrics/stats';
@@ -24,10 +25,9 @@ export interface FanoutConfig {
   /** Wait after the last connection before the first memory reading. */
   settleMs: number;
   /**
-   * Then memory is read every RSS_POLL_MS until it holds still (within 1% over two readings) or
-   * this long has passed: a runtime with a garbage collector keeps the connect storm's garbage
-   * resident for a while (V8 gives it back after some idle seconds), which is not what a held
-   * connection costs. Both figures are reported.
+   * The settled memory reading comes this long after the last connection: a runtime with a garbage
+   * collector keeps the connect storm's garbage resident for a while (V8 gives the pages back after
+   * some idle seconds), which is not what a held connection costs. Both readings are reported.
    */
   maxSettleMs: number;
   /** Give up waiting for deliveries after this long without progress. */
@@ -60,6 +60,8 @@ export interface CapacityResult {
   connectCpuSeconds: number;
   /** CPU seconds by process over the connect phase (multi-process targets). */
   connectCpuByProcess: Record<string, number>;
+  /** With --heap-snapshots: the V8 heap the connections retain (snapshots after a full GC), or null. */
+  retainedHeap: RetainedHeap | null;
 }
 
 export interface FanoutResult {
@@ -146,6 +148,8 @@ export async function runFanoutRound(
     await sleep(1000);
     const idleRss = sumRssBytes(memoryPids);
     const idleHeap = await session.heap();
+    const snapshotDir = startOptions.heapSnapshotDir;
+    const idleSnapshots = snapshotDir ? await takeHeapSnapshots(snapshotDir, memoryPids) : null;
     const step = Math.max(1, Math.round(1 / c.fullFraction));
     const specs: ConnSpec[] = [];
     for (let i = 0; i < c.shape.connections; i++) {
@@ -161,7 +165,8 @@ export async function runFanoutRound(
     const c0 = process.hrtime.bigint();
     const first = await loadgen.connect(specs.slice(0, half));
     const cpuHalf = sumCpuSeconds(pids);
-    const halfRss = (await settledRss(memoryPids, c.settleMs, c.maxSettleMs)).rss;
+    await sleep(c.settleMs);
+    const halfRss = sumRssBytes(memoryPids);
     const halfHeap = await session.heap();
     const cpuSecond = sumCpuSeconds(pids);
     const second = await loadgen.connect(specs.slice(half));
@@ -178,7 +183,9 @@ export async function runFanoutRound(
     };
     const settled = await settledRss(memoryPids, c.settleMs, c.maxSettleMs);
     const connectedRss = settled.rss;
+    const connectedEarlyRss = settled.early;
     const connectedHeap = await session.heap();
+    const connectedSnapshots = snapshotDir && idleSnapshots ? await takeHeapSnapshots(snapshotDir, memoryPids) : null;
     const perConn = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && conn.opened > 0 ? (b - a) / conn.opened : Number.NaN);
     result.capacity = {
       requested: c.shape.connections,
@@ -192,13 +199,15 @@ export async function runFanoutRound(
       rssPerConnectionBytes: conn.opened > 0 ? (connectedRss - idleRss) / conn.opened : Number.NaN,
       earlyRssPerConnectionBytes: conn.opened > 0 ? (settled.early - idleRss) / conn.opened : Number.NaN,
       settledAfterSeconds: settled.seconds,
-      marginalRssPerConnectionBytes: second.opened > 0 ? (connectedRss - halfRss) / second.opened : Number.NaN,
+      // Both readings taken settleMs after their half: the same moment of the garbage cycle.
+      marginalRssPerConnectionBytes: second.opened > 0 ? (connectedEarlyRss - halfRss) / second.opened : Number.NaN,
       heapPerConnectionBytes: perConn(idleHeap?.heapUsedBytes, connectedHeap?.heapUsedBytes),
       marginalHeapPerConnectionBytes:
         halfHeap && connectedHeap && second.opened > 0 ? (connectedHeap.heapUsedBytes - halfHeap.heapUsedBytes) / second.opened : Number.NaN,
       externalPerConnectionBytes: perConn(idleHeap?.externalBytes, connectedHeap?.externalBytes),
       connectCpuSeconds: connectCpu,
       connectCpuByProcess,
+      retainedHeap: idleSnapshots && connectedSnapshots && conn.opened > 0 ? retainedPerUnit(idleSnapshots, connectedSnapshots, conn.opened) : null,
     };
     log(
       `  ${target.name} round ${round}: ${conn.opened}/${c.shape.connections} connected in ${conn.seconds.toFixed(1)} s, ` +
@@ -206,7 +215,8 @@ export async function runFanoutRound(
         `(${(result.capacity.earlyRssPerConnectionBytes / 1024).toFixed(2)} KiB at ${c.settleMs / 1000} s) ` +
         `(marginal ${(result.capacity.marginalRssPerConnectionBytes / 1024).toFixed(2)} KiB)` +
         (conn.retried ? `, ${conn.retried} retried` : '') +
-        (conn.errors.length ? ` (errors: ${conn.errors.join('; ')})` : ''),
+        (conn.errors.length ? ` (errors: ${conn.errors.join('; ')})` : '') +
+        (result.capacity.retainedHeap ? `; retained heap ${Math.round(result.capacity.retainedHeap.bytesPerUnit)} B/connection` : ''),
     );
     if (c.shape.members === 0 || c.messages === 0) return result;
 
@@ -286,22 +296,13 @@ export async function runFanoutRound(
   }
 }
 
-const RSS_POLL_MS = 5000;
-
-/** RSS after `settleMs`, then polled until it holds still within 1% (or `maxMs` passed). */
+/** RSS `settleMs` after the last connection, and again `maxMs` after it (when the garbage is gone). */
 async function settledRss(pids: number[], settleMs: number, maxMs: number): Promise<{ early: number; rss: number; seconds: number }> {
   const started = Date.now();
   await sleep(settleMs);
   const early = sumRssBytes(pids);
-  let last = early;
-  while (Date.now() - started + RSS_POLL_MS <= maxMs) {
-    await sleep(RSS_POLL_MS);
-    const now = sumRssBytes(pids);
-    const still = Math.abs(now - last) <= last * 0.01;
-    last = now;
-    if (still) break;
-  }
-  return { early, rss: last, seconds: (Date.now() - started) / 1000 };
+  await sleep(Math.max(0, maxMs - (Date.now() - started)));
+  return { early, rss: sumRssBytes(pids), seconds: (Date.now() - started) / 1000 };
 }
 
 /** Polls the workers until every member has `expected` messages, or nothing moved for `stallMs`. */
@@ -338,5 +339,6 @@ function emptyCapacity(requested: number): CapacityResult {
     externalPerConnectionBytes: Number.NaN,
     connectCpuSeconds: Number.NaN,
     connectCpuByProcess: {},
+    retainedHeap: null,
   };
 }

@@ -48,6 +48,10 @@ export class BareUwsTarget implements BenchTarget {
   }
 }
 
+/** Node flags for the profiling options (CPU profile at exit; heap snapshot on SIGUSR2). */
 export function profileFlags(options: StartOptions): string[] {
-  return options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  return [
+    ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+    ...(options.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshotDir}`] : []),
+  ];
 }

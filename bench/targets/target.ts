@@ -11,6 +11,8 @@ export interface FanoutShape {
 export interface StartOptions {
   /** When set, the server side runs with `node --cpu-prof` writing profiles here. */
   cpuProfileDir?: string;
+  /** When set, Parley's processes write a heap snapshot here on SIGUSR2 (`--heap-snapshots`). */
+  heapSnapshotDir?: string;
 }
 
 /** One started instance of a target: what the load generator connects to, and what is measured. */

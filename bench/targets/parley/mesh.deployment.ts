@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, setPriority } from 'node:os';
 import { join } from 'node:path';
+import { profileFlags } from '../bare-uws.target';
 import { freePort, ServerProcess } from '../server-process';
 import { StartOptions } from '../target';
 import { ParleyDeployment, RunningParley, waitReady } from './deployment';
@@ -57,6 +58,8 @@ export class MeshDeployment implements ParleyDeployment {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...this.infraEnv,
+      // Every child inherits it; the bench signals only the gateways.
+      ...(options.heapSnapshotDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${profileFlags(options).join(' ')}`.trim() } : {}),
       PARLEY_PORT: String(port),
       PARLEY_HOST: '127.0.0.1',
       PARLEY_LOG_LEVEL: 'warn',
