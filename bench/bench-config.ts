@@ -151,7 +151,7 @@ export const USAGE = `usage: node dist/bench/run.js [--mode quick|full|scale] [o
   --messages N --warmup N --interval-ms N
   --workers N                          load-generator worker processes for cheap receivers
   --senders N --window N --duration-s N   persisted-sends scenario
-  --profile                            one extra Parley round per scenario under node --cpu-prof
+  --profile                            one extra round per Parley target and scenario under node --cpu-prof
   --heap-snapshots                     fan-out rounds also snapshot the socket holders' heaps (after a full GC),
                                        idle and connected: the heap a connection retains (slows the round)
   --prepare-only                       register users and groups (argon2: slow, once per state dir), then stop

@@ -124,8 +124,7 @@ async function main(): Promise<void> {
     });
     report.limitsMarkdown = renderDataPathLimits(report.limits);
   }
-  const standalone = parleys.find((t) => t.name === 'parley');
-  if (c.profile && standalone) await profileParley(c, standalone, addresses, report);
+  if (c.profile) for (const t of parleys) await profileParley(c, t, addresses, report);
 
   mkdirSync(c.outDir, { recursive: true });
   const stamp = env.date.replace(/[:.]/g, '-');
@@ -137,28 +136,37 @@ async function main(): Promise<void> {
   log(`results: ${base}.json and ${base}.md`);
 }
 
-/** One unmeasured Parley round per scenario under --cpu-prof; the summary keeps the measured window only. */
+/**
+ * One unmeasured round per Parley target and scenario under --cpu-prof; the summary keeps the
+ * measured window only. In the mesh every process is profiled, and the report summarizes the one
+ * that did the work: the first gateway for connect and fan-out, the busiest messaging replica for sends.
+ */
 async function profileParley(c: BenchConfig, parley: ParleyTarget, addresses: SourceAddresses, report: BenchReport): Promise<void> {
-  mkdirSync(c.outDir, { recursive: true });
   const toUs = (w: [string, string] | null): [number, number] | null => (w ? [Number(BigInt(w[0]) / 1000n), Number(BigInt(w[1]) / 1000n)] : null);
+  const mesh = parley.name === 'parley-mesh';
   if (c.scenarios.includes('fanout')) {
-    const dir = mkdtempSync(join(c.outDir, 'profile-fanout-'));
-    log('profiled round: parley fan-out');
+    const dir = mkdtempSync(join(c.outDir, `profile-${parley.name}-fanout-`));
+    log(`profiled round: ${parley.name} fan-out`);
     const r: FanoutRound = await runFanoutRound(parley, 0, c.fanout, addresses, { cpuProfileDir: dir }, log);
-    const file = newestProfile(dir);
+    const file = newestProfile(dir, mesh ? r.namedPids.gateway : undefined);
+    const who = mesh ? `${parley.name} gateway` : parley.name;
     if (file) {
       const shape = `${c.fanout.shape.connections} connections, ${c.fanout.shape.members} members`;
-      report.profiles.push({ scenario: `parley connect phase (${shape})`, summary: summarizeProfile(file, toUs(r.connectWindowNs)) });
-      report.profiles.push({ scenario: `parley fan-out phase (${shape})`, summary: summarizeProfile(file, toUs(r.windowNs)) });
+      report.profiles.push({ scenario: `${who}, connect phase (${shape})`, summary: summarizeProfile(file, toUs(r.connectWindowNs)) });
+      report.profiles.push({ scenario: `${who}, fan-out phase (${shape})`, summary: summarizeProfile(file, toUs(r.windowNs)) });
     } else log(`  no profile written in ${dir}`);
   }
   if (c.scenarios.includes('sends')) {
-    const dir = mkdtempSync(join(c.outDir, 'profile-sends-'));
-    log('profiled round: parley persisted sends');
+    const dir = mkdtempSync(join(c.outDir, `profile-${parley.name}-sends-`));
+    log(`profiled round: ${parley.name} persisted sends`);
     const r = await runSendsRound(parley, 0, c.sends, addresses, { cpuProfileDir: dir });
     log(`  ${Math.round(r.sendsPerSecond)} sends/s${r.error ? ` (${r.error})` : ''}`);
-    const file = newestProfile(dir);
-    if (file) report.profiles.push({ scenario: `parley persisted sends (${c.sends.senders} senders x ${c.sends.window} in flight)`, summary: summarizeProfile(file, toUs(r.windowNs)) });
+    const busiest = Object.entries(r.cpuByProcess)
+      .filter(([name]) => name.startsWith('messaging'))
+      .sort((x, y) => y[1] - x[1])[0]?.[0];
+    const file = newestProfile(dir, mesh && busiest ? r.namedPids[busiest] : undefined);
+    const who = mesh && busiest ? `${parley.name} ${busiest}` : parley.name;
+    if (file) report.profiles.push({ scenario: `${who}, persisted sends (${c.sends.senders} senders x ${c.sends.window} in flight)`, summary: summarizeProfile(file, toUs(r.windowNs)) });
     else log(`  no profile written in ${dir}`);
   }
 }

@@ -31,8 +31,11 @@ export interface ProfileSummary {
 }
 
 /** The newest .cpuprofile in a directory (node --cpu-prof writes one per process at exit). */
-export function newestProfile(dir: string): string | null {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+export function newestProfile(dir: string, pid?: number): string | null {
+  // Node names them CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile.
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile') && (pid === undefined || f.split('.')[3] === String(pid)))
+    .sort();
   return files.length > 0 ? join(dir, files[files.length - 1]) : null;
 }
 

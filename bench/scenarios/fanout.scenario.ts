@@ -101,6 +101,8 @@ export interface FanoutRound {
   loadAverage: number;
   capacity: CapacityResult;
   fanout: FanoutResult | null;
+  /** The server side's processes by name (multi-process targets), e.g. to find a process's profile. */
+  namedPids: Record<string, number>;
   /** The connect and fan-out phases on the coordinator's clock (process.hrtime, ns), for profile windows. */
   connectWindowNs: [string, string] | null;
   windowNs: [string, string] | null;
@@ -136,6 +138,7 @@ export async function runFanoutRound(
     round,
     loadAverage: loadAverage1m(),
     capacity: emptyCapacity(c.shape.connections),
+    namedPids: session.namedPids?.() ?? {},
     fanout: null,
     connectWindowNs: null,
     windowNs: null,

@@ -33,6 +33,8 @@ export interface SendsRound {
   dataCpuSeconds: number;
   /** CPU seconds by process over the window (the mesh: where the work went). */
   cpuByProcess: Record<string, number>;
+  /** The server side's processes by name. */
+  namedPids: Record<string, number>;
   /** Send to `received` ack and send to `persisted` ack. */
   receivedAckMs: LatencySummary;
   persistedAckMs: LatencySummary;
@@ -73,6 +75,7 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     sendsPerCpuSecond: Number.NaN,
     dataCpuSeconds: Number.NaN,
     cpuByProcess: {},
+    namedPids: session.namedPids(),
     receivedAckMs: summarizeLatencies([]),
     persistedAckMs: summarizeLatencies([]),
     errors: 0,

@@ -53,13 +53,12 @@ export class MeshDeployment implements ParleyDeployment {
 
   async launch(options: StartOptions, nice?: number): Promise<RunningParley> {
     if (!this.infraEnv) throw new Error('mesh deployment: provision() before launch()');
-    if (options.cpuProfileDir) throw new Error('mesh deployment: --profile runs against standalone Parley only');
     const port = await freePortRange(this.o.gateways);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...this.infraEnv,
-      // Every child inherits it; the bench signals only the gateways.
-      ...(options.heapSnapshotDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${profileFlags(options).join(' ')}`.trim() } : {}),
+      // Every child inherits them (a CPU profile each at exit; heap snapshots only where signalled).
+      ...(options.heapSnapshotDir || options.cpuProfileDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${profileFlags(options).join(' ')}`.trim() } : {}),
       PARLEY_PORT: String(port),
       PARLEY_HOST: '127.0.0.1',
       PARLEY_LOG_LEVEL: 'warn',
@@ -89,6 +88,7 @@ export class MeshDeployment implements ParleyDeployment {
       stop: () => mesh.stop(),
     };
   }
+
 
   private infraBin(): string {
     return join(this.o.parleyRoot, 'infra', 'bin', 'parley-infra');
