@@ -77,7 +77,8 @@ function entryOf(name: string): string {
 
 function start(child: Child): Promise<void> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [entryOf(child.name)], {
+    // Children run with the node flags the supervisor was started with (e.g. --cpu-prof for a benchmark).
+    const proc = spawn(process.execPath, [...process.execArgv, entryOf(child.name)], {
       env: { ...process.env, ...shared, ...child.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

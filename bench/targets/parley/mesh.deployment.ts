@@ -57,8 +57,6 @@ export class MeshDeployment implements ParleyDeployment {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...this.infraEnv,
-      // Every child inherits them (a CPU profile each at exit; heap snapshots only where signalled).
-      ...(options.heapSnapshotDir || options.cpuProfileDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${profileFlags(options).join(' ')}`.trim() } : {}),
       PARLEY_PORT: String(port),
       PARLEY_HOST: '127.0.0.1',
       PARLEY_LOG_LEVEL: 'warn',
@@ -70,7 +68,8 @@ export class MeshDeployment implements ParleyDeployment {
       PARLEY_PASSWORD_HASH_COST: 'test',
       PARLEY_SEND_RATE_PER_SECOND: '100000',
     };
-    const mesh = await MeshProcess.start(join(this.o.parleyRoot, 'dist', 'apps', 'mesh', 'src', 'main.js'), this.o.parleyRoot, env, nice);
+    // The supervisor hands its node flags to every child (a CPU profile each at exit; heap snapshots where signalled).
+    const mesh = await MeshProcess.start(join(this.o.parleyRoot, 'dist', 'apps', 'mesh', 'src', 'main.js'), this.o.parleyRoot, env, profileFlags(options), nice);
     const ports = Array.from({ length: this.o.gateways }, (_, i) => port + i);
     try {
       for (const p of ports) await waitReady(`http://127.0.0.1:${p}/readyz`, 60_000);
@@ -128,8 +127,8 @@ class MeshProcess {
     MeshProcess.live.clear();
   }
 
-  static async start(script: string, cwd: string, env: NodeJS.ProcessEnv, nice?: number): Promise<MeshProcess> {
-    const proc = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  static async start(script: string, cwd: string, env: NodeJS.ProcessEnv, nodeFlags: string[], nice?: number): Promise<MeshProcess> {
+    const proc = spawn(process.execPath, [...nodeFlags, script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const mesh = new MeshProcess(proc);
     MeshProcess.live.add(mesh);
     if (nice !== undefined && proc.pid !== undefined) setPriority(proc.pid, nice);
