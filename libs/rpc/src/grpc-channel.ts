@@ -1,4 +1,4 @@
-import { Client, credentials, Metadata, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, type MethodDefinition, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
 import { DomainError, isDomainError } from '@parley/domain';
 import { parseTraceparent } from '@parley/observability';
 import { fromServiceError, RpcError } from './errors';
@@ -26,6 +26,8 @@ export const DEFAULT_DEADLINE_MS = 5_000;
 export class RpcChannel {
   private readonly client: Client;
   private readonly deadlineMs: number;
+  /** The service's methods as generated from the proto. */
+  private readonly methods: ServiceDefinition;
   private closed = false;
 
   constructor(
@@ -33,6 +35,8 @@ export class RpcChannel {
     readonly address: string,
     private readonly options: RpcClientOptions = {},
   ) {
+    // Resolved once: finding the proto directory walks the file system, which is no per-call work.
+    this.methods = parleyServices(options.protoDir)[service];
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     if (!Number.isFinite(this.deadlineMs) || this.deadlineMs <= 0) throw new RangeError('deadlineMs must be a positive number');
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -50,7 +54,7 @@ export class RpcChannel {
    */
   call<Req, Res, Out>(method: string, request: Req, decode: (response: Res) => Out): Promise<Out> {
     if (this.closed) return Promise.reject(new DomainError('UNAVAILABLE', `${this.service} client closed`));
-    const definition = parleyServices(this.options.protoDir)[this.service][method];
+    const definition = this.methods[method];
     if (!definition) return Promise.reject(new RpcError(this.service, method, null, `${this.service} has no method ${method}`));
     // The definition's (de)serializers are generated from the proto; Req/Res are this lib's wire types of the same messages.
     const typed = definition as MethodDefinition<Req, Res>;
