@@ -11,9 +11,10 @@ import { FanoutRound, runFanoutRound } from './scenarios/fanout.scenario';
 import { runSendsRound } from './scenarios/persisted-sends.scenario';
 import { runStormRound } from './scenarios/reconnect-storm.scenario';
 import { BareUwsTarget } from './targets/bare-uws.target';
-import { killAllStarted, MeshDeployment, parseExports } from './targets/parley/mesh.deployment';
+import { MeshDeployment, parseExports } from './targets/parley/mesh.deployment';
 import { ParleyTarget } from './targets/parley/parley.target';
 import { StandaloneDeployment } from './targets/parley/standalone.deployment';
+import { ServerProcess } from './targets/server-process';
 import { SocketIoTarget } from './targets/socketio.target';
 import { BenchTarget, FanoutShape, TargetName } from './targets/target';
 
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
   const c = parseArgs(argv);
   const deadline = setTimeout(() => {
     log(`bench: ${c.maxMinutes} minute bound reached; stopping everything it started`);
-    killAllStarted();
+    ServerProcess.killAllStarted();
     process.exit(4);
   }, c.maxMinutes * 60_000);
   deadline.unref();
@@ -126,7 +127,6 @@ async function main(): Promise<void> {
   }
   if (c.profile) for (const t of parleys) await profileParley(c, t, addresses, report);
 
-  mkdirSync(c.outDir, { recursive: true });
   const stamp = env.date.replace(/[:.]/g, '-');
   const base = join(c.outDir, `bench-${c.mode}-${stamp}`);
   writeFileSync(`${base}.json`, JSON.stringify(report, null, 2));
@@ -172,11 +172,11 @@ async function profileParley(c: BenchConfig, parley: ParleyTarget, addresses: So
 }
 
 process.on('SIGINT', () => {
-  killAllStarted();
+  ServerProcess.killAllStarted();
   process.exit(130);
 });
 process.on('SIGTERM', () => {
-  killAllStarted();
+  ServerProcess.killAllStarted();
   process.exit(143);
 });
 
@@ -184,7 +184,7 @@ main().then(
   () => process.exit(0),
   (err: unknown) => {
     log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    killAllStarted();
+    ServerProcess.killAllStarted();
     process.exit(1);
   },
 );

@@ -52,3 +52,23 @@ export interface CollectResult {
 export type WorkerReply =
   | { id: number; ok: true; result: ConnectResult | CollectResult | null }
   | { id: number; ok: false; error: string };
+
+/** Counts of nothing yet: the start of a worker's count and of a merge. */
+export function emptyCollect(): CollectResult {
+  return {
+    open: 0,
+    closeCodes: {},
+    members: 0,
+    membersExact: 0,
+    membersShort: 0,
+    membersOver: 0,
+    memberMessages: 0,
+    memberBytes: 0,
+    nonMembers: 0,
+    nonMembersWithMessages: 0,
+    latenciesMs: [],
+    samples: 0,
+    outOfOrder: 0,
+    undecodable: 0,
+  };
+}

@@ -1,13 +1,13 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { CollectResult, ConnectResult, ConnSpec, WorkerCommand, WorkerReply } from './ipc';
+import { CollectResult, ConnectResult, ConnSpec, emptyCollect, WorkerCommand, WorkerReply } from './ipc';
 
 export interface LoadGeneratorOptions {
   /** Workers that hold the cheap receivers. */
   cheapWorkers: number;
   /** Hard bound on each worker's life, ms: a worker exits on its own after it. */
-  maxDurationMs: number;
+  workerMaxMs: number;
   /**
    * Niceness of the cheap workers (0..19). They compete with the server for the same two cores; a
    * positive value keeps the load generator from starving the side being measured.
@@ -76,7 +76,7 @@ export class LoadGenerator {
   start(): void {
     const script = join(__dirname, 'worker.js');
     const spawn = () =>
-      new WorkerHandle(fork(script, [String(this.options.maxDurationMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }));
+      new WorkerHandle(fork(script, [String(this.options.workerMaxMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }));
     for (let i = 0; i < this.options.cheapWorkers; i++) {
       const w = spawn();
       setPriority(w.pid, this.options.cheapNice);
@@ -175,22 +175,7 @@ export class LoadGenerator {
 }
 
 export function mergeCollects(parts: CollectResult[]): CollectResult {
-  const out: CollectResult = {
-    open: 0,
-    closeCodes: {},
-    members: 0,
-    membersExact: 0,
-    membersShort: 0,
-    membersOver: 0,
-    memberMessages: 0,
-    memberBytes: 0,
-    nonMembers: 0,
-    nonMembersWithMessages: 0,
-    latenciesMs: [],
-    samples: 0,
-    outOfOrder: 0,
-    undecodable: 0,
-  };
+  const out = emptyCollect();
   for (const p of parts) {
     out.open += p.open;
     for (const [code, n] of Object.entries(p.closeCodes)) out.closeCodes[code] = (out.closeCodes[code] ?? 0) + n;

@@ -1,5 +1,5 @@
 import { decodeFanoutFrame } from './fanout-frames';
-import { CollectResult, ConnectResult, ConnSpec, WorkerCommand, WorkerReply } from './ipc';
+import { CollectResult, ConnectResult, ConnSpec, emptyCollect, WorkerCommand, WorkerReply } from './ipc';
 import { ClientOptions, RawWsClient } from './ws-client';
 
 /**
@@ -90,16 +90,8 @@ async function connectAll(conns: ConnSpec[], concurrency: number, readyTimeoutMs
 
 function collect(expected: number, withLatencies: boolean): CollectResult {
   const r: CollectResult = {
-    open: 0,
+    ...emptyCollect(),
     closeCodes: Object.fromEntries([...closeCodes].map(([k, v]) => [String(k), v])),
-    members: 0,
-    membersExact: 0,
-    membersShort: 0,
-    membersOver: 0,
-    memberMessages: 0,
-    memberBytes: 0,
-    nonMembers: 0,
-    nonMembersWithMessages: 0,
     latenciesMs: withLatencies ? latencies : [],
     samples,
     outOfOrder,

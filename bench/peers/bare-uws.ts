@@ -1,4 +1,5 @@
 import { App, DISABLED, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
+import { servePeerProcess } from './peer-process';
 
 /**
  * The ceiling Parley's gateway is compared with: a bare uWebSockets.js server that does nothing but
@@ -85,14 +86,7 @@ function main(): void {
     if (listenSocket) us_listen_socket_close(listenSocket);
     process.exit(0);
   };
-  process.on('message', (m: unknown) => {
-    if ((m as { type?: unknown } | null)?.type !== 'memory') return;
-    const u = process.memoryUsage();
-    process.send?.({ type: 'memory', heapUsed: u.heapUsed, external: u.external });
-  });
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  process.on('disconnect', stop);
+  servePeerProcess(stop);
 }
 
 main();

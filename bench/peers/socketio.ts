@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import { Server } from 'socket.io';
+import { servePeerProcess } from './peer-process';
 
 /**
  * What most Node teams would deploy: Socket.IO (websocket transport only, no compression) with its
@@ -102,14 +103,7 @@ async function main(): Promise<void> {
     io.close();
     void Promise.allSettled([pub.quit(), sub.quit()]).then(() => process.exit(0));
   };
-  process.on('message', (m: unknown) => {
-    if ((m as { type?: unknown } | null)?.type !== 'memory') return;
-    const u = process.memoryUsage();
-    process.send?.({ type: 'memory', heapUsed: u.heapUsed, external: u.external });
-  });
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  process.on('disconnect', stop);
+  servePeerProcess(stop);
 }
 
 main().catch((err: unknown) => {

@@ -1,15 +1,15 @@
 import { ConnSpec } from '../loadgen/ipc';
-import { CollectResult } from '../loadgen/ipc';
-import { LoadGenerator } from '../loadgen/load-generator';
+import { LoadGenerator, LoadGeneratorOptions } from '../loadgen/load-generator';
 import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
 import { RetainedHeap, retainedPerUnit, takeHeapSnapshots } from '../profile/heap-snapshots';
-import { openSenders } from './senders';
+import { endRound, openSenders, sleep, waitForMessages } from './round-steps';
 import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds } from '../metrics/proc-stat';
 import { LatencySummary, summarizeLatencies } from '../metrics/stats';
 import { BenchTarget, FanoutShape, StartOptions } from '../targets/target';
 
-export interface FanoutConfig {
+/** A round's load-generator settings are part of its config (LoadGeneratorOptions). */
+export interface FanoutConfig extends LoadGeneratorOptions {
   shape: FanoutShape;
   /** Measured messages, and unmeasured ones sent first to warm JIT and caches. */
   messages: number;
@@ -18,10 +18,6 @@ export interface FanoutConfig {
   intervalMs: number;
   /** Share of the members that are full clients (parse and timestamp every frame). */
   fullFraction: number;
-  cheapWorkers: number;
-  cheapNice: number;
-  connectConcurrency: number;
-  readyTimeoutMs: number;
   /** Wait after the last connection before the first memory reading. */
   settleMs: number;
   /**
@@ -32,8 +28,6 @@ export interface FanoutConfig {
   maxSettleMs: number;
   /** Give up waiting for deliveries after this long without progress. */
   stallMs: number;
-  /** Hard bound on a load worker's life. */
-  workerMaxMs: number;
 }
 
 export interface CapacityResult {
@@ -109,8 +103,6 @@ export interface FanoutRound {
   error?: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * One round against one target: start it afresh, connect `connections` receivers (capacity: memory
  * and CPU per connection), then fan `messages` out to the `members` in the group (latency at the full
@@ -125,13 +117,7 @@ export async function runFanoutRound(
   log: (line: string) => void,
 ): Promise<FanoutRound> {
   const session = await target.start(c.shape, startOptions);
-  const loadgen = new LoadGenerator({
-    cheapWorkers: c.cheapWorkers,
-    maxDurationMs: c.workerMaxMs,
-    cheapNice: c.cheapNice,
-    connectConcurrency: c.connectConcurrency,
-    readyTimeoutMs: c.readyTimeoutMs,
-  });
+  const loadgen = new LoadGenerator(c);
   let senders: RawWsClient[] = [];
   const result: FanoutRound = {
     target: target.name,
@@ -234,7 +220,7 @@ export async function runFanoutRound(
       sendAll(n);
       await sleep(c.intervalMs);
     }
-    const warm = await waitForDeliveries(loadgen, c.warmupMessages, c.stallMs);
+    const warm = await waitForMessages(loadgen, c.warmupMessages, c.stallMs);
     await loadgen.mark();
 
     const lgPids = loadgen.pids();
@@ -248,7 +234,7 @@ export async function runFanoutRound(
       sendAll(n);
       await sleep(c.intervalMs);
     }
-    await waitForDeliveries(loadgen, c.messages, c.stallMs);
+    await waitForMessages(loadgen, c.messages, c.stallMs);
     const t1 = process.hrtime.bigint();
     const cpu = sumCpuSeconds(pids) - cpu0;
     const sys = sumSystemSeconds(pids) - sys0;
@@ -292,10 +278,7 @@ export async function runFanoutRound(
     log(`  ${target.name} round ${round} failed: ${result.error}`);
     return result;
   } finally {
-    for (const s of senders) s.close();
-    await loadgen.closeAll().catch((err: unknown) => log(`  closing connections failed: ${String(err)}`));
-    await loadgen.stop();
-    await session.stop();
+    await endRound(senders, loadgen, session, log);
   }
 }
 
@@ -308,20 +291,6 @@ async function settledRss(pids: number[], settleMs: number, maxMs: number): Prom
   return { early, rss: sumRssBytes(pids), seconds: (Date.now() - started) / 1000 };
 }
 
-/** Polls the workers until every member has `expected` messages, or nothing moved for `stallMs`. */
-async function waitForDeliveries(loadgen: LoadGenerator, expected: number, stallMs: number): Promise<CollectResult> {
-  let last = -1;
-  let lastMoved = Date.now();
-  for (;;) {
-    const s = await loadgen.collect(expected, false);
-    if (s.memberMessages >= s.members * expected) return s;
-    if (s.memberMessages !== last) {
-      last = s.memberMessages;
-      lastMoved = Date.now();
-    } else if (Date.now() - lastMoved > stallMs) return s;
-    await sleep(100);
-  }
-}
 
 function emptyCapacity(requested: number): CapacityResult {
   return {

@@ -1,24 +1,19 @@
 import { ConnSpec } from '../loadgen/ipc';
-import { LoadGenerator } from '../loadgen/load-generator';
+import { LoadGenerator, LoadGeneratorOptions } from '../loadgen/load-generator';
 import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
 import { loadAverage1m, sumCpuSeconds } from '../metrics/proc-stat';
 import { BenchTarget } from '../targets/target';
-import { openSenders } from './senders';
+import { endRound, openSenders, sleep, waitForMessages } from './round-steps';
 
-export interface StormConfig {
+/** The storm's load-generator settings are part of its config (its connectConcurrency is the storm's). */
+export interface StormConfig extends LoadGeneratorOptions {
   /** Clients that drop and reconnect at once (all members of the group). */
   clients: number;
   /** Messages sent while they are away, which each must get on resume. */
   missed: number;
-  cheapWorkers: number;
-  cheapNice: number;
-  /** Handshakes in flight per worker during the storm. */
-  connectConcurrency: number;
-  readyTimeoutMs: number;
   /** Give up waiting for the catch-up after this long without progress. */
   stallMs: number;
-  workerMaxMs: number;
 }
 
 export interface StormRound {
@@ -43,8 +38,6 @@ export interface StormRound {
   error?: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Reconnect storm: `clients` members are connected and current; they all drop (a gateway restart, a
  * network blip); `missed` messages are posted meanwhile; then they all reconnect at once, each asking
@@ -53,13 +46,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function runStormRound(target: BenchTarget, round: number, c: StormConfig, addresses: SourceAddresses, log: (line: string) => void): Promise<StormRound> {
   const session = await target.start({ connections: c.clients, members: c.clients }, {});
-  const loadgen = new LoadGenerator({
-    cheapWorkers: c.cheapWorkers,
-    maxDurationMs: c.workerMaxMs,
-    cheapNice: c.cheapNice,
-    connectConcurrency: c.connectConcurrency,
-    readyTimeoutMs: c.readyTimeoutMs,
-  });
+  const loadgen = new LoadGenerator(c);
   const result: StormRound = {
     target: target.name,
     round,
@@ -97,7 +84,7 @@ export async function runStormRound(target: BenchTarget, round: number, c: Storm
     };
     await loadgen.mark();
     sendOne();
-    await waitUntil(loadgen, 1, c.stallMs);
+    await waitForMessages(loadgen, 1, c.stallMs);
     const held = await session.resume.lastSeq(sent);
 
     // 2. They all drop; messages go on meanwhile.
@@ -128,7 +115,7 @@ export async function runStormRound(target: BenchTarget, round: number, c: Storm
       readyAt = process.hrtime.bigint();
       return r;
     });
-    const caught = await waitUntil(loadgen, expected, c.stallMs, () => readyAt !== null);
+    const caught = await waitForMessages(loadgen, expected, c.stallMs, () => readyAt !== null);
     const t1 = process.hrtime.bigint();
     const back = await connecting;
     result.reconnected = back.opened;
@@ -152,29 +139,6 @@ export async function runStormRound(target: BenchTarget, round: number, c: Storm
     log(`  ${target.name} storm round ${round} failed: ${result.error}`);
     return result;
   } finally {
-    for (const s of senders) s.close();
-    await loadgen.closeAll().catch((err: unknown) => log(`  closing connections failed: ${String(err)}`));
-    await loadgen.stop();
-    await session.stop();
+    await endRound(senders, loadgen, session, log);
   }
 }
-
-/**
- * Polls until every member has `expected` messages (and `done()` allows stopping), or nothing moved
- * for `stallMs`. Counts are per connection since it opened (or since the last mark).
- */
-async function waitUntil(loadgen: LoadGenerator, expected: number, stallMs: number, done: () => boolean = () => true) {
-  let last = -1;
-  let lastMoved = Date.now();
-  for (;;) {
-    const s = await loadgen.collect(expected, false);
-    if (done() && s.members > 0 && s.membersExact + s.membersOver === s.members) return s;
-    const progress = s.memberMessages + s.members;
-    if (progress !== last) {
-      last = progress;
-      lastMoved = Date.now();
-    } else if (Date.now() - lastMoved > stallMs) return s;
-    await sleep(100);
-  }
-}
-

@@ -20,13 +20,23 @@ export interface ServerProcessOptions {
 export class ServerProcess {
   /** Every server this bench process started and has not seen exit: killed by pid if the bench is cut short. */
   private static readonly live = new Set<ChildProcess>();
+  /** How to kill other things the bench started (a mesh and its children), by their pids. */
+  private static readonly cleanups = new Set<() => void>();
 
   private constructor(private readonly proc: ChildProcess) {}
 
-  /** SIGKILLs, by pid, every server this process started that is still running. */
+  /** SIGKILLs, by pid, every server this process started that is still running (and runs the registered cleanups). */
   static killAllStarted(): void {
     for (const p of ServerProcess.live) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     ServerProcess.live.clear();
+    for (const kill of ServerProcess.cleanups) kill();
+    ServerProcess.cleanups.clear();
+  }
+
+  /** Registers how to kill something else this bench started; returns the unregistration. */
+  static onKillAll(kill: () => void): () => void {
+    ServerProcess.cleanups.add(kill);
+    return () => ServerProcess.cleanups.delete(kill);
   }
 
   static async start(o: ServerProcessOptions): Promise<ServerProcess> {
@@ -100,6 +110,28 @@ export class ServerProcess {
       this.proc.kill('SIGTERM');
     });
   }
+}
+
+/** Whether nothing listens on this port of 127.0.0.1 right now. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive ports on 127.0.0.1 that were all free a moment ago. */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await freePort();
+    if (first + count - 1 > 65535) continue;
+    let free = true;
+    for (let p = first + 1; p < first + count && free; p++) free = await portIsFree(p);
+    if (free) return first;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
 }
 
 /** A port free on 127.0.0.1 right now (the OS picks it; the caller binds it straight after). */

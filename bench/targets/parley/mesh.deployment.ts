@@ -1,10 +1,9 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { profileFlags } from '../bare-uws.target';
-import { freePort, ServerProcess } from '../server-process';
+import { freePortRange, portIsFree, ServerProcess } from '../server-process';
 import { StartOptions } from '../target';
 import { ParleyDeployment, RunningParley, waitReady } from './deployment';
 
@@ -113,24 +112,21 @@ export class MeshDeployment implements ParleyDeployment {
  * that hangs, killed by pid together with the children it named.
  */
 class MeshProcess {
-  private static readonly live = new Set<MeshProcess>();
   private pids: Record<string, number | null> = {};
   /** Each child's admin address (host:port), from the ready line. */
   private admin: Record<string, string> = {};
   private readonly tail: string[] = [];
 
-  private constructor(private readonly proc: ChildProcess) {}
+  /** Undoes the registration with ServerProcess.killAllStarted (once stopped, nothing is left to kill). */
+  private readonly unregister: () => void;
 
-  /** SIGKILLs every mesh (supervisor and children) this bench started and did not stop. */
-  static killAllStarted(): void {
-    for (const m of MeshProcess.live) m.killHard();
-    MeshProcess.live.clear();
+  private constructor(private readonly proc: ChildProcess) {
+    this.unregister = ServerProcess.onKillAll(() => this.killHard());
   }
 
   static async start(script: string, cwd: string, env: NodeJS.ProcessEnv, nodeFlags: string[], nice?: number): Promise<MeshProcess> {
     const proc = spawn(process.execPath, [...nodeFlags, script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const mesh = new MeshProcess(proc);
-    MeshProcess.live.add(mesh);
     if (nice !== undefined && proc.pid !== undefined) setPriority(proc.pid, nice);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -151,12 +147,11 @@ class MeshProcess {
       lines(proc.stdout, onLine);
       lines(proc.stderr, (l) => mesh.remember(l));
       proc.once('exit', (code, signal) => {
-        MeshProcess.live.delete(mesh);
+        mesh.unregister();
         clearTimeout(timer);
         reject(new Error(`mesh exited before ready (code ${code}, signal ${signal}):\n${mesh.tail.join('\n')}`));
       });
     });
-    proc.on('exit', () => MeshProcess.live.delete(mesh));
     return mesh;
   }
 
@@ -190,7 +185,7 @@ class MeshProcess {
       });
       this.proc.kill('SIGTERM');
     });
-    MeshProcess.live.delete(this);
+    this.unregister();
   }
 
   private killHard(): void {
@@ -209,12 +204,6 @@ class MeshProcess {
     if (this.tail.length > 40) this.tail.shift();
     if (/"level":"(error|fatal)"|exited|failed/i.test(line)) process.stderr.write(`  [mesh] ${line.slice(0, 400)}\n`);
   }
-}
-
-/** Everything a started server may still be running when the bench is cut short, killed by pid. */
-export function killAllStarted(): void {
-  ServerProcess.killAllStarted();
-  MeshProcess.killAllStarted();
 }
 
 function lines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
@@ -242,36 +231,16 @@ export function parseExports(text: string): Record<string, string> {
   return env;
 }
 
-/** The first of `count` consecutive ports on 127.0.0.1 that were all free a moment ago. */
-async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const first = await freePort();
-    if (first + count - 1 > 65535) continue;
-    let free = true;
-    for (let p = first + 1; p < first + count && free; p++) free = await portIsFree(p);
-    if (free) return first;
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
-}
-
 /**
- * A block of 50 gRPC ports for the mesh's services, below the ephemeral range (32768+) so no
- * outgoing connection holds one, and away from the blocks the test suites use (20000-31999).
+ * A block of 60 ports for the mesh's services (gRPC from base+1, admin ports up to base+57, see
+ * docs/mesh.md), below the ephemeral range (32768+) so no outgoing connection holds one, and away
+ * from the blocks the test suites use (20000-31999).
  */
 async function grpcPortBase(): Promise<number> {
   for (let base = 14_000; base < 19_000; base += 100) {
     let free = true;
-    for (let p = base; p < base + 50 && free; p++) free = await portIsFree(p);
+    for (let p = base; p < base + 60 && free; p++) free = await portIsFree(p);
     if (free) return base;
   }
   throw new Error('no free block of gRPC ports for the mesh between 14000 and 18999');
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }

@@ -13,7 +13,7 @@ export interface PresenceOptions {
  * or disconnect does not queue one database round trip per socket.
  */
 export class PresenceService implements PresenceApi {
-  private readonly lastSeenStore: LastSeenStore;
+  private readonly lastSeen: LastSeenStore;
 
   constructor(
     private readonly store: PresenceStore,
@@ -22,18 +22,18 @@ export class PresenceService implements PresenceApi {
     private readonly log: EventLog,
     private readonly options: PresenceOptions,
   ) {
-    this.lastSeenStore = new LastSeenStore(db);
+    this.lastSeen = new LastSeenStore(db);
   }
 
   async connected(userId: string, connectionId: string, gatewayId: string): Promise<void> {
     const cameOnline = await this.store.connect(userId, connectionId, gatewayId, this.options.connectionTtlMs);
-    if (cameOnline) await this.announce(userId, 'online', await this.lastSeen(userId));
+    if (cameOnline) await this.announce(userId, 'online', await this.lastSeen.get(userId));
   }
 
   async disconnected(userId: string, connectionId: string): Promise<void> {
     // last_seen is written before the connection goes, so nobody reads "offline" without it.
     const at = new Date();
-    await this.recordLastSeen(userId, at);
+    await this.lastSeen.record(userId, at);
     const wentOffline = await this.store.disconnect(userId, connectionId);
     if (wentOffline) await this.announce(userId, 'offline', at.toISOString());
   }
@@ -47,7 +47,7 @@ export class PresenceService implements PresenceApi {
 
   async get(userId: string): Promise<PresenceView> {
     const online = await this.store.isOnline(userId);
-    const last = await this.lastSeen(userId);
+    const last = await this.lastSeen.get(userId);
     return { user_id: userId, status: online ? 'online' : 'offline', last_seen_at: last };
   }
 
@@ -59,16 +59,8 @@ export class PresenceService implements PresenceApi {
   }
 
   private async markOffline(userId: string, at: Date): Promise<void> {
-    await this.recordLastSeen(userId, at);
+    await this.lastSeen.record(userId, at);
     await this.announce(userId, 'offline', at.toISOString());
-  }
-
-  private recordLastSeen(userId: string, at: Date): Promise<void> {
-    return this.lastSeenStore.record(userId, at);
-  }
-
-  private lastSeen(userId: string): Promise<string | null> {
-    return this.lastSeenStore.get(userId);
   }
 
   private async announce(userId: string, status: 'online' | 'offline', lastSeenAt: string | null): Promise<void> {
