@@ -113,6 +113,11 @@ export class SocketHandler {
       return;
     }
     if (aborted) return;
+    // Known uWS 20.30 bug: cork() around an upgrade made after an await may read the response's
+    // state from memory the new WebSocket already reuses, and now and then closes the fresh socket
+    // without a close frame (uNetworking/uWebSockets.js#1108, fixed upstream in uWebSockets#1929).
+    // Upgrading uncorked avoids it but makes uWS print a warning per connection; clients reconnect
+    // on an abnormal close (the contract asks them to), and the bench counts these as "retried".
     res.cork(() => {
       res.upgrade(data, key, protocol, extensions, context);
     });
