@@ -69,23 +69,10 @@ export class TestSocket {
   }
 
   /**
-   * Opens a socket and waits for the server's `hello` frame. A socket dropped without a close frame
-   * (1006) before its hello is opened once more, as a real client reconnects after an abnormal close:
-   * uWS 20.30 now and then drops a socket it has just upgraded after an await (see the note at the
-   * end of SocketHandler.upgrade). Nothing was delivered on it, so nothing the test checks is lost;
-   * the retry is written to stderr so it stays visible.
+   * Opens a socket and waits for the server's `hello` frame. No retry: the gateway upgrades
+   * synchronously, so a socket dropped before its hello is a failure the test must see.
    */
   static async open(wsUrl: string, token: string, opts: SocketOptions = {}): Promise<TestSocket> {
-    try {
-      return await TestSocket.openOnce(wsUrl, token, opts);
-    } catch (err) {
-      if (!(err instanceof DroppedBeforeHello)) throw err;
-      process.stderr.write(`[ws-client] ${err.message}; opening it once more\n`);
-      return TestSocket.openOnce(wsUrl, token, opts);
-    }
-  }
-
-  private static async openOnce(wsUrl: string, token: string, opts: SocketOptions): Promise<TestSocket> {
     const url = opts.via === 'query' ? `${wsUrl}?access_token=${encodeURIComponent(token)}` : wsUrl;
     const headers = opts.via === 'query' ? {} : { authorization: `Bearer ${token}` };
     const ws = new WebSocket(url, { headers, handshakeTimeout: opts.timeoutMs ?? DEFAULT_WAIT_MS });
@@ -99,12 +86,7 @@ export class TestSocket {
       });
       ws.once('error', reject);
     });
-    try {
-      await socket.waitFor<HelloFrame>((f) => f.type === 'hello', 'hello', opts.timeoutMs);
-    } catch (err) {
-      if (socket.closeInfo?.code === 1006 && socket.helloFrame === null) throw new DroppedBeforeHello(`socket ${socket.connectionId} dropped (1006) before its hello`);
-      throw err;
-    }
+    await socket.waitFor<HelloFrame>((f) => f.type === 'hello', 'hello', opts.timeoutMs);
     return socket;
   }
 
@@ -355,5 +337,3 @@ export async function attemptUpgrade(url: string, headers: Record<string, string
   });
 }
 
-/** The server dropped a freshly upgraded socket before its hello (see TestSocket.open). */
-class DroppedBeforeHello extends Error {}

@@ -1,4 +1,4 @@
-import { ConversationEvent, Delivery, GatewayDelivery, LogRecord, presenceRouteKey, PresenceStore, RouteTable } from '@parley/ports';
+import { ConversationEvent, Delivery, GatewayDelivery, LogRecord, presenceRouteKey, PresenceStore, RouteTable, SESSIONS_ROUTE_KEY } from '@parley/ports';
 
 export const FANOUT_GROUP = 'parley-fanout';
 
@@ -79,7 +79,8 @@ export class ConversationEventsConsumer {
       case 'member.removed':
         return new Set(await this.presence.gatewaysForUser(event.user_id));
       case 'session.revoked':
-        return new Set(await this.presence.gatewaysForUser(event.user_id));
+        // Every gateway: each one caches session liveness, not only those holding the user's sockets.
+        return new Set([...(await routesOf(SESSIONS_ROUTE_KEY)), ...(await this.presence.gatewaysForUser(event.user_id))]);
       case 'presence.changed':
         return new Set(await routesOf(presenceRouteKey(event.user_id)));
     }

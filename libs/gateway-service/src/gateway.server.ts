@@ -2,11 +2,11 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
 import { Logger, Metrics } from '@parley/observability';
-import { AuthApi, checkReadiness, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, ReadinessCheck, ReadinessReport, RouteTable, UserDirectory } from '@parley/ports';
+import { AuthApi, checkReadiness, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
-import { RevokedSessions } from './delivery/revoked-sessions';
+import { SessionLiveness } from './auth/session-liveness';
 import { SyncSource } from './delivery/sync-source';
 import { GatewayOptions } from './gateway.options';
 import { errorBody, toErrorReply } from './http/api-error';
@@ -53,12 +53,12 @@ export class GatewayServer {
   constructor(private readonly deps: GatewayDeps) {
     const { options, logger } = deps;
     this.app = App();
-    const revoked = new RevokedSessions(15 * 60_000);
+    const sessions = new SessionLiveness({ lookup: (sid) => deps.auth.sessionActive(sid) });
     this.writer = new SocketWriter(options.maxBufferedBytes);
     this.pipeline = new SendPipeline(options.gatewayId, deps.log);
     let delivery: LocalDelivery | null = null;
     this.registry = new ConnectionRegistry(options.gatewayId, deps.routes, options.routeTtlMs, logger, (key) => delivery?.dropFeed(key));
-    delivery = new LocalDelivery(options.gatewayId, this.app, this.registry, this.writer, this.pipeline, deps.conversations, revoked, logger);
+    delivery = new LocalDelivery(options.gatewayId, this.app, this.registry, this.writer, this.pipeline, deps.conversations, sessions, logger);
     this.delivery = delivery;
     const verifier = new TokenVerifier({
       issuer: options.issuer,
@@ -75,7 +75,7 @@ export class GatewayServer {
       },
       onKeySetError: (err) => logger.warn('jwks fetch failed', { err }),
     });
-    this.router = buildRestRouter({ ...deps, pipeline: this.pipeline, verifier, revoked, restSendTimeoutMs: options.restSendTimeoutMs });
+    this.router = buildRestRouter({ ...deps, pipeline: this.pipeline, verifier, sessions, restSendTimeoutMs: options.restSendTimeoutMs });
     const syncAnswers = deps.metrics.counter('parley_gateway_sync_answers_total', 'sync (resume) answers by source: recent messages here, a shared store read, or a store read', ['source']);
     const syncs = new SyncSource({
       recentAfter: (id, after, limit) => this.delivery.recentAfter(id, after, limit),
@@ -83,7 +83,7 @@ export class GatewayServer {
       storeAfter: (userId, id, after, limit) => deps.conversations.history(userId, id, { after_seq: after, limit }),
       onAnswer: (source) => syncAnswers.inc({ source }),
     });
-    const sockets = new SocketHandler(options, verifier, { active: (sid) => deps.auth.sessionActive(sid) }, revoked, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics);
+    const sockets = new SocketHandler(options, verifier, sessions, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics);
     this.httpErrors = deps.metrics.counter('parley_gateway_http_responses_total', 'HTTP responses by status class', ['status']);
     const connections = deps.metrics.gauge('parley_gateway_connections_open', 'open WebSocket connections');
     this.loadStatic();
@@ -110,8 +110,10 @@ export class GatewayServer {
     this.listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
       this.app.listen(host, port, (s) => (s ? resolve(s) : reject(new Error(`cannot listen on ${host}:${port}`))));
     });
+    this.registerForRevocations();
     const heartbeat = setInterval(() => {
       this.deps.presence.gatewayHeartbeat(this.deps.options.gatewayId).catch((err: unknown) => this.deps.logger.warn('gateway heartbeat failed', { err }));
+      this.registerForRevocations();
     }, Math.max(500, Math.floor(this.deps.options.routeTtlMs / 3)));
     const sweep = setInterval(() => this.sweepSockets(), SWEEP_INTERVAL_MS);
     heartbeat.unref();
@@ -120,9 +122,19 @@ export class GatewayServer {
     return port;
   }
 
+  /**
+   * Every live gateway holds the sessions route so `session.revoked` reaches it (its liveness cache
+   * serves REST too). Idempotent; repeated with each heartbeat so a lost registration heals.
+   */
+  private registerForRevocations(): void {
+    const { gatewayId, routeTtlMs } = this.deps.options;
+    this.deps.routes.register(SESSIONS_ROUTE_KEY, gatewayId, routeTtlMs).catch((err: unknown) => this.deps.logger.warn('sessions route register failed', { err }));
+  }
+
   /** Stops accepting, then closes every socket with 1001 (clients reconnect elsewhere). */
   close(): void {
     for (const t of this.timers) clearInterval(t);
+    this.deps.routes.unregister(SESSIONS_ROUTE_KEY, this.deps.options.gatewayId).catch(() => undefined);
     if (this.listenSocket) us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
     for (const ws of [...this.registry.all()]) this.writer.close(ws, CloseCode.GOING_AWAY, 'server shutting down');

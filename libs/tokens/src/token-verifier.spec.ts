@@ -251,3 +251,35 @@ describe('TokenVerifier', () => {
     expect((await rejection(v.verify(await forge(key, {})))).code).toBe('UNAVAILABLE');
   });
 });
+
+describe('TokenVerifier.verifyNow (the WebSocket upgrade, without an await)', () => {
+  it('answers null until a key set is loaded, then verifies synchronously', async () => {
+    const v = verifier();
+    const { token } = await issuer(key).issue({ sub: 'u', sid: 's' });
+    expect(v.verifyNow(token)).toBeNull();
+    await v.verify(token);
+    expect(v.verifyNow(token)).toMatchObject({ sub: 'u', sid: 's' });
+  });
+
+  it('applies every check of verify()', async () => {
+    const v = verifier();
+    await v.verify(await forge(key, {}));
+    const wrongAudience = await forge(key, { aud: 'someone-else' });
+    expect(() => v.verifyNow(wrongAudience)).toThrow('wrong audience');
+    const [, payload, signature] = wrongAudience.split('.');
+    const critHeader = base64url.encode(JSON.stringify({ alg: 'EdDSA', kid: key.kid, typ: 'JWT', crit: ['exp'] }));
+    expect(() => v.verifyNow(`${critHeader}.${payload}.${signature}`)).toThrow('malformed token');
+    expect(() => v.verifyNow('x'.repeat(5000))).toThrow('token too long');
+  });
+
+  it('asks for a fetch (null) for an unknown key id, and refuses it within the cooldown', async () => {
+    const clock = manualClock();
+    const v = verifier({ refreshCooldownSec: 30 }, clock);
+    const foreign = await forge(otherKey, {});
+    await v.verify(await forge(key, {}));
+    clock.advanceSec(31);
+    expect(v.verifyNow(foreign)).toBeNull();
+    await expectUnauthenticated(v.verify(foreign), 'unknown signing key');
+    expect(() => v.verifyNow(foreign)).toThrow('unknown signing key');
+  });
+});

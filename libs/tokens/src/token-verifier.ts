@@ -1,7 +1,9 @@
 import { DomainError } from '@parley/domain';
-import { errors, JWTPayload, jwtVerify } from 'jose';
+import { ClaimRules, parseCompactToken, ParsedToken, VerifiedToken, verifyParsedToken } from './compact-jws';
 import { KeySetError, KeySetSource, VerificationKeys } from './verification-keys';
-import { MAX_ACCESS_TTL_SECONDS, MAX_TOKEN_LENGTH, TOKEN_ALG, TOKEN_TYP } from './token.constants';
+import { MAX_TOKEN_LENGTH } from './token.constants';
+
+export type { VerifiedToken } from './compact-jws';
 
 export interface TokenVerifierOptions {
   issuer: string;
@@ -20,20 +22,14 @@ export interface TokenVerifierOptions {
   onKeySetError?: (error: KeySetError) => void;
 }
 
-/** What a verified access token says. */
-export interface VerifiedToken {
-  sub: string;
-  sid: string;
-  jti: string;
-  exp: number;
-}
-
-const REQUIRED_CLAIMS = ['sub', 'sid', 'exp', 'iat', 'jti'];
-
 /**
- * Verifies Parley access tokens locally against the published keys. Every failure is a
- * DomainError: UNAUTHENTICATED with a short reason for a bad token, UNAVAILABLE when the key set
- * cannot be had at all.
+ * Verifies Parley access tokens locally against the published keys (EdDSA over Ed25519 only, with
+ * issuer, audience, type and lifetime checked). Every failure is a DomainError: UNAUTHENTICATED
+ * with a short reason for a bad token, UNAVAILABLE when the key set cannot be had at all.
+ *
+ * `verifyNow` answers without waiting whenever the loaded key set can decide (the WebSocket
+ * upgrade uses it: an upgrade made after an await trips uWebSockets.js#1108); `verify` fetches
+ * the key set first when it has to.
  */
 export class TokenVerifier {
   private readonly keys: VerificationKeys;
@@ -52,33 +48,36 @@ export class TokenVerifier {
   }
 
   async verify(token: unknown): Promise<VerifiedToken> {
-    if (typeof token !== 'string' || token.length === 0) throw rejected('missing token');
-    if (token.length > MAX_TOKEN_LENGTH) throw rejected('token too long');
-    let payload: JWTPayload;
+    const parsed = parse(token);
+    let key;
     try {
-      ({ payload } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
-        algorithms: [TOKEN_ALG],
-        typ: TOKEN_TYP,
-        issuer: this.opts.issuer,
-        audience: this.opts.audience,
-        requiredClaims: REQUIRED_CLAIMS,
-        maxTokenAge: MAX_ACCESS_TTL_SECONDS,
-        clockTolerance: this.opts.clockToleranceSec ?? 5,
-        currentDate: new Date(this.now()),
-      }));
+      key = await this.keys.get(parsed.kid);
     } catch (e) {
       throw this.translate(e);
     }
-    const { sub, sid, jti, exp } = payload;
-    if (!nonEmpty(sub) || !nonEmpty(sid) || !nonEmpty(jti) || typeof exp !== 'number') throw rejected('malformed claims');
-    return { sub, sid, jti, exp };
+    if (!key) throw rejected('unknown signing key');
+    return verifyParsedToken(parsed, key, this.rules());
   }
 
-  private async keyFor(kid: unknown) {
-    if (!nonEmpty(kid)) throw rejected('missing key id');
-    const key = await this.keys.get(kid);
+  /**
+   * The same checks without waiting, or null when the key set must be fetched first (none loaded
+   * yet, or a key id it does not know and may now look up): the caller then uses `verify`.
+   */
+  verifyNow(token: unknown): VerifiedToken | null {
+    const parsed = parse(token);
+    const key = this.keys.peek(parsed.kid);
+    if (key === null) return null;
     if (!key) throw rejected('unknown signing key');
-    return key;
+    return verifyParsedToken(parsed, key, this.rules());
+  }
+
+  private rules(): ClaimRules {
+    return {
+      issuer: this.opts.issuer,
+      audience: this.opts.audience,
+      clockToleranceSec: this.opts.clockToleranceSec ?? 5,
+      nowSec: Math.floor(this.now() / 1000),
+    };
   }
 
   private translate(e: unknown): Error {
@@ -87,31 +86,14 @@ export class TokenVerifier {
       this.opts.onKeySetError?.(e);
       return new DomainError('UNAVAILABLE', 'signing keys unavailable');
     }
-    if (e instanceof errors.JWTExpired) return rejected('token expired');
-    if (e instanceof errors.JWTClaimValidationFailed) return rejected(claimReason(e.claim, e.reason));
-    if (e instanceof errors.JWSSignatureVerificationFailed) return rejected('invalid signature');
-    if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported) return rejected('algorithm not allowed');
-    if (e instanceof errors.JOSEError) return rejected('malformed token');
     return e instanceof Error ? e : new Error(String(e));
   }
 }
 
-function claimReason(claim: string, reason: string): string {
-  switch (claim) {
-    case 'iss':
-      return 'wrong issuer';
-    case 'aud':
-      return 'wrong audience';
-    case 'typ':
-      return 'wrong token type';
-    case 'nbf':
-    case 'iat':
-      return reason === 'check_failed' ? 'token not valid yet' : `malformed ${claim} claim`;
-    default:
-      return reason === 'missing' && REQUIRED_CLAIMS.includes(claim) ? `missing ${claim} claim` : 'invalid claims';
-  }
+function parse(token: unknown): ParsedToken {
+  if (typeof token !== 'string' || token.length === 0) throw rejected('missing token');
+  if (token.length > MAX_TOKEN_LENGTH) throw rejected('token too long');
+  return parseCompactToken(token);
 }
-
-const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 const rejected = (reason: string) => new DomainError('UNAUTHENTICATED', reason);

@@ -1,5 +1,5 @@
 import type { JsonWebKeySet } from '@parley/ports';
-import { importJWK, KeyLike } from 'jose';
+import { createPublicKey, KeyObject } from 'node:crypto';
 import { TOKEN_ALG, TOKEN_CURVE } from './token.constants';
 
 /** Where the verifier gets the published keys: a JWKS document, fetched or local. */
@@ -24,7 +24,7 @@ export interface VerificationKeysOptions {
   onStaleKeys?: (error: KeySetError) => void;
 }
 
-type VerifyKey = KeyLike | Uint8Array;
+type VerifyKey = KeyObject;
 
 /** Bound on the keys taken from one key set (a real set holds a handful). */
 const MAX_KEYS = 64;
@@ -41,6 +41,20 @@ export class VerificationKeys {
   private inFlight: Promise<void> | null = null;
 
   constructor(private readonly opts: VerificationKeysOptions) {}
+
+  /**
+   * Without waiting: the key named `kid` when the loaded set has it; `null` when the answer needs a
+   * fetch first (nothing loaded yet, or an unknown kid that may be a new key); undefined when the
+   * set does not have it and may not be fetched again yet. An old set is refreshed in the
+   * background while its keys keep answering.
+   */
+  peek(kid: string): VerifyKey | undefined | null {
+    if (this.loadedAt === null) return null;
+    if (this.elapsedSec(this.loadedAt) >= this.opts.maxAgeSec && this.mayFetch()) this.refreshKeepingStale().catch(() => undefined);
+    const known = this.keys.get(kid);
+    if (known) return known;
+    return this.mayFetch() ? null : undefined;
+  }
 
   /** The key named `kid`, or undefined when the key set does not have it. Throws KeySetError. */
   async get(kid: string): Promise<VerifyKey | undefined> {
@@ -88,13 +102,13 @@ export class VerificationKeys {
     } catch (e) {
       throw new KeySetError('the key set could not be fetched', { cause: e });
     }
-    this.keys = await importKeySet(set);
+    this.keys = importKeySet(set);
     this.loadedAt = this.opts.now();
   }
 }
 
 /** Takes the Ed25519 public keys of a set; keys of other types are not ours and are left out. */
-async function importKeySet(set: unknown): Promise<Map<string, VerifyKey>> {
+function importKeySet(set: unknown): Map<string, VerifyKey> {
   if (typeof set !== 'object' || set === null || !Array.isArray((set as JsonWebKeySet).keys)) {
     throw new KeySetError('the key set is not a JWKS document');
   }
@@ -108,7 +122,7 @@ async function importKeySet(set: unknown): Promise<Map<string, VerifyKey>> {
       throw new KeySetError('an Ed25519 key in the key set has no kid or no x');
     }
     try {
-      keys.set(kid, await importJWK({ kty, crv, x }, TOKEN_ALG));
+      keys.set(kid, createPublicKey({ key: { kty, crv, x }, format: 'jwk' }));
     } catch (e) {
       throw new KeySetError(`key ${kid} in the key set does not import`, { cause: e });
     }

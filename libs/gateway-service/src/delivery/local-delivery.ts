@@ -8,7 +8,7 @@ import { conversationTopic, presenceTopic, Socket } from '../ws/connection';
 import { ConnectionRegistry } from '../ws/connection-registry';
 import { ConversationFeed } from './conversation-feed';
 import { SyncPage } from './recent-messages';
-import { RevokedSessions } from './revoked-sessions';
+import { SessionLiveness } from '../auth/session-liveness';
 import { TurnBudget } from './turn-budget';
 import { CHEAP_CHECK_MAX_SOCKETS, SocketWriter } from '../ws/socket-writer';
 
@@ -44,7 +44,7 @@ export class LocalDelivery implements GatewayDelivery {
     private readonly writer: SocketWriter,
     private readonly pipeline: SendPipeline,
     private readonly conversations: ConversationApi,
-    private readonly revoked: RevokedSessions,
+    private readonly sessions: SessionLiveness,
     private readonly logger: Logger,
   ) {}
 
@@ -105,7 +105,7 @@ export class LocalDelivery implements GatewayDelivery {
         }
         return;
       case 'session.revoked':
-        this.revoked.add(e.session_id);
+        this.sessions.revoke(e.session_id);
         for (const ws of [...this.registry.socketsOf(e.user_id)]) {
           if (ws.getUserData().sessionId === e.session_id) this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'session revoked');
         }

@@ -5,7 +5,7 @@ import {
   validateReadMarker, validateRefresh, validateRegister, validateSendMessage,
 } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
-import { RevokedSessions } from '../delivery/revoked-sessions';
+import { SessionLiveness } from '../auth/session-liveness';
 import { SendPipeline } from '../send/send-pipeline';
 import { HttpExchange } from './http-exchange';
 import { RestRouter, RouteContext, RouteReply } from './rest-router';
@@ -17,7 +17,7 @@ export interface RestDeps {
   presence: PresenceApi;
   pipeline: SendPipeline;
   verifier: TokenVerifier;
-  revoked: RevokedSessions;
+  sessions: SessionLiveness;
   restSendTimeoutMs: number;
 }
 
@@ -41,7 +41,9 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
     const h = x.authorization;
     if (!h.toLowerCase().startsWith('bearer ')) throw unauthenticated('missing bearer token');
     const claims = await deps.verifier.verify(h.slice(7).trim());
-    if (deps.revoked.has(claims.sid)) throw unauthenticated('session revoked');
+    // Every request, not only the upgrade: a logged-out or unknown session is refused (a map lookup
+    // while the session is known; one auth call the first time this gateway sees it).
+    if (!(await deps.sessions.isAlive(claims.sid, claims.exp))) throw unauthenticated('session revoked');
     return { userId: claims.sub, sessionId: claims.sid };
   };
 
@@ -54,7 +56,7 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
     .add('POST', '/v1/auth/refresh', async ({ x }) => ({ status: 200, body: await auth.refresh(must(validateRefresh(await x.readJson())).refresh_token) }))
     .add('POST', '/v1/auth/logout', authed(async (_ctx, me) => {
       await auth.logout(me.userId, me.sessionId);
-      deps.revoked.add(me.sessionId);
+      deps.sessions.revoke(me.sessionId);
       return { status: 204 };
     }))
     .add('GET', '/.well-known/jwks.json', async () => ({ status: 200, body: await auth.jwks(), headers: { 'cache-control': 'max-age=60' } }))

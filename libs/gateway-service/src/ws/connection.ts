@@ -15,6 +15,8 @@ export interface ConnectionData {
   refilledAt: number;
   rateLimitedInARow: number;
   open: boolean;
+  /** Frames received before hello, handled once the session is confirmed; null after hello. */
+  early: string[] | null;
 }
 
 export type Socket = WebSocket<ConnectionData>;

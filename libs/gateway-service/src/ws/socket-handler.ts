@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
-import { isDomainError, TypingSampler } from '@parley/domain';
+import { isDomainError, TypingSampler, unauthenticated } from '@parley/domain';
 import { Logger, Metrics } from '@parley/observability';
 import { ConversationApi, ConversationEvent, EventLog, PresenceApi, Topics } from '@parley/ports';
 import { ClientFrame, CloseCode, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
-import { TokenVerifier } from '@parley/tokens';
-import { RevokedSessions } from '../delivery/revoked-sessions';
+import { TokenVerifier, VerifiedToken } from '@parley/tokens';
+import { SessionLiveness } from '../auth/session-liveness';
 import { SyncSource } from '../delivery/sync-source';
 import { GatewayOptions } from '../gateway.options';
 import { errorBody, toErrorReply } from '../http/api-error';
@@ -17,6 +17,9 @@ import { WorkLimiter } from './work-limiter';
 
 /** Frames above this are dropped by uWS itself (connection closed without a code). */
 const HARD_FRAME_CAP_BYTES = 1024 * 1024;
+
+/** Frames a client may send before its hello (they wait for the session check); more close 1008. */
+const MAX_EARLY_FRAMES = 32;
 
 /** Consecutive rate-limited sends after which the socket is closed with 4429. */
 const RATE_LIMIT_CLOSE_AFTER = 50;
@@ -36,8 +39,7 @@ export class SocketHandler {
   constructor(
     private readonly options: GatewayOptions,
     private readonly verifier: TokenVerifier,
-    private readonly sessions: { active(sessionId: string): Promise<boolean> },
-    private readonly revoked: RevokedSessions,
+    private readonly sessions: SessionLiveness,
     private readonly registry: ConnectionRegistry,
     private readonly writer: SocketWriter,
     private readonly pipeline: SendPipeline,
@@ -71,56 +73,65 @@ export class SocketHandler {
     };
   }
 
-  private async upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): Promise<void> {
-    // Copy everything out of req before the first await (uWS invalidates it).
+  /**
+   * Synchronous on purpose: uWS 20.30 may drop a socket upgraded after an await
+   * (uNetworking/uWebSockets.js#1108), so the token is checked here with the loaded key set
+   * (Ed25519 verification is synchronous) and the session's liveness after `open`. Only a token
+   * whose key this gateway has not loaded yet (boot, a key rotation) waits for the key set.
+   */
+  private upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
     const auth = req.getHeader('authorization');
     const queryToken = new URLSearchParams(req.getQuery() ?? '').get('access_token');
+    const token = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : (queryToken ?? '');
+    let claims: VerifiedToken | null;
+    try {
+      claims = this.verifier.verifyNow(token);
+      if (claims && this.sessions.known(claims.sid) === false) throw unauthenticated('session revoked');
+    } catch (e) {
+      return this.refuseUpgrade(res, e);
+    }
+    if (claims) return res.upgrade(this.connectionData(claims), key, protocol, extensions, context);
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
     });
-    const token = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : (queryToken ?? '');
-    let data: ConnectionData;
-    try {
-      const claims = await this.verifier.verify(token);
-      if (this.revoked.has(claims.sid) || !(await this.setupWork.run(() => this.sessions.active(claims.sid)))) {
-        throw Object.assign(new Error('session revoked'), { status: 401 });
-      }
-      const now = Date.now();
-      data = {
-        id: randomUUID(),
-        userId: claims.sub,
-        sessionId: claims.sid,
-        exp: claims.exp,
-        topics: new Set(),
-        invalidFrames: 0,
-        tokens: this.options.sendRatePerSecond * 2,
-        refilledAt: now,
-        rateLimitedInARow: 0,
-        open: false,
-      };
-    } catch (e) {
-      if (aborted) return;
-      const reply = isDomainError(e) && e.code === 'UNAVAILABLE' ? toErrorReply(e) : { status: 401, code: 'UNAUTHENTICATED', message: e instanceof Error && isDomainError(e) ? e.message : 'session revoked' };
-      res.cork(() => {
-        res.writeStatus(reply.status === 401 ? '401 Unauthorized' : '503 Service Unavailable');
-        res.writeHeader('content-type', 'application/json; charset=utf-8');
-        res.end(errorBody(reply.code, reply.message));
-      });
-      return;
-    }
-    if (aborted) return;
-    // Known uWS 20.30 bug: cork() around an upgrade made after an await may read the response's
-    // state from memory the new WebSocket already reuses, and now and then closes the fresh socket
-    // without a close frame (uNetworking/uWebSockets.js#1108, fixed upstream in uWebSockets#1929).
-    // Upgrading uncorked avoids it but makes uWS print a warning per connection; clients reconnect
-    // on an abnormal close (the contract asks them to), and the bench counts these as "retried".
-    res.cork(() => {
-      res.upgrade(data, key, protocol, extensions, context);
-    });
+    void this.verifier.verify(token).then(
+      (verified) => {
+        // Uncorked: cork() around an upgrade after an await is what trips #1108 (uWS warns instead).
+        if (!aborted) res.upgrade(this.connectionData(verified), key, protocol, extensions, context);
+      },
+      (e: unknown) => {
+        if (!aborted) res.cork(() => this.refuseUpgrade(res, e));
+      },
+    );
+  }
+
+  private connectionData(claims: VerifiedToken): ConnectionData {
+    return {
+      id: randomUUID(),
+      userId: claims.sub,
+      sessionId: claims.sid,
+      exp: claims.exp,
+      topics: new Set(),
+      invalidFrames: 0,
+      tokens: this.options.sendRatePerSecond * 2,
+      refilledAt: Date.now(),
+      rateLimitedInARow: 0,
+      open: false,
+      early: [],
+    };
+  }
+
+  private refuseUpgrade(res: HttpResponse, e: unknown): void {
+    const unavailable = isDomainError(e) && e.code === 'UNAVAILABLE';
+    if (!isDomainError(e)) this.logger.warn('upgrade check failed', { err: e });
+    const message = isDomainError(e) ? e.message : 'unauthenticated';
+    res.writeStatus(unavailable ? '503 Service Unavailable' : '401 Unauthorized');
+    res.writeHeader('content-type', 'application/json; charset=utf-8');
+    res.end(errorBody(unavailable ? 'UNAVAILABLE' : 'UNAUTHENTICATED', message));
   }
 
   private open(ws: Socket): void {
@@ -143,12 +154,20 @@ export class SocketHandler {
   private async subscribeAndGreet(ws: Socket): Promise<void> {
     const d = ws.getUserData();
     try {
+      if (!(await this.sessions.isAlive(d.sessionId, d.exp))) {
+        this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'session revoked');
+        return;
+      }
+      if (!d.open) return;
       await this.presence.connected(d.userId, d.id, this.options.gatewayId);
       const [conversationIds, partners] = await Promise.all([this.conversations.conversationIdsOf(d.userId), this.conversations.directPartners(d.userId)]);
       if (!d.open) return;
       for (const id of conversationIds) this.registry.watchConversation(ws, id);
       for (const p of partners) this.registry.watchPresence(ws, p);
       this.writer.send(ws, { type: 'hello', user_id: d.userId, session_id: d.sessionId, heartbeat_ms: this.options.heartbeatMs });
+      const early = d.early;
+      d.early = null;
+      for (const text of early ?? []) this.handleText(ws, text);
     } catch (err) {
       this.logger.warn('socket setup failed', { err });
       this.writer.close(ws, CloseCode.GOING_AWAY, 'try again');
@@ -166,7 +185,20 @@ export class SocketHandler {
     const d = ws.getUserData();
     if (!d.open) return;
     if (data.byteLength > Limits.MAX_FRAME_BYTES) return this.writer.close(ws, CloseCode.TOO_BIG, 'frame over 64 KiB');
-    const parsed = parseClientFrame(Buffer.from(data).toString('utf8'));
+    const text = Buffer.from(data).toString('utf8');
+    // Frames that arrive before hello wait until the session is confirmed alive (a bounded few).
+    if (d.early) {
+      if (d.early.length >= MAX_EARLY_FRAMES) return this.writer.close(ws, CloseCode.POLICY, 'too many frames before hello');
+      d.early.push(text);
+      return;
+    }
+    this.handleText(ws, text);
+  }
+
+  private handleText(ws: Socket, text: string): void {
+    const d = ws.getUserData();
+    if (!d.open) return;
+    const parsed = parseClientFrame(text);
     if (!parsed.ok) {
       this.invalidFrames.inc();
       d.invalidFrames++;

@@ -21,6 +21,7 @@ class FakeSocket {
     refilledAt: 0,
     rateLimitedInARow: 0,
     open: true,
+    early: null,
   };
   private closed = false;
 

@@ -34,6 +34,12 @@ export type ConversationEvent =
 export const presenceRouteKey = (userId: string) => `presence:${userId}`;
 
 /**
+ * Route-table key every live gateway registers: `session.revoked` goes to all of them, since each
+ * caches session liveness for REST as well as for its sockets (revocations are rare).
+ */
+export const SESSIONS_ROUTE_KEY = 'sessions:all';
+
+/**
  * What fanout hands a gateway: one copy per gateway, never one per member. Events addressed to
  * conversations are published to the gateway's local conversation topic; user-addressed ones to
  * the user's topic.
