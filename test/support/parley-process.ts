@@ -156,12 +156,19 @@ async function startStandalone(opts: StartOptions): Promise<ParleyProcess> {
     PARLEY_HOST: '127.0.0.1',
     PARLEY_DATA_DIR: dataDir,
     PARLEY_LOG_LEVEL: 'warn',
+    ...SUITE_LIMITS,
     ...(opts.env ?? {}),
   };
   const instance = new Instance([entry], env, port, dataDir);
   await instance.start();
   return instance.handle();
 }
+
+/**
+ * The suites sign up hundreds of users from one address, which the per-address sign-up limits
+ * would refuse; a suite that tests those limits sets its own.
+ */
+const SUITE_LIMITS = { PARLEY_AUTH_ATTEMPTS_PER_MINUTE: '1000000', PARLEY_REGISTRATIONS_PER_MINUTE: '1000000' };
 
 /**
  * The mesh: apps/mesh supervises the six service processes on the real servers that
@@ -184,6 +191,7 @@ async function startMesh(opts: StartOptions): Promise<ParleyProcess> {
     // ephemeral range (32768+) so no outgoing connection holds one; spread so that two meshes of
     // one run do not meet, and skipping blocks that another mesh on this machine holds.
     PARLEY_MESH_PORT_BASE: String(await meshPortBase(port)),
+    ...SUITE_LIMITS,
     ...(opts.env ?? {}),
   };
   const instance = new Instance([entry], env, port, '', gateways);

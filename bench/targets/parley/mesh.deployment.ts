@@ -66,6 +66,9 @@ export class MeshDeployment implements ParleyDeployment {
       PARLEY_MESH_RESTART: '0',
       PARLEY_PASSWORD_HASH_COST: 'test',
       PARLEY_SEND_RATE_PER_SECOND: '100000',
+      // The bench signs up thousands of users from one address.
+      PARLEY_AUTH_ATTEMPTS_PER_MINUTE: '100000000',
+      PARLEY_REGISTRATIONS_PER_MINUTE: '100000000',
     };
     // The supervisor hands its node flags to every child (a CPU profile each at exit; heap snapshots where signalled).
     const mesh = await MeshProcess.start(join(this.o.parleyRoot, 'dist', 'apps', 'mesh', 'src', 'main.js'), this.o.parleyRoot, env, profileFlags(options), nice);

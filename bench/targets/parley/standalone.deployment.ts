@@ -35,6 +35,9 @@ export class StandaloneDeployment implements ParleyDeployment {
         PARLEY_DATA_DIR: this.dataDir,
         PARLEY_LOG_LEVEL: 'warn',
         PARLEY_SEND_RATE_PER_SECOND: '100000',
+        // The bench signs up thousands of users from one address.
+        PARLEY_AUTH_ATTEMPTS_PER_MINUTE: '100000000',
+        PARLEY_REGISTRATIONS_PER_MINUTE: '100000000',
       },
       execArgv: profileFlags(options),
       readyTimeoutMs: 120_000,

@@ -20,6 +20,9 @@ export interface ParleyConfig {
     maxInvalidFrames: number;
     restSendTimeoutMs: number;
     sendRatePerSecond: number;
+    signalRatePerSecond: number;
+    authLimits: { attemptsPerMinute: number; registrationsPerMinute: number; failuresPerAccount: number };
+    clientAddressHeader: string;
   };
   presence: { connectionTtlMs: number };
   largeGroup: { threshold: number; typingSampleMs: number };
@@ -98,6 +101,11 @@ export const settings = {
   maxInvalidFrames: int('PARLEY_WS_MAX_INVALID_FRAMES', 20, 'invalid frames tolerated per connection before closing with 1008', 1),
   restSendTimeoutMs: int('PARLEY_REST_SEND_TIMEOUT_MS', 10_000, 'how long a REST send waits for its persisted ack before 503', 100),
   sendRate: int('PARLEY_SEND_RATE_PER_SECOND', 50, 'sustained sends per second per connection before 4429/429', 1),
+  authAttempts: int('PARLEY_AUTH_ATTEMPTS_PER_MINUTE', 60, 'sign-in, refresh and sign-up attempts per minute per client address before 429', 1),
+  registrations: int('PARLEY_REGISTRATIONS_PER_MINUTE', 10, 'sign-ups per minute per client address before 429', 1),
+  loginFailures: int('PARLEY_LOGIN_FAILURES_PER_ACCOUNT', 5, 'failed sign-ins one address may make against one account before it waits (then one a minute)', 1),
+  clientAddressHeader: str('PARLEY_CLIENT_ADDRESS_HEADER', '', 'header a trusted proxy sets to the client address (its last entry is used, e.g. x-forwarded-for); empty: the peer address'),
+  signalRate: int('PARLEY_SIGNAL_RATE_PER_SECOND', 10, 'typing and read frames per second per connection (twice that per user); typing over it is dropped, read answered RATE_LIMITED', 1),
   connectionTtlMs: int('PARLEY_PRESENCE_TTL_MS', 30_000, 'a connection not refreshed for this long is offline (gateway crash bound)', 1000),
   largeGroupThreshold: int('PARLEY_LARGE_GROUP_THRESHOLD', 1000, 'member count above which typing is sampled and receipts are counts', 2),
   typingSampleMs: int('PARLEY_TYPING_SAMPLE_MS', 2000, 'large groups: at most one typing frame per conversation per interval', 100),
@@ -144,6 +152,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxInvalidFrames: read(env, s.maxInvalidFrames),
       restSendTimeoutMs: read(env, s.restSendTimeoutMs),
       sendRatePerSecond: read(env, s.sendRate),
+      signalRatePerSecond: read(env, s.signalRate),
+      authLimits: { attemptsPerMinute: read(env, s.authAttempts), registrationsPerMinute: read(env, s.registrations), failuresPerAccount: read(env, s.loginFailures) },
+      clientAddressHeader: read(env, s.clientAddressHeader).toLowerCase(),
     },
     presence: { connectionTtlMs: read(env, s.connectionTtlMs) },
     largeGroup: { threshold: read(env, s.largeGroupThreshold), typingSampleMs: read(env, s.typingSampleMs) },

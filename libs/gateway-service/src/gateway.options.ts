@@ -15,6 +15,12 @@ export interface GatewayOptions {
   maxInvalidFrames: number;
   restSendTimeoutMs: number;
   sendRatePerSecond: number;
+  /** Typing and read frames per second per connection (twice that per user across connections). */
+  signalRatePerSecond: number;
+  /** Sign-in and sign-up limits per client address and account (see AuthThrottle). */
+  authLimits: { attemptsPerMinute: number; registrationsPerMinute: number; failuresPerAccount: number };
+  /** Header a trusted proxy sets to the client's address ('' = the peer address). */
+  clientAddressHeader: string;
   /** TTL of this gateway's routes and connections; refreshed every ttl/3. */
   routeTtlMs: number;
   largeGroup: LargeGroupPolicy;
@@ -36,6 +42,9 @@ export function gatewayOptionsFrom(config: ParleyConfig, gatewayId: string, webD
     maxInvalidFrames: config.gateway.maxInvalidFrames,
     restSendTimeoutMs: config.gateway.restSendTimeoutMs,
     sendRatePerSecond: config.gateway.sendRatePerSecond,
+    signalRatePerSecond: config.gateway.signalRatePerSecond,
+    authLimits: config.gateway.authLimits,
+    clientAddressHeader: config.gateway.clientAddressHeader,
     routeTtlMs: config.presence.connectionTtlMs,
     largeGroup: config.largeGroup,
   };

@@ -7,6 +7,7 @@ import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
 import { SessionLiveness } from './auth/session-liveness';
+import { AuthThrottle, retryAfterOf } from './limits/auth-throttle';
 import { SyncSource } from './delivery/sync-source';
 import { GatewayOptions } from './gateway.options';
 import { errorBody, toErrorReply } from './http/api-error';
@@ -48,6 +49,7 @@ export class GatewayServer {
   /** The auth service's key set as last fetched: until it is, no token can be verified. */
   private primedKeys: JsonWebKeySet | null = null;
   private sweepTick = 0;
+  private readonly syncs: SyncSource;
   private readonly httpErrors;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -75,17 +77,18 @@ export class GatewayServer {
       },
       onKeySetError: (err) => logger.warn('jwks fetch failed', { err }),
     });
-    this.router = buildRestRouter({ ...deps, pipeline: this.pipeline, verifier, sessions, restSendTimeoutMs: options.restSendTimeoutMs });
+    this.router = buildRestRouter({ ...deps, pipeline: this.pipeline, verifier, sessions, throttle: new AuthThrottle(options.authLimits), restSendTimeoutMs: options.restSendTimeoutMs });
     const syncAnswers = deps.metrics.counter('parley_gateway_sync_answers_total', 'sync (resume) answers by source: recent messages here, a shared store read, or a store read', ['source']);
-    const syncs = new SyncSource({
+    const syncs = (this.syncs = new SyncSource({
       recentAfter: (id, after, limit) => this.delivery.recentAfter(id, after, limit),
       lastPublished: (id) => this.delivery.lastPublished(id),
       storeAfter: (userId, id, after, limit) => deps.conversations.history(userId, id, { after_seq: after, limit }),
       onAnswer: (source) => syncAnswers.inc({ source }),
-    });
+    }));
     const sockets = new SocketHandler(options, verifier, sessions, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics);
     this.httpErrors = deps.metrics.counter('parley_gateway_http_responses_total', 'HTTP responses by status class', ['status']);
     const connections = deps.metrics.gauge('parley_gateway_connections_open', 'open WebSocket connections');
+    const syncHeld = deps.metrics.gauge('parley_gateway_sync_shared_bytes', 'estimated bytes of the sync pages held for sharing (bounded)');
     this.loadStatic();
 
     this.app
@@ -100,9 +103,10 @@ export class GatewayServer {
       .get('/metrics', (res, req) => {
         const x = new HttpExchange(res, req);
         connections.set(this.registry.size);
+        syncHeld.set(this.syncs.heldBytes);
         void deps.metrics.text().then((t) => x.send(200, t, { 'content-type': 'text/plain; version=0.0.4' }));
       })
-      .any('/*', (res, req) => this.http(new HttpExchange(res, req)));
+      .any('/*', (res, req) => this.http(new HttpExchange(res, req, options.clientAddressHeader)));
   }
 
   async listen(): Promise<number> {
@@ -148,6 +152,7 @@ export class GatewayServer {
   private sweepSockets(): void {
     const checkExpiry = this.sweepTick++ % Math.max(1, Math.round(1000 / SWEEP_INTERVAL_MS)) === 0;
     const checkBuffers = this.writer.takeWrites();
+    if (checkExpiry) this.syncs.prune();
     if (!checkBuffers && !checkExpiry) return;
     const nowSec = Date.now() / 1000;
     for (const ws of [...this.registry.all()]) {
@@ -174,7 +179,8 @@ export class GatewayServer {
     }
     const m = this.router.match(x.method, x.path);
     if (m === null) return this.fail(x, 404, 'NOT_FOUND', 'no such route');
-    if (m === 'method-not-allowed') return this.fail(x, 405, 'METHOD_NOT_ALLOWED', 'method not allowed');
+    if ('allow' in m) return this.fail(x, 405, 'METHOD_NOT_ALLOWED', 'method not allowed', { allow: m.allow.join(', ') });
+    if ('invalid' in m) return this.fail(x, 400, 'VALIDATION_FAILED', `${m.invalid} is not valid percent-encoded UTF-8`);
     try {
       const reply = await m.handler({ x, params: m.params });
       this.httpErrors.inc({ status: `${Math.floor(reply.status / 100)}xx` });
@@ -183,7 +189,7 @@ export class GatewayServer {
     } catch (e) {
       const r = toErrorReply(e);
       if (r.status === 500) this.deps.logger.error('request failed', { method: x.method, path: x.path, err: e });
-      this.fail(x, r.status, r.code, r.message, r.code === 'RATE_LIMITED' ? { 'retry-after': '1' } : {});
+      this.fail(x, r.status, r.code, r.message, r.code === 'RATE_LIMITED' ? { 'retry-after': String(retryAfterOf(e)) } : {});
     }
   }
 

@@ -109,3 +109,12 @@ describe('parseClientFrame', () => {
     expect(frame({ type: 'ping', nonce: true }).ok).toBe(false);
   });
 });
+
+describe('frames with text no store keeps faithfully', () => {
+  it.each(['a\u0000b', '\uD800', 'x\uDFFF'])('refuses %j in text, client_msg_id, conversation_id and nonce', (s) => {
+    expect(parseClientFrame(JSON.stringify({ type: 'send', conversation_id: 'c1', client_msg_id: 'm1', body: { text: s } })).ok).toBe(false);
+    expect(parseClientFrame(JSON.stringify({ type: 'send', conversation_id: 'c1', client_msg_id: s, body: { text: 'hi' } })).ok).toBe(false);
+    expect(parseClientFrame(JSON.stringify({ type: 'typing', conversation_id: s, state: 'start' })).ok).toBe(false);
+    expect(parseClientFrame(JSON.stringify({ type: 'ping', nonce: s })).ok).toBe(false);
+  });
+});

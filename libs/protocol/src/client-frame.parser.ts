@@ -1,5 +1,5 @@
 import { Limits } from './constants';
-import { fail, id, int, InvalidInput, isRecord, Json, optInt, record, str } from './fields';
+import { cleanText, fail, id, int, InvalidInput, isRecord, Json, optInt, record, str } from './fields';
 import { ClientFrame, PingFrame, SendFrame, SyncFrame, TypingFrame, ReadFrame } from './frames';
 import { invalid, Result } from './result';
 
@@ -74,7 +74,7 @@ function readPing(o: Json): PingFrame {
   }
   if (typeof nonce === 'string') {
     if (nonce.length > Limits.NONCE_MAX) fail(`nonce must be at most ${Limits.NONCE_MAX} characters`);
-    return { type: 'ping', nonce };
+    return { type: 'ping', nonce: cleanText('nonce', nonce) };
   }
   return fail('nonce must be a string or a number');
 }

@@ -50,6 +50,20 @@ export function charLength(s: string): number {
   return n;
 }
 
+/**
+ * True when a string can be stored and sent back as it came: no NUL (Postgres text refuses it) and
+ * no unpaired UTF-16 surrogate (UTF-8 cannot encode one; stores would keep U+FFFD instead).
+ */
+export function isCleanText(s: string): boolean {
+  return !s.includes('\u0000') && (s as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** Refuses text that could not be stored faithfully (see isCleanText). */
+export function cleanText(key: string, s: string): string {
+  if (!isCleanText(s)) fail(`${key} must not contain NUL characters or unpaired surrogates`);
+  return s;
+}
+
 export interface StringBounds {
   min?: number;
   max: number;
@@ -65,7 +79,7 @@ export function str(o: Json, key: string, bounds: StringBounds): string {
   const n = charLength(v);
   if (n < min) fail(min === 1 ? `${key} must not be empty` : `${key} must be at least ${min} characters`);
   if (n > bounds.max) fail(`${key} must be at most ${bounds.max} characters`);
-  return v;
+  return cleanText(key, v);
 }
 
 export function optStr(o: Json, key: string, bounds: StringBounds): string | undefined {
@@ -110,6 +124,6 @@ export function idList(o: Json, key: string, minItems: number, maxItems: number)
     if (typeof item !== 'string' || item.length === 0 || item.length > Limits.ID_MAX) {
       fail(`${key}[${i}] must be a non-empty id of at most ${Limits.ID_MAX} characters`);
     }
-    return item;
+    return cleanText(`${key}[${i}]`, item);
   });
 }

@@ -59,3 +59,13 @@ describe('parseReadReceiptsQuery', () => {
     if (!r.ok) expect(r.message).toMatch(/seq/);
   });
 });
+
+describe('parsePageQuery cursors', () => {
+  it.each(['a%00b', 'not base64!', 'x'.repeat(5000)])('refuses %j', (raw) => {
+    expect(parsePageQuery(q(`cursor=${raw}`)).ok).toBe(false);
+  });
+
+  it('refuses a repeated cursor', () => {
+    expect(parsePageQuery(q('cursor=abc&cursor=def')).ok).toBe(false);
+  });
+});

@@ -1,5 +1,5 @@
 import { Limits } from './constants';
-import { fail, validated } from './fields';
+import { cleanText, fail, validated } from './fields';
 import { Result } from './result';
 
 export interface HistoryQueryInput {
@@ -44,8 +44,10 @@ export const parsePageQuery = (params: URLSearchParams): Result<PageQueryInput> 
   validated(() => {
     const limit = readInt(params, 'limit', 1, Limits.HISTORY_MAX_LIMIT) ?? Limits.HISTORY_DEFAULT_LIMIT;
     const raw = params.get('cursor');
+    if (params.getAll('cursor').length > 1) fail('cursor must be given once');
     if (raw !== null && raw.length > Limits.TOKEN_MAX) fail('cursor is too long');
-    return { limit, cursor: raw === null || raw === '' ? null : raw };
+    if (raw !== null && !/^[A-Za-z0-9_-]*$/.test(raw)) fail('invalid cursor');
+    return { limit, cursor: raw === null || raw === '' ? null : cleanText('cursor', raw) };
   });
 
 export interface ReadReceiptsQueryInput {

@@ -142,3 +142,21 @@ describe('validateReadMarker', () => {
     expect(validateReadMarker(body).ok).toBe(false);
   });
 });
+
+describe('text that no store keeps faithfully (NUL, unpaired surrogates) is refused in every field', () => {
+  const bad = ['a\u0000b', 'lone \uD800 high', 'lone \uDC00 low', 'reversed \uDC00\uD800'];
+  it.each(bad)('%j', (s) => {
+    expect(validateSendMessage({ client_msg_id: 'm1', body: { text: s } }).ok).toBe(false);
+    expect(validateSendMessage({ client_msg_id: s, body: { text: 'hi' } }).ok).toBe(false);
+    expect(validateRegister({ username: 'alice', password: 'password1', display_name: s }).ok).toBe(false);
+    expect(validateCreateConversation({ type: 'group', title: s, member_ids: [] }).ok).toBe(false);
+    expect(validateCreateConversation({ type: 'direct', member_ids: [s] }).ok).toBe(false);
+    expect(validateAddMembers({ user_ids: [s] }).ok).toBe(false);
+    expect(validateLogin({ username: s, password: 'password1' }).ok).toBe(false);
+  });
+
+  it('keeps paired surrogates (emoji) and counts them as one character', () => {
+    const emoji = '\u{1F600}'.repeat(Limits.TEXT_MAX_CHARS);
+    expect(validateSendMessage({ client_msg_id: 'm1', body: { text: emoji } })).toEqual({ ok: true, value: { client_msg_id: 'm1', body: { text: emoji } } });
+  });
+});

@@ -81,3 +81,33 @@ describe('SyncSource', () => {
     expect(h.storeReads).toHaveLength(3);
   });
 });
+
+describe('SyncSource memory bound (issue 8: one client could hold ~550 MB of pages)', () => {
+  const bigPage = (from: number, n: number): SyncPage => ({
+    messages: Array.from({ length: n }, (_, i) => ({ ...msg(from + i), body: { text: 'x'.repeat(4000) } }) as Message),
+    has_more: false,
+  });
+
+  it('holds at most maxSharedBytes of pages, answering every sync all the same', async () => {
+    let t = 1_000_000;
+    const deps: SyncSourceDeps = {
+      recentAfter: () => null,
+      lastPublished: () => undefined,
+      storeAfter: (_u, _c, afterSeq, limit) => Promise.resolve(bigPage(afterSeq + 1, limit)),
+      onAnswer: () => undefined,
+      maxSharedBytes: 2_000_000,
+      now: () => t,
+    };
+    const source = new SyncSource(deps);
+    for (let i = 0; i < 300; i++) {
+      const p = await source.page('u1', 'c1', i, 100 + (i % 50), true);
+      expect(p.messages).toHaveLength(100 + (i % 50));
+      expect(source.heldBytes).toBeLessThanOrEqual(2_000_000);
+    }
+    expect(source.heldBytes).toBeGreaterThan(0);
+    t += SHARED_PAGE_HOLD_MS;
+    source.prune();
+    expect(source.heldBytes).toBe(0);
+    expect(source.heldPages).toBe(0);
+  });
+});

@@ -12,6 +12,11 @@ export class HttpExchange {
   readonly query: URLSearchParams;
   readonly authorization: string;
   readonly contentType: string;
+  /**
+   * The client's address, for per-address limits: the peer's, or, behind a trusted proxy
+   * (`addressHeader`, e.g. x-forwarded-for), the last entry that proxy appended.
+   */
+  readonly address: string;
   private readonly body: Promise<Buffer>;
   private aborted = false;
   private done = false;
@@ -19,12 +24,15 @@ export class HttpExchange {
   constructor(
     private readonly res: HttpResponse,
     req: HttpRequest,
+    addressHeader = '',
   ) {
     this.method = req.getMethod().toUpperCase();
     this.path = req.getUrl();
     this.query = new URLSearchParams(req.getQuery() ?? '');
     this.authorization = req.getHeader('authorization');
     this.contentType = req.getHeader('content-type');
+    const forwarded = addressHeader ? req.getHeader(addressHeader).split(',').pop()?.trim() : '';
+    this.address = forwarded || Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
     res.onAborted(() => {
       this.aborted = true;
     });
@@ -86,7 +94,7 @@ export function bodyLimitOf(method: string, path: string): number {
 
 const REASONS: Record<number, string> = {
   200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
-  404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 429: 'Too Many Requests',
+  404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
   500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 

@@ -15,7 +15,7 @@ function router(): RestRouter {
 }
 
 async function nameOf(match: ReturnType<RestRouter['match']>): Promise<unknown> {
-  if (match === null || match === 'method-not-allowed') return match;
+  if (match === null || !('handler' in match)) return match;
   return (await match.handler({ x: undefined as never, params: match.params })).body;
 }
 
@@ -42,8 +42,8 @@ describe('RestRouter', () => {
 
   it('tells a known path with another method apart from an unknown path', () => {
     const r = router();
-    expect(r.match('PUT', '/v1/conversations')).toBe('method-not-allowed');
-    expect(r.match('POST', '/v1/conversations/c-1')).toBe('method-not-allowed');
+    expect(r.match('PUT', '/v1/conversations')).toEqual({ allow: ['GET', 'POST'] });
+    expect(r.match('POST', '/v1/conversations/c-1')).toEqual({ allow: ['GET'] });
     expect(r.match('GET', '/v1/nowhere')).toBeNull();
     expect(r.match('GET', '/v1/conversations/c-1/messages/extra')).toBeNull();
   });
@@ -52,9 +52,10 @@ describe('RestRouter', () => {
     expect(await nameOf(router().match('GET', '/v1/conversations/'))).toBe('list');
   });
 
-  it('does not match a param that is malformed, empty after decoding, or too long', () => {
+  it('names a param that is not valid percent-encoded UTF-8 (a 400), and does not match one empty or too long', () => {
     const r = router();
-    expect(r.match('GET', '/v1/conversations/%E0%A4%A')).toBeNull();
+    expect(r.match('GET', '/v1/conversations/%E0%A4%A')).toEqual({ invalid: 'id' });
+    expect(r.match('GET', '/v1/conversations/x%ED%A0%80')).toEqual({ invalid: 'id' });
     expect(r.match('GET', `/v1/conversations/${'x'.repeat(129)}`)).toBeNull();
     expect(r.match('GET', `/v1/conversations/${'x'.repeat(128)}`)).toMatchObject({ params: { id: 'x'.repeat(128) } });
   });

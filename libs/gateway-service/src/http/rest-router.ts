@@ -28,21 +28,26 @@ export class RestRouter {
     return this;
   }
 
-  /** The handler for a request, 'method-not-allowed' when only the path matches, or null. */
-  match(method: string, path: string): { handler: RouteHandler; params: Record<string, string> } | 'method-not-allowed' | null {
+  /**
+   * The handler for a request; `{allow}` when only the path matches (a 405 naming the methods that
+   * do); `{invalid}` when a parameter is not valid percent-encoded UTF-8 (a 400); or null (a 404).
+   */
+  match(method: string, path: string): { handler: RouteHandler; params: Record<string, string> } | { allow: string[] } | { invalid: string } | null {
     const parts = path.split('/').filter(Boolean);
-    let pathMatched = false;
+    const allow: string[] = [];
     for (const route of this.routes) {
       const params = matchSegments(route.segments, parts);
       if (!params) continue;
+      if (typeof params === 'string') return { invalid: params };
       if (route.method === method) return { handler: route.handler, params };
-      pathMatched = true;
+      allow.push(route.method);
     }
-    return pathMatched ? 'method-not-allowed' : null;
+    return allow.length > 0 ? { allow } : null;
   }
 }
 
-function matchSegments(pattern: string[], parts: string[]): Record<string, string> | null {
+/** The params, null when the path does not match, or the name of a param that does not decode. */
+function matchSegments(pattern: string[], parts: string[]): Record<string, string> | string | null {
   if (pattern.length !== parts.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
@@ -52,7 +57,7 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
       try {
         v = decodeURIComponent(parts[i]);
       } catch {
-        return null;
+        return p.slice(1);
       }
       if (v.length === 0 || v.length > 128) return null;
       params[p.slice(1)] = v;

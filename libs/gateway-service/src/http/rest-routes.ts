@@ -1,11 +1,12 @@
 import { DomainError, unauthenticated, User } from '@parley/domain';
 import { AuthApi, ConversationApi, PresenceApi, UserDirectory } from '@parley/ports';
 import {
-  parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery, Result, validateAddMembers, validateCreateConversation, validateId, validateLogin,
+  isCleanText, parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery, Result, validateAddMembers, validateCreateConversation, validateId, validateLogin,
   validateReadMarker, validateRefresh, validateRegister, validateSendMessage,
 } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { SessionLiveness } from '../auth/session-liveness';
+import { AuthThrottle } from '../limits/auth-throttle';
 import { SendPipeline } from '../send/send-pipeline';
 import { HttpExchange } from './http-exchange';
 import { RestRouter, RouteContext, RouteReply } from './rest-router';
@@ -18,6 +19,7 @@ export interface RestDeps {
   pipeline: SendPipeline;
   verifier: TokenVerifier;
   sessions: SessionLiveness;
+  throttle: AuthThrottle;
   restSendTimeoutMs: number;
 }
 
@@ -51,9 +53,26 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
   const pathId = (ctx: RouteContext, name: string) => must(validateId(ctx.params[name], name));
 
   return new RestRouter()
-    .add('POST', '/v1/auth/register', async ({ x }) => ({ status: 201, body: await auth.register(must(validateRegister(await x.readJson()))) }))
-    .add('POST', '/v1/auth/login', async ({ x }) => ({ status: 200, body: await auth.login(must(validateLogin(await x.readJson()))) }))
-    .add('POST', '/v1/auth/refresh', async ({ x }) => ({ status: 200, body: await auth.refresh(must(validateRefresh(await x.readJson())).refresh_token) }))
+    .add('POST', '/v1/auth/register', async ({ x }) => {
+      deps.throttle.beforeRegister(x.address);
+      return { status: 201, body: await auth.register(must(validateRegister(await x.readJson()))) };
+    })
+    .add('POST', '/v1/auth/login', async ({ x }) => {
+      const input = must(validateLogin(await x.readJson()));
+      deps.throttle.beforeLogin(x.address, input.username);
+      try {
+        const body = await auth.login(input);
+        deps.throttle.loginSucceeded(x.address, input.username);
+        return { status: 200, body };
+      } catch (e) {
+        if (e instanceof DomainError && e.code === 'UNAUTHENTICATED') deps.throttle.loginFailed(x.address, input.username);
+        throw e;
+      }
+    })
+    .add('POST', '/v1/auth/refresh', async ({ x }) => {
+      deps.throttle.beforeRefresh(x.address);
+      return { status: 200, body: await auth.refresh(must(validateRefresh(await x.readJson())).refresh_token) };
+    })
     .add('POST', '/v1/auth/logout', authed(async (_ctx, me) => {
       await auth.logout(me.userId, me.sessionId);
       deps.sessions.revoke(me.sessionId);
@@ -68,6 +87,7 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
     .add('GET', '/v1/users', authed(async ({ x }) => {
       const name = x.query.get('username');
       if (!name || name.length > 64) throw new DomainError('VALIDATION_FAILED', 'username query parameter required');
+      if (!isCleanText(name)) throw new DomainError('VALIDATION_FAILED', 'username must not contain NUL characters or unpaired surrogates');
       const u = await users.findByUsername(name.toLowerCase());
       if (!u) throw new DomainError('NOT_FOUND', 'user not found');
       return { status: 200, body: { user: userDto(u) } };

@@ -14,6 +14,9 @@ export interface ConnectionData {
   tokens: number;
   refilledAt: number;
   rateLimitedInARow: number;
+  /** Token bucket for typing and read frames (signals), apart from sends. */
+  signalTokens: number;
+  signalRefilledAt: number;
   open: boolean;
   /** Frames received before hello, handled once the session is confirmed; null after hello. */
   early: string[] | null;

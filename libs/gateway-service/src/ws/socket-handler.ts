@@ -14,6 +14,7 @@ import { ConnectionData, Socket, userTopic } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { backstopBytes, SocketWriter } from './socket-writer';
 import { WorkLimiter } from './work-limiter';
+import { KeyedBuckets } from '../limits/keyed-buckets';
 
 /** Frames above this are dropped by uWS itself (connection closed without a code). */
 const HARD_FRAME_CAP_BYTES = 1024 * 1024;
@@ -32,6 +33,8 @@ export class SocketHandler {
   private readonly typingSampler: TypingSampler;
   /** Upgrade checks, socket setup and syncs share one bound on backend calls in flight. */
   private readonly setupWork = new WorkLimiter(64, 20_000);
+  /** Per-user share of typing and read frames, across the user's sockets on this gateway. */
+  private readonly userSignals: KeyedBuckets;
   private readonly memberCounts = new Map<string, { n: Promise<number>; at: number }>();
   private readonly framesIn;
   private readonly invalidFrames;
@@ -51,6 +54,7 @@ export class SocketHandler {
     metrics: Metrics,
   ) {
     this.typingSampler = new TypingSampler(options.largeGroup);
+    this.userSignals = new KeyedBuckets(options.signalRatePerSecond * 2, options.signalRatePerSecond * 4);
     this.framesIn = metrics.counter('parley_gateway_frames_in_total', 'client frames received', ['type']);
     this.invalidFrames = metrics.counter('parley_gateway_invalid_frames_total', 'client frames that failed validation');
   }
@@ -120,6 +124,8 @@ export class SocketHandler {
       tokens: this.options.sendRatePerSecond * 2,
       refilledAt: Date.now(),
       rateLimitedInARow: 0,
+      signalTokens: this.options.signalRatePerSecond * 2,
+      signalRefilledAt: Date.now(),
       open: false,
       early: [],
     };
@@ -178,6 +184,7 @@ export class SocketHandler {
     const d = ws.getUserData();
     d.open = false;
     this.registry.remove(ws);
+    if (this.registry.socketsOf(d.userId).size === 0) this.userSignals.forget(d.userId);
     this.presence.disconnected(d.userId, d.id, this.options.gatewayId).catch((err: unknown) => this.logger.warn('presence disconnect failed', { err }));
   }
 
@@ -226,6 +233,8 @@ export class SocketHandler {
       case 'sync':
         return this.setupWork.run(() => this.sync(ws, f));
       case 'typing': {
+        // Ephemeral: a typing frame over the limit is dropped, it must never delay anyone's messages.
+        if (!this.allowSignal(ws)) return;
         if (!this.registry.isWatching(ws, f.conversation_id)) return this.notFound(ws);
         const members = await this.memberCount(f.conversation_id);
         if (!this.typingSampler.allow(f.conversation_id, members, Date.now())) return;
@@ -234,6 +243,10 @@ export class SocketHandler {
         return;
       }
       case 'read':
+        if (!this.allowSignal(ws)) {
+          this.writer.send(ws, { type: 'error', code: 'RATE_LIMITED', message: 'read markers too fast; send the latest one again later' });
+          return;
+        }
         await this.conversations.markRead(d.userId, f.conversation_id, f.seq);
         return;
     }
@@ -265,6 +278,18 @@ export class SocketHandler {
 
   private notFound(ws: Socket): void {
     this.writer.send(ws, { type: 'error', code: 'NOT_FOUND', message: 'conversation not found' });
+  }
+
+  /** Typing and read frames: a bucket per socket, and one per user across its sockets. */
+  private allowSignal(ws: Socket): boolean {
+    const d = ws.getUserData();
+    const now = Date.now();
+    const rate = this.options.signalRatePerSecond;
+    d.signalTokens = Math.min(rate * 2, d.signalTokens + ((now - d.signalRefilledAt) / 1000) * rate);
+    d.signalRefilledAt = now;
+    if (d.signalTokens < 1 || !this.userSignals.take(d.userId)) return false;
+    d.signalTokens -= 1;
+    return true;
   }
 
   private takeToken(d: ConnectionData): boolean {

@@ -20,6 +20,8 @@ class FakeSocket {
     tokens: 0,
     refilledAt: 0,
     rateLimitedInARow: 0,
+    signalTokens: 0,
+    signalRefilledAt: 0,
     open: true,
     early: null,
   };
