@@ -37,6 +37,12 @@ export interface WireConversation {
   me: { role: 'admin' | 'member'; last_read_seq: number; unread_count: number };
 }
 
+export interface WireMember {
+  user_id: string;
+  role: 'admin' | 'member';
+  joined_at: string;
+}
+
 export interface WireError {
   error: { code: string; message: string };
 }

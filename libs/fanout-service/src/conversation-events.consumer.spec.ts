@@ -1,5 +1,5 @@
 import { Message } from '@parley/domain';
-import { ConversationEvent, Delivery, GatewayDelivery, LogRecord, MemoryPresenceStore, MemoryRouteTable, Topics, presenceRouteKey } from '@parley/ports';
+import { ConversationEvent, Delivery, GatewayDelivery, LogRecord, MemoryPresenceStore, MemoryRouteTable, Topics, presenceRouteKey, SESSIONS_ROUTE_KEY } from '@parley/ports';
 import { ConversationEventsConsumer, FanoutStats } from './conversation-events.consumer';
 
 const TTL = 30_000;
@@ -148,7 +148,7 @@ describe('ConversationEventsConsumer', () => {
     expect(gateways.byGateway()).toEqual({ 'gw-a': [[read, typing]] });
   });
 
-  it("sends membership changes and revoked sessions to the gateways holding that user's sockets", async () => {
+  it("sends membership changes to the gateways holding that user's sockets (a removal also to the conversation's), and revoked sessions to every gateway", async () => {
     const { routes, presence, gateways, consumer } = setup();
     await routes.register('c1', 'gw-a', TTL);
     await presence.connect('carol', 'conn-1', 'gw-b', TTL);
@@ -157,11 +157,14 @@ describe('ConversationEventsConsumer', () => {
     const added: ConversationEvent = { type: 'member.added', conversation_id: 'c1', user_ids: ['carol', 'dave', 'offline-erin'] };
     const removed: ConversationEvent = { type: 'member.removed', conversation_id: 'c1', user_id: 'dave' };
     const revoked: ConversationEvent = { type: 'session.revoked', user_id: 'carol', session_id: 's1' };
+    await routes.register(SESSIONS_ROUTE_KEY, 'gw-e', TTL);
     await consumer.handleBatch(records(added, removed, revoked));
     expect(gateways.byGateway()).toEqual({
+      'gw-a': [[removed]],
       'gw-b': [[added, revoked]],
       'gw-c': [[added, revoked]],
       'gw-d': [[added, removed]],
+      'gw-e': [[revoked]],
     });
   });
 

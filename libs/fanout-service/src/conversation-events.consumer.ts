@@ -77,7 +77,9 @@ export class ConversationEventsConsumer {
         return set;
       }
       case 'member.removed':
-        return new Set(await this.presence.gatewaysForUser(event.user_id));
+        // The leaver's gateways, and those of the remaining members (whose presence watches of the
+        // leaver may end): one copy per gateway, whatever the group's size.
+        return new Set([...(await this.presence.gatewaysForUser(event.user_id)), ...(await routesOf(event.conversation_id))]);
       case 'session.revoked':
         // Every gateway: each one caches session liveness, not only those holding the user's sockets.
         return new Set([...(await routesOf(SESSIONS_ROUTE_KEY)), ...(await this.presence.gatewaysForUser(event.user_id))]);

@@ -82,4 +82,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   directPartners(userId: string): Promise<string[]> {
     return this.repo.directPartners(userId);
   }
+  sharesConversation(userId: string, otherUserId: string): Promise<boolean> {
+    return this.repo.sharesConversation(userId, otherUserId);
+  }
 }

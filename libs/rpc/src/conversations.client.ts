@@ -22,6 +22,8 @@ import {
   type WireHistoryResponse,
   type WireIsMemberRequest,
   type WireIsMemberResponse,
+  type WireSharesConversationRequest,
+  type WireSharesConversationResponse,
   type WireListRequest,
   type WireMarkReadRequest,
   type WireMemberCountResponse,
@@ -106,6 +108,10 @@ export class GrpcConversationsClient implements ConversationApi, MembershipDirec
 
   isMember(userId: string, conversationId: string): Promise<boolean> {
     return this.channel.call<WireIsMemberRequest, WireIsMemberResponse, boolean>('IsMember', { user_id: userId, conversation_id: conversationId }, (res) => res.member);
+  }
+
+  sharesConversation(userId: string, otherUserId: string): Promise<boolean> {
+    return this.channel.call<WireSharesConversationRequest, WireSharesConversationResponse, boolean>('SharesConversation', { user_id: userId, other_user_id: otherUserId }, (res) => res.shared);
   }
 
   directPartners(userId: string): Promise<string[]> {

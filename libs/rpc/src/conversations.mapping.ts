@@ -86,6 +86,13 @@ export interface WireIsMemberRequest {
 export interface WireIsMemberResponse {
   member: boolean;
 }
+export interface WireSharesConversationRequest {
+  user_id: string;
+  other_user_id: string;
+}
+export interface WireSharesConversationResponse {
+  shared: boolean;
+}
 export interface WireBackfillRequest {
   conversation_id: string;
   after_seq: number;

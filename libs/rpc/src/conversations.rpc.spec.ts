@@ -75,6 +75,9 @@ class FakeConversations implements ConversationApi, MembershipDirectory {
   directPartners(userId: string) {
     return this.answer(userId === 'u-none' ? [] : ['u-2'], 'directPartners', userId);
   }
+  sharesConversation(userId: string, otherUserId: string) {
+    return this.answer(otherUserId === 'u-2', 'sharesConversation', userId, otherUserId);
+  }
   backfill(conversationId: string, afterSeq: number, limit: number) {
     return this.answer([message(afterSeq + 1)], 'backfill', conversationId, afterSeq, limit);
   }
@@ -184,6 +187,8 @@ describe('Conversations over gRPC', () => {
     expect(await client.isMember('u-9', 'c-1')).toBe(false);
     expect(await client.directPartners('u-1')).toEqual(['u-2']);
     expect(await client.directPartners('u-none')).toEqual([]);
+    expect(await client.sharesConversation('u-1', 'u-2')).toBe(true);
+    expect(await client.sharesConversation('u-1', 'u-3')).toBe(false);
     expect(await client.backfill('c-1', BIG - 1, 100)).toEqual([message(BIG)]);
     expect(await client.memberCount('c-1')).toBe(123_456);
     expect(await client.memberIds('c-1', 1)).toEqual(['u-1']);
@@ -194,6 +199,8 @@ describe('Conversations over gRPC', () => {
       ['isMember', 'u-9', 'c-1'],
       ['directPartners', 'u-1'],
       ['directPartners', 'u-none'],
+      ['sharesConversation', 'u-1', 'u-2'],
+      ['sharesConversation', 'u-1', 'u-3'],
       ['backfill', 'c-1', BIG - 1, 100],
       ['memberCount', 'c-1'],
       ['memberIds', 'c-1', 1],

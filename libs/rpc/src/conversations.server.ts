@@ -20,6 +20,8 @@ import {
   type WireHistoryResponse,
   type WireIsMemberRequest,
   type WireIsMemberResponse,
+  type WireSharesConversationRequest,
+  type WireSharesConversationResponse,
   type WireListRequest,
   type WireMarkReadRequest,
   type WireMemberCountResponse,
@@ -60,6 +62,9 @@ export function serveConversations(server: Server, impl: ConversationApi & Membe
     })),
     IsMember: unary('IsMember', async (req: WireIsMemberRequest): Promise<WireIsMemberResponse> => ({ member: await impl.isMember(req.user_id, req.conversation_id) })),
     DirectPartners: unary('DirectPartners', async (req: WireUserRequest): Promise<WireUserIds> => ({ user_ids: await impl.directPartners(req.user_id) })),
+    SharesConversation: unary('SharesConversation', async (req: WireSharesConversationRequest): Promise<WireSharesConversationResponse> => ({
+      shared: await impl.sharesConversation(req.user_id, req.other_user_id),
+    })),
     Backfill: unary('Backfill', async (req: WireBackfillRequest): Promise<WireBackfillResponse> => ({
       messages: await impl.backfill(req.conversation_id, count(req.after_seq, 'after_seq'), count(req.limit, 'limit')),
     })),

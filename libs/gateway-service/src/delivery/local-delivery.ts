@@ -1,7 +1,7 @@
 import { TemplatedApp } from 'uWebSockets.js';
 import { Message } from '@parley/domain';
 import { Logger } from '@parley/observability';
-import { ConversationApi, ConversationEvent, Delivery, GatewayDelivery } from '@parley/ports';
+import { ConversationApi, ConversationEvent, Delivery, GatewayDelivery, presenceRouteKey, presenceUserOf } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { SendPipeline } from '../send/send-pipeline';
 import { conversationTopic, presenceTopic, Socket } from '../ws/connection';
@@ -103,6 +103,7 @@ export class LocalDelivery implements GatewayDelivery {
           this.registry.unwatchConversation(ws, e.conversation_id);
           this.writer.send(ws, { type: 'conversation', event: 'removed', conversation: { id: e.conversation_id } });
         }
+        await this.dropPresenceNoLongerShared(e.user_id, e.conversation_id);
         return;
       case 'session.revoked':
         this.sessions.revoke(e.session_id);
@@ -110,6 +111,33 @@ export class LocalDelivery implements GatewayDelivery {
           if (ws.getUserData().sessionId === e.session_id) this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'session revoked');
         }
         return;
+    }
+  }
+
+  /**
+   * Presence frames flow between direct partners only. After `userId` left `conversationId`, each
+   * local pair that watched each other's presence through it is checked again (one lookup per
+   * local user concerned: the leaver, and those of the conversation's watchers who watch the
+   * leaver's presence, never the whole audience), and stops watching when they no longer share a
+   * direct conversation.
+   */
+  private async dropPresenceNoLongerShared(userId: string, conversationId: string): Promise<void> {
+    const leaverSockets = [...this.registry.socketsOf(userId)];
+    if (leaverSockets.length > 0) {
+      const partners = new Set(await this.conversations.directPartners(userId));
+      for (const ws of leaverSockets) {
+        for (const key of [...ws.getUserData().topics]) {
+          const watched = presenceUserOf(key);
+          if (watched !== null && !partners.has(watched)) this.registry.unwatchPresence(ws, watched);
+        }
+      }
+    }
+    const watchersOfLeaver = [...this.registry.watchersOf(presenceRouteKey(userId))].filter((ws) => this.registry.isWatching(ws, conversationId));
+    const byUser = new Map<string, Socket[]>();
+    for (const ws of watchersOfLeaver) byUser.set(ws.getUserData().userId, [...(byUser.get(ws.getUserData().userId) ?? []), ws]);
+    for (const [watcher, sockets] of byUser) {
+      if ((await this.conversations.directPartners(watcher)).includes(userId)) continue;
+      for (const ws of sockets) this.registry.unwatchPresence(ws, userId);
     }
   }
 

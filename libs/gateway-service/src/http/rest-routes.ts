@@ -97,8 +97,10 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       if (!u) throw new DomainError('NOT_FOUND', 'user not found');
       return { status: 200, body: userDto(u) };
     }))
-    .add('GET', '/v1/users/:id/presence', authed(async (ctx) => {
+    .add('GET', '/v1/users/:id/presence', authed(async (ctx, me) => {
       const id = pathId(ctx, 'id');
+      // Private to people who share a conversation with the user: anyone else gets the 404 of an unknown user.
+      if (id !== me.userId && !(await conversations.sharesConversation(me.userId, id))) throw new DomainError('NOT_FOUND', 'user not found');
       if (!(await auth.getUser(id))) throw new DomainError('NOT_FOUND', 'user not found');
       return { status: 200, body: await presence.get(id) };
     }))

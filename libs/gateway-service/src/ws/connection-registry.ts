@@ -74,6 +74,10 @@ export class ConnectionRegistry {
     this.watch(ws, presenceRouteKey(userId), presenceTopic(userId));
   }
 
+  unwatchPresence(ws: Socket, userId: string): void {
+    this.unwatch(ws, presenceRouteKey(userId), presenceTopic(userId));
+  }
+
   isWatching(ws: Socket, conversationId: string): boolean {
     return ws.getUserData().topics.has(conversationId);
   }

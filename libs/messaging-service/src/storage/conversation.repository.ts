@@ -132,6 +132,17 @@ export class ConversationRepository {
     return r.rows.map((x) => x.user_id);
   }
 
+  /** One indexed probe per conversation of `userId`, stopping at the first they share. */
+  async sharesConversation(userId: string, otherUserId: string): Promise<boolean> {
+    const r = await this.db.query(
+      `SELECT 1 FROM memberships mine
+         JOIN memberships other ON other.conversation_id = mine.conversation_id AND other.user_id = $2
+        WHERE mine.user_id = $1 LIMIT 1`,
+      [userId, otherUserId],
+    );
+    return r.rows.length > 0;
+  }
+
   /** Members ordered by (joined_at, user_id), keyset-paged. */
   async members(conversationId: string, limit: number, after: { at: string; id: string } | null): Promise<Membership[]> {
     const params: unknown[] = [conversationId, limit];
@@ -158,12 +169,28 @@ export class ConversationRepository {
     });
   }
 
-  async removeMember(conversationId: string, userId: string): Promise<boolean> {
+  /**
+   * Removes a member. A group always keeps an admin: when the last admin goes, the longest-standing
+   * remaining member becomes admin in the same transaction (the conversation row is locked first,
+   * so two admins leaving at once cannot both see the other as the one who stays). Answers whether
+   * the member was there, and whom it promoted.
+   */
+  async removeMember(conversationId: string, userId: string): Promise<{ removed: boolean; promoted: string | null }> {
     return this.db.transaction(async (tx) => {
-      const r = await tx.query(`DELETE FROM memberships WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId]);
-      if (r.rowCount === 0) return false;
+      await tx.query(`SELECT id FROM conversations WHERE id = $1 FOR UPDATE`, [conversationId]);
+      const r = await tx.query<{ role: MemberRole }>(`DELETE FROM memberships WHERE conversation_id = $1 AND user_id = $2 RETURNING role`, [conversationId, userId]);
+      if (r.rows.length === 0) return { removed: false, promoted: null };
       await tx.query(`UPDATE conversations SET member_count = member_count - 1 WHERE id = $1`, [conversationId]);
-      return true;
+      if (r.rows[0].role !== 'admin') return { removed: true, promoted: null };
+      const p = await tx.query<{ user_id: string }>(
+        `UPDATE memberships SET role = 'admin'
+          WHERE conversation_id = $1
+            AND NOT EXISTS (SELECT 1 FROM memberships WHERE conversation_id = $1 AND role = 'admin')
+            AND user_id = (SELECT user_id FROM memberships WHERE conversation_id = $1 ORDER BY joined_at, user_id LIMIT 1)
+          RETURNING user_id`,
+        [conversationId],
+      );
+      return { removed: true, promoted: p.rows[0]?.user_id ?? null };
     });
   }
 

@@ -60,6 +60,8 @@ export interface ConversationApi {
   isMember(userId: string, conversationId: string): Promise<boolean>;
   /** Users sharing a direct conversation with userId: whose presence a socket of userId watches. */
   directPartners(userId: string): Promise<string[]>;
+  /** Whether two users are members of a common conversation: only then may one see the other's presence. */
+  sharesConversation(userId: string, otherUserId: string): Promise<boolean>;
   /**
    * Trusted callers only (gateways filling a seq gap for sockets already subscribed, i.e.
    * members): messages with seq > afterSeq, ascending, at most limit. Never exposed to clients.

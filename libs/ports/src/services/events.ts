@@ -33,6 +33,9 @@ export type ConversationEvent =
 /** Route-table key of the gateways that watch a user's presence (sockets of direct partners). */
 export const presenceRouteKey = (userId: string) => `presence:${userId}`;
 
+/** The user a presence route key names, or null for any other key (a conversation id). */
+export const presenceUserOf = (key: string): string | null => (key.startsWith('presence:') ? key.slice('presence:'.length) : null);
+
 /**
  * Route-table key every live gateway registers: `session.revoked` goes to all of them, since each
  * caches session liveness for REST as well as for its sockets (revocations are rare).

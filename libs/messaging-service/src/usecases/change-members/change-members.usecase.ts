@@ -2,7 +2,10 @@ import { assertCanAddMembers, assertCanRemoveMember, MAX_MEMBERS_PER_REQUEST, no
 import { ConversationEvent, EventLog, Topics, UserDirectory } from '@parley/ports';
 import { ConversationRepository } from '../../storage/conversation.repository';
 
-/** Group admins add members; admins remove anyone, any member removes themself (leave). */
+/**
+ * Group admins add members; admins remove anyone, any member removes themself (leave). A group
+ * never loses its last admin: the role passes to the longest-standing member (see the repository).
+ */
 export class ChangeMembersUseCase {
   constructor(
     private readonly repo: ConversationRepository,
@@ -31,7 +34,7 @@ export class ChangeMembersUseCase {
     const found = await this.repo.getForMember(conversationId, actorId);
     if (!found) throw notFound('conversation not found');
     assertCanRemoveMember(found.conversation, found.me, userId);
-    const removed = await this.repo.removeMember(conversationId, userId);
+    const { removed } = await this.repo.removeMember(conversationId, userId);
     if (!removed) throw notFound('member not found');
     const event: ConversationEvent = { type: 'member.removed', conversation_id: conversationId, user_id: userId };
     await this.log.append(Topics.events, conversationId, event);
