@@ -291,3 +291,24 @@ describe('EmbeddedEventLog', () => {
     await expect(l.consume({ group: 'g', topic: uniqueName('t'), handleBatch: async () => undefined })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 });
+
+describe('a record the database refuses (issue 8)', () => {
+  it('fails alone: the records queued with it in the same insert are stored, in order', async () => {
+    const log = makeLog({ partitions: 1 });
+    const topic = uniqueName('refused');
+    try {
+      // Postgres jsonb refuses \u0000 in text; the three appends queue together behind the first insert.
+      const results = await Promise.allSettled([
+        log.append(topic, 'k', { n: 1 }),
+        log.append(topic, 'k', { n: 2 }),
+        log.append(topic, 'k', { bad: 'nul \u0000 inside' }),
+        log.append(topic, 'k', { n: 3 }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      const offsets = results.flatMap((r) => (r.status === 'fulfilled' ? [BigInt(r.value.offset)] : []));
+      expect([...offsets].sort((a, b) => (a < b ? -1 : 1))).toEqual(offsets);
+    } finally {
+      await log.close();
+    }
+  });
+});

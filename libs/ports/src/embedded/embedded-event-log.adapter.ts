@@ -238,13 +238,28 @@ export class EmbeddedEventLog implements EventLog {
           batch.forEach((p, i) => p.resolve({ partition: writer.partition, offset: (first + BigInt(i)).toString() }));
           this.wake(writer.topic, writer.partition);
         } catch (error) {
-          batch.forEach((p) => p.reject(error));
+          // One record the database refuses must not fail its neighbours: a failed batch is retried
+          // one record at a time, in order, so only the bad record (or all, if the store is down) fails.
+          if (batch.length === 1) batch[0].reject(error);
+          else await this.insertOneByOne(writer, batch);
         } finally {
           this.pendingAppends -= batch.length;
         }
       }
     } finally {
       writer.draining = null;
+    }
+  }
+
+  private async insertOneByOne(writer: PartitionWriter, batch: PendingAppend[]): Promise<void> {
+    for (const p of batch) {
+      try {
+        const offset = await this.insertBatch(writer, [p.record]);
+        p.resolve({ partition: writer.partition, offset: offset.toString() });
+        this.wake(writer.topic, writer.partition);
+      } catch (error) {
+        p.reject(error);
+      }
     }
   }
 
