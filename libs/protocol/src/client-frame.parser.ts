@@ -1,12 +1,14 @@
-import { Limits } from './constants';
-import { cleanText, fail, id, int, InvalidInput, isRecord, Json, optInt, record, str } from './fields';
-import { ClientFrame, PingFrame, SendFrame, SyncFrame, TypingFrame, ReadFrame } from './frames';
+import { isRecord } from './fields';
+import { ClientFrame } from './frames';
 import { invalid, Result } from './result';
+import { CLIENT_FRAME_SCHEMAS } from './schema/client-frames.schema';
+import { check } from './schema/validate';
 
 /**
- * Parses one text frame from a client. Unknown extra fields are ignored (and not copied into
- * the result). Text is measured in code points (see `Limits`). A `send` frame that fails but
- * carried a string `client_msg_id` returns it, so the error frame can name the send.
+ * Parses one text frame from a client against the contract's frame schemas. Unknown extra fields
+ * are ignored (and not copied into the result). Text is measured in code points (see `Limits`).
+ * A `send` frame that fails but carried a string `client_msg_id` returns it, so the error frame
+ * can name the send.
  */
 export function parseClientFrame(text: string): Result<ClientFrame> {
   let data: unknown;
@@ -17,64 +19,28 @@ export function parseClientFrame(text: string): Result<ClientFrame> {
   }
   if (!isRecord(data)) return invalid('frame must be a JSON object');
   const echo = data.type === 'send' && typeof data.client_msg_id === 'string' ? data.client_msg_id : undefined;
-  try {
-    return { ok: true, value: readClientFrame(data) };
-  } catch (e) {
-    if (e instanceof InvalidInput) return invalid(e.message, echo);
-    throw e;
-  }
+  const type = data.type;
+  if (type === undefined) return invalid('frame has no type');
+  if (typeof type !== 'string' || !Object.hasOwn(CLIENT_FRAME_SCHEMAS, type)) return invalid(`unknown frame type ${JSON.stringify(String(type)).slice(0, 80)}`);
+  const checked = check(CLIENT_FRAME_SCHEMAS[type as keyof typeof CLIENT_FRAME_SCHEMAS], data, 'frame');
+  if (!checked.ok) return invalid(checked.message, echo);
+  return { ok: true, value: known(checked.value as Record<string, unknown> & ClientFrame) };
 }
 
-function readClientFrame(o: Json): ClientFrame {
-  switch (o.type) {
+/** The frame with only the contract's fields (and null optionals dropped). */
+function known(f: Record<string, unknown> & ClientFrame): ClientFrame {
+  switch (f.type) {
     case 'send':
-      return readSend(o);
+      return { type: 'send', conversation_id: f.conversation_id, client_msg_id: f.client_msg_id, body: { text: f.body.text } };
     case 'sync':
-      return readSync(o);
+      return f.limit === undefined || f.limit === null
+        ? { type: 'sync', conversation_id: f.conversation_id, after_seq: f.after_seq }
+        : { type: 'sync', conversation_id: f.conversation_id, after_seq: f.after_seq, limit: f.limit };
     case 'typing':
-      return readTyping(o);
+      return { type: 'typing', conversation_id: f.conversation_id, state: f.state };
     case 'read':
-      return { type: 'read', conversation_id: id(o, 'conversation_id'), seq: int(o, 'seq') } satisfies ReadFrame;
+      return { type: 'read', conversation_id: f.conversation_id, seq: f.seq };
     case 'ping':
-      return readPing(o);
-    case undefined:
-      return fail('frame has no type');
-    default:
-      return fail(`unknown frame type ${JSON.stringify(String(o.type)).slice(0, 80)}`);
+      return f.nonce === undefined || f.nonce === null ? { type: 'ping' } : { type: 'ping', nonce: f.nonce };
   }
-}
-
-function readSend(o: Json): SendFrame {
-  const conversation_id = id(o, 'conversation_id');
-  const client_msg_id = str(o, 'client_msg_id', { max: Limits.CLIENT_MSG_ID_MAX });
-  const body = record(o.body, 'body');
-  const text = str(body, 'text', { max: Limits.TEXT_MAX_CHARS });
-  return { type: 'send', conversation_id, client_msg_id, body: { text } };
-}
-
-function readSync(o: Json): SyncFrame {
-  const conversation_id = id(o, 'conversation_id');
-  const after_seq = int(o, 'after_seq');
-  const limit = optInt(o, 'limit', 1, Limits.SYNC_MAX_LIMIT);
-  return limit === undefined ? { type: 'sync', conversation_id, after_seq } : { type: 'sync', conversation_id, after_seq, limit };
-}
-
-function readTyping(o: Json): TypingFrame {
-  const conversation_id = id(o, 'conversation_id');
-  if (o.state !== 'start' && o.state !== 'stop') fail('state must be start or stop');
-  return { type: 'typing', conversation_id, state: o.state };
-}
-
-function readPing(o: Json): PingFrame {
-  const nonce = o.nonce;
-  if (nonce === undefined || nonce === null) return { type: 'ping' };
-  if (typeof nonce === 'number') {
-    if (!Number.isFinite(nonce)) fail('nonce must be a finite number or a string');
-    return { type: 'ping', nonce };
-  }
-  if (typeof nonce === 'string') {
-    if (nonce.length > Limits.NONCE_MAX) fail(`nonce must be at most ${Limits.NONCE_MAX} characters`);
-    return { type: 'ping', nonce: cleanText('nonce', nonce) };
-  }
-  return fail('nonce must be a string or a number');
 }

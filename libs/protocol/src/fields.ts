@@ -1,4 +1,3 @@
-import { Limits } from './constants';
 import { Result } from './result';
 
 /**
@@ -64,42 +63,6 @@ export function cleanText(key: string, s: string): string {
   return s;
 }
 
-export interface StringBounds {
-  min?: number;
-  max: number;
-}
-
-export function str(o: Json, key: string, bounds: StringBounds): string {
-  const v = o[key];
-  if (v === undefined || v === null) fail(`${key} is required`);
-  if (typeof v !== 'string') fail(`${key} must be a string`);
-  const min = bounds.min ?? 1;
-  // Cheap pre-check on UTF-16 units before counting code points: a code point is 1 or 2 units.
-  if (v.length > bounds.max * 2) fail(`${key} must be at most ${bounds.max} characters`);
-  const n = charLength(v);
-  if (n < min) fail(min === 1 ? `${key} must not be empty` : `${key} must be at least ${min} characters`);
-  if (n > bounds.max) fail(`${key} must be at most ${bounds.max} characters`);
-  return cleanText(key, v);
-}
-
-export function optStr(o: Json, key: string, bounds: StringBounds): string | undefined {
-  return o[key] === undefined || o[key] === null ? undefined : str(o, key, bounds);
-}
-
-export const id = (o: Json, key: string): string => str(o, key, { max: Limits.ID_MAX });
-
-export function int(o: Json, key: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  const v = o[key];
-  if (v === undefined || v === null) fail(`${key} is required`);
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(`${key} must be an integer`);
-  if (v < min || v > max) fail(`${key} must be between ${min} and ${max}`);
-  return v;
-}
-
-export function optInt(o: Json, key: string, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  return o[key] === undefined || o[key] === null ? undefined : int(o, key, min, max);
-}
-
 export function bool(o: Json, key: string): boolean {
   const v = o[key];
   if (typeof v !== 'boolean') fail(`${key} must be a boolean`);
@@ -112,18 +75,4 @@ export function oneOf<T extends string>(o: Json, key: string, allowed: readonly 
     fail(`${key} must be one of ${allowed.join(', ')}`);
   }
   return v as T;
-}
-
-export function idList(o: Json, key: string, minItems: number, maxItems: number): string[] {
-  const v = o[key];
-  if (v === undefined || v === null) fail(`${key} is required`);
-  if (!Array.isArray(v)) fail(`${key} must be an array of ids`);
-  if (v.length < minItems) fail(`${key} must have at least ${minItems} item${minItems === 1 ? '' : 's'}`);
-  if (v.length > maxItems) fail(`${key} must have at most ${maxItems} items`);
-  return v.map((item, i) => {
-    if (typeof item !== 'string' || item.length === 0 || item.length > Limits.ID_MAX) {
-      fail(`${key}[${i}] must be a non-empty id of at most ${Limits.ID_MAX} characters`);
-    }
-    return cleanText(`${key}[${i}]`, item);
-  });
 }

@@ -1,6 +1,9 @@
 import { Limits } from './constants';
-import { charLength, fail, id, idList, int, optStr, record, str, validated } from './fields';
-import { Result } from './result';
+import { charLength, isRecord } from './fields';
+import { invalid, ok, Result } from './result';
+import { Id } from './schema/primitives';
+import { AddMembersBody, CreateDirectBody, CreateGroupBody, LoginBody, ReadMarkerBody, RefreshBody, RegisterBody, SendMessageBody } from './schema/rest-bodies.schema';
+import { check } from './schema/validate';
 
 /**
  * Validators of REST request bodies (already JSON-parsed, so any JSON value may arrive).
@@ -40,66 +43,51 @@ export interface ReadMarkerInput {
   seq: number;
 }
 
-const password = (o: Record<string, unknown>) => str(o, 'password', { min: Limits.PASSWORD_MIN, max: Limits.PASSWORD_MAX });
-
 export function normalizeUsername(raw: string): string {
   return raw.toLowerCase();
 }
 
+/** A successful check, then the normalisation the contract asks for (trimming, lower-casing). */
+function then<T, U>(r: Result<T>, f: (value: T) => Result<U>): Result<U> {
+  return r.ok ? f(r.value) : r;
+}
+
 export const validateRegister = (input: unknown): Result<RegisterInput> =>
-  validated(() => {
-    const o = record(input, 'body');
-    const username = normalizeUsername(str(o, 'username', { max: 64 }));
-    if (!Limits.USERNAME_RE.test(username)) fail('username must be 3 to 32 of a-z 0-9 _ . -');
-    const pw = password(o);
-    const displayName = optStr(o, 'display_name', { max: Limits.DISPLAY_NAME_MAX * 2 });
-    if (displayName === undefined) return { username, password: pw };
-    const trimmed = displayName.trim();
-    if (trimmed.length === 0) fail('display_name must not be blank');
-    if (charLength(trimmed) > Limits.DISPLAY_NAME_MAX) fail(`display_name must be at most ${Limits.DISPLAY_NAME_MAX} characters`);
-    return { username, password: pw, display_name: trimmed };
+  then(check(RegisterBody, input, 'body'), (o) => {
+    const username = normalizeUsername(o.username);
+    if (o.display_name === undefined || o.display_name === null) return ok({ username, password: o.password });
+    const trimmed = o.display_name.trim();
+    if (trimmed.length === 0) return invalid('display_name must not be blank');
+    if (charLength(trimmed) > Limits.DISPLAY_NAME_MAX) return invalid(`display_name must be at most ${Limits.DISPLAY_NAME_MAX} characters`);
+    return ok({ username, password: o.password, display_name: trimmed });
   });
 
 /** Login checks only types and bounds: a username of the wrong form simply matches no one (401). */
 export const validateLogin = (input: unknown): Result<LoginInput> =>
-  validated(() => {
-    const o = record(input, 'body');
-    const username = normalizeUsername(str(o, 'username', { max: 64 }));
-    return { username, password: str(o, 'password', { max: Limits.PASSWORD_MAX }) };
-  });
+  then(check(LoginBody, input, 'body'), (o) => ok({ username: normalizeUsername(o.username), password: o.password }));
 
-export const validateRefresh = (input: unknown): Result<RefreshInput> =>
-  validated(() => ({ refresh_token: str(record(input, 'body'), 'refresh_token', { max: Limits.TOKEN_MAX }) }));
+export const validateRefresh = (input: unknown): Result<RefreshInput> => then(check(RefreshBody, input, 'body'), (o) => ok({ refresh_token: o.refresh_token }));
 
-export const validateCreateConversation = (input: unknown): Result<CreateConversationInput> =>
-  validated(() => {
-    const o = record(input, 'body');
-    if (o.type === 'direct') {
-      const ids = idList(o, 'member_ids', 1, 1);
-      return { type: 'direct', member_ids: [ids[0]] };
-    }
-    if (o.type === 'group') {
-      const title = str(o, 'title', { max: Limits.TITLE_MAX }).trim();
-      if (title.length === 0) fail('title must not be blank');
-      return { type: 'group', title, member_ids: idList(o, 'member_ids', 0, Limits.MEMBER_IDS_MAX) };
-    }
-    return fail('type must be direct or group');
-  });
+export const validateCreateConversation = (input: unknown): Result<CreateConversationInput> => {
+  const type = isRecord(input) ? input.type : undefined;
+  if (type === 'direct') return then(check(CreateDirectBody, input, 'body'), (o) => ok({ type: 'direct', member_ids: [o.member_ids[0]] }));
+  if (type === 'group') {
+    return then(check(CreateGroupBody, input, 'body'), (o) => {
+      const title = o.title.trim();
+      return title.length === 0 ? invalid('title must not be blank') : ok({ type: 'group', title, member_ids: [...o.member_ids] });
+    });
+  }
+  return invalid(isRecord(input) ? 'type must be direct or group' : 'body must be a JSON object');
+};
 
-export const validateAddMembers = (input: unknown): Result<AddMembersInput> =>
-  validated(() => ({ user_ids: idList(record(input, 'body'), 'user_ids', 1, Limits.MEMBER_IDS_MAX) }));
+export const validateAddMembers = (input: unknown): Result<AddMembersInput> => then(check(AddMembersBody, input, 'body'), (o) => ok({ user_ids: [...o.user_ids] }));
 
 export const validateSendMessage = (input: unknown): Result<SendMessageInput> =>
-  validated(() => {
-    const o = record(input, 'body');
-    const client_msg_id = str(o, 'client_msg_id', { max: Limits.CLIENT_MSG_ID_MAX });
-    const text = str(record(o.body, 'body'), 'text', { max: Limits.TEXT_MAX_CHARS });
-    return { client_msg_id, body: { text } };
-  });
+  then(check(SendMessageBody, input, 'body'), (o) => ok({ client_msg_id: o.client_msg_id, body: { text: o.body.text } }));
 
-export const validateReadMarker = (input: unknown): Result<ReadMarkerInput> =>
-  validated(() => ({ seq: int(record(input, 'body'), 'seq') }));
+export const validateReadMarker = (input: unknown): Result<ReadMarkerInput> => then(check(ReadMarkerBody, input, 'body'), (o) => ok({ seq: o.seq }));
+
+const ID = Id();
 
 /** Validates a path or query id (conversation or user). */
-export const validateId = (value: unknown, what = 'id'): Result<string> =>
-  validated(() => id({ [what]: value }, what));
+export const validateId = (value: unknown, what = 'id'): Result<string> => check(ID, value, what);

@@ -1,0 +1,37 @@
+import { Type } from '@sinclair/typebox';
+import { Limits } from '../constants';
+import { Id, Nullable, Seq, Text } from './primitives';
+import { MessageBody } from './rest-bodies.schema';
+
+/** Frames a client sends on the WebSocket (`docs/api/v1.md`). Unknown fields are ignored. */
+
+export const SendFrameSchema = Type.Object(
+  { type: Type.Literal('send'), conversation_id: Id(), client_msg_id: Text(Limits.CLIENT_MSG_ID_MAX), body: MessageBody },
+  { $id: 'SendFrame' },
+);
+
+export const SyncFrameSchema = Type.Object(
+  { type: Type.Literal('sync'), conversation_id: Id(), after_seq: Seq(), limit: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: Limits.SYNC_MAX_LIMIT }))) },
+  { $id: 'SyncFrame' },
+);
+
+export const TypingFrameSchema = Type.Object(
+  { type: Type.Literal('typing'), conversation_id: Id(), state: Type.Union([Type.Literal('start'), Type.Literal('stop')]) },
+  { $id: 'TypingFrame' },
+);
+
+export const ReadFrameSchema = Type.Object({ type: Type.Literal('read'), conversation_id: Id(), seq: Seq() }, { $id: 'ReadFrame' });
+
+export const PingFrameSchema = Type.Object(
+  { type: Type.Literal('ping'), nonce: Type.Optional(Type.Union([Type.Number(), Text(Limits.NONCE_MAX, 0), Type.Null()])) },
+  { $id: 'PingFrame' },
+);
+
+/** The client frame schemas by `type`. */
+export const CLIENT_FRAME_SCHEMAS = {
+  send: SendFrameSchema,
+  sync: SyncFrameSchema,
+  typing: TypingFrameSchema,
+  read: ReadFrameSchema,
+  ping: PingFrameSchema,
+} as const;

@@ -1,0 +1,40 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Limits } from '../constants';
+import { Id, Nullable, Seq, Text } from './primitives';
+
+/** REST request bodies (`docs/api/v1.md`). Unknown fields are allowed and ignored. */
+
+export const RegisterBody = Type.Object(
+  {
+    username: Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]{3,32}$', description: 'matched case-insensitively; stored lower-case' }),
+    password: Text(Limits.PASSWORD_MAX, Limits.PASSWORD_MIN),
+    display_name: Type.Optional(Nullable(Text(Limits.DISPLAY_NAME_MAX * 2, 1, `trimmed; at most ${Limits.DISPLAY_NAME_MAX} characters after trimming`))),
+  },
+  { $id: 'RegisterBody' },
+);
+
+/** Only types and bounds: a username of the wrong form simply matches no one (401). */
+export const LoginBody = Type.Object({ username: Text(64), password: Text(Limits.PASSWORD_MAX) }, { $id: 'LoginBody' });
+
+export const RefreshBody = Type.Object({ refresh_token: Text(Limits.TOKEN_MAX) }, { $id: 'RefreshBody' });
+
+export const CreateDirectBody = Type.Object(
+  { type: Type.Literal('direct'), member_ids: Type.Array(Id(), { minItems: 1, maxItems: 1 }) },
+  { $id: 'CreateDirectBody' },
+);
+
+export const CreateGroupBody = Type.Object(
+  { type: Type.Literal('group'), title: Text(Limits.TITLE_MAX, 1, 'trimmed; must not be blank'), member_ids: Type.Array(Id(), { maxItems: Limits.MEMBER_IDS_MAX }) },
+  { $id: 'CreateGroupBody' },
+);
+
+export const AddMembersBody = Type.Object({ user_ids: Type.Array(Id(), { minItems: 1, maxItems: Limits.MEMBER_IDS_MAX }) }, { $id: 'AddMembersBody' });
+
+export const MessageBody = Type.Object({ text: Text(Limits.TEXT_MAX_CHARS) }, { $id: 'MessageBody' });
+
+export const SendMessageBody = Type.Object({ client_msg_id: Text(Limits.CLIENT_MSG_ID_MAX), body: MessageBody }, { $id: 'SendMessageBody' });
+
+export const ReadMarkerBody = Type.Object({ seq: Seq() }, { $id: 'ReadMarkerBody' });
+
+export type RegisterBodyValue = Static<typeof RegisterBody>;
+export type SendMessageBodyValue = Static<typeof SendMessageBody>;
