@@ -7,3 +7,6 @@ export * from './client-frame.parser';
 export * from './server-frame.parser';
 export * from './rest-body.validators';
 export * from './query.parsers';
+export { openApiDocument } from './docs/openapi';
+export { asyncApiDocument } from './docs/asyncapi';
+export { REST_OPERATIONS } from './docs/rest-operations';

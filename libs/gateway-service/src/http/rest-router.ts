@@ -23,6 +23,11 @@ interface Route {
 export class RestRouter {
   private readonly routes: Route[] = [];
 
+  /** Every route as `METHOD /pattern`, in the order added (checked against the API documents). */
+  list(): string[] {
+    return this.routes.map((r) => `${r.method} /${r.segments.join('/')}`);
+  }
+
   add(method: string, pattern: string, handler: RouteHandler): this {
     this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler });
     return this;

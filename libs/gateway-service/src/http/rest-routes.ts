@@ -1,7 +1,7 @@
 import { DomainError, unauthenticated, User } from '@parley/domain';
 import { AuthApi, ConversationApi, PresenceApi, UserDirectory } from '@parley/ports';
 import {
-  isCleanText, parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery, Result, validateAddMembers, validateCreateConversation, validateId, validateLogin,
+  asyncApiDocument, isCleanText, openApiDocument, parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery, Result, validateAddMembers, validateCreateConversation, validateId, validateLogin,
   validateReadMarker, validateRefresh, validateRegister, validateSendMessage,
 } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
@@ -22,6 +22,9 @@ export interface RestDeps {
   throttle: AuthThrottle;
   restSendTimeoutMs: number;
 }
+
+/** The version the API documents carry (the v1 contract plus its additive extensions). */
+const API_VERSION = '1.1.0';
 
 interface Caller {
   userId: string;
@@ -52,7 +55,13 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
   const authed = (fn: (ctx: RouteContext, me: Caller) => Promise<RouteReply>) => async (ctx: RouteContext) => fn(ctx, await caller(ctx.x));
   const pathId = (ctx: RouteContext, name: string) => must(validateId(ctx.params[name], name));
 
+  // The contract as documents, generated from the schemas the gateway validates with (built once).
+  const documents = { openapi: openApiDocument(API_VERSION), asyncapi: asyncApiDocument(API_VERSION) };
+  const publicDoc = (body: unknown) => async () => ({ status: 200, body, headers: { 'cache-control': 'max-age=300' } });
+
   return new RestRouter()
+    .add('GET', '/v1/openapi.json', publicDoc(documents.openapi))
+    .add('GET', '/v1/asyncapi.json', publicDoc(documents.asyncapi))
     .add('POST', '/v1/auth/register', async ({ x }) => {
       deps.throttle.beforeRegister(x.address);
       return { status: 201, body: await auth.register(must(validateRegister(await x.readJson()))) };

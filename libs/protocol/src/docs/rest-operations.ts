@@ -1,0 +1,59 @@
+import type { TSchema } from '@sinclair/typebox';
+import { Limits } from '../constants';
+import * as B from '../schema/rest-bodies.schema';
+import * as R from '../schema/responses.schema';
+
+export interface QueryParam {
+  name: string;
+  required?: boolean;
+  schema: Record<string, unknown>;
+  description?: string;
+}
+
+/** One REST operation of the contract, as the OpenAPI document and the route check see it. */
+export interface RestOperation {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** The gateway router's pattern (`:id`); the document writes `{id}`. */
+  path: string;
+  summary: string;
+  /** False for sign-up, sign-in, refresh and the public documents. */
+  auth: boolean;
+  body?: TSchema | { oneOf: TSchema[] };
+  query?: QueryParam[];
+  /** Success statuses and their schemas (null: no body). */
+  ok: Array<[number, TSchema | null]>;
+  /** Error statuses this operation answers besides the ones every operation may (see COMMON_ERRORS). */
+  errors: number[];
+}
+
+const limit = (max: number, dflt: number): QueryParam => ({ name: 'limit', schema: { type: 'integer', minimum: 1, maximum: max, default: dflt } });
+const cursor: QueryParam = { name: 'cursor', schema: { type: 'string', maxLength: Limits.TOKEN_MAX, pattern: '^[A-Za-z0-9_-]*$' }, description: 'next_cursor of the previous page' };
+const seqParam = (name: string, required = false): QueryParam => ({ name, required, schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } });
+
+/** Every REST operation the gateway serves under /v1 (and the JWKS). Kept in step with the router by a test. */
+export const REST_OPERATIONS: RestOperation[] = [
+  { method: 'POST', path: '/v1/auth/register', summary: 'Sign up', auth: false, body: B.RegisterBody, ok: [[201, R.AuthResult]], errors: [409] },
+  { method: 'POST', path: '/v1/auth/login', summary: 'Sign in', auth: false, body: B.LoginBody, ok: [[200, R.AuthResult]], errors: [401] },
+  { method: 'POST', path: '/v1/auth/refresh', summary: 'Rotate the refresh token', auth: false, body: B.RefreshBody, ok: [[200, R.AuthResult]], errors: [401] },
+  { method: 'POST', path: '/v1/auth/logout', summary: "End the caller's session (its sockets close with 4401)", auth: true, ok: [[204, null]], errors: [] },
+  { method: 'GET', path: '/.well-known/jwks.json', summary: 'Public keys that verify access tokens', auth: false, ok: [[200, R.Jwks]], errors: [] },
+  { method: 'GET', path: '/v1/openapi.json', summary: 'This document', auth: false, ok: [[200, null]], errors: [] },
+  { method: 'GET', path: '/v1/asyncapi.json', summary: 'The WebSocket contract (AsyncAPI 3.0)', auth: false, ok: [[200, null]], errors: [] },
+  { method: 'GET', path: '/v1/me', summary: 'The caller', auth: true, ok: [[200, R.User]], errors: [] },
+  { method: 'GET', path: '/v1/users', summary: 'Find a user by username (exact, case-insensitive)', auth: true, query: [{ name: 'username', required: true, schema: { type: 'string', minLength: 1, maxLength: 64 } }], ok: [[200, R.UserLookup]], errors: [404] },
+  { method: 'GET', path: '/v1/users/:id', summary: 'A user', auth: true, ok: [[200, R.User]], errors: [404] },
+  { method: 'GET', path: '/v1/users/:id/presence', summary: "A user's presence (only to people who share a conversation with them)", auth: true, ok: [[200, R.Presence]], errors: [404] },
+  { method: 'POST', path: '/v1/conversations', summary: 'Create a direct (200 when it exists) or group conversation', auth: true, body: { oneOf: [B.CreateDirectBody, B.CreateGroupBody] }, ok: [[201, R.Conversation], [200, R.Conversation]], errors: [403, 404] },
+  { method: 'GET', path: '/v1/conversations', summary: "The caller's conversations, most recently active first", auth: true, query: [limit(Limits.HISTORY_MAX_LIMIT, 50), cursor], ok: [[200, R.ConversationPage]], errors: [] },
+  { method: 'GET', path: '/v1/conversations/:id', summary: 'A conversation the caller belongs to', auth: true, ok: [[200, R.Conversation]], errors: [404] },
+  { method: 'GET', path: '/v1/conversations/:id/members', summary: 'Members, keyset-paged', auth: true, query: [limit(Limits.HISTORY_MAX_LIMIT, 50), cursor], ok: [[200, R.MemberPage]], errors: [404] },
+  { method: 'POST', path: '/v1/conversations/:id/members', summary: 'Add members (group admins)', auth: true, body: B.AddMembersBody, ok: [[200, R.AddMembersResult]], errors: [403, 404] },
+  { method: 'DELETE', path: '/v1/conversations/:id/members/:userId', summary: 'Remove a member, or leave', auth: true, ok: [[204, null]], errors: [403, 404] },
+  { method: 'POST', path: '/v1/conversations/:id/messages', summary: 'Send (200 with the original when client_msg_id repeats)', auth: true, body: B.SendMessageBody, ok: [[201, R.SendMessageResult], [200, R.SendMessageResult]], errors: [404] },
+  { method: 'GET', path: '/v1/conversations/:id/messages', summary: 'History by seq', auth: true, query: [seqParam('after_seq'), seqParam('before_seq'), limit(Limits.HISTORY_MAX_LIMIT, 50)], ok: [[200, R.History]], errors: [404] },
+  { method: 'POST', path: '/v1/conversations/:id/read', summary: 'Move the read marker forward', auth: true, body: B.ReadMarkerBody, ok: [[204, null]], errors: [404] },
+  { method: 'GET', path: '/v1/conversations/:id/read-receipts', summary: '"Read by N" at a seq', auth: true, query: [{ ...seqParam('seq', true), schema: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } }], ok: [[200, R.ReadReceipts]], errors: [404] },
+];
+
+/** Errors any operation may answer: bad input, too large, rate limited, a dependency down. */
+export const COMMON_ERRORS = [400, 413, 429, 503];
