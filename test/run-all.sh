@@ -75,6 +75,10 @@ run_tier_as() {
 
 run_tier unit
 
+# The REST contract fuzzed from its own OpenAPI document (schemathesis, from PyPI, cached under ~/.cache/parley).
+step "schemathesis against standalone Parley (/v1/openapi.json)"
+bash test/schemathesis/run.sh 120
+
 # Real servers for the integration tier and the mesh: started here, stopped on exit — but only
 # those this run started (a developer's already-running servers are left alone).
 INFRA="$ROOT/infra/bin/parley-infra"
