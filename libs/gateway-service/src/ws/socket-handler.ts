@@ -155,7 +155,9 @@ export class SocketHandler {
    * Registers the connection, then reads the user's conversations, then subscribes, then says hello.
    * In that order no membership change is missed: one announced before the registration is already
    * in the conversations read after it, and one announced after it reaches this gateway. A client
-   * that syncs after hello misses no message either.
+   * that syncs after hello misses no message either. Presence being down does not keep the user
+   * out: the registration is retried in the background and, once it lands, the subscriptions are
+   * read again so that nothing announced meanwhile is missed.
    */
   private async subscribeAndGreet(ws: Socket): Promise<void> {
     const d = ws.getUserData();
@@ -165,11 +167,13 @@ export class SocketHandler {
         return;
       }
       if (!d.open) return;
-      await this.presence.connected(d.userId, d.id, this.options.gatewayId);
-      const [conversationIds, partners] = await Promise.all([this.conversations.conversationIdsOf(d.userId), this.conversations.directPartners(d.userId)]);
+      const registered = await this.presence.connected(d.userId, d.id, this.options.gatewayId).then(
+        () => true,
+        (err: unknown) => (this.logger.warn('presence registration failed; retrying in the background', { err }), false),
+      );
+      await this.subscribe(ws, d);
       if (!d.open) return;
-      for (const id of conversationIds) this.registry.watchConversation(ws, id);
-      for (const p of partners) this.registry.watchPresence(ws, p);
+      if (!registered) this.registerLater(ws, d, 1000);
       this.writer.send(ws, { type: 'hello', user_id: d.userId, session_id: d.sessionId, heartbeat_ms: this.options.heartbeatMs });
       const early = d.early;
       d.early = null;
@@ -178,6 +182,31 @@ export class SocketHandler {
       this.logger.warn('socket setup failed', { err });
       this.writer.close(ws, CloseCode.GOING_AWAY, 'try again');
     }
+  }
+
+  /** Watches the user's conversations and direct partners' presence (idempotent). */
+  private async subscribe(ws: Socket, d: ConnectionData): Promise<void> {
+    const [conversationIds, partners] = await Promise.all([this.conversations.conversationIdsOf(d.userId), this.conversations.directPartners(d.userId)]);
+    if (!d.open) return;
+    for (const id of conversationIds) this.registry.watchConversation(ws, id);
+    for (const p of partners) this.registry.watchPresence(ws, p);
+  }
+
+  /** Retries a failed presence registration with backoff while the socket is open, then re-subscribes. */
+  private registerLater(ws: Socket, d: ConnectionData, delayMs: number): void {
+    // `d`, not ws.getUserData(): uWS forbids touching a socket after it closed.
+    const timer = setTimeout(() => {
+      if (!d.open) return;
+      this.presence.connected(d.userId, d.id, this.options.gatewayId).then(
+        () => {
+          // Closed while registering: undo it, or the gateway's heartbeats would keep a ghost online.
+          if (!d.open) return void this.presence.disconnected(d.userId, d.id, this.options.gatewayId).catch(() => undefined);
+          this.subscribe(ws, d).catch((err: unknown) => this.logger.warn('re-subscribe after late presence registration failed', { err }));
+        },
+        () => this.registerLater(ws, d, Math.min(30_000, delayMs * 2)),
+      );
+    }, delayMs);
+    timer.unref();
   }
 
   private closed(ws: Socket): void {
