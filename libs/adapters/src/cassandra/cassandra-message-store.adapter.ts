@@ -3,8 +3,9 @@ import { Logger } from '@parley/observability';
 import { Client, QueryOptions, errors, policies, types } from 'cassandra-driver';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
-import { checkId, checkMessage, checkNonNegativeInteger, checkPositiveInteger, ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
+import { checkId, checkMessage, checkNonNegativeInteger, checkOneConversation, checkPositiveInteger, ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
 import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema } from './cassandra-message-store.schema';
+import { rowBatches } from './cassandra-row-batches';
 
 export interface CassandraMessageStoreOptions {
   /** A connected client; close() leaves it open unless the store opened it itself. */
@@ -69,6 +70,8 @@ const COLUMNS = 'id, conversation_id, seq, sender_id, client_msg_id, body, creat
  * driver may retry them (each is a plain upsert of the same values). A cluster that cannot
  * answer surfaces as DomainError UNAVAILABLE within requestTimeoutMs.
  *
+ * - insertClaimed (the sequencer's path): writes only; the send ledger has already made the seq
+ *   and the client_msg_id this message's alone.
  * - insert: reads, then writes. A row at (conversation, seq) with the same id means "already
  *   stored" (no-op); with another id it is a SeqConflictError, and the stored row is kept.
  *   Cassandra's INSERT is an upsert and would silently overwrite, so the conflict is found by
@@ -164,16 +167,29 @@ export class CassandraMessageStore implements MessageStore {
       this.rememberBucket(conversationId, bucket),
       this.write(this.cql.insertClientId, [conversationId, message.sender_id, message.client_msg_id, seq, message.id]),
     ]);
-    await this.write(this.cql.insertMessage, [
-      conversationId,
-      bucket,
-      seq,
-      message.id,
-      message.sender_id,
-      message.client_msg_id,
-      JSON.stringify(message.body),
-      new Date(message.created_at),
+    await this.write(this.cql.insertMessage, this.messageParams(message));
+  }
+
+  /**
+   * No read: the bucket and client_msg_id index rows first (side by side), then the message rows
+   * as single-partition batches in ascending seq (a batch on one partition is applied atomically
+   * and isolated), so the rows of a call appear in seq order and never past an index row missing.
+   */
+  async insertClaimed(messages: readonly Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    checkOneConversation(messages);
+    const conversationId = messages[0].conversation_id;
+    const sorted = [...messages].sort((a, b) => a.seq - b.seq);
+    const buckets = [...new Set(sorted.map((m) => bucketOf(m.seq, this.bucketSize)))];
+    await Promise.all([
+      ...buckets.map((bucket) => this.rememberBucket(conversationId, bucket)),
+      ...sorted.map((m) => this.write(this.cql.insertClientId, [conversationId, m.sender_id, m.client_msg_id, m.seq, m.id])),
     ]);
+    for (const chunk of rowBatches(sorted, this.bucketSize)) {
+      const queries = chunk.map((m) => ({ query: this.cql.insertMessage, params: this.messageParams(m) }));
+      if (queries.length === 1) await this.write(queries[0].query, queries[0].params);
+      else await this.batch(queries);
+    }
   }
 
   async findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null> {
@@ -283,6 +299,21 @@ export class CassandraMessageStore implements MessageStore {
       if (!oldest.done) this.knownBuckets.delete(oldest.value);
     }
     this.knownBuckets.set(key, true);
+  }
+
+  private messageParams(m: Message): unknown[] {
+    const bucket = bucketOf(m.seq, this.bucketSize);
+    return [m.conversation_id, bucket, m.seq, m.id, m.sender_id, m.client_msg_id, JSON.stringify(m.body), new Date(m.created_at)];
+  }
+
+  private async batch(queries: Array<{ query: string; params: unknown[] }>): Promise<void> {
+    if (this.closed) throw unavailable('message store is closed');
+    try {
+      const consistency = types.consistencies.localQuorum;
+      await this.client.batch(queries, { prepare: true, logged: false, consistency, readTimeout: this.requestTimeoutMs, isIdempotent: true });
+    } catch (error) {
+      throw mapCassandraError(error);
+    }
   }
 
   private async read<R>(query: string, params: unknown[], fetchSize: number): Promise<R[]> {
