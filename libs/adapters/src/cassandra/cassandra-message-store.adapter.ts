@@ -1,11 +1,18 @@
-import { DomainError, Message, unavailable, validationFailed } from '@parley/domain';
+import { Message, unavailable, validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
-import { Client, QueryOptions, errors, policies, types } from 'cassandra-driver';
+import { Client, QueryOptions, policies, types } from 'cassandra-driver';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
-import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
+import { withTimeout } from '../shared/adapter-errors';
 import { checkId, checkMessage, checkNonNegativeInteger, checkOneConversation, checkPositiveInteger, ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
 import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema } from './cassandra-message-store.schema';
 import { rowBatches } from './cassandra-row-batches';
+import { mapCassandraError } from './cassandra-errors';
+
+export { mapCassandraError };
+import { clearIdleTimerOnClose, unrefHostHealthTimer } from './cassandra-driver-fixes';
+
+clearIdleTimerOnClose();
+unrefHostHealthTimer();
 
 export interface CassandraMessageStoreOptions {
   /** A connected client; close() leaves it open unless the store opened it itself. */
@@ -39,17 +46,6 @@ const HEALTH_TIMEOUT_MS = 1000;
 export const MAX_PAGE = 10_000;
 /** Bucket ids read per step when walking a conversation's buckets. */
 const BUCKETS_PER_STEP = 8;
-
-/** Driver-side and coordinator-side failures that mean "not now": the cluster, not the request. */
-const UNAVAILABLE_RESPONSE_CODES = new Set<number>([
-  types.responseErrorCodes.unavailableException,
-  types.responseErrorCodes.overloaded,
-  types.responseErrorCodes.isBootstrapping,
-  types.responseErrorCodes.writeTimeout,
-  types.responseErrorCodes.readTimeout,
-  types.responseErrorCodes.readFailure,
-  types.responseErrorCodes.writeFailure,
-]);
 
 interface MessageRow {
   id: string;
@@ -129,12 +125,17 @@ export class CassandraMessageStore implements MessageStore {
       policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false) },
       protocolOptions: { maxSchemaAgreementWaitSeconds: 10 },
     });
+    const connecting = client.connect();
     try {
       // The driver tries each contact point once, each bounded by connectTimeout.
-      await withTimeout(client.connect(), connectTimeoutMs * (options.contactPoints.length + 1), 'cassandra connect');
+      await withTimeout(connecting, connectTimeoutMs * (options.contactPoints.length + 1), 'cassandra connect');
       if (options.createSchema) await ensureMessageStoreSchema(client, { keyspace: options.keyspace, replicationFactor: options.replicationFactor });
     } catch (error) {
-      await client.shutdown().catch((shutdownError: unknown) => options.logger?.debug('cassandra shutdown failed', { err: shutdownError }));
+      // A shutdown() while connect() still runs is undone by it: the connect goes on to open the
+      // hosts' pools and their timers after the shutdown. Shut down once the attempt has settled
+      // (bounded by the driver's own timeouts), in the background.
+      const logShutdownError = (shutdownError: unknown) => options.logger?.debug('cassandra shutdown failed', { err: shutdownError });
+      void connecting.then(noop, noop).then(() => client.shutdown()).catch(logShutdownError);
       throw mapCassandraError(error);
     }
     const store = new CassandraMessageStore({ ...options, client });
@@ -359,20 +360,7 @@ function statements(keyspace: string) {
   };
 }
 
-/** Driver errors that mean the cluster could not answer become UNAVAILABLE; others pass through. */
-export function mapCassandraError(error: unknown): unknown {
-  if (error instanceof DomainError) return error;
-  if (
-    error instanceof errors.NoHostAvailableError ||
-    error instanceof errors.OperationTimedOutError ||
-    error instanceof errors.BusyConnectionError ||
-    (error instanceof errors.ResponseError && UNAVAILABLE_RESPONSE_CODES.has(error.code))
-  ) {
-    return unavailableFrom('cassandra', error);
-  }
-  if (error instanceof errors.DriverError && /shut ?down|not connected|closed/i.test(messageOf(error))) return unavailableFrom('cassandra', error);
-  return error;
-}
+function noop(): void {}
 
 function toNumber(value: types.Long | number): number {
   return typeof value === 'number' ? value : value.toNumber();
