@@ -78,6 +78,7 @@ function preset(mode: Mode): BenchConfig {
       warmupMs: full ? 3000 : 2000,
       durationMs: full ? 15_000 : 5000,
       textChars: 64,
+      ratePerSecond: 0,
       readyTimeoutMs: 30_000,
       drainMs: 10_000,
     },
@@ -151,6 +152,7 @@ export const USAGE = `usage: node dist/bench/run.js [--mode quick|full|scale] [o
   --messages N --warmup N --interval-ms N
   --workers N                          load-generator worker processes for cheap receivers
   --senders N --window N --duration-s N   persisted-sends scenario
+  --rate N                             persisted sends: paced at N sends/s in all (window = cap in flight per sender)
   --profile                            one extra round per Parley target and scenario under node --cpu-prof
   --heap-snapshots                     fan-out rounds also snapshot the socket holders' heaps (after a full GC),
                                        idle and connected: the heap a connection retains (slows the round)
@@ -225,6 +227,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         break;
       case '--window':
         c.sends.window = positiveInt(flag, value(), 1, 1000);
+        break;
+      case '--rate':
+        c.sends.ratePerSecond = positiveInt(flag, value(), 1, 100_000);
         break;
       case '--duration-s':
         c.sends.durationMs = positiveInt(flag, value(), 1, 600) * 1000;

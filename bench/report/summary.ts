@@ -223,7 +223,7 @@ export function renderMarkdown(r: BenchReport): string {
     out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const s of mine) {
       out.push(
-        `| ${s.round} | ${s.senders} x ${s.window} | ${int(s.sendsPerSecond)} | ${int(s.sendsPerCpuSecond)} | ${fmt(s.dataCpuSeconds, 2)} | ${fmt(s.receivedAckMs.p50)} / ${fmt(s.receivedAckMs.p99)} | ${fmt(s.persistedAckMs.p50)} / ${fmt(s.persistedAckMs.p99)} / ${fmt(s.persistedAckMs.max)} | ${s.errors} | ${s.unanswered} | ${s.error ?? ''} |`,
+        `| ${s.round} | ${s.senders} x ${s.window}${s.ratePerSecond ? ` at ${s.ratePerSecond}/s (held back ${s.heldBack})` : ''} | ${int(s.sendsPerSecond)} | ${int(s.sendsPerCpuSecond)} | ${fmt(s.dataCpuSeconds, 2)} | ${fmt(s.receivedAckMs.p50)} / ${fmt(s.receivedAckMs.p99)} | ${fmt(s.persistedAckMs.p50)} / ${fmt(s.persistedAckMs.p99)} / ${fmt(s.persistedAckMs.max)} | ${s.errors} | ${s.unanswered} | ${s.error ?? ''} |`,
       );
     }
     out.push(

@@ -12,6 +12,8 @@ export interface SendsConfig {
   warmupMs: number;
   durationMs: number;
   textChars: number;
+  /** 0: each sender keeps `window` in flight (saturation). N: N sends/s in all, paced, at most `window` in flight per sender. */
+  ratePerSecond: number;
   readyTimeoutMs: number;
   /** After the window, how long to wait for the acks still in flight. */
   drainMs: number;
@@ -23,6 +25,10 @@ export interface SendsRound {
   loadAverage: number;
   senders: number;
   window: number;
+  /** Pace of the sends in all (0: saturating, `window` in flight per sender). */
+  ratePerSecond: number;
+  /** Paced sends not sent because their sender already had `window` in flight. */
+  heldBack: number;
   /** Persisted acks for sends issued inside the measured window, and the window's length. */
   persisted: number;
   seconds: number;
@@ -68,6 +74,8 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     loadAverage: loadAverage1m(),
     senders: c.senders,
     window: c.window,
+    ratePerSecond: c.ratePerSecond,
+    heldBack: 0,
     persisted: 0,
     seconds: 0,
     sendsPerSecond: Number.NaN,
@@ -89,6 +97,8 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
   const persistedMs: number[] = [];
   let measuredSent = 0;
   let measuredPersisted = 0;
+  const paced: Array<{ inFlight: Map<string, unknown>; sendOne: () => void }> = [];
+  let ticker: NodeJS.Timeout | null = null;
   try {
     const pad = 'x'.repeat(c.textChars);
     let counter = 0;
@@ -113,7 +123,7 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
             const f = JSON.parse(text) as AckFrame;
             if (f.type === 'error') {
               result.errors++;
-              if (f.client_msg_id && inFlight.delete(f.client_msg_id)) sendOne();
+              if (f.client_msg_id && inFlight.delete(f.client_msg_id) && c.ratePerSecond === 0) sendOne();
               return;
             }
             if (f.type !== 'ack' || !f.client_msg_id) return;
@@ -130,15 +140,17 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
               persistedMs.push(ms);
               measuredPersisted++;
             }
-            sendOne();
+            if (c.ratePerSecond === 0) sendOne();
           },
         },
         2,
         () => result.retried++,
       );
       clients.push(client);
-      for (let i = 0; i < c.window; i++) sendOne();
+      if (c.ratePerSecond === 0) for (let i = 0; i < c.window; i++) sendOne();
+      else paced.push({ inFlight, sendOne });
     }
+    if (c.ratePerSecond > 0) ticker = pace(c.ratePerSecond, c.window, paced, () => result.heldBack++);
     await sleep(c.warmupMs);
     const pids = session.serverPids();
     const dataPids = session.dataPids();
@@ -172,7 +184,27 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     return result;
   } finally {
     phase = 'done';
+    if (ticker) clearInterval(ticker);
     for (const cl of clients) cl.close();
     await session.stop();
   }
+}
+
+/**
+ * Sends `rate` per second in all, round-robin over the senders, from a 5 ms ticker that catches up
+ * to the schedule (so timer lateness does not lower the rate). A sender with `window` in flight
+ * skips its turn (counted).
+ */
+function pace(rate: number, window: number, senders: Array<{ inFlight: Map<string, unknown>; sendOne: () => void }>, onHeldBack: () => void): NodeJS.Timeout {
+  const start = process.hrtime.bigint();
+  let sent = 0;
+  let next = 0;
+  return setInterval(() => {
+    const due = Math.floor((Number(process.hrtime.bigint() - start) / 1e9) * rate);
+    for (; sent < due; sent++) {
+      const s = senders[next++ % senders.length];
+      if (s.inFlight.size >= window) onHeldBack();
+      else s.sendOne();
+    }
+  }, 5);
 }

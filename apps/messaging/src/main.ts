@@ -17,7 +17,7 @@ const listen = config.grpc.messaging.split(',')[0].trim();
   imports: [
     MeshInfraModule.forRoot(config, 'messaging', { sql: { migrations: messagingMigrations }, log: true, messages: true }),
     RpcClientsModule.forRoot(config, { auth: true }),
-    MessagingModule.register({ largeGroup: config.largeGroup, runSequencer: true }),
+    MessagingModule.register({ largeGroup: config.largeGroup, runSequencer: true, claimWindowHours: config.messaging.claimWindowHours }),
   ],
 })
 class MessagingProcessModule {}

@@ -19,7 +19,7 @@ export class StandaloneModule {
       imports: [
         StandaloneInfraModule.forRoot(config),
         AuthModule.register(config.auth),
-        MessagingModule.register({ largeGroup, runSequencer: true }),
+        MessagingModule.register({ largeGroup, runSequencer: true, claimWindowHours: config.messaging.claimWindowHours }),
         PresenceModule.register({ connectionTtlMs: config.presence.connectionTtlMs }),
         FanoutModule,
         NotificationModule.register(largeGroup),

@@ -26,6 +26,8 @@ export interface ParleyConfig {
   };
   presence: { connectionTtlMs: number };
   largeGroup: { threshold: number; typingSampleMs: number };
+  /** Sends' claims are kept whole this long, then only in their compact form (docs/adr/0003). */
+  messaging: { claimWindowHours: number };
   log: { partitions: number };
   kafka: { brokers: string[]; replicationFactor: number };
   cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string };
@@ -109,6 +111,7 @@ export const settings = {
   connectionTtlMs: int('PARLEY_PRESENCE_TTL_MS', 30_000, 'a connection not refreshed for this long is offline (gateway crash bound)', 1000),
   largeGroupThreshold: int('PARLEY_LARGE_GROUP_THRESHOLD', 1000, 'member count above which typing is sampled and receipts are counts', 2),
   typingSampleMs: int('PARLEY_TYPING_SAMPLE_MS', 2000, 'large groups: at most one typing frame per conversation per interval', 100),
+  claimWindowHours: int('PARLEY_SEND_CLAIM_WINDOW_HOURS', 24, 'hours a send claim is kept whole; after it only (sender, client_msg_id) hash and seq remain', 1, 24 * 365),
   logPartitions: int('PARLEY_LOG_PARTITIONS', 16, 'partitions of the ingress and events topics', 1, 1024),
   kafkaBrokers: list('PARLEY_KAFKA_BROKERS', ['127.0.0.1:9092'], 'mesh: Kafka bootstrap brokers'),
   kafkaReplication: int('PARLEY_KAFKA_REPLICATION_FACTOR', 1, 'mesh: replication factor of the topics Parley creates (3 with min.insync.replicas=2 in production)', 1, 7),
@@ -158,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     presence: { connectionTtlMs: read(env, s.connectionTtlMs) },
     largeGroup: { threshold: read(env, s.largeGroupThreshold), typingSampleMs: read(env, s.typingSampleMs) },
+    messaging: { claimWindowHours: read(env, s.claimWindowHours) },
     log: { partitions: read(env, s.logPartitions) },
     kafka: { brokers: read(env, s.kafkaBrokers), replicationFactor: read(env, s.kafkaReplication) },
     cassandra: { contactPoints: read(env, s.cassandraContactPoints), localDataCenter: read(env, s.cassandraDc), keyspace: read(env, s.cassandraKeyspace) },

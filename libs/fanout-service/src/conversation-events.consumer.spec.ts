@@ -1,6 +1,7 @@
 import { Message } from '@parley/domain';
 import { ConversationEvent, Delivery, GatewayDelivery, LogRecord, MemoryPresenceStore, MemoryRouteTable, Topics, presenceRouteKey, SESSIONS_ROUTE_KEY } from '@parley/ports';
 import { ConversationEventsConsumer, FanoutStats } from './conversation-events.consumer';
+import { GatewayBreaker } from './gateway-breaker';
 
 const TTL = 30_000;
 
@@ -25,6 +26,10 @@ class Gateways implements GatewayDelivery {
 class Stats implements FanoutStats {
   readonly delivered: Array<[number, number]> = [];
   readonly failed: string[] = [];
+  readonly skipped: string[] = [];
+  onDeliverySkipped(gatewayId: string): void {
+    this.skipped.push(gatewayId);
+  }
   onDelivered(gateways: number, events: number): void {
     this.delivered.push([gateways, events]);
   }
@@ -188,5 +193,38 @@ describe('ConversationEventsConsumer', () => {
     const event = created('c1', 1);
     await consumer.handleBatch(records(event));
     expect(gateways.byGateway()).toEqual({ 'gw-live': [[event]] });
+  });
+
+  it('stops calling a gateway that keeps failing, tries it again after a cool-down, and forgets on success', async () => {
+    let now = 0;
+    const routes = new MemoryRouteTable({ now: () => now });
+    const gateways = new Gateways();
+    const stats = new Stats();
+    const consumer = new ConversationEventsConsumer(routes, new MemoryPresenceStore(), gateways, stats, new GatewayBreaker({ threshold: 2, minCooldownMs: 1000, maxCooldownMs: 4000, now: () => now }));
+    await routes.register('c1', 'gw-dead', 60_000);
+    await routes.register('c1', 'gw-live', 60_000);
+    gateways.down.add('gw-dead');
+    let seq = 0;
+    const send = () => consumer.handleBatch(records(created('c1', ++seq)));
+
+    await send();
+    await send();
+    expect(stats.failed).toEqual(['gw-dead', 'gw-dead']);
+    await send(); // cooling down: not called
+    expect(stats.failed).toHaveLength(2);
+    expect(stats.skipped).toEqual(['gw-dead']);
+    now += 1000;
+    await send(); // one try after the cool-down fails: the cool-down doubles
+    expect(stats.failed).toHaveLength(3);
+    now += 1999;
+    await send();
+    expect(stats.failed).toHaveLength(3);
+    now += 1;
+    gateways.down.delete('gw-dead');
+    await send(); // back: delivered, failures forgotten
+    await send();
+    expect(gateways.byGateway()['gw-dead'].map((d) => d.length)).toEqual([1, 1]);
+    expect(gateways.byGateway()['gw-live']).toHaveLength(seq);
+    expect(stats.skipped).toEqual(['gw-dead', 'gw-dead']);
   });
 });

@@ -1,4 +1,5 @@
 import { ConversationEvent, Delivery, GatewayDelivery, LogRecord, presenceRouteKey, PresenceStore, RouteTable, SESSIONS_ROUTE_KEY } from '@parley/ports';
+import { GatewayBreaker } from './gateway-breaker';
 
 export const FANOUT_GROUP = 'parley-fanout';
 
@@ -6,6 +7,8 @@ export const FANOUT_GROUP = 'parley-fanout';
 export interface FanoutStats {
   onDelivered(gateways: number, events: number): void;
   onDeliveryFailed(gatewayId: string, err: unknown): void;
+  /** A copy not sent because the gateway failed repeatedly and is cooling down (GatewayBreaker). */
+  onDeliverySkipped?(gatewayId: string, events: number): void;
 }
 
 /**
@@ -15,7 +18,8 @@ export interface FanoutStats {
  *
  * A failed send to one gateway is counted and skipped, not retried: the route may lose a copy by
  * design, and gateways and clients fill seq gaps from the store. Retrying would hold back every
- * other gateway behind one dead one.
+ * other gateway behind one dead one. A gateway that keeps failing (one that died, whose routes
+ * stay until their TTL) is skipped for a cool-down rather than called for every batch (GatewayBreaker).
  */
 export class ConversationEventsConsumer {
   constructor(
@@ -23,6 +27,7 @@ export class ConversationEventsConsumer {
     private readonly presence: PresenceStore,
     private readonly gateways: GatewayDelivery,
     private readonly stats: FanoutStats,
+    private readonly breaker = new GatewayBreaker(),
   ) {}
 
   async handleBatch(records: LogRecord<ConversationEvent>[]): Promise<void> {
@@ -47,9 +52,15 @@ export class ConversationEventsConsumer {
     }
     await Promise.all(
       [...perGateway].map(async ([gatewayId, events]) => {
+        if (!this.breaker.allows(gatewayId)) {
+          this.stats.onDeliverySkipped?.(gatewayId, events.length);
+          return;
+        }
         try {
           await this.gateways.deliver(gatewayId, events);
+          this.breaker.succeeded(gatewayId);
         } catch (err) {
+          this.breaker.failed(gatewayId);
           this.stats.onDeliveryFailed(gatewayId, err);
         }
       }),

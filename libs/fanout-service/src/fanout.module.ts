@@ -19,6 +19,7 @@ export class FanoutRunner implements OnApplicationBootstrap, BeforeApplicationSh
     const batches = metrics.counter('parley_fanout_events_total', 'conversation events fanned out');
     const sends = metrics.counter('parley_fanout_gateway_sends_total', 'copies sent to gateways (one per gateway per batch)');
     const failures = metrics.counter('parley_fanout_gateway_failures_total', 'copies a gateway did not take', ['gateway']);
+    const skipped = metrics.counter('parley_fanout_gateway_skipped_total', 'copies not sent to a gateway cooling down after repeated failures', ['gateway']);
     this.handler = new ConversationEventsConsumer(routes, presence, gateways, {
       onDelivered: (g, e) => {
         sends.inc(g);
@@ -28,6 +29,7 @@ export class FanoutRunner implements OnApplicationBootstrap, BeforeApplicationSh
         failures.inc({ gateway: gatewayId });
         logger.warn('delivery to gateway failed', { gateway: gatewayId, err });
       },
+      onDeliverySkipped: (gatewayId) => skipped.inc({ gateway: gatewayId }),
     });
   }
 

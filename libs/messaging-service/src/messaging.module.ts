@@ -6,13 +6,19 @@ import { ConversationSequencer, SEQUENCER_GROUP } from './sequencer/conversation
 import { ConversationRepository } from './storage/conversation.repository';
 import { SendClaimsRepository } from './storage/send-claims.repository';
 import { countStoreReads } from './storage/store-reads';
-import { Metrics, METRICS } from '@parley/observability';
+import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
 
 export interface MessagingOptions {
   largeGroup: LargeGroupPolicy;
   /** Run the ingress sequencer in this process (false for a query-only replica). */
   runSequencer: boolean;
+  /** Claims older than this move to their compact form (SendClaimsRepository.compact). */
+  claimWindowHours: number;
 }
+
+/** How often the sequencer compacts old claims, and how many rows one statement moves. */
+const COMPACT_EVERY_MS = 15 * 60_000;
+const COMPACT_BATCH = 5000;
 
 export const MESSAGING_OPTIONS = Symbol('MessagingOptions');
 
@@ -20,6 +26,9 @@ export const MESSAGING_OPTIONS = Symbol('MessagingOptions');
 @Injectable()
 export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer: Consumer | null = null;
+  private compactTimer: NodeJS.Timeout | null = null;
+  private compacting: Promise<void> | null = null;
+  private readonly claims: SendClaimsRepository;
   readonly sequencer: ConversationSequencer;
 
   constructor(
@@ -28,10 +37,12 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
     @Inject(METRICS) metrics: Metrics,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     const malformed = metrics.counter('parley_messaging_malformed_ingress_total', 'ingress records that were not sends');
     const reads = countStoreReads(metrics);
-    this.sequencer = new ConversationSequencer(new ConversationRepository(db), new SendClaimsRepository(db), messages, log, {
+    this.claims = new SendClaimsRepository(db);
+    this.sequencer = new ConversationSequencer(new ConversationRepository(db), this.claims, messages, log, {
       onMalformed: () => malformed.inc(),
       onStoreRead: (op) => reads.count(op),
     });
@@ -46,11 +57,33 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
       maxBatch: 200,
       handleBatch: (records) => this.sequencer.handleBatch(records),
     });
+    this.compactTimer = setInterval(() => void this.compact(), COMPACT_EVERY_MS);
+    this.compactTimer.unref();
+    void this.compact();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.compactTimer) clearInterval(this.compactTimer);
+    this.compactTimer = null;
     await this.consumer?.stop();
     this.consumer = null;
+    await this.compacting;
+  }
+
+  /** Moves claims past the claim window to their compact form; one run at a time, failures logged. */
+  compact(): Promise<void> {
+    this.compacting ??= (async () => {
+      try {
+        const before = new Date(Date.now() - this.options.claimWindowHours * 3_600_000).toISOString();
+        const moved = await this.claims.compact(before, COMPACT_BATCH);
+        if (moved > 0) this.logger.info('send claims compacted', { moved });
+      } catch (err) {
+        this.logger.warn('send claims compaction failed, retried next interval', { err });
+      } finally {
+        this.compacting = null;
+      }
+    })();
+    return this.compacting;
   }
 }
 

@@ -10,6 +10,14 @@ import { Message } from '@parley/domain';
  */
 export interface MessageStore {
   insert(message: Message): Promise<void>;
+  /**
+   * Writes messages whose seq and client_msg_id a send ledger has already given to exactly them
+   * (the sequencer's claims): no read before the write and no conflict check, since nothing else
+   * can hold those keys. Idempotent (the same message again is the same upsert). All of one
+   * conversation; a reader never sees a later seq of the call without the earlier ones (rows
+   * become visible in seq order), so a catching-up client cannot skip one.
+   */
+  insertClaimed(messages: readonly Message[]): Promise<void>;
   findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null>;
   /** Highest stored seq of the conversation, 0 when empty. */
   lastSeq(conversationId: string): Promise<number>;

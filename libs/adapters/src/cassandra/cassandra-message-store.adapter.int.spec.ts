@@ -1,3 +1,4 @@
+import { AddressInfo, Socket, createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Message } from '@parley/domain';
 import { Client } from 'cassandra-driver';
@@ -132,6 +133,27 @@ describe('CassandraMessageStore with the server down', () => {
       CassandraMessageStore.connect({ contactPoints: [`127.0.0.1:${port}`], localDataCenter, keyspace, connectTimeoutMs: 1000, logger: recordingLogger() }),
     ).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   }, 10_000);
+
+  it('fails to connect with UNAVAILABLE when a server accepts and then drops the connection, leaving no timer behind', async () => {
+    // The driver used to keep the half-open connection's heartbeat timer after this, so Jest never
+    // exited (cassandra-driver-fixes.ts); the integration tier runs without --forceExit to catch it.
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      setTimeout(() => socket.destroy(), 200);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await expect(
+        CassandraMessageStore.connect({ contactPoints: [`127.0.0.1:${port}`], localDataCenter, keyspace, connectTimeoutMs: 1000, logger: recordingLogger() }),
+      ).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 15_000);
 
   it('answers UNAVAILABLE while the node is away, reports unhealthy, and recovers when it is back', async () => {
     await requireServer('cassandra', contactPoints[0]);

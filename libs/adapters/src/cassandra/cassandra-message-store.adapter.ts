@@ -1,10 +1,18 @@
-import { DomainError, Message, unavailable, validationFailed } from '@parley/domain';
+import { Message, unavailable, validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
-import { Client, QueryOptions, errors, policies, types } from 'cassandra-driver';
+import { Client, QueryOptions, policies, types } from 'cassandra-driver';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
-import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
-import { checkId, checkMessage, checkNonNegativeInteger, checkPositiveInteger, ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
+import { withTimeout } from '../shared/adapter-errors';
+import { checkId, checkMessage, checkNonNegativeInteger, checkOneConversation, checkPositiveInteger, ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
 import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema } from './cassandra-message-store.schema';
+import { rowBatches } from './cassandra-row-batches';
+import { mapCassandraError } from './cassandra-errors';
+
+export { mapCassandraError };
+import { clearIdleTimerOnClose, unrefHostHealthTimer } from './cassandra-driver-fixes';
+
+clearIdleTimerOnClose();
+unrefHostHealthTimer();
 
 export interface CassandraMessageStoreOptions {
   /** A connected client; close() leaves it open unless the store opened it itself. */
@@ -39,17 +47,6 @@ export const MAX_PAGE = 10_000;
 /** Bucket ids read per step when walking a conversation's buckets. */
 const BUCKETS_PER_STEP = 8;
 
-/** Driver-side and coordinator-side failures that mean "not now": the cluster, not the request. */
-const UNAVAILABLE_RESPONSE_CODES = new Set<number>([
-  types.responseErrorCodes.unavailableException,
-  types.responseErrorCodes.overloaded,
-  types.responseErrorCodes.isBootstrapping,
-  types.responseErrorCodes.writeTimeout,
-  types.responseErrorCodes.readTimeout,
-  types.responseErrorCodes.readFailure,
-  types.responseErrorCodes.writeFailure,
-]);
-
 interface MessageRow {
   id: string;
   conversation_id: string;
@@ -69,6 +66,8 @@ const COLUMNS = 'id, conversation_id, seq, sender_id, client_msg_id, body, creat
  * driver may retry them (each is a plain upsert of the same values). A cluster that cannot
  * answer surfaces as DomainError UNAVAILABLE within requestTimeoutMs.
  *
+ * - insertClaimed (the sequencer's path): writes only; the send ledger has already made the seq
+ *   and the client_msg_id this message's alone.
  * - insert: reads, then writes. A row at (conversation, seq) with the same id means "already
  *   stored" (no-op); with another id it is a SeqConflictError, and the stored row is kept.
  *   Cassandra's INSERT is an upsert and would silently overwrite, so the conflict is found by
@@ -126,12 +125,17 @@ export class CassandraMessageStore implements MessageStore {
       policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false) },
       protocolOptions: { maxSchemaAgreementWaitSeconds: 10 },
     });
+    const connecting = client.connect();
     try {
       // The driver tries each contact point once, each bounded by connectTimeout.
-      await withTimeout(client.connect(), connectTimeoutMs * (options.contactPoints.length + 1), 'cassandra connect');
+      await withTimeout(connecting, connectTimeoutMs * (options.contactPoints.length + 1), 'cassandra connect');
       if (options.createSchema) await ensureMessageStoreSchema(client, { keyspace: options.keyspace, replicationFactor: options.replicationFactor });
     } catch (error) {
-      await client.shutdown().catch((shutdownError: unknown) => options.logger?.debug('cassandra shutdown failed', { err: shutdownError }));
+      // A shutdown() while connect() still runs is undone by it: the connect goes on to open the
+      // hosts' pools and their timers after the shutdown. Shut down once the attempt has settled
+      // (bounded by the driver's own timeouts), in the background.
+      const logShutdownError = (shutdownError: unknown) => options.logger?.debug('cassandra shutdown failed', { err: shutdownError });
+      void connecting.then(noop, noop).then(() => client.shutdown()).catch(logShutdownError);
       throw mapCassandraError(error);
     }
     const store = new CassandraMessageStore({ ...options, client });
@@ -164,16 +168,29 @@ export class CassandraMessageStore implements MessageStore {
       this.rememberBucket(conversationId, bucket),
       this.write(this.cql.insertClientId, [conversationId, message.sender_id, message.client_msg_id, seq, message.id]),
     ]);
-    await this.write(this.cql.insertMessage, [
-      conversationId,
-      bucket,
-      seq,
-      message.id,
-      message.sender_id,
-      message.client_msg_id,
-      JSON.stringify(message.body),
-      new Date(message.created_at),
+    await this.write(this.cql.insertMessage, this.messageParams(message));
+  }
+
+  /**
+   * No read: the bucket and client_msg_id index rows first (side by side), then the message rows
+   * as single-partition batches in ascending seq (a batch on one partition is applied atomically
+   * and isolated), so the rows of a call appear in seq order and never past an index row missing.
+   */
+  async insertClaimed(messages: readonly Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    checkOneConversation(messages);
+    const conversationId = messages[0].conversation_id;
+    const sorted = [...messages].sort((a, b) => a.seq - b.seq);
+    const buckets = [...new Set(sorted.map((m) => bucketOf(m.seq, this.bucketSize)))];
+    await Promise.all([
+      ...buckets.map((bucket) => this.rememberBucket(conversationId, bucket)),
+      ...sorted.map((m) => this.write(this.cql.insertClientId, [conversationId, m.sender_id, m.client_msg_id, m.seq, m.id])),
     ]);
+    for (const chunk of rowBatches(sorted, this.bucketSize)) {
+      const queries = chunk.map((m) => ({ query: this.cql.insertMessage, params: this.messageParams(m) }));
+      if (queries.length === 1) await this.write(queries[0].query, queries[0].params);
+      else await this.batch(queries);
+    }
   }
 
   async findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null> {
@@ -285,6 +302,21 @@ export class CassandraMessageStore implements MessageStore {
     this.knownBuckets.set(key, true);
   }
 
+  private messageParams(m: Message): unknown[] {
+    const bucket = bucketOf(m.seq, this.bucketSize);
+    return [m.conversation_id, bucket, m.seq, m.id, m.sender_id, m.client_msg_id, JSON.stringify(m.body), new Date(m.created_at)];
+  }
+
+  private async batch(queries: Array<{ query: string; params: unknown[] }>): Promise<void> {
+    if (this.closed) throw unavailable('message store is closed');
+    try {
+      const consistency = types.consistencies.localQuorum;
+      await this.client.batch(queries, { prepare: true, logged: false, consistency, readTimeout: this.requestTimeoutMs, isIdempotent: true });
+    } catch (error) {
+      throw mapCassandraError(error);
+    }
+  }
+
   private async read<R>(query: string, params: unknown[], fetchSize: number): Promise<R[]> {
     const result = await this.execute(query, params, { fetchSize: Math.max(fetchSize, 1), isIdempotent: true });
     return result.rows as unknown as R[];
@@ -328,20 +360,7 @@ function statements(keyspace: string) {
   };
 }
 
-/** Driver errors that mean the cluster could not answer become UNAVAILABLE; others pass through. */
-export function mapCassandraError(error: unknown): unknown {
-  if (error instanceof DomainError) return error;
-  if (
-    error instanceof errors.NoHostAvailableError ||
-    error instanceof errors.OperationTimedOutError ||
-    error instanceof errors.BusyConnectionError ||
-    (error instanceof errors.ResponseError && UNAVAILABLE_RESPONSE_CODES.has(error.code))
-  ) {
-    return unavailableFrom('cassandra', error);
-  }
-  if (error instanceof errors.DriverError && /shut ?down|not connected|closed/i.test(messageOf(error))) return unavailableFrom('cassandra', error);
-  return error;
-}
+function noop(): void {}
 
 function toNumber(value: types.Long | number): number {
   return typeof value === 'number' ? value : value.toNumber();

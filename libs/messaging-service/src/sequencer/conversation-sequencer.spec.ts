@@ -117,16 +117,16 @@ let malformed = 0;
 const newSequencer = (messages: MessageStore = store) =>
   new ConversationSequencer(repo, claims, messages, log, { onMalformed: () => void malformed++ });
 
-/** The message store, failing the next `failures` inserts (a crash or an outage between claim and write). */
+/** The message store, failing the next `failures` writes (a crash or an outage between claim and write). */
 function failingInserts(failures: number): MessageStore {
   let left = failures;
   return Object.assign(Object.create(store) as SqlMessageStore, {
-    insert: async (m: Message) => {
+    insertClaimed: async (m: readonly Message[]) => {
       if (left > 0) {
         left--;
         throw new Error('message store unavailable');
       }
-      return store.insert(m);
+      return store.insertClaimed(m);
     },
   });
 }
@@ -332,6 +332,20 @@ describe('ConversationSequencer', () => {
     // Exactly one of the two owners allocated each seq.
     expect(events.filter((e) => e.created).map((e) => e.message.seq).sort()).toEqual([1, 2, 3, 4, 5]);
     expect((await repo.get(conv))?.last_seq).toBe(5);
+  });
+
+  it('answers a repeat whose claim was compacted with the stored original, and keeps counting seqs', async () => {
+    const conv = await conversationWith('alice', 'bob');
+    await newSequencer().handleBatch([ingress(conv, 'alice', 'a1', 'first'), ingress(conv, 'bob', 'b1')]);
+    // Every claim made so far is past a cut-off a minute from now; two rows per statement.
+    expect(await claims.compact(new Date(Date.now() + 60_000).toISOString(), 2)).toBeGreaterThanOrEqual(2);
+    expect((await db.query(`SELECT 1 FROM send_claims WHERE conversation_id = $1`, [conv])).rows).toHaveLength(0);
+    expect((await db.query(`SELECT seq FROM send_keys WHERE conversation_id = $1 ORDER BY seq`, [conv])).rows).toEqual([{ seq: 1 }, { seq: 2 }]);
+
+    await newSequencer().handleBatch([ingress(conv, 'alice', 'a1', 'a retry a day later'), ingress(conv, 'alice', 'a2')]);
+    const stored = await store.after(conv, 0, 10);
+    expect(stored.map((m) => [m.seq, m.client_msg_id, m.body.text])).toEqual([[1, 'a1', 'first'], [2, 'b1', 'text of b1'], [3, 'a2', 'text of a2']]);
+    expect(created(log.eventsOf(conv)).slice(2).map((e) => [e.message, e.created])).toEqual([[stored[0], false], [stored[2], true]]);
   });
 
   it('sequences sends consumed from the ingress log and emits them to the events log', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Message } from '@parley/domain';
 import { ConversationEvent, EventLog, IngressSend, LogRecord, MessageStore, Topics } from '@parley/ports';
 import { ConversationRepository } from '../storage/conversation.repository';
-import { SendClaimsRepository } from '../storage/send-claims.repository';
+import { SendClaim, SendClaimsRepository, claimKey } from '../storage/send-claims.repository';
 import { StoreReadOp } from '../storage/store-reads';
 
 export const SEQUENCER_GROUP = 'parley-messaging-sequencer';
@@ -14,13 +14,29 @@ export interface SequencerStats {
   onStoreRead?(op: StoreReadOp): void;
 }
 
+interface Pending {
+  send: IngressSend;
+  headers: Record<string, string>;
+}
+
+interface Outcome {
+  message: Message;
+  /** True when this batch stored the message (a first send, or a claim whose write was cut short). */
+  created: boolean;
+}
+
 /**
- * Sequences the sends of the ingress partitions this instance owns, in partition order:
- *   1. a non-member's send is rejected (send.rejected to the origin gateway, nothing stored);
- *   2. the send is claimed in the ledger: a repeated (sender, conversation, client_msg_id) gets its
- *      original seq and id, a new one the conversation's next seq (see SendClaimsRepository);
- *   3. the message is written to the message store (idempotent: same row for the same claim);
- *   4. message.created goes to the events topic.
+ * Sequences the sends of the ingress partitions this instance owns. A batch is cut by
+ * conversation; each conversation's sends, in partition order, go through:
+ *   1. one membership read for the batch's senders: a non-member's send is rejected (send.rejected
+ *      to the origin gateway, nothing stored);
+ *   2. one claim statement for the batch (SendClaimsRepository.claimBatch): a repeated
+ *      (sender, conversation, client_msg_id) gets its original seq and id, a new one the
+ *      conversation's next seq;
+ *   3. the new messages written to the message store without a read (insertClaimed: the claims
+ *      made them theirs); only a repeat reads the store, for the original it must answer with;
+ *   4. message.created for every send (and send.rejected), appended in partition order and sent
+ *      together (the event log groups concurrent appends into one request).
  * The ingress offset is committed only after all of that. Any step may be repeated after a crash
  * or a takeover and yields the same seq, id and row; docs/adr/0003-sequencer-takeover.md argues it.
  */
@@ -34,70 +50,111 @@ export class ConversationSequencer {
   ) {}
 
   /**
-   * Conversations of one batch go on side by side; each one's sends stay in partition order. A
-   * conversation waiting on its database round trips no longer holds up the others of its
-   * partition. When any conversation fails, the batch fails (after the others settle) and is
-   * handled again from its first record: every step is idempotent, so the ones that had finished
-   * repeat as no-ops with the same seq and id.
+   * Conversations of one batch go on side by side; each one's sends stay in partition order. When
+   * any conversation fails, the batch fails (after the others settle) and is handled again from its
+   * first record: every step is idempotent, so the ones that had finished repeat as no-ops with the
+   * same seq and id.
    */
   async handleBatch(records: LogRecord<IngressSend>[]): Promise<void> {
-    const byConversation = new Map<string, LogRecord<IngressSend>[]>();
+    const byConversation = new Map<string, Pending[]>();
     for (const r of records) {
-      const key = typeof r.value?.conversation_id === 'string' ? r.value.conversation_id : '';
-      const list = byConversation.get(key);
-      if (list) list.push(r);
-      else byConversation.set(key, [r]);
+      if (!isIngressSend(r.value)) {
+        this.stats.onMalformed(); // gateways validate what they publish; a foreign record is skipped, counted
+        continue;
+      }
+      const pending = { send: r.value, headers: r.headers };
+      const list = byConversation.get(r.value.conversation_id);
+      if (list) list.push(pending);
+      else byConversation.set(r.value.conversation_id, [pending]);
     }
-    const results = await Promise.allSettled(
-      [...byConversation.values()].map(async (list) => {
-        for (const record of list) await this.handle(record.value, record.headers);
-      }),
-    );
+    const results = await Promise.allSettled([...byConversation].map(([id, list]) => this.handleConversation(id, list)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  private async handle(send: IngressSend, headers: Record<string, string>): Promise<void> {
-    if (!isIngressSend(send)) {
-      this.stats.onMalformed(); // gateways validate what they publish; a foreign record is skipped, counted
-      return;
+  private async handleConversation(conversationId: string, sends: Pending[]): Promise<void> {
+    const members = await this.repo.membersAmong(conversationId, [...new Set(sends.map((p) => p.send.sender_id))]);
+    const accepted = sends.filter((p) => members.has(p.send.sender_id));
+    const claims = await this.claims.claimBatch(
+      conversationId,
+      accepted.map(({ send }) => ({ sender_id: send.sender_id, client_msg_id: send.client_msg_id, message_id: randomUUID() })),
+      new Date().toISOString(),
+    );
+    const outcomes = await this.settle(conversationId, accepted, claims);
+    const announced = new Set<string>();
+    await Promise.all(sends.map(({ send, headers }) => {
+      if (!members.has(send.sender_id)) {
+        return this.emit(conversationId, {
+          type: 'send.rejected',
+          conversation_id: conversationId,
+          client_msg_id: send.client_msg_id,
+          code: 'FORBIDDEN',
+          message: 'not a member of this conversation',
+          origin: send.origin,
+        }, headers);
+      }
+      const key = claimKey(send.sender_id, send.client_msg_id);
+      const outcome = outcomes.get(key) as Outcome;
+      const first = !announced.has(key);
+      announced.add(key);
+      return this.emit(conversationId, { type: 'message.created', message: outcome.message, origin: send.origin, created: outcome.created && first }, headers);
+    }));
+  }
+
+  /**
+   * The message each distinct send stands for, with the ones to store written. A new claim's
+   * message is built from its ingress record; a repeat finds the stored original (its body wins),
+   * and a claim whose write was cut short by a crash is completed from this record.
+   */
+  private async settle(conversationId: string, accepted: Pending[], claims: Map<string, SendClaim>): Promise<Map<string, Outcome>> {
+    const outcomes = new Map<string, Outcome>();
+    const repeats: Array<{ key: string; send: IngressSend; claim: SendClaim }> = [];
+    const seen = new Set<string>();
+    for (const { send } of accepted) {
+      const key = claimKey(send.sender_id, send.client_msg_id);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const claim = claims.get(key) as SendClaim;
+      if (claim.created) outcomes.set(key, { message: messageOf(conversationId, send, claim), created: true });
+      else repeats.push({ key, send, claim });
     }
-    if (!(await this.repo.membership(send.conversation_id, send.sender_id))) {
-      await this.emit(send.conversation_id, {
-        type: 'send.rejected',
-        conversation_id: send.conversation_id,
-        client_msg_id: send.client_msg_id,
-        code: 'FORBIDDEN',
-        message: 'not a member of this conversation',
-        origin: send.origin,
-      }, headers);
-      return;
-    }
-    const claim = await this.claims.claim(send.conversation_id, send.sender_id, send.client_msg_id, randomUUID(), new Date().toISOString());
-    const message: Message = {
-      id: claim.message_id,
-      conversation_id: send.conversation_id,
-      seq: claim.seq,
-      sender_id: send.sender_id,
-      client_msg_id: send.client_msg_id,
-      body: { text: send.body.text },
-      created_at: claim.created_at,
-    };
-    // A repeat finds the stored original (its body wins); a claim whose write was cut short by a
-    // crash is completed here from the same ingress record.
-    let stored: Message | null = null;
-    if (!claim.created) {
+    const found = await Promise.all(repeats.map(({ send }) => {
       this.stats.onStoreRead?.('dedupe');
-      stored = await this.messages.findByClientMsgId(send.conversation_id, send.sender_id, send.client_msg_id);
-    }
-    if (!stored) await this.messages.insert(message);
-    await this.emit(send.conversation_id, { type: 'message.created', message: stored ?? message, origin: send.origin, created: claim.created || !stored }, headers);
+      return this.messages.findByClientMsgId(conversationId, send.sender_id, send.client_msg_id);
+    }));
+    repeats.forEach(({ key, send, claim }, i) => {
+      const stored = found[i];
+      outcomes.set(key, stored ? { message: stored, created: false } : { message: messageOf(conversationId, send, claim), created: true });
+    });
+    const toWrite = [...outcomes.values()].filter((o) => o.created).map((o) => o.message);
+    await this.messages.insertClaimed(toWrite.sort((a, b) => a.seq - b.seq));
+    return outcomes;
   }
 
   private async emit(conversationId: string, event: ConversationEvent, headers: Record<string, string>): Promise<void> {
     const traceparent = headers.traceparent;
     await this.log.append(Topics.events, conversationId, event, traceparent ? { traceparent } : {});
   }
+}
+
+/**
+ * The message a claim gives this send. A claim whose write was cut short is always a full one
+ * (compaction only reaches claims whose message is stored); a compact claim without its message
+ * means the store lost a message, and the batch fails loudly rather than invent one.
+ */
+function messageOf(conversationId: string, send: IngressSend, claim: SendClaim): Message {
+  if (claim.message_id === null || claim.created_at === null) {
+    throw new Error(`message ${conversationId}#${claim.seq} of a compacted claim is missing from the message store`);
+  }
+  return {
+    id: claim.message_id,
+    conversation_id: conversationId,
+    seq: claim.seq,
+    sender_id: send.sender_id,
+    client_msg_id: send.client_msg_id,
+    body: { text: send.body.text },
+    created_at: claim.created_at,
+  };
 }
 
 function isIngressSend(v: unknown): v is IngressSend {

@@ -78,6 +78,16 @@ export class ConversationRepository {
     return r.rows[0] ? toMembership(r.rows[0]) : null;
   }
 
+  /** Which of these users are members of the conversation (one read for a batch of sends). */
+  async membersAmong(conversationId: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const r = await this.db.query<{ user_id: string }>(
+      `SELECT user_id FROM memberships WHERE conversation_id = $1 AND user_id = ANY($2::text[])`,
+      [conversationId, [...userIds]],
+    );
+    return new Set(r.rows.map((x) => x.user_id));
+  }
+
   /** The conversation and the caller's membership in one read; null for non-members. */
   async getForMember(conversationId: string, userId: string): Promise<ConversationWithMe | null> {
     const r = await this.db.query<ConversationRow & { m_role: MemberRole; m_joined_at: Date | string; m_last_read_seq: string | number }>(

@@ -56,3 +56,21 @@ messagingMigrations.push({
   id: 'messaging/003_read_marker_index',
   sql: `CREATE INDEX IF NOT EXISTS memberships_by_read_marker ON memberships (conversation_id, last_read_seq);`,
 });
+
+/**
+ * The ledger's compact form: a claim older than the claim window (SendClaimsRepository.compact)
+ * leaves send_claims and keeps only what idempotency needs forever (docs/api/v1.md: one
+ * client_msg_id is one message forever): a 16-byte hash of (sender, client_msg_id) and its seq.
+ */
+messagingMigrations.push({
+  id: 'messaging/004_send_keys',
+  sql: `
+CREATE TABLE IF NOT EXISTS send_keys (
+  conversation_id text NOT NULL,
+  key_hash bytea NOT NULL,
+  seq bigint NOT NULL,
+  PRIMARY KEY (conversation_id, key_hash)
+);
+CREATE INDEX IF NOT EXISTS send_claims_by_age ON send_claims (created_at);
+`,
+});

@@ -78,6 +78,27 @@ export function describeMessageStoreContract(name: string, makeAdapter: () => Pr
       expect(await store.findByClientMsgId(id, 'user-1', 'c-other')).toBeNull();
     });
 
+    it('writes a claimed batch without reading, in seq order across partitions, and again as a no-op', async () => {
+      const id = uniqueName('conv');
+      const messages = Array.from({ length: 8 }, (_, i) => message(id, i + 1, { sender_id: `user-${i % 3}` }));
+      await store.insertClaimed([...messages.slice(4), ...messages.slice(0, 4)]);
+      expect(await store.after(id, 0, 20)).toEqual(messages);
+      await store.insertClaimed(messages.slice(2, 6));
+      await store.insertClaimed([]);
+      expect(await store.after(id, 0, 20)).toEqual(messages);
+      expect(await store.lastSeq(id)).toBe(8);
+      expect(await store.findByClientMsgId(id, 'user-1', 'c-5')).toEqual(messages[4]);
+    });
+
+    it('refuses a claimed batch that mixes conversations or holds an invalid message, writing none of it', async () => {
+      const one = uniqueName('conv');
+      const two = uniqueName('conv');
+      await expect(store.insertClaimed([message(one, 1), message(two, 1)])).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(store.insertClaimed([message(one, 1), message(one, 0)])).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(await store.lastSeq(one)).toBe(0);
+      expect(await store.lastSeq(two)).toBe(0);
+    });
+
     it('pages forward with after(), ascending and bounded by limit', async () => {
       const { id, messages } = await conversationWith(10);
       expect(await store.after(id, 0, 3)).toEqual(messages.slice(0, 3));

@@ -1,4 +1,4 @@
-import { Message } from '@parley/domain';
+import { Message, validationFailed } from '@parley/domain';
 import { MessageStore } from '../message-store.port';
 import { Migration } from '../sql/migrations';
 import { SqlDb } from '../sql.port';
@@ -102,6 +102,31 @@ export class SqlMessageStore implements MessageStore {
     if (storedId !== message.id) throw new SeqConflictError(message.conversation_id, message.seq, storedId, message.id);
   }
 
+  /**
+   * One multi-row INSERT per call (a statement is atomic, so the rows appear together): no read
+   * first; a row already there (the same claim written before) is left as it is.
+   */
+  async insertClaimed(messages: readonly Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    checkOneConversation(messages);
+    await this.db.query(
+      `INSERT INTO messages (conversation_id, seq, id, sender_id, client_msg_id, body, created_at)
+       SELECT $1, m.seq::bigint, m.id, m.sender_id, m.client_msg_id, m.body::jsonb, m.created_at::timestamptz
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+              AS m(seq, id, sender_id, client_msg_id, body, created_at)
+       ON CONFLICT DO NOTHING`,
+      [
+        messages[0].conversation_id,
+        messages.map((m) => String(m.seq)),
+        messages.map((m) => m.id),
+        messages.map((m) => m.sender_id),
+        messages.map((m) => m.client_msg_id),
+        messages.map((m) => JSON.stringify(m.body)),
+        messages.map((m) => m.created_at),
+      ],
+    );
+  }
+
   async findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null> {
     checkId('conversationId', conversationId);
     checkId('senderId', senderId);
@@ -156,6 +181,15 @@ export class SqlMessageStore implements MessageStore {
       [conversationId, limit],
     );
     return r.rows.map(toMessage).reverse();
+  }
+}
+
+/** Validates each message and that they all belong to one conversation (insertClaimed's contract). */
+export function checkOneConversation(messages: readonly Message[]): void {
+  if (!Array.isArray(messages)) throw validationFailed('messages must be an array');
+  for (const m of messages) {
+    checkMessage(m);
+    if (m.conversation_id !== messages[0].conversation_id) throw validationFailed('insertClaimed takes the messages of one conversation');
   }
 }
 
