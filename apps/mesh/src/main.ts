@@ -11,7 +11,7 @@ import { join } from 'node:path';
  *   PARLEY_MESH_GATEWAYS            gateway processes (default 1, at most 8): gateway i (0-based) serves the public
  *                                   API on PARLEY_PORT + i and receives fanout on gRPC base+10+i (its gateway id);
  *                                   they are named `gateway`, `gateway-2`, `gateway-3`, ...
- *   PARLEY_MESH_PORT_BASE           first gRPC port (default 7100): auth +1, presence +3, gateways +10..+17, messaging +20..;
+ *   PARLEY_MESH_PORT_BASE           first gRPC port (default 7100): auth +1, presence +3, notification +4, gateways +10..+17, messaging +20..;
  *                                   admin HTTP ports (/metrics, /healthz, /readyz on 127.0.0.1): auth +40, presence +41,
  *                                   fanout +42, notification +43, messaging-i +50+(i-1) (+50..+57). Gateways have none:
  *                                   they serve those on their public port.
@@ -47,6 +47,7 @@ const shared: Record<string, string> = {
   PARLEY_AUTH_ADDR: `127.0.0.1:${base + 1}`,
   PARLEY_MESSAGING_ADDR: messagingAddrs.join(','),
   PARLEY_PRESENCE_ADDR: `127.0.0.1:${base + 3}`,
+  PARLEY_NOTIFICATION_ADDR: `127.0.0.1:${base + 4}`,
   PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10}`,
 };
 

@@ -82,4 +82,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   directPartners(userId: string): Promise<string[]> {
     return this.repo.directPartners(userId);
   }
+  pushContext(userId: string, conversationId: string): Promise<{ unread_total: number; title: string | null }> {
+    return this.repo.pushContext(userId, conversationId);
+  }
 }

@@ -7,3 +7,4 @@ export * from './client-frame.parser';
 export * from './server-frame.parser';
 export * from './rest-body.validators';
 export * from './query.parsers';
+export * from './push-body.validators';

@@ -84,6 +84,9 @@ class FakeConversations implements ConversationApi, MembershipDirectory {
   memberIds(conversationId: string, limit: number) {
     return this.answer(['u-1', 'u-2'].slice(0, limit), 'memberIds', conversationId, limit);
   }
+  pushContext(userId: string, conversationId: string) {
+    return this.answer({ unread_total: BIG, title: conversationId === 'c-2' ? null : 'Team' }, 'pushContext', userId, conversationId);
+  }
 }
 
 describe('Conversations over gRPC', () => {
@@ -187,6 +190,8 @@ describe('Conversations over gRPC', () => {
     expect(await client.backfill('c-1', BIG - 1, 100)).toEqual([message(BIG)]);
     expect(await client.memberCount('c-1')).toBe(123_456);
     expect(await client.memberIds('c-1', 1)).toEqual(['u-1']);
+    expect(await client.pushContext('u-1', 'c-1')).toEqual({ unread_total: BIG, title: 'Team' });
+    expect(await client.pushContext('u-1', 'c-2')).toEqual({ unread_total: BIG, title: null });
     expect(impl.calls).toEqual([
       ['conversationIdsOf', 'u-1'],
       ['conversationIdsOf', 'u-none'],
@@ -197,6 +202,8 @@ describe('Conversations over gRPC', () => {
       ['backfill', 'c-1', BIG - 1, 100],
       ['memberCount', 'c-1'],
       ['memberIds', 'c-1', 1],
+      ['pushContext', 'u-1', 'c-1'],
+      ['pushContext', 'u-1', 'c-2'],
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { DomainError, unauthenticated, User } from '@parley/domain';
-import { AuthApi, ConversationApi, PresenceApi, UserDirectory } from '@parley/ports';
+import { AuthApi, ConversationApi, PresenceApi, PushApi, UserDirectory } from '@parley/ports';
 import {
   parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery, Result, validateAddMembers, validateCreateConversation, validateId, validateLogin,
   validateReadMarker, validateRefresh, validateRegister, validateSendMessage,
@@ -8,6 +8,7 @@ import { TokenVerifier } from '@parley/tokens';
 import { RevokedSessions } from '../delivery/revoked-sessions';
 import { SendPipeline } from '../send/send-pipeline';
 import { HttpExchange } from './http-exchange';
+import { addPushRoutes } from './push-routes';
 import { RestRouter, RouteContext, RouteReply } from './rest-router';
 
 export interface RestDeps {
@@ -15,6 +16,7 @@ export interface RestDeps {
   users: UserDirectory;
   conversations: ConversationApi;
   presence: PresenceApi;
+  push: PushApi;
   pipeline: SendPipeline;
   verifier: TokenVerifier;
   revoked: RevokedSessions;
@@ -48,7 +50,7 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
   const authed = (fn: (ctx: RouteContext, me: Caller) => Promise<RouteReply>) => async (ctx: RouteContext) => fn(ctx, await caller(ctx.x));
   const pathId = (ctx: RouteContext, name: string) => must(validateId(ctx.params[name], name));
 
-  return new RestRouter()
+  const router = new RestRouter()
     .add('POST', '/v1/auth/register', async ({ x }) => ({ status: 201, body: await auth.register(must(validateRegister(await x.readJson()))) }))
     .add('POST', '/v1/auth/login', async ({ x }) => ({ status: 200, body: await auth.login(must(validateLogin(await x.readJson()))) }))
     .add('POST', '/v1/auth/refresh', async ({ x }) => ({ status: 200, body: await auth.refresh(must(validateRefresh(await x.readJson())).refresh_token) }))
@@ -134,4 +136,5 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const q = must(parseReadReceiptsQuery(ctx.x.query));
       return { status: 200, body: await conversations.readReceipts(me.userId, id, q.seq) };
     }));
+  return addPushRoutes(router, deps.push, conversations, authed, pathId);
 }
