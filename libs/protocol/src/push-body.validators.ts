@@ -28,9 +28,9 @@ export interface NotificationPrefsInput {
   hide_previews: boolean;
 }
 
-const FCM_TOKEN_RE = /^[A-Za-z0-9_:\-]{20,4096}$/;
+const FCM_TOKEN_RE = /^[A-Za-z0-9_:-]{20,4096}$/;
 const APNS_TOKEN_RE = /^[0-9a-fA-F]{64,200}$/;
-const APP_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._\-]{0,154}$/;
+const APP_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,154}$/;
 const LOCALE_RE = /^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}$/;
 /** Mute at most this far ahead (about ten years); "forever" is level `none`. */
 const MUTE_MAX_MS = 10 * 366 * 24 * 3600 * 1000;
