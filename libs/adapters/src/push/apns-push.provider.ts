@@ -87,7 +87,7 @@ export class ApnsPushProvider implements PushProvider {
       c = new apn.Provider({
         token: { key: this.options.key, keyId: this.options.keyId, teamId: this.options.teamId },
         production: env === 'production',
-        ...(this.options.address ? { address: this.options.address } : {}),
+        ...hostAndPort(this.options.address),
         ...(this.options.ca ? { ca: this.options.ca } : {}),
         connectionRetryLimit: 0,
         requestTimeout: this.options.requestTimeoutMs ?? 5000,
@@ -96,6 +96,14 @@ export class ApnsPushProvider implements PushProvider {
     }
     return c;
   }
+}
+
+/** `host[:port]` as node-apn wants it (its `address` is a host name; the port is separate). */
+function hostAndPort(address: string | undefined): { address?: string; port?: number } {
+  if (!address) return {};
+  const m = /^(.+?)(?::(\d{1,5}))?$/.exec(address);
+  if (!m) throw new Error(`APNs address must be host[:port], got "${address}"`);
+  return m[2] ? { address: m[1], port: Number(m[2]) } : { address: m[1] };
 }
 
 export function classify(f: ApnsFailure): PushOutcome {
