@@ -1,6 +1,6 @@
 import { createSecureServer, Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { AddressInfo } from 'node:net';
-import { importSPKI, jwtVerify, decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader, importSPKI, jwtVerify, KeyLike } from 'jose';
 import { TestTls } from './test-ca';
 
 export interface ApnsRequest {
@@ -56,7 +56,7 @@ export class FakeApnsServer {
     return this.requests;
   }
 
-  private async handle(req: Http2ServerRequest, res: Http2ServerResponse, key: CryptoKey | Uint8Array): Promise<void> {
+  private async handle(req: Http2ServerRequest, res: Http2ServerResponse, key: KeyLike): Promise<void> {
     let raw = '';
     for await (const chunk of req) raw += String(chunk);
     const m = /^\/3\/device\/([0-9a-fA-F]+)$/.exec(req.url);

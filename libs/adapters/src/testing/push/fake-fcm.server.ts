@@ -2,7 +2,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { Agent, AgentOptions } from 'node:https';
 import { createSecureServer, Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { AddressInfo, Socket } from 'node:net';
-import { importSPKI, jwtVerify } from 'jose';
+import { importSPKI, jwtVerify, KeyLike } from 'jose';
 import { TestTls } from './test-ca';
 
 export interface FcmSendRequest {
@@ -65,7 +65,7 @@ export class FakeFcmServer {
     const port = this.port;
     const ca = this.tls.ca;
     class ToFake extends Agent {
-      createConnection(opts: { host?: string; servername?: string }, cb?: (err: Error | null, s: Socket) => void): Socket {
+      override createConnection(opts: { host?: string; servername?: string }, cb?: (err: Error | null, s: Socket) => void): Socket {
         const servername = opts.servername || opts.host || 'localhost';
         const socket = tlsConnect({ ...(opts as object), host: '127.0.0.1', port, servername, ca, ALPNProtocols: ['http/1.1'] });
         cb?.(null, socket);
@@ -75,7 +75,7 @@ export class FakeFcmServer {
     return new ToFake({ keepAlive: false, ...options });
   }
 
-  private async handle(req: Http2ServerRequest, res: Http2ServerResponse, key: CryptoKey | Uint8Array): Promise<void> {
+  private async handle(req: Http2ServerRequest, res: Http2ServerResponse, key: KeyLike): Promise<void> {
     let raw = '';
     for await (const chunk of req) raw += String(chunk);
     if (req.method === 'POST' && req.url === '/token') {
