@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { ApnsPushProvider, FcmPushProvider } from '@parley/adapters';
 import { PushConfig } from '@parley/config';
-import { Logger } from '@parley/observability';
-import { PushProvider, PushProviders, RecordingPushProvider, SqlDb } from '@parley/ports';
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Logger, LOGGER } from '@parley/observability';
+import { PUSH_PROVIDERS, PushProvider, PushProviders, RecordingPushProvider, SQL_DB, SqlDb } from '@parley/ports';
 
 /**
  * The push providers configuration asks for: FCM with a service-account file, APNs with a .p8
@@ -41,4 +42,29 @@ export function openPushProviders(push: PushConfig, db: SqlDb, logger: Logger): 
       for (const p of new Set([fcm, apns])) await p.close();
     },
   };
+}
+
+@Injectable()
+class PushProvidersCloser implements OnApplicationShutdown {
+  constructor(@Inject(PUSH_PROVIDERS) private readonly providers: ReturnType<typeof openPushProviders>) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.providers.closeAll();
+  }
+}
+
+/** PUSH_PROVIDERS for a mesh notification process (needs SQL_DB and LOGGER); closed at shutdown. */
+@Global()
+@Module({})
+export class PushProvidersModule {
+  static forRoot(push: PushConfig): DynamicModule {
+    return {
+      module: PushProvidersModule,
+      providers: [
+        { provide: PUSH_PROVIDERS, inject: [SQL_DB, LOGGER], useFactory: (db: SqlDb, logger: Logger) => openPushProviders(push, db, logger.child({ component: 'push' })) },
+        PushProvidersCloser,
+      ],
+      exports: [PUSH_PROVIDERS],
+    };
+  }
 }
