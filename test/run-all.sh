@@ -23,11 +23,15 @@ as_root() {
   fi
 }
 
-# Chromium drives the browser suite; nothing else is needed from Debian yet.
-if [ ! -x /usr/bin/chromium ]; then
-  step "installing chromium"
+# Chromium drives the browser suite; the openssl CLI makes the throw-away CA of the push tests
+# (local FCM and APNs over TLS).
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ "${#missing[@]}" -gt 0 ]; then
+  step "installing ${missing[*]}"
   as_root apt-get update
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 if [ ! -d node_modules ] || ! node test/support/node-modules-stale.js; then
