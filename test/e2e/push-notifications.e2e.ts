@@ -6,7 +6,7 @@ import { makeTestTls, TestTls } from '../../libs/adapters/src/testing/push/test-
 import type { WireConversation } from '../support/contract';
 import { rest, restOk } from '../support/rest';
 import { e2eTest, useParley } from '../support/suite';
-import { createDirect, login, registerUser } from '../support/users';
+import { createDirect, createGroup, login, registerUser, registerUsers } from '../support/users';
 import { sleep } from '../support/wait';
 
 /**
@@ -14,6 +14,8 @@ import { sleep } from '../support/wait';
  * against a local APNs (HTTP/2 + TLS, a CA made for this run), configured only through settings.
  */
 const COALESCE_MS = 1500;
+/** Groups above 3 members are large here: only the mentioned are pushed. */
+const LARGE_GROUP_THRESHOLD = 3;
 let tls: TestTls;
 let apns: FakeApnsServer;
 const env: Record<string, string> = {};
@@ -33,6 +35,7 @@ beforeAll(async () => {
     PARLEY_PUSH_APNS_ADDRESS: `localhost:${port}`,
     PARLEY_PUSH_CA_FILE: join(tls.dir, 'ca.pem'),
     PARLEY_PUSH_COALESCE_MS: String(COALESCE_MS),
+    PARLEY_LARGE_GROUP_THRESHOLD: String(LARGE_GROUP_THRESHOLD),
   });
 });
 const parley = useParley({ env });
@@ -123,6 +126,30 @@ describe('push notifications to offline users', () => {
     await restOk(baseUrl, 'POST', `/v1/conversations/${conv.id}/messages`, 201, { token: alice.accessToken, json: { client_msg_id: 'm-after-logout', body: { text: 'gone' } } });
     await sleep(COALESCE_MS + 2000);
     expect(pushesTo(token)).toHaveLength(3);
+  });
+
+  e2eTest('in a group above the large-group threshold only the member an @mention names is pushed', async () => {
+    const { baseUrl } = parley.current;
+    const users = await registerUsers(baseUrl, 'lgpush', 5);
+    const [alice, ...others] = users;
+    const tokens = others.map(() => deviceToken());
+    await Promise.all(
+      others.map((u, i) => restOk(baseUrl, 'POST', '/v1/me/devices', 200, { token: u.accessToken, json: { platform: 'apns', token: tokens[i], app_id: 'com.example.parley' } })),
+    );
+    const group = await createGroup(baseUrl, alice.accessToken, 'Big room', others.map((u) => u.user.id));
+    expect(group.member_count).toBeGreaterThan(LARGE_GROUP_THRESHOLD);
+    await restOk(baseUrl, 'POST', `/v1/conversations/${group.id}/messages`, 201, { token: alice.accessToken, json: { client_msg_id: 'lg-1', body: { text: 'hello everyone' } } });
+    const mention = await restOk<{ message: { mentions?: string[] } }>(baseUrl, 'POST', `/v1/conversations/${group.id}/messages`, 201, {
+      token: alice.accessToken,
+      json: { client_msg_id: 'lg-2', body: { text: `@${others[1].username} have a look` } },
+    });
+    expect(mention.message.mentions).toEqual([others[1].user.id]);
+    const [push] = await waitForPushes(tokens[1], 1);
+    expect(push.body).toMatchObject({ aps: { alert: { title: 'Big room' } }, seq: '2', count: 1 });
+    await sleep(COALESCE_MS + 1500);
+    expect(tokens.map((t) => pushesTo(t).length)).toEqual([0, 1, 0, 0]);
+    const history = await restOk<{ messages: Array<{ seq: number; mentions?: string[] }> }>(baseUrl, 'GET', `/v1/conversations/${group.id}/messages`, 200, { token: others[0].accessToken });
+    expect(history.messages.map((m) => [m.seq, m.mentions])).toEqual([[1, undefined], [2, [others[1].user.id]]]);
   });
 
   e2eTest('a token registered by another user moves to them; unregistering removes it', async () => {

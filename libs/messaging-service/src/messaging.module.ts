@@ -1,8 +1,8 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
-import { LargeGroupPolicy } from '@parley/domain';
+import { LargeGroupPolicy, mentionedUsernames } from '@parley/domain';
 import { Consumer, CONVERSATION_API, EVENT_LOG, EventLog, IngressSend, MEMBERSHIP_DIRECTORY, MESSAGE_STORE, MessageStore, SQL_DB, SqlDb, Topics, USER_DIRECTORY, UserDirectory } from '@parley/ports';
 import { ConversationService } from './conversation.service';
-import { ConversationSequencer, SEQUENCER_GROUP } from './sequencer/conversation-sequencer';
+import { ConversationSequencer, MentionResolver, SEQUENCER_GROUP } from './sequencer/conversation-sequencer';
 import { ConversationRepository } from './storage/conversation.repository';
 import { SendClaimsRepository } from './storage/send-claims.repository';
 import { countStoreReads } from './storage/store-reads';
@@ -12,6 +12,18 @@ export interface MessagingOptions {
   largeGroup: LargeGroupPolicy;
   /** Run the ingress sequencer in this process (false for a query-only replica). */
   runSequencer: boolean;
+}
+
+/** `@username` → user id, kept only for members of the conversation (at most MAX_MENTIONS lookups). */
+function mentionResolver(users: UserDirectory, repo: ConversationRepository): MentionResolver {
+  return async (conversationId, text) => {
+    const ids: string[] = [];
+    for (const name of mentionedUsernames(text)) {
+      const user = await users.findByUsername(name);
+      if (user && !ids.includes(user.id) && (await repo.membership(conversationId, user.id))) ids.push(user.id);
+    }
+    return ids;
+  };
 }
 
 export const MESSAGING_OPTIONS = Symbol('MessagingOptions');
@@ -28,13 +40,15 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
     @Inject(METRICS) metrics: Metrics,
+    @Inject(USER_DIRECTORY) users: UserDirectory,
   ) {
     const malformed = metrics.counter('parley_messaging_malformed_ingress_total', 'ingress records that were not sends');
     const reads = countStoreReads(metrics);
-    this.sequencer = new ConversationSequencer(new ConversationRepository(db), new SendClaimsRepository(db), messages, log, {
+    const repo = new ConversationRepository(db);
+    this.sequencer = new ConversationSequencer(repo, new SendClaimsRepository(db), messages, log, {
       onMalformed: () => malformed.inc(),
       onStoreRead: (op) => reads.count(op),
-    });
+    }, mentionResolver(users, repo));
   }
 
   async onApplicationBootstrap(): Promise<void> {

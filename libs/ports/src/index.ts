@@ -18,3 +18,4 @@ export * from './adapter-input-checks';
 export * from './services/push.api';
 export * from './push-provider.port';
 export * from './embedded/recording-push.provider';
+export * from './message-body-column';

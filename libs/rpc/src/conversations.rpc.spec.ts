@@ -76,7 +76,7 @@ class FakeConversations implements ConversationApi, MembershipDirectory {
     return this.answer(userId === 'u-none' ? [] : ['u-2'], 'directPartners', userId);
   }
   backfill(conversationId: string, afterSeq: number, limit: number) {
-    return this.answer([message(afterSeq + 1)], 'backfill', conversationId, afterSeq, limit);
+    return this.answer([message(afterSeq + 1), { ...message(afterSeq + 2), mentions: ['u-2', 'u-3'] }], 'backfill', conversationId, afterSeq, limit);
   }
   memberCount(conversationId: string) {
     return this.answer(123_456, 'memberCount', conversationId);
@@ -187,7 +187,7 @@ describe('Conversations over gRPC', () => {
     expect(await client.isMember('u-9', 'c-1')).toBe(false);
     expect(await client.directPartners('u-1')).toEqual(['u-2']);
     expect(await client.directPartners('u-none')).toEqual([]);
-    expect(await client.backfill('c-1', BIG - 1, 100)).toEqual([message(BIG)]);
+    expect(await client.backfill('c-1', BIG - 2, 100)).toEqual([message(BIG - 1), { ...message(BIG), mentions: ['u-2', 'u-3'] }]);
     expect(await client.memberCount('c-1')).toBe(123_456);
     expect(await client.memberIds('c-1', 1)).toEqual(['u-1']);
     expect(await client.pushContext('u-1', 'c-1')).toEqual({ unread_total: BIG, title: 'Team' });
@@ -199,7 +199,7 @@ describe('Conversations over gRPC', () => {
       ['isMember', 'u-9', 'c-1'],
       ['directPartners', 'u-1'],
       ['directPartners', 'u-none'],
-      ['backfill', 'c-1', BIG - 1, 100],
+      ['backfill', 'c-1', BIG - 2, 100],
       ['memberCount', 'c-1'],
       ['memberIds', 'c-1', 1],
       ['pushContext', 'u-1', 'c-1'],

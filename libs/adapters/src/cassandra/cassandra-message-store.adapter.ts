@@ -3,7 +3,7 @@ import { Logger } from '@parley/observability';
 import { Client, QueryOptions, errors, policies, types } from 'cassandra-driver';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
-import { checkId, checkMessage, checkNonNegativeInteger, checkPositiveInteger, ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
+import { bodyColumn, checkId, checkMessage, checkNonNegativeInteger, checkPositiveInteger, ClientMsgIdConflictError, fromBodyColumn, MessageStore, SeqConflictError } from '@parley/ports';
 import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema } from './cassandra-message-store.schema';
 
 export interface CassandraMessageStoreOptions {
@@ -171,7 +171,7 @@ export class CassandraMessageStore implements MessageStore {
       message.id,
       message.sender_id,
       message.client_msg_id,
-      JSON.stringify(message.body),
+      bodyColumn(message),
       new Date(message.created_at),
     ]);
   }
@@ -354,7 +354,7 @@ function toMessage(row: MessageRow): Message {
     seq: toNumber(row.seq),
     sender_id: row.sender_id,
     client_msg_id: row.client_msg_id,
-    body: JSON.parse(row.body) as Message['body'],
+    ...fromBodyColumn(JSON.parse(row.body)),
     created_at: row.created_at.toISOString(),
   };
 }

@@ -8,6 +8,9 @@ import { StoreReadOp } from '../storage/store-reads';
 export const SEQUENCER_GROUP = 'parley-messaging-sequencer';
 
 /** Counts the sequencer reports (metrics). */
+/** Resolves a text's `@username` mentions into the ids of members of the conversation. */
+export type MentionResolver = (conversationId: string, text: string) => Promise<string[]>;
+
 export interface SequencerStats {
   onMalformed(): void;
   /** A query to the message store (the original of a repeated send). */
@@ -31,6 +34,7 @@ export class ConversationSequencer {
     private readonly messages: MessageStore,
     private readonly log: EventLog,
     private readonly stats: SequencerStats = { onMalformed: () => undefined },
+    private readonly mentions: MentionResolver = async () => [],
   ) {}
 
   /**
@@ -90,7 +94,12 @@ export class ConversationSequencer {
       this.stats.onStoreRead?.('dedupe');
       stored = await this.messages.findByClientMsgId(send.conversation_id, send.sender_id, send.client_msg_id);
     }
-    if (!stored) await this.messages.insert(message);
+    if (!stored) {
+      // Resolved once, when the message is written, and kept on it: who a push may reach in a large group.
+      const mentions = (await this.mentions(send.conversation_id, send.body.text)).filter((id) => id !== send.sender_id);
+      if (mentions.length > 0) message.mentions = mentions;
+      await this.messages.insert(message);
+    }
     await this.emit(send.conversation_id, { type: 'message.created', message: stored ?? message, origin: send.origin, created: claim.created || !stored }, headers);
   }
 

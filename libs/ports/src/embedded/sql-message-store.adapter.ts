@@ -1,3 +1,4 @@
+import { bodyColumn, fromBodyColumn } from '../message-body-column';
 import { Message } from '@parley/domain';
 import { MessageStore } from '../message-store.port';
 import { Migration } from '../sql/migrations';
@@ -88,7 +89,7 @@ export class SqlMessageStore implements MessageStore {
         message.id,
         message.sender_id,
         message.client_msg_id,
-        JSON.stringify(message.body),
+        bodyColumn(message),
         message.created_at,
       ],
     );
@@ -166,7 +167,7 @@ function toMessage(row: MessageRow): Message {
     seq: Number(row.seq),
     sender_id: row.sender_id,
     client_msg_id: row.client_msg_id,
-    body: row.body,
+    ...fromBodyColumn(row.body),
     created_at: new Date(row.created_at).toISOString(),
   };
 }
