@@ -62,11 +62,12 @@ const children: Child[] = [
     makeChild(`messaging-${i + 1}`, base + 50 + i, { PARLEY_MESSAGING_ADDR: `${addr},${messagingAddrs.filter((a) => a !== addr).join(',')}`.replace(/,$/, '') }),
   ),
   makeChild('presence', base + 41),
+  // Before the gateways: their REST routes for devices and notification settings call it.
+  makeChild('notification', base + 43),
   ...Array.from({ length: gatewayCount }, (_, i) =>
     makeChild(i === 0 ? 'gateway' : `gateway-${i + 1}`, 0, { PARLEY_PORT: String(publicPort + i), PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10 + i}` }),
   ),
   makeChild('fanout', base + 42),
-  makeChild('notification', base + 43),
 ];
 
 const distApps = join(__dirname, '..', '..');
@@ -157,8 +158,8 @@ async function main(): Promise<void> {
   try {
     // auth first (others call it), then the messaging replicas and presence, then the edge.
     await start(children[0]);
-    await Promise.all(children.filter((c) => c.name.startsWith('messaging') || c.name === 'presence').map(start));
-    await Promise.all(children.filter((c) => c.name.startsWith('gateway') || ['fanout', 'notification'].includes(c.name)).map(start));
+    await Promise.all(children.filter((c) => c.name.startsWith('messaging') || ['presence', 'notification'].includes(c.name)).map(start));
+    await Promise.all(children.filter((c) => c.name.startsWith('gateway') || c.name === 'fanout').map(start));
   } catch (err) {
     process.stderr.write(`[mesh] failed to start: ${String(err)}\n`);
     await stopAll();
