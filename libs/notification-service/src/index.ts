@@ -5,3 +5,4 @@ export * from './settings/push-settings.service';
 export * from './delivery/push-dispatcher';
 export * from './delivery/circuit-breaker';
 export * from './storage/push-outbox.repository';
+export * from './delivery/push-metrics';

@@ -38,12 +38,32 @@ export class PushEventsConsumer {
     this.outbox = new PushOutboxRepository(db);
   }
 
+  /**
+   * Conversations of a batch go on side by side, each in log order (a read after a message applies
+   * after it); user-addressed events (session.revoked) form their own lanes. A failure fails the
+   * batch after the others settle, and the replay repeats only no-ops for what had finished.
+   */
   async handleBatch(records: LogRecord<ConversationEvent>[]): Promise<void> {
+    const lanes = new Map<string, ConversationEvent[]>();
     for (const { value } of records) {
-      if (value.type === 'message.created') await this.admit(value.message);
-      else if (value.type === 'read.updated') await this.outbox.read(value.user_id, value.conversation_id, value.seq);
-      else if (value.type === 'session.revoked') await this.devices.dropSessionDevices(value.session_id);
+      const lane = value.type === 'message.created' ? `c:${value.message.conversation_id}` : 'conversation_id' in value ? `c:${value.conversation_id}` : 'user_id' in value ? `u:${value.user_id}` : '';
+      const list = lanes.get(lane);
+      if (list) list.push(value);
+      else lanes.set(lane, [value]);
     }
+    const results = await Promise.allSettled(
+      [...lanes.values()].map(async (events) => {
+        for (const e of events) await this.handle(e);
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async handle(value: ConversationEvent): Promise<void> {
+    if (value.type === 'message.created') await this.admit(value.message);
+    else if (value.type === 'read.updated') await this.outbox.read(value.user_id, value.conversation_id, value.seq);
+    else if (value.type === 'session.revoked') await this.devices.dropSessionDevices(value.session_id);
   }
 
   /** Recipients of a message: candidates, minus the sender, the online, the silenced and those without a device. */

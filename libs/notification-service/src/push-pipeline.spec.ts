@@ -130,11 +130,14 @@ describe('push pipeline (PGlite, scripted providers)', () => {
       h.members.members.set(`c-${u}`, ['u-alice', u]);
       await h.settings.registerDevice(u, 's', { platform: 'apns', token: u.replace('u-', '').repeat(64), app_id: 'a.b', sandbox: false, locale: null });
     }
-    for (const u of ['u-c', 'u-d', 'u-e', 'u-f']) await h.feed(h.message(`c-${u}`, 'u-alice', 'x'));
+    for (const u of ['u-c', 'u-d', 'u-e']) await h.feed(h.message(`c-${u}`, 'u-alice', 'x'));
     await h.dispatcher.runOnce();
     expect(h.apns.sent).toHaveLength(3);
+    await h.feed(h.message('c-u-f', 'u-alice', 'x'));
+    await h.dispatcher.runOnce();
+    expect(h.apns.sent).toHaveLength(3); // held in the outbox, not sent
     const breakerOpen = (await h.metrics.sent.get()).values.find((v) => v.labels.outcome === 'breaker_open');
-    expect(breakerOpen?.value).toBe(1);
+    expect(breakerOpen?.value).toBe(4); // the new push and the three retries due meanwhile
   });
 
   it('bounds the outbox: past the maximum new pushes are dropped and counted', async () => {

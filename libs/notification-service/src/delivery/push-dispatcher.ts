@@ -7,6 +7,7 @@ import { PushMetrics } from './push-metrics';
 export interface DispatcherOptions {
   coalesceMs: number;
   pollMs: number;
+  /** Rows claimed at most at a time (in flight at most). */
   batch: number;
   leaseMs: number;
   maxAttempts: number;
@@ -19,28 +20,42 @@ export interface DispatcherOptions {
 }
 
 interface Device {
+  user_id: string;
   token: string;
   platform: PushMessage['platform'];
   app_id: string;
   sandbox: boolean;
 }
 
+/** What one claimed batch needs from the database, read with one query each. */
+interface BatchContext {
+  devices: Map<string, Device[]>;
+  silenced: Set<string>;
+  hidePreviews: Set<string>;
+}
+
+type RowResult = { row: DueRow; kind: 'alert' | 'clear' } | { row: DueRow; kind: 'retry'; delayMs: number; accepted: string[] };
+
 const PREVIEW_MAX = 180;
 const preview = (text: string) => (text.length > PREVIEW_MAX ? `${text.slice(0, PREVIEW_MAX - 1)}…` : text);
+const pair = (userId: string, conversationId: string) => `${userId}\u0000${conversationId}`;
 
 /**
  * Drains push_state: claims due rows, builds one collapsed notification per (user, conversation),
  * sends it to each of the user's devices through the provider of its platform, and records the
- * result. Runs on its own timer: providers never hold up the message path.
+ * results. Each claimed batch costs a fixed number of statements (claim, three reads, two updates),
+ * not a number per push. Runs on its own timer: providers never hold up the message path, and a
+ * slow provider holds only the batch it is in (the next rounds claim other rows meanwhile).
  */
 export class PushDispatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
   private lastHousekeeping = 0;
+  private inFlightRows = 0;
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly names = new Map<string, string>();
-  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly db: SqlDb,
@@ -73,17 +88,17 @@ export class PushDispatcher {
     return n;
   }
 
-  /**
-   * Claims as many due rows as there is room for and starts them; a slow provider holds only its
-   * own rows (at most `batch` at a time), never the next round.
-   */
   private async tick(): Promise<number> {
-    const room = this.options.batch - this.inFlight.size;
+    const room = this.options.batch - this.inFlightRows;
     const rows = room > 0 ? await this.outbox.claim(room, this.options.leaseMs) : [];
-    for (const row of rows) {
-      const p: Promise<void> = this.dispatch(row)
-        .catch((err) => this.failedRow(row, err))
-        .finally(() => this.inFlight.delete(p));
+    if (rows.length > 0) {
+      this.inFlightRows += rows.length;
+      const p: Promise<void> = this.dispatchBatch(rows)
+        .catch((err) => this.batchFailed(rows, err))
+        .finally(() => {
+          this.inFlightRows -= rows.length;
+          this.inFlight.delete(p);
+        });
       this.inFlight.add(p);
     }
     if (Date.now() - this.lastHousekeeping > 1000) {
@@ -98,7 +113,7 @@ export class PushDispatcher {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.tick()
-        .then((n) => this.schedule(n > 0 && this.inFlight.size < this.options.batch ? 0 : this.options.pollMs))
+        .then((n) => this.schedule(n > 0 && this.inFlightRows < this.options.batch ? 0 : this.options.pollMs))
         .catch((err) => {
           this.logger.warn('push dispatch round failed', { err });
           this.schedule(this.options.pollMs * 5);
@@ -106,17 +121,62 @@ export class PushDispatcher {
     }, delayMs);
   }
 
-  private async failedRow(row: DueRow, err: unknown): Promise<void> {
-    this.logger.warn('push dispatch failed', { err, user_id: row.user_id, conversation_id: row.conversation_id });
-    await this.outbox.retryLater(row, backoffMs(row.attempts, this.options.backoffBaseMs, this.options.backoffMaxMs, undefined), row.accepted_tokens).catch(() => undefined);
+  private async batchFailed(rows: DueRow[], err: unknown): Promise<void> {
+    this.logger.warn('push dispatch failed', { err, rows: rows.length });
+    for (const row of rows) {
+      await this.outbox.retryLater(row, backoffMs(row.attempts, this.options.backoffBaseMs, this.options.backoffMaxMs, undefined), row.accepted_tokens).catch(() => undefined);
+    }
   }
 
-  private async dispatch(row: DueRow): Promise<void> {
-    const kind = row.pending > 0 ? 'alert' : row.clear_due ? 'clear' : null;
-    const done = () => (kind === 'alert' ? this.outbox.alertDone(row, this.options.coalesceMs) : this.outbox.clearDone(row));
-    const devices = kind === null ? [] : await this.devicesOf(row.user_id);
-    if (devices.length === 0 || (kind === 'alert' && (await this.silenced(row.user_id, row.conversation_id)))) return done();
-    const message = await this.build(row, kind ?? 'clear');
+  private async dispatchBatch(rows: DueRow[]): Promise<void> {
+    const ctx = await this.context(rows);
+    const results = await Promise.all(rows.map((row) => this.dispatch(row, ctx)));
+    await this.outbox.alertsDone(results.filter((r) => r.kind === 'alert').map((r) => r.row), this.options.coalesceMs);
+    await this.outbox.clearsDone(results.filter((r) => r.kind === 'clear').map((r) => r.row));
+    for (const r of results) if (r.kind === 'retry') await this.outbox.retryLater(r.row, r.delayMs, r.accepted);
+  }
+
+  private async context(rows: DueRow[]): Promise<BatchContext> {
+    const users = [...new Set(rows.map((r) => r.user_id))];
+    const alerts = rows.filter((r) => r.pending > 0);
+    const devices = new Map<string, Device[]>();
+    const found = await this.db.query<Device>(
+      `SELECT user_id, token, platform, app_id, sandbox FROM push_devices WHERE user_id = ANY($1::text[]) ORDER BY user_id, created_at`,
+      [users],
+    );
+    for (const d of found.rows) {
+      const list = devices.get(d.user_id) ?? [];
+      if (list.length < 20) list.push(d);
+      devices.set(d.user_id, list);
+    }
+    // Settings may change between a message and its push: a mute or `none` set meanwhile wins.
+    const silenced = alerts.length === 0 ? { rows: [] } : await this.db.query<{ user_id: string; conversation_id: string }>(
+      `SELECT s.user_id, s.conversation_id FROM push_conversation_settings s JOIN unnest($1::text[], $2::text[]) AS d(u, c) ON s.user_id = d.u AND s.conversation_id = d.c
+        WHERE s.level = 'none' OR (s.muted_until IS NOT NULL AND s.muted_until > now())`,
+      [alerts.map((r) => r.user_id), alerts.map((r) => r.conversation_id)],
+    );
+    const hidden = alerts.length === 0 ? { rows: [] } : await this.db.query<{ user_id: string }>(`SELECT user_id FROM push_prefs WHERE user_id = ANY($1::text[]) AND hide_previews`, [users]);
+    return {
+      devices,
+      silenced: new Set(silenced.rows.map((r) => pair(r.user_id, r.conversation_id))),
+      hidePreviews: new Set(hidden.rows.map((r) => r.user_id)),
+    };
+  }
+
+  private async dispatch(row: DueRow, ctx: BatchContext): Promise<RowResult> {
+    const kind = row.pending > 0 ? 'alert' : 'clear';
+    try {
+      const devices = ctx.devices.get(row.user_id) ?? [];
+      if ((kind === 'clear' && !row.clear_due) || devices.length === 0 || (kind === 'alert' && ctx.silenced.has(pair(row.user_id, row.conversation_id)))) return { row, kind };
+      const message = await this.build(row, kind, ctx.hidePreviews.has(row.user_id));
+      return await this.sendToDevices(row, kind, message, devices);
+    } catch (err) {
+      this.logger.warn('push dispatch failed', { err, user_id: row.user_id, conversation_id: row.conversation_id });
+      return { row, kind: 'retry', delayMs: backoffMs(row.attempts, this.options.backoffBaseMs, this.options.backoffMaxMs, undefined), accepted: row.accepted_tokens };
+    }
+  }
+
+  private async sendToDevices(row: DueRow, kind: 'alert' | 'clear', message: Omit<PushMessage, 'platform' | 'token' | 'app_id' | 'sandbox'>, devices: Device[]): Promise<RowResult> {
     const accepted = new Set(row.accepted_tokens);
     let retryAfter: number | undefined;
     let mustRetry = false;
@@ -130,7 +190,7 @@ export class PushDispatcher {
       }
       const breaker = this.breakerOf(provider.name);
       if (!breaker.allow()) {
-        this.metrics.sent.inc({ provider: provider.name, kind: message.kind, outcome: 'breaker_open' });
+        this.metrics.sent.inc({ provider: provider.name, kind, outcome: 'breaker_open' });
         mustRetry = true;
         retryAfter = Math.max(retryAfter ?? 0, breaker.retryInMs());
         continue;
@@ -138,7 +198,7 @@ export class PushDispatcher {
       const outcome = await provider
         .send({ ...message, platform: device.platform, token: device.token, app_id: device.app_id, sandbox: device.sandbox })
         .catch((err: unknown): PushOutcome => ({ status: 'retry', reason: err instanceof Error ? err.message : String(err) }));
-      this.metrics.sent.inc({ provider: provider.name, kind: message.kind, outcome: outcome.status.replace('-', '_') });
+      this.metrics.sent.inc({ provider: provider.name, kind, outcome: outcome.status.replace('-', '_') });
       if (outcome.status === 'retry') {
         breaker.failure();
         mustRetry = true;
@@ -149,7 +209,7 @@ export class PushDispatcher {
       breaker.success();
       if (outcome.status === 'accepted') {
         accepted.add(device.token);
-        if (!observed && message.kind === 'alert' && row.first_persisted_at) {
+        if (!observed && kind === 'alert' && row.first_persisted_at) {
           observed = true;
           this.metrics.persistedToAccepted.observe({ provider: provider.name }, Math.max(0, Date.now() - Date.parse(row.first_persisted_at)) / 1000);
         }
@@ -161,17 +221,16 @@ export class PushDispatcher {
       }
     }
     if (mustRetry && row.attempts + 1 < this.options.maxAttempts) {
-      return this.outbox.retryLater(row, backoffMs(row.attempts, this.options.backoffBaseMs, this.options.backoffMaxMs, retryAfter), [...accepted]);
+      return { row, kind: 'retry', delayMs: backoffMs(row.attempts, this.options.backoffBaseMs, this.options.backoffMaxMs, retryAfter), accepted: [...accepted] };
     }
     if (mustRetry) this.metrics.dropped.inc({ reason: 'attempts_exhausted' });
-    return done();
+    return { row, kind };
   }
 
-  private async build(row: DueRow, kind: 'alert' | 'clear'): Promise<Omit<PushMessage, 'platform' | 'token' | 'app_id' | 'sandbox'>> {
+  private async build(row: DueRow, kind: 'alert' | 'clear', hide: boolean): Promise<Omit<PushMessage, 'platform' | 'token' | 'app_id' | 'sandbox'>> {
     const ctx = await this.members.pushContext(row.user_id, row.conversation_id);
     const base = { kind, collapse_id: `c:${row.conversation_id}`.slice(0, 64), badge: ctx.unread_total, data: { conversation_id: row.conversation_id, seq: String(kind === 'alert' ? row.last_seq : row.pushed_seq) } };
     if (kind === 'clear') return { ...base, title: '', body: '', count: 0 };
-    const hide = (await this.db.query<{ hide_previews: boolean }>(`SELECT hide_previews FROM push_prefs WHERE user_id = $1`, [row.user_id])).rows[0]?.hide_previews ?? false;
     const sender = await this.senderName(row.sender_id);
     const title = ctx.title ?? sender;
     const text = hide ? 'New message' : ctx.title ? `${sender}: ${preview(row.preview)}` : preview(row.preview);
@@ -186,19 +245,6 @@ export class PushDispatcher {
     if (this.names.size > 10_000) this.names.clear();
     this.names.set(userId, name);
     return name;
-  }
-
-  private async devicesOf(userId: string): Promise<Device[]> {
-    return (await this.db.query<Device>(`SELECT token, platform, app_id, sandbox FROM push_devices WHERE user_id = $1 ORDER BY created_at LIMIT 20`, [userId])).rows;
-  }
-
-  /** Settings may change between the message and its push: a mute or `none` set meanwhile wins. */
-  private async silenced(userId: string, conversationId: string): Promise<boolean> {
-    const r = await this.db.query<{ silenced: boolean }>(
-      `SELECT (level = 'none' OR (muted_until IS NOT NULL AND muted_until > now())) AS silenced FROM push_conversation_settings WHERE conversation_id = $1 AND user_id = $2`,
-      [conversationId, userId],
-    );
-    return r.rows[0]?.silenced ?? false;
   }
 
   private breakerOf(name: string): CircuitBreaker {

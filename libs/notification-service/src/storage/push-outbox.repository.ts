@@ -103,29 +103,38 @@ export class PushOutboxRepository {
     }));
   }
 
-  /** An alert went out for `row`: only what it carried leaves (later arrivals wait for the next window); its badge supersedes any pending clear. */
-  async alertDone(row: DueRow, coalesceMs: number): Promise<void> {
+  /**
+   * Alerts went out for `rows`: only what each carried leaves (later arrivals wait for the next
+   * window); its badge supersedes any pending clear. One statement for the batch, one for the ledger.
+   */
+  async alertsDone(rows: DueRow[], coalesceMs: number): Promise<void> {
+    if (rows.length === 0) return;
+    const cols = [rows.map((r) => r.user_id), rows.map((r) => r.conversation_id), rows.map((r) => r.last_seq), rows.map((r) => r.pending)];
     await this.db.query(
-      `UPDATE push_state SET
-         pushed_seq = GREATEST(pushed_seq, $3), pending = GREATEST(pending - $4, 0), attempts = 0, lease_until = NULL, accepted_tokens = '{}',
-         clear_due = false, due_at = CASE WHEN pending - $4 > 0 THEN now() + $5 * interval '1 millisecond' ELSE NULL END,
-         first_persisted_at = CASE WHEN pending - $4 > 0 THEN first_persisted_at ELSE NULL END
-       WHERE user_id = $1 AND conversation_id = $2`,
-      [row.user_id, row.conversation_id, row.last_seq, row.pending, coalesceMs],
+      `UPDATE push_state s SET
+         pushed_seq = GREATEST(s.pushed_seq, d.seq), pending = GREATEST(s.pending - d.n, 0), attempts = 0, lease_until = NULL, accepted_tokens = '{}',
+         clear_due = false, due_at = CASE WHEN s.pending - d.n > 0 THEN now() + $5 * interval '1 millisecond' ELSE NULL END,
+         first_persisted_at = CASE WHEN s.pending - d.n > 0 THEN s.first_persisted_at ELSE NULL END
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS d(u, c, seq, n)
+       WHERE s.user_id = d.u AND s.conversation_id = d.c`,
+      [...cols, coalesceMs],
     );
     await this.db.query(
-      `UPDATE push_outbox SET sent_at = now() WHERE user_id = $1 AND conversation_id = $2 AND seq <= $3 AND sent_at IS NULL`,
-      [row.user_id, row.conversation_id, row.last_seq],
+      `UPDATE push_outbox o SET sent_at = now() FROM unnest($1::text[], $2::text[], $3::bigint[]) AS d(u, c, seq)
+        WHERE o.user_id = d.u AND o.conversation_id = d.c AND o.seq <= d.seq AND o.sent_at IS NULL`,
+      cols.slice(0, 3),
     );
   }
 
-  /** A clearing push went out (or had nowhere to go). */
-  async clearDone(row: DueRow): Promise<void> {
+  /** Clearing pushes went out (or had nowhere to go). */
+  async clearsDone(rows: DueRow[]): Promise<void> {
+    if (rows.length === 0) return;
     await this.db.query(
-      `UPDATE push_state SET clear_due = false, attempts = 0, lease_until = NULL, accepted_tokens = '{}',
-         due_at = CASE WHEN pending > 0 THEN due_at ELSE NULL END
-       WHERE user_id = $1 AND conversation_id = $2`,
-      [row.user_id, row.conversation_id],
+      `UPDATE push_state s SET clear_due = false, attempts = 0, lease_until = NULL, accepted_tokens = '{}',
+         due_at = CASE WHEN s.pending > 0 THEN s.due_at ELSE NULL END
+       FROM unnest($1::text[], $2::text[]) AS d(u, c)
+       WHERE s.user_id = d.u AND s.conversation_id = d.c`,
+      [rows.map((r) => r.user_id), rows.map((r) => r.conversation_id)],
     );
   }
 

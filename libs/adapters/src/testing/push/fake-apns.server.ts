@@ -11,6 +11,8 @@ export interface ApnsRequest {
   body: Record<string, unknown>;
   /** The bearer JWT checked against the key: its kid and iss. */
   jwt: { kid: string; iss: string } | null;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export type ApnsReply = { status: number; reason?: string; headers?: Record<string, string> };
@@ -75,7 +77,7 @@ export class FakeApnsServer {
       const v = req.headers[h];
       headers[h] = v === undefined ? undefined : String(v);
     }
-    this.requests.push({ method: req.method, path: req.url, token: m[1], headers, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {}, jwt });
+    this.requests.push({ method: req.method, path: req.url, token: m[1], headers, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {}, jwt, at: Date.now() });
     if (!jwt) return this.reply(res, { status: 403, reason: 'InvalidProviderToken' });
     this.reply(res, this.script.shift() ?? { status: 200 });
   }
