@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       outboxMax: total * 2,
     });
     const dispatcher = new PushDispatcher(db, new PushOutboxRepository(db), members, { getUser: async () => null }, { apns: provider }, metrics, logger, {
-      coalesceMs: 0, pollMs: 5, batch: 200, leaseMs: 60_000, maxAttempts: 5, backoffBaseMs: 50, backoffMaxMs: 1000, breakerThreshold: 50, breakerOpenMs: 1000, ledgerMaxAgeMs: 3600_000,
+      coalesceMs: 0, pollMs: 5, batch: 100, maxInFlight: 400, leaseMs: 60_000, maxAttempts: 5, backoffBaseMs: 50, backoffMaxMs: 1000, breakerThreshold: 50, breakerOpenMs: 1000, ledgerMaxAgeMs: 3600_000,
     });
     const createdAt = new Map<string, number>();
     const started = Date.now();

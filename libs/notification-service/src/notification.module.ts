@@ -14,7 +14,7 @@ import { PushOutboxRepository } from './storage/push-outbox.repository';
 
 export interface NotificationOptions {
   policy: LargeGroupPolicy;
-  dispatcher: Omit<DispatcherOptions, 'pollMs' | 'batch' | 'leaseMs' | 'ledgerMaxAgeMs'> & Partial<DispatcherOptions>;
+  dispatcher: Omit<DispatcherOptions, 'pollMs' | 'batch' | 'maxInFlight' | 'leaseMs' | 'ledgerMaxAgeMs'> & Partial<DispatcherOptions>;
   outboxMax: number;
 }
 
@@ -61,6 +61,7 @@ export class NotificationRunner implements OnApplicationBootstrap, BeforeApplica
     this.dispatcher = new PushDispatcher(db, new PushOutboxRepository(db), members, auth, providers, pushMetrics, logger.child({ component: 'push' }), {
       pollMs: 200,
       batch: 100,
+      maxInFlight: 400,
       leaseMs: 5 * 60_000,
       ledgerMaxAgeMs: 3600_000,
       ...d,

@@ -73,7 +73,7 @@ export async function pushHarness(db: PgliteSqlDb, opts: { coalesceMs?: number; 
     { apns, fcm },
     metrics,
     createLogger('test', 'error'),
-    { coalesceMs, pollMs: 10, batch: 50, leaseMs: 60_000, maxAttempts: 3, backoffBaseMs: 1, backoffMaxMs: 5, breakerThreshold: 3, breakerOpenMs: 60_000, ledgerMaxAgeMs: 3600_000 },
+    { coalesceMs, pollMs: 10, batch: 50, maxInFlight: 50, leaseMs: 60_000, maxAttempts: 3, backoffBaseMs: 1, backoffMaxMs: 5, breakerThreshold: 3, breakerOpenMs: 60_000, ledgerMaxAgeMs: 3600_000 },
   );
   let offset = 0;
   const feed = (...events: ConversationEvent[]) =>

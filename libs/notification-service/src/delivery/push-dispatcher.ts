@@ -7,8 +7,10 @@ import { PushMetrics } from './push-metrics';
 export interface DispatcherOptions {
   coalesceMs: number;
   pollMs: number;
-  /** Rows claimed at most at a time (in flight at most). */
+  /** Rows claimed at most at a time. */
   batch: number;
+  /** Rows in flight at most, over the batches being sent. */
+  maxInFlight: number;
   leaseMs: number;
   maxAttempts: number;
   backoffBaseMs: number;
@@ -89,7 +91,7 @@ export class PushDispatcher {
   }
 
   private async tick(): Promise<number> {
-    const room = this.options.batch - this.inFlightRows;
+    const room = Math.min(this.options.batch, this.options.maxInFlight - this.inFlightRows);
     const rows = room > 0 ? await this.outbox.claim(room, this.options.leaseMs) : [];
     if (rows.length > 0) {
       this.inFlightRows += rows.length;
@@ -113,7 +115,7 @@ export class PushDispatcher {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.tick()
-        .then((n) => this.schedule(n > 0 && this.inFlightRows < this.options.batch ? 0 : this.options.pollMs))
+        .then((n) => this.schedule(n > 0 && this.inFlightRows < this.options.maxInFlight ? 0 : this.options.pollMs))
         .catch((err) => {
           this.logger.warn('push dispatch round failed', { err });
           this.schedule(this.options.pollMs * 5);
