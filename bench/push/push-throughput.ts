@@ -12,23 +12,27 @@ import { makeTestTls } from '../../libs/adapters/src/testing/push/test-ca';
  * with an APNs device; one message per group. The service's consumer admits the messages while its
  * dispatcher sends through the real @parse/node-apn to a local APNs (HTTP/2 + TLS) in this process.
  *
- *   node dist/bench/push/push-throughput.js [--groups 2000] [--members 3] [--db pglite|postgres]
+ *   node dist/bench/push/push-throughput.js [--groups 2000] [--members 3] [--db pglite|postgres] [--rate 0]
  *
+ * --rate 0 (default) admits every message at once (a burst: the throughput); --rate N admits N
+ * messages per second (a steady load: the persisted-to-accepted latency at that rate).
  * --db postgres uses PARLEY_POSTGRES_URL's server, in a database of its own (created and dropped).
  */
 interface Args {
   groups: number;
   members: number;
   db: 'pglite' | 'postgres';
+  rate: number;
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { groups: 2000, members: 3, db: 'pglite' };
+  const a: Args = { groups: 2000, members: 3, db: 'pglite', rate: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const [k, v] = [argv[i], argv[i + 1]];
     if (k === '--groups') a.groups = Math.max(1, Math.min(100_000, Number(v)));
     else if (k === '--members') a.members = Math.max(1, Math.min(50, Number(v)));
     else if (k === '--db' && (v === 'pglite' || v === 'postgres')) a.db = v;
+    else if (k === '--rate') a.rate = Math.max(0, Math.min(100_000, Number(v)));
     else throw new Error(`unknown argument ${k} ${v ?? ''}`);
   }
   return a;
@@ -109,9 +113,14 @@ async function main(): Promise<void> {
     const createdAt = new Map<string, number>();
     const started = Date.now();
     dispatcher.start();
-    for (let g = 0; g < args.groups; g += 100) {
+    const step = args.rate > 0 ? Math.max(1, Math.round(args.rate / 20)) : 100;
+    for (let g = 0; g < args.groups; g += step) {
+      if (args.rate > 0) {
+        const due = started + (g / args.rate) * 1000;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
       const batch: LogRecord<ConversationEvent>[] = [];
-      for (let i = g; i < Math.min(args.groups, g + 100); i++) {
+      for (let i = g; i < Math.min(args.groups, g + step); i++) {
         const now = new Date();
         createdAt.set(`c-${i}`, now.getTime());
         const message: Message = { id: `m-${i}`, conversation_id: `c-${i}`, seq: 1, sender_id: `u-${i}-0`, client_msg_id: `k-${i}`, body: { text: `hello group ${i}` }, created_at: now.toISOString() };
@@ -127,6 +136,7 @@ async function main(): Promise<void> {
     const seconds = (finished - started) / 1000;
     const result = {
       db: args.db,
+      rate: args.rate || 'burst',
       groups: args.groups,
       offline_members_per_group: args.members,
       pushes: apns.requests.length,
