@@ -148,6 +148,10 @@ describe('push notifications to offline users', () => {
     expect(push.body).toMatchObject({ aps: { alert: { title: 'Big room' } }, seq: '2', count: 1 });
     await sleep(COALESCE_MS + 1500);
     expect(tokens.map((t) => pushesTo(t).length)).toEqual([0, 1, 0, 0]);
+    // Reading clears it, though a large group sends no read frames to anyone.
+    await restOk(baseUrl, 'POST', `/v1/conversations/${group.id}/read`, 204, { token: others[1].accessToken, json: { seq: 2 } });
+    const [, clear] = await waitForPushes(tokens[1], 2);
+    expect(clear.headers['apns-push-type']).toBe('background');
     const history = await restOk<{ messages: Array<{ seq: number; mentions?: string[] }> }>(baseUrl, 'GET', `/v1/conversations/${group.id}/messages`, 200, { token: others[0].accessToken });
     expect(history.messages.map((m) => [m.seq, m.mentions])).toEqual([[1, undefined], [2, [others[1].user.id]]]);
   });
