@@ -1,6 +1,7 @@
-import { isLargeGroup, LargeGroupPolicy, Message } from '@parley/domain';
+import { LargeGroupPolicy, Message } from '@parley/domain';
 import { ConversationEvent, LogRecord, MembershipDirectory, PresenceStore, PushApi, SqlDb } from '@parley/ports';
 import { PushMetrics } from './delivery/push-metrics';
+import { MemberListCache } from './storage/member-list.cache';
 import { PushOutboxRepository } from './storage/push-outbox.repository';
 
 export const NOTIFICATION_GROUP = 'parley-notification';
@@ -24,11 +25,12 @@ const PREVIEW_STORED = 200;
  */
 export class PushEventsConsumer {
   private readonly outbox: PushOutboxRepository;
+  private readonly memberLists: MemberListCache;
   private depth = 0;
   private depthAt = 0;
 
   constructor(
-    private readonly members: MembershipDirectory,
+    members: MembershipDirectory,
     private readonly presence: PresenceStore,
     private readonly db: SqlDb,
     private readonly devices: Pick<PushApi, 'dropSessionDevices'>,
@@ -36,6 +38,7 @@ export class PushEventsConsumer {
     private readonly options: AdmissionOptions,
   ) {
     this.outbox = new PushOutboxRepository(db);
+    this.memberLists = new MemberListCache(members, options.policy);
   }
 
   /**
@@ -64,15 +67,16 @@ export class PushEventsConsumer {
     if (value.type === 'message.created') await this.admit(value.message);
     else if (value.type === 'read.updated') await this.outbox.read(value.user_id, value.conversation_id, value.seq);
     else if (value.type === 'session.revoked') await this.devices.dropSessionDevices(value.session_id);
+    else if (value.type === 'member.added' || value.type === 'member.removed') this.memberLists.forget(value.conversation_id);
   }
 
   /** Recipients of a message: candidates, minus the sender, the online, the silenced and those without a device. */
   async recipients(message: Message): Promise<string[]> {
-    const count = await this.members.memberCount(message.conversation_id);
+    const { count, ids } = await this.memberLists.get(message.conversation_id);
     if (count === 0) return [];
     const mentioned = new Set(message.mentions ?? []);
-    // Large groups: only the mentioned and the replied-to, kept on the message at send time; no member scan.
-    const candidates = isLargeGroup(count, this.options.policy) ? [...mentioned] : await this.members.memberIds(message.conversation_id, this.options.policy.threshold);
+    // Large groups: only the mentioned, kept on the message at send time; no member list.
+    const candidates = ids ?? [...mentioned];
     const others = candidates.filter((id) => id !== message.sender_id);
     if (others.length === 0) return [];
     const r = await this.db.query<{ user_id: string }>(

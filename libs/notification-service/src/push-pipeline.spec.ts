@@ -75,6 +75,24 @@ describe('push pipeline (PGlite, scripted providers)', () => {
     expect(h.apns.sent).toHaveLength(0);
   });
 
+  it('lists a small group\'s members once, until a membership event for it arrives', async () => {
+    await setup();
+    let lookups = 0;
+    const list = h.members.memberIds.bind(h.members);
+    h.members.memberIds = async (c: string, limit: number) => {
+      lookups++;
+      return list(c, limit);
+    };
+    await h.settings.registerDevice('u-carol', 's-c', { platform: 'fcm', token: FCM_TOKEN, app_id: 'com.example.chat', sandbox: false, locale: null });
+    await h.feed(h.message('c-1', 'u-alice', 'one'), h.message('c-1', 'u-alice', 'two'));
+    expect(lookups).toBe(1);
+    h.members.members.set('c-1', ['u-alice', 'u-bob', 'u-carol']);
+    await h.feed({ type: 'member.added', conversation_id: 'c-1', user_ids: ['u-carol'] }, h.message('c-1', 'u-alice', 'three'));
+    expect(lookups).toBe(2);
+    await h.drain();
+    expect(h.fcm.sent.map((m) => m.data.seq)).toEqual(['3']);
+  });
+
   it('hides previews when asked', async () => {
     await setup();
     await h.settings.setPrefs('u-bob', { hide_previews: true });
