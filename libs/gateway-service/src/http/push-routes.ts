@@ -1,5 +1,5 @@
-import { DomainError } from '@parley/domain';
-import { ConversationApi, PushApi } from '@parley/ports';
+import { DomainError, unauthenticated } from '@parley/domain';
+import { AuthApi, ConversationApi, PushApi } from '@parley/ports';
 import { Result, validateConversationNotification, validateNotificationPrefs, validateRegisterDevice, validateUnregisterDevice } from '@parley/protocol';
 import { RestRouter, RouteContext, RouteReply } from './rest-router';
 
@@ -20,7 +20,7 @@ const must = <T>(r: Result<T>): T => {
  * notification settings (members only: a non-member gets 404, as for an unknown conversation)
  * and the caller's preview preference.
  */
-export function addPushRoutes(router: RestRouter, push: PushApi, conversations: ConversationApi, authed: Authed, pathId: (ctx: RouteContext, name: string) => string): RestRouter {
+export function addPushRoutes(router: RestRouter, push: PushApi, conversations: ConversationApi, auth: Pick<AuthApi, 'sessionActive'>, authed: Authed, pathId: (ctx: RouteContext, name: string) => string): RestRouter {
   const memberOf = async (me: Caller, id: string) => {
     if (!(await conversations.isMember(me.userId, id))) throw new DomainError('NOT_FOUND', 'conversation not found');
   };
@@ -28,6 +28,8 @@ export function addPushRoutes(router: RestRouter, push: PushApi, conversations: 
     .add('GET', '/v1/me/devices', authed(async (_ctx, me) => ({ status: 200, body: { devices: await push.listDevices(me.userId, me.sessionId) } })))
     .add('POST', '/v1/me/devices', authed(async ({ x }, me) => {
       const input = must(validateRegisterDevice(await x.readJson()));
+      // A device lives as long as its session: none is registered for a session already revoked.
+      if (!(await auth.sessionActive(me.sessionId))) throw unauthenticated('session revoked');
       return { status: 200, body: { device: await push.registerDevice(me.userId, me.sessionId, input) } };
     }))
     .add('DELETE', '/v1/me/devices', authed(async ({ x }, me) => {

@@ -136,5 +136,5 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const q = must(parseReadReceiptsQuery(ctx.x.query));
       return { status: 200, body: await conversations.readReceipts(me.userId, id, q.seq) };
     }));
-  return addPushRoutes(router, deps.push, conversations, authed, pathId);
+  return addPushRoutes(router, deps.push, conversations, auth, authed, pathId);
 }
