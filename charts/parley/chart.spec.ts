@@ -24,7 +24,7 @@ interface EnvVar {
 }
 
 const SERVICES = ['gateway', 'auth', 'messaging', 'presence', 'fanout', 'notification'] as const;
-const GRPC = { auth: ['PARLEY_AUTH_ADDR', 7101], messaging: ['PARLEY_MESSAGING_ADDR', 7102], presence: ['PARLEY_PRESENCE_ADDR', 7103] } as const;
+const GRPC = { auth: ['PARLEY_AUTH_ADDR', 7101], messaging: ['PARLEY_MESSAGING_ADDR', 7102], presence: ['PARLEY_PRESENCE_ADDR', 7103], notification: ['PARLEY_NOTIFICATION_ADDR', 7104] } as const;
 const root = repoRoot();
 const PRODUCTION = 'charts/parley/values-production.example.yaml';
 
@@ -156,10 +156,7 @@ describe('charts/parley', () => {
         { name: 'admin', containerPort: 9090, protocol: 'TCP' },
       ]);
     }
-    for (const name of ['fanout', 'notification']) {
-      const c = container(find(objects, 'Deployment', `parley-${name}`));
-      expect(c.ports).toEqual([{ name: 'admin', containerPort: 9090, protocol: 'TCP' }]);
-    }
+    expect(container(find(objects, 'Deployment', 'parley-fanout')).ports).toEqual([{ name: 'admin', containerPort: 9090, protocol: 'TCP' }]);
   });
 
   it('opens the admin port on the pod IP in every service but the gateway, and probes it', () => {
@@ -199,7 +196,7 @@ describe('charts/parley', () => {
   });
 
   it('points every gRPC client at a Service that selects the serving pods on the served port', () => {
-    const callers = { gateway: ['auth', 'messaging', 'presence'], messaging: ['auth'], notification: ['messaging'], auth: [], presence: [], fanout: [] };
+    const callers = { gateway: ['auth', 'messaging', 'presence', 'notification'], messaging: ['auth'], notification: ['messaging', 'auth'], auth: [], presence: [], fanout: [] };
     for (const [caller, peers] of Object.entries(callers)) {
       const deployment = find(objects, 'Deployment', `parley-${caller}`);
       for (const [peer, [variable, port]] of Object.entries(GRPC)) {
@@ -225,6 +222,39 @@ describe('charts/parley', () => {
       }
     }
     expect(envValue(find(production, 'Deployment', 'parley-gateway'), 'PARLEY_AUTH_ADDR')?.value).toBe('parley-auth.chat.svc.cluster.local:7101');
+  });
+
+  it('switches push providers on from existing Secrets, mounted read-only as the files the settings name, in the notification pods only', () => {
+    const notification = find(objects, 'Deployment', 'parley-notification');
+    const off = loadConfig(processEnv(objects, notification, '10.1.2.3'));
+    expect(off.push).toMatchObject({ coalesceMs: 2000, outboxMax: 100000, fcm: { credentialsFile: '' }, apns: { keyFile: '' } });
+    expect(loadConfig(processEnv(objects, find(objects, 'Deployment', 'parley-gateway'), '10.1.2.3')).grpc.notification).toBe('parley-notification.default.svc.cluster.local:7104');
+    const on = parse(
+      renderChart(
+        { set: ['push.fcm.existingSecret=fcm-sa', 'push.apns.existingSecret=apns-key', 'push.apns.keyId=ABCDEFGHIJ', 'push.apns.teamId=TEAM123456', 'push.apns.topic=com.example.chat', 'push.apns.production=false'] },
+        root,
+      ),
+    );
+    const d = find(on, 'Deployment', 'parley-notification');
+    const config = loadConfig(processEnv(on, d, '10.1.2.3'));
+    expect(config.push.fcm.credentialsFile).toBe('/var/run/parley/push/fcm/service-account.json');
+    expect(config.push.apns).toMatchObject({ keyFile: '/var/run/parley/push/apns/AuthKey.p8', keyId: 'ABCDEFGHIJ', teamId: 'TEAM123456', topic: 'com.example.chat', production: false });
+    expect(container(d).volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'push-fcm', mountPath: '/var/run/parley/push/fcm', readOnly: true },
+        { name: 'push-apns', mountPath: '/var/run/parley/push/apns', readOnly: true },
+      ]),
+    );
+    expect(d.spec.template.spec.volumes).toEqual(
+      expect.arrayContaining([
+        { name: 'push-fcm', secret: { secretName: 'fcm-sa', items: [{ key: 'service-account.json', path: 'service-account.json' }], defaultMode: 0o400 } },
+        { name: 'push-apns', secret: { secretName: 'apns-key', items: [{ key: 'AuthKey.p8', path: 'AuthKey.p8' }], defaultMode: 0o400 } },
+      ]),
+    );
+    expect(kinds(on)).not.toContain('Secret');
+    expect(container(find(on, 'Deployment', 'parley-gateway')).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(helmFails(['push.apns.existingSecret=apns-key'])).toMatch(/push.apns.existingSecret needs push.apns.keyId/);
+    expect(helmFails(['push.apns.keyId=short'])).toMatch(/keyId/);
   });
 
   it('renders no Secret and no credential: connection URLs come from the existing Secret, to the services that use them', () => {
@@ -331,11 +361,12 @@ describe('charts/parley', () => {
       return (rule.from as Array<{ podSelector?: { matchLabels: Record<string, string> } }>).map((peer) => peer.podSelector?.matchLabels['app.kubernetes.io/component']);
     };
     expect(from('gateway', 'delivery')).toEqual(['fanout']);
-    expect(from('auth', 'grpc')).toEqual(['gateway', 'messaging']);
+    expect(from('auth', 'grpc')).toEqual(['gateway', 'messaging', 'notification']);
     expect(from('messaging', 'grpc')).toEqual(['gateway', 'notification']);
     expect(from('presence', 'grpc')).toEqual(['gateway']);
+    expect(from('notification', 'grpc')).toEqual(['gateway']);
     // Admin ports: the monitoring namespace (adminFrom), on every service but the gateway.
-    for (const name of ['parley-auth', 'parley-messaging', 'parley-presence', 'parley-workers']) {
+    for (const name of ['parley-auth', 'parley-messaging', 'parley-presence', 'parley-notification', 'parley-workers']) {
       const rule = find(production, 'NetworkPolicy', name).spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports.some((p) => p.port === 'admin'));
       expect({ name, from: rule?.from }).toEqual({ name, from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] });
     }

@@ -16,13 +16,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuthResult, WireConversation } from '../support/contract';
+import type { WireConversation } from '../support/contract';
 import { HistoryChecker, restHistoryReader, type StoredHistory } from '../support/history-checker';
 import type { ParleyProcess } from '../support/parley-process';
 import { rest, restOk } from '../support/rest';
 import { useParley } from '../support/suite';
 import { eventually, sleep } from '../support/wait';
 import { TestSocket } from '../support/ws-client';
+import { inParallel, registerMember, type Member } from '../support/scale-users';
 
 const MEMBERS = membersSetting(process.env.PARLEY_SCALE_MEMBERS);
 const WORKERS = 4;
@@ -53,10 +54,6 @@ const parley = useParley({
   },
 });
 
-interface Member {
-  userId: string;
-  token: string;
-}
 
 interface WorkerStatus {
   members: number;
@@ -267,41 +264,6 @@ function membersSetting(raw: string | undefined): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 8 || n > 10_000) throw new Error(`PARLEY_SCALE_MEMBERS must be an integer from 8 to 10000, got "${raw}"`);
   return n;
-}
-
-/** Runs task(0..count-1) with at most `concurrency` in flight; the first failure fails the whole. */
-async function inParallel(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-}
-
-/**
- * Registers a user, retrying a lost or refused answer a few times: a retry that finds the name
- * taken logs in instead (the first attempt did create it).
- */
-async function registerMember(baseUrl: string, username: string): Promise<Member> {
-  const password = `pw-${username}`;
-  let last = '';
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (attempt > 0) await sleep(500 * 2 ** attempt);
-    try {
-      const res = await rest<AuthResult>(baseUrl, 'POST', '/v1/auth/register', { json: { username, password } });
-      if (res.status === 201) return { userId: res.body.user.id, token: res.body.access_token };
-      if (res.status === 409 && attempt > 0) {
-        const login = await restOk<AuthResult>(baseUrl, 'POST', '/v1/auth/login', 200, { json: { username, password } });
-        return { userId: login.user.id, token: login.access_token };
-      }
-      last = `${res.status} ${res.text.slice(0, 300)}`;
-      if (res.status !== 503 && res.status !== 429) break;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-  }
-  throw new Error(`register ${username}: ${last}`);
 }
 
 /** What the history checker read from the store, kept to compare the ids the members received. */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
  *   PARLEY_MESH_GATEWAYS            gateway processes (default 1, at most 8): gateway i (0-based) serves the public
  *                                   API on PARLEY_PORT + i and receives fanout on gRPC base+10+i (its gateway id);
  *                                   they are named `gateway`, `gateway-2`, `gateway-3`, ...
- *   PARLEY_MESH_PORT_BASE           first gRPC port (default 7100): auth +1, presence +3, gateways +10..+17, messaging +20..;
+ *   PARLEY_MESH_PORT_BASE           first gRPC port (default 7100): auth +1, presence +3, notification +4, gateways +10..+17, messaging +20..;
  *                                   admin HTTP ports (/metrics, /healthz, /readyz on 127.0.0.1): auth +40, presence +41,
  *                                   fanout +42, notification +43, messaging-i +50+(i-1) (+50..+57). Gateways have none:
  *                                   they serve those on their public port.
@@ -47,6 +47,7 @@ const shared: Record<string, string> = {
   PARLEY_AUTH_ADDR: `127.0.0.1:${base + 1}`,
   PARLEY_MESSAGING_ADDR: messagingAddrs.join(','),
   PARLEY_PRESENCE_ADDR: `127.0.0.1:${base + 3}`,
+  PARLEY_NOTIFICATION_ADDR: `127.0.0.1:${base + 4}`,
   PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10}`,
 };
 
@@ -61,11 +62,12 @@ const children: Child[] = [
     makeChild(`messaging-${i + 1}`, base + 50 + i, { PARLEY_MESSAGING_ADDR: `${addr},${messagingAddrs.filter((a) => a !== addr).join(',')}`.replace(/,$/, '') }),
   ),
   makeChild('presence', base + 41),
+  // Before the gateways: their REST routes for devices and notification settings call it.
+  makeChild('notification', base + 43),
   ...Array.from({ length: gatewayCount }, (_, i) =>
     makeChild(i === 0 ? 'gateway' : `gateway-${i + 1}`, 0, { PARLEY_PORT: String(publicPort + i), PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10 + i}` }),
   ),
   makeChild('fanout', base + 42),
-  makeChild('notification', base + 43),
 ];
 
 const distApps = join(__dirname, '..', '..');
@@ -156,8 +158,8 @@ async function main(): Promise<void> {
   try {
     // auth first (others call it), then the messaging replicas and presence, then the edge.
     await start(children[0]);
-    await Promise.all(children.filter((c) => c.name.startsWith('messaging') || c.name === 'presence').map(start));
-    await Promise.all(children.filter((c) => c.name.startsWith('gateway') || ['fanout', 'notification'].includes(c.name)).map(start));
+    await Promise.all(children.filter((c) => c.name.startsWith('messaging') || ['presence', 'notification'].includes(c.name)).map(start));
+    await Promise.all(children.filter((c) => c.name.startsWith('gateway') || c.name === 'fanout').map(start));
   } catch (err) {
     process.stderr.write(`[mesh] failed to start: ${String(err)}\n`);
     await stopAll();

@@ -8,8 +8,9 @@ import { notificationMigrations } from '@parley/notification-service';
 import { createLogger, Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
 import {
   EmbeddedEventLog, EVENT_LOG, EventLog, eventLogMigrations, MESSAGE_STORE, messageStoreMigrations, MemoryPresenceStore, MemoryRouteTable,
-  PgliteSqlDb, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB, SqlDb, SqlMessageStore,
+  PgliteSqlDb, PRESENCE_STORE, PUSH_PROVIDERS, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB, SqlDb, SqlMessageStore,
 } from '@parley/ports';
+import { openPushProviders } from '@parley/runtime';
 import { presenceMigrations } from '@parley/presence-service';
 
 /** Every schema standalone mode keeps in its one embedded Postgres. */
@@ -28,9 +29,11 @@ class EmbeddedInfraCloser implements OnApplicationShutdown {
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(SQL_DB) private readonly db: SqlDb,
+    @Inject(PUSH_PROVIDERS) private readonly push: ReturnType<typeof openPushProviders>,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.push.closeAll();
     await this.log.close();
     await this.db.close();
   }
@@ -75,6 +78,7 @@ export class StandaloneInfraModule {
         { provide: MESSAGE_STORE, inject: [SQL_DB], useFactory: (db: SqlDb) => new SqlMessageStore(db) },
         { provide: PRESENCE_STORE, useValue: new MemoryPresenceStore() },
         { provide: ROUTE_TABLE, useValue: new MemoryRouteTable() },
+        { provide: PUSH_PROVIDERS, inject: [SQL_DB], useFactory: (db: SqlDb) => openPushProviders(config.push, db, logger.child({ component: 'push' })) },
         {
           provide: READINESS_CHECKS,
           inject: [SQL_DB, EVENT_LOG],
@@ -85,7 +89,7 @@ export class StandaloneInfraModule {
         },
         EmbeddedInfraCloser,
       ],
-      exports: [CONFIG, LOGGER, METRICS, SQL_DB, EVENT_LOG, MESSAGE_STORE, PRESENCE_STORE, ROUTE_TABLE, READINESS_CHECKS],
+      exports: [CONFIG, LOGGER, METRICS, SQL_DB, EVENT_LOG, MESSAGE_STORE, PRESENCE_STORE, ROUTE_TABLE, PUSH_PROVIDERS, READINESS_CHECKS],
     };
   }
 }

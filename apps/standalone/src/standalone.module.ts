@@ -5,7 +5,7 @@ import { ParleyConfig } from '@parley/config';
 import { FanoutModule } from '@parley/fanout-service';
 import { GatewayModule, gatewayOptionsFrom } from '@parley/gateway-service';
 import { MessagingModule } from '@parley/messaging-service';
-import { NotificationModule } from '@parley/notification-service';
+import { NotificationModule, notificationOptionsFrom } from '@parley/notification-service';
 import { PresenceModule } from '@parley/presence-service';
 import { StandaloneInfraModule } from './standalone-infra.module';
 
@@ -22,7 +22,7 @@ export class StandaloneModule {
         MessagingModule.register({ largeGroup, runSequencer: true, claimWindowHours: config.messaging.claimWindowHours }),
         PresenceModule.register({ connectionTtlMs: config.presence.connectionTtlMs }),
         FanoutModule,
-        NotificationModule.register(largeGroup),
+        NotificationModule.register(notificationOptionsFrom(config)),
         GatewayModule.register(gatewayOptionsFrom(config, config.gatewayId, webDir)),
       ],
     };

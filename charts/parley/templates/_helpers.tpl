@@ -63,7 +63,7 @@ calls (clients), and which credentials it reads. Only these reach its pod.
 {{- define "parley.components" -}}
 gateway:
   listen: ""
-  clients: [auth, messaging, presence]
+  clients: [auth, messaging, presence, notification]
   postgres: false
   redis: true
 auth:
@@ -87,8 +87,8 @@ fanout:
   postgres: false
   redis: true
 notification:
-  listen: ""
-  clients: [messaging]
+  listen: PARLEY_NOTIFICATION_ADDR
+  clients: [messaging, auth]
   postgres: true
   redis: true
 {{- end }}
@@ -107,6 +107,9 @@ notification:
 - PARLEY_AUTH_ADDR
 - PARLEY_MESSAGING_ADDR
 - PARLEY_PRESENCE_ADDR
+- PARLEY_NOTIFICATION_ADDR
+- PARLEY_PUSH_FCM_CREDENTIALS_FILE
+- PARLEY_PUSH_APNS_KEY_FILE
 - PARLEY_GATEWAY_DELIVERY_ADDR
 - PARLEY_GATEWAY_ID
 - PARLEY_DATA_DIR
@@ -128,6 +131,9 @@ between them (libs/runtime/src/rpc-clients.module.ts passes a single address thr
 {{- else if eq .peer "presence" }}
 - name: PARLEY_PRESENCE_ADDR
   value: {{ printf "%s:%v" (include "parley.serviceHost" (dict "root" $root "component" "presence")) $root.Values.presence.port | quote }}
+{{- else if eq .peer "notification" }}
+- name: PARLEY_NOTIFICATION_ADDR
+  value: {{ printf "%s:%v" (include "parley.serviceHost" (dict "root" $root "component" "notification")) $root.Values.notification.port | quote }}
 {{- end }}
 {{- end }}
 

@@ -12,3 +12,5 @@ export * from './cassandra/cassandra-message-store.schema';
 export * from './redis/redis-connection';
 export * from './redis/redis-presence.adapter';
 export * from './redis/redis-route-table.adapter';
+export * from './push/apns-push.provider';
+export * from './push/fcm-push.provider';

@@ -41,4 +41,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PARLEY_ACCESS_TOKEN_TTL_SECONDS: '3600' })).toThrow(/PARLEY_ACCESS_TOKEN_TTL_SECONDS/);
     expect(() => loadConfig({ PARLEY_MODE: 'cluster' })).toThrow(/PARLEY_MODE/);
   });
+
+  it('keeps push providers off by default and validates the push settings', () => {
+    const c = loadConfig({});
+    expect(c.push.fcm.credentialsFile).toBe('');
+    expect(c.push.apns.keyFile).toBe('');
+    expect(c.push.apns.production).toBe(true);
+    expect(c.push.coalesceMs).toBe(2000);
+    expect(c.grpc.notification).toBe('127.0.0.1:7104');
+    const on = loadConfig({ PARLEY_PUSH_APNS_KEY_FILE: '/s/key.p8', PARLEY_PUSH_APNS_PRODUCTION: 'false', PARLEY_PUSH_COALESCE_MS: '500' });
+    expect(on.push.apns).toMatchObject({ keyFile: '/s/key.p8', production: false });
+    expect(on.push.coalesceMs).toBe(500);
+    expect(() => loadConfig({ PARLEY_PUSH_APNS_PRODUCTION: 'yes' })).toThrow(/PARLEY_PUSH_APNS_PRODUCTION must be true or false/);
+    expect(() => loadConfig({ PARLEY_PUSH_COALESCE_MS: '-1' })).toThrow(/PARLEY_PUSH_COALESCE_MS/);
+  });
 });

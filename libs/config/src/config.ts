@@ -34,7 +34,23 @@ export interface ParleyConfig {
   postgresUrl: string;
   redisUrl: string;
   /** Mesh: gRPC addresses (listen for the owner, connect for the others). */
-  grpc: { auth: string; messaging: string; presence: string; gatewayDelivery: string };
+  grpc: { auth: string; messaging: string; presence: string; gatewayDelivery: string; notification: string };
+  push: PushConfig;
+}
+
+/** Push notifications (docs/notifications.md). A provider without credentials stays off. */
+export interface PushConfig {
+  coalesceMs: number;
+  outboxMax: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  breakerThreshold: number;
+  breakerOpenMs: number;
+  /** Extra CA certificates (PEM file) trusted by both providers; empty = the system's. */
+  caFile: string;
+  fcm: { credentialsFile: string; projectId: string };
+  apns: { keyFile: string; keyId: string; teamId: string; topic: string; production: boolean; address: string };
 }
 
 interface Setting<T> {
@@ -62,6 +78,15 @@ const oneOf = <T extends string>(env: string, def: T, values: readonly T[], desc
   parse: (r) => {
     if (!values.includes(r as T)) throw new Error(`${env} must be one of ${values.join(', ')}, got "${r}"`);
     return r as T;
+  },
+});
+const flag = (env: string, def: boolean, description: string): Setting<boolean> => ({
+  env,
+  description,
+  default: def,
+  parse: (r) => {
+    if (r !== 'true' && r !== 'false') throw new Error(`${env} must be true or false, got "${r}"`);
+    return r === 'true';
   },
 });
 const list = (env: string, def: string[], description: string): Setting<string[]> => ({
@@ -124,6 +149,23 @@ export const settings = {
   messagingAddr: str('PARLEY_MESSAGING_ADDR', '127.0.0.1:7102', 'mesh: the messaging service gRPC address (listen); clients accept a comma list of replicas'),
   presenceAddr: str('PARLEY_PRESENCE_ADDR', '127.0.0.1:7103', 'mesh: the presence service gRPC address'),
   gatewayDeliveryAddr: str('PARLEY_GATEWAY_DELIVERY_ADDR', '127.0.0.1:7110', 'mesh: where this gateway receives fanout; also its gateway id'),
+  notificationAddr: str('PARLEY_NOTIFICATION_ADDR', '127.0.0.1:7104', 'mesh: the notification service gRPC address (devices and notification settings)'),
+  pushCoalesceMs: int('PARLEY_PUSH_COALESCE_MS', 2000, 'a user gets at most one push per conversation per this window; the push carries the count', 0, 60_000),
+  pushOutboxMax: int('PARLEY_PUSH_OUTBOX_MAX', 100_000, 'pushes waiting at most; past it new pushes are dropped and counted', 1),
+  pushMaxAttempts: int('PARLEY_PUSH_MAX_ATTEMPTS', 8, 'attempts per push before it is given up', 1, 100),
+  pushBackoffBaseMs: int('PARLEY_PUSH_BACKOFF_BASE_MS', 500, 'first retry delay (exponential, full jitter; never below Retry-After)', 1),
+  pushBackoffMaxMs: int('PARLEY_PUSH_BACKOFF_MAX_MS', 60_000, 'longest retry delay', 1),
+  pushBreakerThreshold: int('PARLEY_PUSH_BREAKER_THRESHOLD', 5, 'consecutive provider failures that open its circuit breaker', 1),
+  pushBreakerOpenMs: int('PARLEY_PUSH_BREAKER_OPEN_MS', 30_000, 'how long an open breaker holds pushes before one trial', 100),
+  pushCaFile: str('PARLEY_PUSH_CA_FILE', '', 'extra CA certificates (PEM file) the push providers trust, e.g. an egress proxy; empty: the system CAs'),
+  fcmCredentialsFile: str('PARLEY_PUSH_FCM_CREDENTIALS_FILE', '', 'FCM: service-account JSON file (a mounted Secret); empty: FCM off'),
+  fcmProjectId: str('PARLEY_PUSH_FCM_PROJECT_ID', '', "FCM: project id; empty: the service account's project_id"),
+  apnsKeyFile: str('PARLEY_PUSH_APNS_KEY_FILE', '', 'APNs: the .p8 token-signing key file (a mounted Secret); empty: APNs off'),
+  apnsKeyId: str('PARLEY_PUSH_APNS_KEY_ID', '', 'APNs: the key id of the .p8 key'),
+  apnsTeamId: str('PARLEY_PUSH_APNS_TEAM_ID', '', 'APNs: the Apple developer team id'),
+  apnsTopic: str('PARLEY_PUSH_APNS_TOPIC', '', "APNs: the default topic (bundle id) for devices that registered none"),
+  apnsProduction: flag('PARLEY_PUSH_APNS_PRODUCTION', true, 'APNs: true sends to production (devices registered with sandbox still go to the sandbox); false sends everything to the sandbox'),
+  apnsAddress: str('PARLEY_PUSH_APNS_ADDRESS', '', "APNs: host[:port] instead of Apple's (an HTTP/2 egress proxy, a test server)"),
 } as const;
 
 function read<T>(env: Record<string, string | undefined>, s: Setting<T>): T {
@@ -167,7 +209,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cassandra: { contactPoints: read(env, s.cassandraContactPoints), localDataCenter: read(env, s.cassandraDc), keyspace: read(env, s.cassandraKeyspace) },
     postgresUrl: read(env, s.postgresUrl),
     redisUrl: read(env, s.redisUrl),
-    grpc: { auth: read(env, s.authAddr), messaging: read(env, s.messagingAddr), presence: read(env, s.presenceAddr), gatewayDelivery: read(env, s.gatewayDeliveryAddr) },
+    grpc: { auth: read(env, s.authAddr), messaging: read(env, s.messagingAddr), presence: read(env, s.presenceAddr), gatewayDelivery: read(env, s.gatewayDeliveryAddr), notification: read(env, s.notificationAddr) },
+    push: {
+      coalesceMs: read(env, s.pushCoalesceMs),
+      outboxMax: read(env, s.pushOutboxMax),
+      maxAttempts: read(env, s.pushMaxAttempts),
+      backoffBaseMs: read(env, s.pushBackoffBaseMs),
+      backoffMaxMs: read(env, s.pushBackoffMaxMs),
+      breakerThreshold: read(env, s.pushBreakerThreshold),
+      breakerOpenMs: read(env, s.pushBreakerOpenMs),
+      caFile: read(env, s.pushCaFile),
+      fcm: { credentialsFile: read(env, s.fcmCredentialsFile), projectId: read(env, s.fcmProjectId) },
+      apns: {
+        keyFile: read(env, s.apnsKeyFile),
+        keyId: read(env, s.apnsKeyId),
+        teamId: read(env, s.apnsTeamId),
+        topic: read(env, s.apnsTopic),
+        production: read(env, s.apnsProduction),
+        address: read(env, s.apnsAddress),
+      },
+    },
   };
 }
 

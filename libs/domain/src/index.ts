@@ -3,3 +3,4 @@ export * from './model';
 export * from './membership.rules';
 export * from './read-markers';
 export * from './large-group.policy';
+export * from './mentions';

@@ -42,4 +42,6 @@ export interface Message {
   client_msg_id: string;
   body: MessageBody;
   created_at: string;
+  /** Users mentioned (`@username`, resolved to member ids at send time); absent when none. */
+  mentions?: string[];
 }

@@ -153,6 +153,13 @@ describe('ConversationEventsConsumer', () => {
     expect(gateways.byGateway()).toEqual({ 'gw-a': [[read, typing]] });
   });
 
+  it('drops a large group\'s read marker (services only): no per-reader frame reaches a gateway', async () => {
+    const { routes, gateways, consumer } = setup();
+    await routes.register('c1', 'gw-a', TTL);
+    await consumer.handleBatch(records({ type: 'read.updated', conversation_id: 'c1', user_id: 'bob', seq: 3, member_count: 5000, services_only: true }));
+    expect(gateways.calls).toEqual([]);
+  });
+
   it("sends membership changes to the gateways holding that user's sockets (a removal also to the conversation's), and revoked sessions to every gateway", async () => {
     const { routes, presence, gateways, consumer } = setup();
     await routes.register('c1', 'gw-a', TTL);

@@ -78,6 +78,8 @@ export class ConversationEventsConsumer {
       case 'send.rejected':
         return new Set([event.origin.gateway_id]);
       case 'read.updated':
+        // A large group's markers are for services only: no per-reader frame reaches any gateway.
+        return event.services_only ? new Set() : new Set(await routesOf(event.conversation_id));
       case 'typing':
         return new Set(await routesOf(event.conversation_id));
       case 'member.added': {

@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
 import { Logger, Metrics } from '@parley/observability';
-import { AuthApi, checkReadiness, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
+import { AuthApi, checkReadiness, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
@@ -25,6 +25,7 @@ export interface GatewayDeps {
   users: UserDirectory;
   conversations: ConversationApi;
   presence: PresenceApi;
+  push: PushApi;
   routes: RouteTable;
   log: EventLog;
   readiness: ReadinessCheck[];

@@ -303,12 +303,14 @@ describe('ConversationService: read markers', () => {
     ]);
   });
 
-  it('sends no per-reader frame above the large-group threshold, but still stores the marker', async () => {
+  it('sends no per-reader frame above the large-group threshold (the marker event is for services only), but still stores the marker', async () => {
     const [alice, ...others] = users(policy.threshold + 1);
     const conv = await group(alice, others);
     await send(conv, alice, 2);
     await service.markRead(others[0], conv, 2);
-    expect(log.of(conv).filter((e) => e.type === 'read.updated')).toEqual([]);
+    expect(log.of(conv).filter((e) => e.type === 'read.updated')).toEqual([
+      { type: 'read.updated', conversation_id: conv, user_id: others[0], seq: 2, member_count: policy.threshold + 1, services_only: true },
+    ]);
     expect((await service.get(others[0], conv)).me.unread_count).toBe(0);
   });
 });

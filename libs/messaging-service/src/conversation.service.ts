@@ -85,4 +85,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   sharesConversation(userId: string, otherUserId: string): Promise<boolean> {
     return this.repo.sharesConversation(userId, otherUserId);
   }
+  pushContext(userId: string, conversationId: string): Promise<{ unread_total: number; title: string | null }> {
+    return this.repo.pushContext(userId, conversationId);
+  }
 }

@@ -1,8 +1,8 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
-import { LargeGroupPolicy } from '@parley/domain';
+import { LargeGroupPolicy, mentionedUsernames } from '@parley/domain';
 import { Consumer, CONVERSATION_API, EVENT_LOG, EventLog, IngressSend, MEMBERSHIP_DIRECTORY, MESSAGE_STORE, MessageStore, SQL_DB, SqlDb, Topics, USER_DIRECTORY, UserDirectory } from '@parley/ports';
 import { ConversationService } from './conversation.service';
-import { ConversationSequencer, SEQUENCER_GROUP } from './sequencer/conversation-sequencer';
+import { ConversationSequencer, MentionResolver, SEQUENCER_GROUP } from './sequencer/conversation-sequencer';
 import { ConversationRepository } from './storage/conversation.repository';
 import { SendClaimsRepository } from './storage/send-claims.repository';
 import { countStoreReads } from './storage/store-reads';
@@ -19,6 +19,18 @@ export interface MessagingOptions {
 /** How often the sequencer compacts old claims, and how many rows one statement moves. */
 const COMPACT_EVERY_MS = 15 * 60_000;
 const COMPACT_BATCH = 5000;
+
+/** `@username` → user id, kept only for members of the conversation (at most MAX_MENTIONS lookups). */
+function mentionResolver(users: UserDirectory, repo: ConversationRepository): MentionResolver {
+  return async (conversationId, text) => {
+    const ids: string[] = [];
+    for (const name of mentionedUsernames(text)) {
+      const user = await users.findByUsername(name);
+      if (user && !ids.includes(user.id) && (await repo.membership(conversationId, user.id))) ids.push(user.id);
+    }
+    return ids;
+  };
+}
 
 export const MESSAGING_OPTIONS = Symbol('MessagingOptions');
 
@@ -38,14 +50,16 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
     @Inject(METRICS) metrics: Metrics,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(USER_DIRECTORY) users: UserDirectory,
   ) {
     const malformed = metrics.counter('parley_messaging_malformed_ingress_total', 'ingress records that were not sends');
     const reads = countStoreReads(metrics);
+    const repo = new ConversationRepository(db);
     this.claims = new SendClaimsRepository(db);
-    this.sequencer = new ConversationSequencer(new ConversationRepository(db), this.claims, messages, log, {
+    this.sequencer = new ConversationSequencer(repo, this.claims, messages, log, {
       onMalformed: () => malformed.inc(),
       onStoreRead: (op) => reads.count(op),
-    });
+    }, mentionResolver(users, repo));
   }
 
   async onApplicationBootstrap(): Promise<void> {

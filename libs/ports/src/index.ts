@@ -15,3 +15,7 @@ export * from './embedded/sql-message-store.adapter';
 export * from './embedded/memory-presence.adapter';
 export * from './embedded/memory-route-table.adapter';
 export * from './adapter-input-checks';
+export * from './services/push.api';
+export * from './push-provider.port';
+export * from './embedded/recording-push.provider';
+export * from './message-body-column';

@@ -33,6 +33,8 @@ export interface MessageDto {
   client_msg_id: string;
   body: MessageBodyDto;
   created_at: string;
+  /** Extension: users mentioned (`@username`, resolved to member ids at send time); absent when none. */
+  mentions?: string[];
 }
 
 export interface ConversationMeDto {

@@ -10,3 +10,4 @@ export * from './query.parsers';
 export { openApiDocument } from './docs/openapi';
 export { asyncApiDocument } from './docs/asyncapi';
 export { REST_OPERATIONS } from './docs/rest-operations';
+export * from './push-body.validators';

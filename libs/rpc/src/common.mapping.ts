@@ -25,6 +25,7 @@ export interface WireMessage {
   client_msg_id: string;
   body: Maybe<{ text: string }>;
   created_at: string;
+  mentions?: Maybe<string[]>;
 }
 
 export interface WireConversationView {
@@ -64,6 +65,7 @@ export function messageFromWire(wire: WireMessage, field = 'message'): Message {
     client_msg_id: wire.client_msg_id,
     body: { text: body.text },
     created_at: wire.created_at,
+    ...(wire.mentions && wire.mentions.length > 0 ? { mentions: [...wire.mentions] } : {}),
   };
 }
 

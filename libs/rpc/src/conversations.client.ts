@@ -28,6 +28,8 @@ import {
   type WireMarkReadRequest,
   type WireMemberCountResponse,
   type WireMemberIdsRequest,
+  type WirePushContextRequest,
+  type WirePushContextResponse,
   type WireMembersRequest,
   type WirePage,
   type WireReadReceiptsRequest,
@@ -132,6 +134,14 @@ export class GrpcConversationsClient implements ConversationApi, MembershipDirec
 
   memberIds(conversationId: string, limit: number): Promise<string[]> {
     return this.channel.call<WireMemberIdsRequest, WireUserIds, string[]>('MemberIds', { conversation_id: conversationId, limit }, (res) => res.user_ids);
+  }
+
+  pushContext(userId: string, conversationId: string): Promise<{ unread_total: number; title: string | null }> {
+    return this.channel.call<WirePushContextRequest, WirePushContextResponse, { unread_total: number; title: string | null }>(
+      'PushContext',
+      { user_id: userId, conversation_id: conversationId },
+      (res) => ({ unread_total: count(res.unread_total, 'unread_total'), title: res.title ?? null }),
+    );
   }
 
   close(): void {

@@ -107,6 +107,14 @@ export interface WireConversationRequest {
 export interface WireMemberCountResponse {
   member_count: number;
 }
+export interface WirePushContextRequest {
+  user_id: string;
+  conversation_id: string;
+}
+export interface WirePushContextResponse {
+  unread_total: number;
+  title?: string | null;
+}
 export interface WireMemberIdsRequest {
   conversation_id: string;
   limit: number;

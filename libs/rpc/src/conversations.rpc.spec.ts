@@ -79,13 +79,16 @@ class FakeConversations implements ConversationApi, MembershipDirectory {
     return this.answer(otherUserId === 'u-2', 'sharesConversation', userId, otherUserId);
   }
   backfill(conversationId: string, afterSeq: number, limit: number) {
-    return this.answer([message(afterSeq + 1)], 'backfill', conversationId, afterSeq, limit);
+    return this.answer([message(afterSeq + 1), { ...message(afterSeq + 2), mentions: ['u-2', 'u-3'] }], 'backfill', conversationId, afterSeq, limit);
   }
   memberCount(conversationId: string) {
     return this.answer(123_456, 'memberCount', conversationId);
   }
   memberIds(conversationId: string, limit: number) {
     return this.answer(['u-1', 'u-2'].slice(0, limit), 'memberIds', conversationId, limit);
+  }
+  pushContext(userId: string, conversationId: string) {
+    return this.answer({ unread_total: BIG, title: conversationId === 'c-2' ? null : 'Team' }, 'pushContext', userId, conversationId);
   }
 }
 
@@ -189,9 +192,11 @@ describe('Conversations over gRPC', () => {
     expect(await client.directPartners('u-none')).toEqual([]);
     expect(await client.sharesConversation('u-1', 'u-2')).toBe(true);
     expect(await client.sharesConversation('u-1', 'u-3')).toBe(false);
-    expect(await client.backfill('c-1', BIG - 1, 100)).toEqual([message(BIG)]);
+    expect(await client.backfill('c-1', BIG - 2, 100)).toEqual([message(BIG - 1), { ...message(BIG), mentions: ['u-2', 'u-3'] }]);
     expect(await client.memberCount('c-1')).toBe(123_456);
     expect(await client.memberIds('c-1', 1)).toEqual(['u-1']);
+    expect(await client.pushContext('u-1', 'c-1')).toEqual({ unread_total: BIG, title: 'Team' });
+    expect(await client.pushContext('u-1', 'c-2')).toEqual({ unread_total: BIG, title: null });
     expect(impl.calls).toEqual([
       ['conversationIdsOf', 'u-1'],
       ['conversationIdsOf', 'u-none'],
@@ -201,9 +206,11 @@ describe('Conversations over gRPC', () => {
       ['directPartners', 'u-none'],
       ['sharesConversation', 'u-1', 'u-2'],
       ['sharesConversation', 'u-1', 'u-3'],
-      ['backfill', 'c-1', BIG - 1, 100],
+      ['backfill', 'c-1', BIG - 2, 100],
       ['memberCount', 'c-1'],
       ['memberIds', 'c-1', 1],
+      ['pushContext', 'u-1', 'c-1'],
+      ['pushContext', 'u-1', 'c-2'],
     ]);
   });
 

@@ -26,6 +26,8 @@ import {
   type WireMarkReadRequest,
   type WireMemberCountResponse,
   type WireMemberIdsRequest,
+  type WirePushContextRequest,
+  type WirePushContextResponse,
   type WireMembersRequest,
   type WirePage,
   type WireReadReceiptsRequest,
@@ -69,6 +71,10 @@ export function serveConversations(server: Server, impl: ConversationApi & Membe
       messages: await impl.backfill(req.conversation_id, count(req.after_seq, 'after_seq'), count(req.limit, 'limit')),
     })),
     MemberCount: unary('MemberCount', async (req: WireConversationRequest): Promise<WireMemberCountResponse> => ({ member_count: await impl.memberCount(req.conversation_id) })),
+    PushContext: unary('PushContext', async (req: WirePushContextRequest): Promise<WirePushContextResponse> => {
+      const ctx = await impl.pushContext(req.user_id, req.conversation_id);
+      return ctx.title === null ? { unread_total: ctx.unread_total } : ctx;
+    }),
     MemberIds: unary('MemberIds', async (req: WireMemberIdsRequest): Promise<WireUserIds> => ({ user_ids: await impl.memberIds(req.conversation_id, count(req.limit, 'limit')) })),
   });
 }

@@ -10,3 +10,5 @@ export * from './presence.server';
 export * from './presence.client';
 export * from './gateway-delivery.server';
 export * from './gateway-delivery.client';
+export * from './notifications.server';
+export * from './notifications.client';

@@ -4,10 +4,10 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
 
 /** The gRPC services Parley's processes expose to each other in mesh mode. */
-export type ParleyServiceName = 'Auth' | 'Conversations' | 'Presence' | 'GatewayDelivery';
+export type ParleyServiceName = 'Auth' | 'Conversations' | 'Presence' | 'GatewayDelivery' | 'Notifications';
 export type ParleyServices = Record<ParleyServiceName, ServiceDefinition>;
 
-const PROTO_FILES = ['auth', 'conversations', 'presence', 'gateway'].map((name) => `parley/v1/${name}.proto`);
+const PROTO_FILES = ['auth', 'conversations', 'presence', 'gateway', 'notifications'].map((name) => `parley/v1/${name}.proto`);
 const MARKER = join('parley', 'v1', 'common.proto');
 
 /**
@@ -54,6 +54,7 @@ export function parleyServices(protoDir?: string): ParleyServices {
     Conversations: service('Conversations'),
     Presence: service('Presence'),
     GatewayDelivery: service('GatewayDelivery'),
+    Notifications: service('Notifications'),
   };
   loaded.set(dir, services);
   return services;

@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ParleyConfig } from '@parley/config';
-import { AUTH_API, CONVERSATION_API, GATEWAY_DELIVERY, MEMBERSHIP_DIRECTORY, PRESENCE_API, USER_DIRECTORY } from '@parley/ports';
-import { GrpcAuthClient, GrpcConversationsClient, GrpcGatewayDeliveryClient, GrpcPresenceClient } from '@parley/rpc';
+import { AUTH_API, CONVERSATION_API, GATEWAY_DELIVERY, MEMBERSHIP_DIRECTORY, PRESENCE_API, PUSH_API, USER_DIRECTORY } from '@parley/ports';
+import { GrpcAuthClient, GrpcConversationsClient, GrpcGatewayDeliveryClient, GrpcNotificationsClient, GrpcPresenceClient } from '@parley/rpc';
 
 /** The other services this process calls over gRPC. */
 export interface RpcPeers {
@@ -9,6 +9,7 @@ export interface RpcPeers {
   conversations?: boolean;
   presence?: boolean;
   gatewayDelivery?: boolean;
+  notifications?: boolean;
 }
 
 @Injectable()
@@ -51,6 +52,12 @@ export class RpcClientsModule {
       clients.push(c);
       providers.push({ provide: GATEWAY_DELIVERY, useValue: c });
       exported.push(GATEWAY_DELIVERY);
+    }
+    if (peers.notifications) {
+      const c = new GrpcNotificationsClient(config.grpc.notification);
+      clients.push(c);
+      providers.push({ provide: PUSH_API, useValue: c });
+      exported.push(PUSH_API);
     }
     return { module: RpcClientsModule, providers, exports: exported };
   }

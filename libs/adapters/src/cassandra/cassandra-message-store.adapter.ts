@@ -3,7 +3,7 @@ import { Logger } from '@parley/observability';
 import { Client, QueryOptions, policies, types } from 'cassandra-driver';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { withTimeout } from '../shared/adapter-errors';
-import { checkId, checkMessage, checkNonNegativeInteger, checkOneConversation, checkPositiveInteger, ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
+import { bodyColumn, checkId, checkMessage, checkNonNegativeInteger, checkOneConversation, checkPositiveInteger, ClientMsgIdConflictError, fromBodyColumn, MessageStore, SeqConflictError } from '@parley/ports';
 import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema } from './cassandra-message-store.schema';
 import { rowBatches } from './cassandra-row-batches';
 import { mapCassandraError } from './cassandra-errors';
@@ -304,7 +304,7 @@ export class CassandraMessageStore implements MessageStore {
 
   private messageParams(m: Message): unknown[] {
     const bucket = bucketOf(m.seq, this.bucketSize);
-    return [m.conversation_id, bucket, m.seq, m.id, m.sender_id, m.client_msg_id, JSON.stringify(m.body), new Date(m.created_at)];
+    return [m.conversation_id, bucket, m.seq, m.id, m.sender_id, m.client_msg_id, bodyColumn(m), new Date(m.created_at)];
   }
 
   private async batch(queries: Array<{ query: string; params: unknown[] }>): Promise<void> {
@@ -373,7 +373,7 @@ function toMessage(row: MessageRow): Message {
     seq: toNumber(row.seq),
     sender_id: row.sender_id,
     client_msg_id: row.client_msg_id,
-    body: JSON.parse(row.body) as Message['body'],
+    ...fromBodyColumn(JSON.parse(row.body)),
     created_at: row.created_at.toISOString(),
   };
 }

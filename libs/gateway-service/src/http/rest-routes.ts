@@ -1,5 +1,5 @@
 import { DomainError, unauthenticated, User } from '@parley/domain';
-import { AuthApi, ConversationApi, PresenceApi, UserDirectory } from '@parley/ports';
+import { AuthApi, ConversationApi, PresenceApi, PushApi, UserDirectory } from '@parley/ports';
 import {
   asyncApiDocument, isCleanText, openApiDocument, parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery, Result, validateAddMembers, validateCreateConversation, validateId, validateLogin,
   validateReadMarker, validateRefresh, validateRegister, validateSendMessage,
@@ -9,6 +9,7 @@ import { SessionLiveness } from '../auth/session-liveness';
 import { AuthThrottle } from '../limits/auth-throttle';
 import { SendPipeline } from '../send/send-pipeline';
 import { HttpExchange } from './http-exchange';
+import { addPushRoutes } from './push-routes';
 import { RestRouter, RouteContext, RouteReply } from './rest-router';
 
 export interface RestDeps {
@@ -16,6 +17,7 @@ export interface RestDeps {
   users: UserDirectory;
   conversations: ConversationApi;
   presence: PresenceApi;
+  push: PushApi;
   pipeline: SendPipeline;
   verifier: TokenVerifier;
   sessions: SessionLiveness;
@@ -59,7 +61,7 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
   const documents = { openapi: openApiDocument(API_VERSION), asyncapi: asyncApiDocument(API_VERSION) };
   const publicDoc = (body: unknown) => async () => ({ status: 200, body, headers: { 'cache-control': 'max-age=300' } });
 
-  return new RestRouter()
+  const router = new RestRouter()
     .add('GET', '/v1/openapi.json', publicDoc(documents.openapi))
     .add('GET', '/v1/asyncapi.json', publicDoc(documents.asyncapi))
     .add('POST', '/v1/auth/register', async ({ x }) => {
@@ -167,4 +169,5 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const q = must(parseReadReceiptsQuery(ctx.x.query));
       return { status: 200, body: await conversations.readReceipts(me.userId, id, q.seq) };
     }));
+  return addPushRoutes(router, deps.push, conversations, auth, authed, pathId);
 }

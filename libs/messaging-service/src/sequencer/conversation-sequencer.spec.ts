@@ -132,6 +132,18 @@ function failingInserts(failures: number): MessageStore {
 }
 
 describe('ConversationSequencer', () => {
+  it('keeps the mentions its resolver finds on the stored and announced message, never the sender', async () => {
+    const conv = await conversationWith('alice', 'bob');
+    const resolver = async (_c: string, text: string) => (text.includes('@bob') ? ['bob', 'alice'] : []);
+    await new ConversationSequencer(repo, claims, store, log, { onMalformed: () => undefined }, resolver).handleBatch([
+      ingress(conv, 'alice', 'm1', 'hey @bob'),
+      ingress(conv, 'alice', 'm2', 'no one'),
+    ]);
+    const stored = await store.after(conv, 0, 10);
+    expect(stored.map((m) => m.mentions)).toEqual([['bob'], undefined]);
+    expect(created(log.eventsOf(conv)).map((e) => e.message.mentions)).toEqual([['bob'], undefined]);
+  });
+
   it('gives a batch of sends dense seqs 1..N in ingress order and stores each message once', async () => {
     const conv = await conversationWith('alice', 'bob');
     await newSequencer().handleBatch([

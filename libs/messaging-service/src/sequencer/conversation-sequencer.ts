@@ -8,6 +8,9 @@ import { StoreReadOp } from '../storage/store-reads';
 export const SEQUENCER_GROUP = 'parley-messaging-sequencer';
 
 /** Counts the sequencer reports (metrics). */
+/** Resolves a text's `@username` mentions into the ids of members of the conversation. */
+export type MentionResolver = (conversationId: string, text: string) => Promise<string[]>;
+
 export interface SequencerStats {
   onMalformed(): void;
   /** A query to the message store (the original of a repeated send). */
@@ -47,6 +50,7 @@ export class ConversationSequencer {
     private readonly messages: MessageStore,
     private readonly log: EventLog,
     private readonly stats: SequencerStats = { onMalformed: () => undefined },
+    private readonly mentions: MentionResolver = async () => [],
   ) {}
 
   /**
@@ -127,6 +131,11 @@ export class ConversationSequencer {
       outcomes.set(key, stored ? { message: stored, created: false } : { message: messageOf(conversationId, send, claim), created: true });
     });
     const toWrite = [...outcomes.values()].filter((o) => o.created).map((o) => o.message);
+    // Resolved once, when the message is written, and kept on it: who a push may reach in a large group.
+    await Promise.all(toWrite.map(async (m) => {
+      const mentions = (await this.mentions(conversationId, m.body.text)).filter((id) => id !== m.sender_id);
+      if (mentions.length > 0) m.mentions = mentions;
+    }));
     await this.messages.insertClaimed(toWrite.sort((a, b) => a.seq - b.seq));
     return outcomes;
   }

@@ -233,6 +233,18 @@ export class ConversationRepository {
     return r.rows.map((x) => x.user_id);
   }
 
+  /** The user's unread total over all conversations (one pass over their memberships) and the conversation's title. */
+  async pushContext(userId: string, conversationId: string): Promise<{ unread_total: number; title: string | null }> {
+    const r = await this.db.query<{ unread_total: string | number | null; title: string | null }>(
+      `SELECT (SELECT COALESCE(sum(GREATEST(c.last_seq - m.last_read_seq, 0)), 0)
+                 FROM memberships m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = $1) AS unread_total,
+              (SELECT title FROM conversations WHERE id = $2) AS title`,
+      [userId, conversationId],
+    );
+    const row = r.rows[0];
+    return { unread_total: row ? Number(row.unread_total ?? 0) : 0, title: row?.title ?? null };
+  }
+
   private async insertMembers(tx: SqlQueryable, conversationId: string, members: ReadonlyArray<{ userId: string; role: MemberRole }>, at: string): Promise<string[]> {
     if (members.length === 0) return [];
     const r = await tx.query<{ user_id: string }>(

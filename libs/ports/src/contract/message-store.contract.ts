@@ -62,6 +62,15 @@ export function describeMessageStoreContract(name: string, makeAdapter: () => Pr
       expect(await store.lastSeq(id)).toBe(1);
     });
 
+    it('keeps a message\'s mentions (an additive field) and leaves them absent when there are none', async () => {
+      const id = uniqueName('conv');
+      const m = message(id, 1, { mentions: ['user-2', 'user-3'] });
+      await store.insert(m);
+      await store.insert(message(id, 2));
+      expect(await store.after(id, 0, 10)).toEqual([m, message(id, 2)]);
+      expect(await store.findByClientMsgId(id, 'user-1', 'c-1')).toEqual(m);
+    });
+
     it('treats writing the same message at the same seq again as a no-op', async () => {
       const { id, messages } = await conversationWith(2);
       await store.insert(messages[1]);

@@ -1,4 +1,5 @@
 import { Message, validationFailed } from '@parley/domain';
+import { bodyColumn, fromBodyColumn } from '../message-body-column';
 import { MessageStore } from '../message-store.port';
 import { Migration } from '../sql/migrations';
 import { SqlDb } from '../sql.port';
@@ -88,7 +89,7 @@ export class SqlMessageStore implements MessageStore {
         message.id,
         message.sender_id,
         message.client_msg_id,
-        JSON.stringify(message.body),
+        bodyColumn(message),
         message.created_at,
       ],
     );
@@ -121,7 +122,7 @@ export class SqlMessageStore implements MessageStore {
         messages.map((m) => m.id),
         messages.map((m) => m.sender_id),
         messages.map((m) => m.client_msg_id),
-        messages.map((m) => JSON.stringify(m.body)),
+        messages.map((m) => bodyColumn(m)),
         messages.map((m) => m.created_at),
       ],
     );
@@ -200,7 +201,7 @@ function toMessage(row: MessageRow): Message {
     seq: Number(row.seq),
     sender_id: row.sender_id,
     client_msg_id: row.client_msg_id,
-    body: row.body,
+    ...fromBodyColumn(row.body),
     created_at: new Date(row.created_at).toISOString(),
   };
 }

@@ -19,5 +19,7 @@ export interface MembershipDirectory {
   memberIds(conversationId: string, limit: number): Promise<string[]>;
   /** Users who share a direct conversation with `userId` (their presence frames go to each other). */
   directPartners(userId: string): Promise<string[]>;
+  /** What a push needs from messaging: the user's unread total (the badge) and the conversation's title (null for direct). */
+  pushContext(userId: string, conversationId: string): Promise<{ unread_total: number; title: string | null }>;
 }
 export const MEMBERSHIP_DIRECTORY = Symbol('MembershipDirectory');

@@ -25,7 +25,8 @@ export type ConversationEvent =
   | { type: 'send.rejected'; conversation_id: string; client_msg_id: string; code: 'FORBIDDEN' | 'VALIDATION_FAILED'; message: string; origin: SendOrigin }
   | { type: 'member.added'; conversation_id: string; user_ids: string[] }
   | { type: 'member.removed'; conversation_id: string; user_id: string }
-  | { type: 'read.updated'; conversation_id: string; user_id: string; seq: number; member_count: number }
+  /** `services_only`: above the large-group threshold the marker is for services (push clearing), never fanned out to gateways. */
+  | { type: 'read.updated'; conversation_id: string; user_id: string; seq: number; member_count: number; services_only?: true }
   | { type: 'typing'; conversation_id: string; user_id: string; state: 'start' | 'stop'; member_count: number }
   | { type: 'presence.changed'; user_id: string; status: 'online' | 'offline'; last_seen_at: string | null }
   | { type: 'session.revoked'; user_id: string; session_id: string };

@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Limits } from '../constants';
+import * as P from '../schema/push-bodies.schema';
 import * as B from '../schema/rest-bodies.schema';
 import * as R from '../schema/responses.schema';
 
@@ -12,7 +13,7 @@ export interface QueryParam {
 
 /** One REST operation of the contract, as the OpenAPI document and the route check see it. */
 export interface RestOperation {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** The gateway router's pattern (`:id`); the document writes `{id}`. */
   path: string;
   summary: string;
@@ -53,6 +54,14 @@ export const REST_OPERATIONS: RestOperation[] = [
   { method: 'GET', path: '/v1/conversations/:id/messages', summary: 'History by seq', auth: true, query: [seqParam('after_seq'), seqParam('before_seq'), limit(Limits.HISTORY_MAX_LIMIT, 50)], ok: [[200, R.History]], errors: [404] },
   { method: 'POST', path: '/v1/conversations/:id/read', summary: 'Move the read marker forward', auth: true, body: B.ReadMarkerBody, ok: [[204, null]], errors: [404] },
   { method: 'GET', path: '/v1/conversations/:id/read-receipts', summary: '"Read by N" at a seq', auth: true, query: [{ ...seqParam('seq', true), schema: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } }], ok: [[200, R.ReadReceipts]], errors: [404] },
+  // The push extension (devices and notification settings).
+  { method: 'GET', path: '/v1/me/devices', summary: "The caller's push devices", auth: true, ok: [[200, R.DeviceList]], errors: [] },
+  { method: 'POST', path: '/v1/me/devices', summary: 'Register a push token for the current session', auth: true, body: P.RegisterDeviceBody, ok: [[200, R.DeviceResult]], errors: [] },
+  { method: 'DELETE', path: '/v1/me/devices', summary: 'Unregister a push token', auth: true, body: P.UnregisterDeviceBody, ok: [[204, null]], errors: [] },
+  { method: 'GET', path: '/v1/me/notification-settings', summary: "The caller's notification preferences", auth: true, ok: [[200, R.NotificationPrefs]], errors: [] },
+  { method: 'PUT', path: '/v1/me/notification-settings', summary: 'Hide or show message previews in pushes', auth: true, body: P.NotificationPrefsBody, ok: [[200, R.NotificationPrefs]], errors: [] },
+  { method: 'GET', path: '/v1/conversations/:id/notifications', summary: "The caller's notification level and mute for a conversation", auth: true, ok: [[200, R.ConversationNotifications]], errors: [404] },
+  { method: 'PUT', path: '/v1/conversations/:id/notifications', summary: 'Set the notification level or mute a conversation', auth: true, body: P.ConversationNotificationBody, ok: [[200, R.ConversationNotifications]], errors: [404] },
 ];
 
 /** Errors any operation may answer: bad input, too large, rate limited, a dependency down. */

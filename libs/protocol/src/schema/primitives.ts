@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { Limits } from '../constants';
 
 /**
@@ -21,3 +21,7 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 export const MemberRole = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
 export const ConversationType = Type.Union([Type.Literal('direct'), Type.Literal('group')]);
 export const PresenceStatus = Type.Union([Type.Literal('online'), Type.Literal('offline')]);
+
+/** One of a few strings, as a JSON Schema `enum` (one clear error: "must be one of a, b"). */
+export const Enum = <T extends string>(values: readonly T[], description?: string): TUnsafe<T> =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });

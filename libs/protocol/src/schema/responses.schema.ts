@@ -63,3 +63,24 @@ export const ErrorBody = Type.Object(
   },
   { $id: 'Error' },
 );
+
+/** The push extension's answers. */
+export const Device = Type.Object(
+  {
+    platform: Type.Union([Type.Literal('fcm'), Type.Literal('apns')]),
+    token: Type.String(),
+    app_id: Type.String(),
+    sandbox: Type.Boolean(),
+    locale: Nullable(Type.String()),
+    created_at: Timestamp(),
+    current_session: Type.Boolean(),
+  },
+  { $id: 'Device' },
+);
+export const DeviceResult = Type.Object({ device: Device }, { $id: 'DeviceResult' });
+export const DeviceList = Type.Object({ devices: Type.Array(Device) }, { $id: 'DeviceList' });
+export const NotificationPrefs = Type.Object({ hide_previews: Type.Boolean() }, { $id: 'NotificationPrefs' });
+export const ConversationNotifications = Type.Object(
+  { conversation_id: Type.String(), level: Type.Union([Type.Literal('all'), Type.Literal('mentions'), Type.Literal('none')]), muted_until: Nullable(Timestamp()) },
+  { $id: 'ConversationNotifications' },
+);

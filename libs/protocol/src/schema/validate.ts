@@ -14,7 +14,7 @@ const compiled = new WeakMap<TSchema, ValidateFunction>();
 
 function instance(): Ajv {
   if (ajv) return ajv;
-  ajv = new Ajv({ allErrors: false, strict: true, strictTypes: false, unicodeRegExp: true });
+  ajv = new Ajv({ allErrors: false, strict: true, strictTypes: false, unicodeRegExp: true, verbose: true });
   ajv.addFormat('text', { type: 'string', validate: isCleanText });
   ajv.addFormat('date-time', { type: 'string', validate: (s: string) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s) });
   return ajv;
@@ -45,6 +45,16 @@ function describe(e: ErrorObject | undefined, what: string): string {
       return `${path}.${String((e.params as { missingProperty: string }).missingProperty)} is required`;
     case 'format':
       return (e.params as { format: string }).format === 'text' ? `${path} must not contain NUL characters or unpaired surrogates` : `${path} ${e.message ?? 'is invalid'}`;
+    case 'enum':
+      return `${path} must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}`;
+    case 'pattern': {
+      const description = (e.parentSchema as { description?: string } | undefined)?.description;
+      return description ? `${path} must be ${description}` : `${path} has the wrong form`;
+    }
+    case 'additionalProperties':
+      return `${path}: unknown field ${String((e.params as { additionalProperty: string }).additionalProperty)}`;
+    case 'minProperties':
+      return `${path} must name at least one field`;
     case 'const':
       return `${path} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
     case 'type':

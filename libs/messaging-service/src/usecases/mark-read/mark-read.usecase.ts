@@ -4,7 +4,9 @@ import { ConversationRepository } from '../../storage/conversation.repository';
 
 /**
  * Moves the caller's read marker forward. The other members hear about it in direct and small
- * groups; above the large-group threshold no per-reader frame is sent (receipts become counts).
+ * groups; above the large-group threshold no per-reader frame is sent (receipts become counts):
+ * the event is marked `services_only`, so fanout drops it and only the notification service
+ * (clear-on-read of a mention's push) reads it.
  */
 export class MarkReadUseCase {
   constructor(
@@ -19,8 +21,8 @@ export class MarkReadUseCase {
     const next = advanceReadMarker(found.me.last_read_seq, seq, found.conversation.last_seq);
     if (next === found.me.last_read_seq) return;
     const stored = await this.repo.advanceReadMarker(conversationId, actorId, next);
-    if (isLargeGroup(found.conversation.member_count, this.policy)) return;
     const event: ConversationEvent = { type: 'read.updated', conversation_id: conversationId, user_id: actorId, seq: stored, member_count: found.conversation.member_count };
+    if (isLargeGroup(found.conversation.member_count, this.policy)) event.services_only = true;
     await this.log.append(Topics.events, conversationId, event);
   }
 }

@@ -1,0 +1,123 @@
+import { LargeGroupPolicy, Message } from '@parley/domain';
+import { ConversationEvent, LogRecord, MembershipDirectory, PresenceStore, PushApi, SqlDb } from '@parley/ports';
+import { PushMetrics } from './delivery/push-metrics';
+import { MemberListCache } from './storage/member-list.cache';
+import { PushOutboxRepository } from './storage/push-outbox.repository';
+
+export const NOTIFICATION_GROUP = 'parley-notification';
+
+export interface AdmissionOptions {
+  policy: LargeGroupPolicy;
+  coalesceMs: number;
+  /** Past this many rows with a push due, new pushes are dropped (counted), never queued without bound. */
+  outboxMax: number;
+}
+
+const PREVIEW_STORED = 200;
+
+/**
+ * The notification service's view of the events topic:
+ * - message.created: admits the message for members with no live socket whose settings allow it
+ *   (docs/adr/0006-push-notifications.md, "Who");
+ * - read.updated: drops what is read and schedules a clearing push;
+ * - session.revoked: the session's devices stop receiving pushes.
+ * Every step is idempotent, so the at-least-once consumer may replay any batch.
+ */
+export class PushEventsConsumer {
+  private readonly outbox: PushOutboxRepository;
+  private readonly memberLists: MemberListCache;
+  private depth = 0;
+  private depthAt = 0;
+
+  constructor(
+    members: MembershipDirectory,
+    private readonly presence: PresenceStore,
+    private readonly db: SqlDb,
+    private readonly devices: Pick<PushApi, 'dropSessionDevices'>,
+    private readonly metrics: PushMetrics,
+    private readonly options: AdmissionOptions,
+  ) {
+    this.outbox = new PushOutboxRepository(db);
+    this.memberLists = new MemberListCache(members, options.policy);
+  }
+
+  /**
+   * Conversations of a batch go on side by side, each in log order (a read after a message applies
+   * after it); user-addressed events (session.revoked) form their own lanes. A failure fails the
+   * batch after the others settle, and the replay repeats only no-ops for what had finished.
+   */
+  async handleBatch(records: LogRecord<ConversationEvent>[]): Promise<void> {
+    const lanes = new Map<string, ConversationEvent[]>();
+    for (const { value } of records) {
+      const lane = value.type === 'message.created' ? `c:${value.message.conversation_id}` : 'conversation_id' in value ? `c:${value.conversation_id}` : 'user_id' in value ? `u:${value.user_id}` : '';
+      const list = lanes.get(lane);
+      if (list) list.push(value);
+      else lanes.set(lane, [value]);
+    }
+    const results = await Promise.allSettled(
+      [...lanes.values()].map(async (events) => {
+        for (const e of events) await this.handle(e);
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async handle(value: ConversationEvent): Promise<void> {
+    if (value.type === 'message.created') await this.admit(value.message);
+    else if (value.type === 'read.updated') await this.outbox.read(value.user_id, value.conversation_id, value.seq);
+    else if (value.type === 'session.revoked') await this.devices.dropSessionDevices(value.session_id);
+    else if (value.type === 'member.added' || value.type === 'member.removed') this.memberLists.forget(value.conversation_id);
+  }
+
+  /** Recipients of a message: candidates, minus the sender, the online, the silenced and those without a device. */
+  async recipients(message: Message): Promise<string[]> {
+    const { count, ids } = await this.memberLists.get(message.conversation_id);
+    if (count === 0) return [];
+    const mentioned = new Set(message.mentions ?? []);
+    // Large groups: only the mentioned, kept on the message at send time; no member list.
+    const candidates = ids ?? [...mentioned];
+    const others = candidates.filter((id) => id !== message.sender_id);
+    if (others.length === 0) return [];
+    const r = await this.db.query<{ user_id: string }>(
+      `SELECT DISTINCT d.user_id FROM push_devices d
+        WHERE d.user_id = ANY($1::text[])
+          AND NOT EXISTS (SELECT 1 FROM push_conversation_settings s
+                           WHERE s.conversation_id = $2 AND s.user_id = d.user_id
+                             AND (s.level = 'none' OR (s.level = 'mentions' AND NOT (d.user_id = ANY($3::text[]))) OR (s.muted_until IS NOT NULL AND s.muted_until > now())))`,
+      [others, message.conversation_id, [...mentioned]],
+    );
+    const withDevices = r.rows.map((x) => x.user_id);
+    if (withDevices.length === 0) return [];
+    const online = await this.presence.onlineAmong(withDevices);
+    return withDevices.filter((id) => !online.has(id));
+  }
+
+  private async admit(message: Message): Promise<void> {
+    const userIds = await this.recipients(message);
+    if (userIds.length === 0) return;
+    if ((await this.currentDepth()) >= this.options.outboxMax) {
+      this.metrics.dropped.inc({ reason: 'outbox_full' }, userIds.length);
+      return;
+    }
+    await this.outbox.admit({
+      userIds,
+      conversationId: message.conversation_id,
+      seq: message.seq,
+      messageId: message.id,
+      senderId: message.sender_id,
+      preview: message.body.text.slice(0, PREVIEW_STORED),
+      persistedAt: message.created_at,
+      coalesceMs: this.options.coalesceMs,
+    });
+  }
+
+  /** The depth, read at most once a second (the bound is approximate by design). */
+  private async currentDepth(): Promise<number> {
+    if (Date.now() - this.depthAt > 1000) {
+      this.depth = await this.outbox.depth();
+      this.depthAt = Date.now();
+    }
+    return this.depth;
+  }
+}

@@ -1,0 +1,161 @@
+import { SqlDb } from '@parley/ports';
+
+/** A claimed push_state row: what one dispatch sends. */
+export interface DueRow {
+  user_id: string;
+  conversation_id: string;
+  last_seq: number;
+  pending: number;
+  preview: string;
+  sender_id: string;
+  first_persisted_at: string | null;
+  clear_due: boolean;
+  pushed_seq: number;
+  attempts: number;
+  accepted_tokens: string[];
+}
+
+export interface AdmitInput {
+  userIds: string[];
+  conversationId: string;
+  seq: number;
+  messageId: string;
+  senderId: string;
+  preview: string;
+  persistedAt: string;
+  coalesceMs: number;
+}
+
+const num = (v: unknown) => Number(v ?? 0);
+const isoOrNull = (v: unknown) => (v === null || v === undefined ? null : (v instanceof Date ? v : new Date(String(v))).toISOString());
+
+/** The dedupe ledger and the coalescing state (docs/adr/0006-push-notifications.md). */
+export class PushOutboxRepository {
+  constructor(private readonly db: SqlDb) {}
+
+  /**
+   * Admits a message for its recipients once per (user, conversation, seq): a replayed event finds
+   * its ledger rows and adds nothing. Returns how many recipients were admitted now.
+   */
+  async admit(a: AdmitInput): Promise<number> {
+    const r = await this.db.query(
+      `WITH fresh AS (
+         INSERT INTO push_outbox (user_id, conversation_id, seq, message_id)
+         SELECT u, $2, $3, $4 FROM unnest($1::text[]) AS u ON CONFLICT DO NOTHING RETURNING user_id)
+       INSERT INTO push_state (user_id, conversation_id, last_seq, pending, preview, sender_id, first_persisted_at, due_at)
+       SELECT user_id, $2, $3, 1, $5, $6, $7::timestamptz, now() + $8 * interval '1 millisecond' FROM fresh
+       ON CONFLICT (user_id, conversation_id) DO UPDATE SET
+         pending = push_state.pending + 1,
+         last_seq = GREATEST(push_state.last_seq, EXCLUDED.last_seq),
+         preview = CASE WHEN EXCLUDED.last_seq > push_state.last_seq THEN EXCLUDED.preview ELSE push_state.preview END,
+         sender_id = CASE WHEN EXCLUDED.last_seq > push_state.last_seq THEN EXCLUDED.sender_id ELSE push_state.sender_id END,
+         first_persisted_at = COALESCE(push_state.first_persisted_at, EXCLUDED.first_persisted_at),
+         due_at = CASE WHEN push_state.pending = 0 THEN EXCLUDED.due_at ELSE push_state.due_at END,
+         clear_due = false`,
+      [a.userIds, a.conversationId, a.seq, a.messageId, a.preview, a.senderId, a.persistedAt, a.coalesceMs],
+    );
+    return r.rowCount;
+  }
+
+  /**
+   * The user read up to `seq`: what is pending and read is dropped, and once the marker passes
+   * what was pushed a clearing push is scheduled (once per pushed seq).
+   */
+  async read(userId: string, conversationId: string, seq: number): Promise<void> {
+    await this.db.query(
+      `UPDATE push_state SET
+         pending = CASE WHEN last_seq <= $3 THEN 0 ELSE pending END,
+         first_persisted_at = CASE WHEN last_seq <= $3 THEN NULL ELSE first_persisted_at END,
+         clear_due = clear_due OR (pushed_seq > cleared_seq AND pushed_seq <= $3),
+         cleared_seq = CASE WHEN pushed_seq > cleared_seq AND pushed_seq <= $3 THEN pushed_seq ELSE cleared_seq END,
+         due_at = CASE
+           WHEN last_seq > $3 AND pending > 0 THEN due_at
+           WHEN clear_due OR (pushed_seq > cleared_seq AND pushed_seq <= $3) THEN COALESCE(LEAST(due_at, now()), now())
+           ELSE NULL END
+       WHERE user_id = $1 AND conversation_id = $2`,
+      [userId, conversationId, seq],
+    );
+  }
+
+  /** Leases up to `limit` due rows (several dispatchers share the table). */
+  async claim(limit: number, leaseMs: number): Promise<DueRow[]> {
+    const r = await this.db.query<Record<string, unknown>>(
+      `UPDATE push_state s SET lease_until = now() + $2 * interval '1 millisecond'
+         FROM (SELECT user_id, conversation_id FROM push_state
+                WHERE due_at <= now() AND (lease_until IS NULL OR lease_until < now())
+                ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED) c
+        WHERE s.user_id = c.user_id AND s.conversation_id = c.conversation_id
+        RETURNING s.*`,
+      [limit, leaseMs],
+    );
+    return r.rows.map((x) => ({
+      user_id: String(x.user_id),
+      conversation_id: String(x.conversation_id),
+      last_seq: num(x.last_seq),
+      pending: num(x.pending),
+      preview: String(x.preview ?? ''),
+      sender_id: String(x.sender_id ?? ''),
+      first_persisted_at: isoOrNull(x.first_persisted_at),
+      clear_due: x.clear_due === true,
+      pushed_seq: num(x.pushed_seq),
+      attempts: num(x.attempts),
+      accepted_tokens: Array.isArray(x.accepted_tokens) ? (x.accepted_tokens as string[]) : [],
+    }));
+  }
+
+  /**
+   * Alerts went out for `rows`: only what each carried leaves (later arrivals wait for the next
+   * window); its badge supersedes any pending clear. One statement for the batch, one for the ledger.
+   */
+  async alertsDone(rows: DueRow[], coalesceMs: number): Promise<void> {
+    if (rows.length === 0) return;
+    const cols = [rows.map((r) => r.user_id), rows.map((r) => r.conversation_id), rows.map((r) => r.last_seq), rows.map((r) => r.pending)];
+    await this.db.query(
+      `UPDATE push_state s SET
+         pushed_seq = GREATEST(s.pushed_seq, d.seq), pending = GREATEST(s.pending - d.n, 0), attempts = 0, lease_until = NULL, accepted_tokens = '{}',
+         clear_due = false, due_at = CASE WHEN s.pending - d.n > 0 THEN now() + $5 * interval '1 millisecond' ELSE NULL END,
+         first_persisted_at = CASE WHEN s.pending - d.n > 0 THEN s.first_persisted_at ELSE NULL END
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS d(u, c, seq, n)
+       WHERE s.user_id = d.u AND s.conversation_id = d.c`,
+      [...cols, coalesceMs],
+    );
+    await this.db.query(
+      `UPDATE push_outbox o SET sent_at = now() FROM unnest($1::text[], $2::text[], $3::bigint[]) AS d(u, c, seq)
+        WHERE o.user_id = d.u AND o.conversation_id = d.c AND o.seq <= d.seq AND o.sent_at IS NULL`,
+      cols.slice(0, 3),
+    );
+  }
+
+  /** Clearing pushes went out (or had nowhere to go). */
+  async clearsDone(rows: DueRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.query(
+      `UPDATE push_state s SET clear_due = false, attempts = 0, lease_until = NULL, accepted_tokens = '{}',
+         due_at = CASE WHEN s.pending > 0 THEN s.due_at ELSE NULL END
+       FROM unnest($1::text[], $2::text[]) AS d(u, c)
+       WHERE s.user_id = d.u AND s.conversation_id = d.c`,
+      [rows.map((r) => r.user_id), rows.map((r) => r.conversation_id)],
+    );
+  }
+
+  /** Try again after `delayMs`, skipping the devices that already accepted. */
+  async retryLater(row: DueRow, delayMs: number, acceptedTokens: string[]): Promise<void> {
+    await this.db.query(
+      `UPDATE push_state SET attempts = attempts + 1, lease_until = NULL, accepted_tokens = $4::text[],
+         due_at = now() + $3 * interval '1 millisecond'
+       WHERE user_id = $1 AND conversation_id = $2`,
+      [row.user_id, row.conversation_id, Math.max(0, Math.round(delayMs)), acceptedTokens],
+    );
+  }
+
+  /** Rows with something to send (the outbox depth). */
+  async depth(): Promise<number> {
+    const r = await this.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM push_state WHERE due_at IS NOT NULL`);
+    return num(r.rows[0]?.n);
+  }
+
+  /** Forgets ledger rows older than `maxAgeMs`: replays come within minutes, not hours. */
+  async prune(maxAgeMs: number): Promise<number> {
+    return (await this.db.query(`DELETE FROM push_outbox WHERE created_at < now() - $1 * interval '1 millisecond'`, [maxAgeMs])).rowCount;
+  }
+}
