@@ -20,6 +20,8 @@ export interface ParleyConfig {
     maxInvalidFrames: number;
     restSendTimeoutMs: number;
     sendRatePerSecond: number;
+    /** SIGTERM: how long the gateway takes to close its sockets (1012), spread over this window. */
+    drainMs: number;
   };
   presence: { connectionTtlMs: number };
   largeGroup: { threshold: number; typingSampleMs: number };
@@ -98,6 +100,13 @@ export const settings = {
   maxInvalidFrames: int('PARLEY_WS_MAX_INVALID_FRAMES', 20, 'invalid frames tolerated per connection before closing with 1008', 1),
   restSendTimeoutMs: int('PARLEY_REST_SEND_TIMEOUT_MS', 10_000, 'how long a REST send waits for its persisted ack before 503', 100),
   sendRate: int('PARLEY_SEND_RATE_PER_SECOND', 50, 'sustained sends per second per connection before 4429/429', 1),
+  drainMs: int(
+    'PARLEY_DRAIN_MS',
+    0,
+    'gateway drain window on SIGTERM: not ready at once, upgrades refused, sockets closed with 1012 spread over this many ms (0: all at once); the chart ties terminationGracePeriodSeconds to it',
+    0,
+    600_000,
+  ),
   connectionTtlMs: int('PARLEY_PRESENCE_TTL_MS', 30_000, 'a connection not refreshed for this long is offline (gateway crash bound)', 1000),
   largeGroupThreshold: int('PARLEY_LARGE_GROUP_THRESHOLD', 1000, 'member count above which typing is sampled and receipts are counts', 2),
   typingSampleMs: int('PARLEY_TYPING_SAMPLE_MS', 2000, 'large groups: at most one typing frame per conversation per interval', 100),
@@ -144,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxInvalidFrames: read(env, s.maxInvalidFrames),
       restSendTimeoutMs: read(env, s.restSendTimeoutMs),
       sendRatePerSecond: read(env, s.sendRate),
+      drainMs: read(env, s.drainMs),
     },
     presence: { connectionTtlMs: read(env, s.connectionTtlMs) },
     largeGroup: { threshold: read(env, s.largeGroupThreshold), typingSampleMs: read(env, s.typingSampleMs) },

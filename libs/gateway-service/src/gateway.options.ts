@@ -15,6 +15,8 @@ export interface GatewayOptions {
   maxInvalidFrames: number;
   restSendTimeoutMs: number;
   sendRatePerSecond: number;
+  /** SIGTERM drain window: sockets are closed with 1012 spread over it (ws/drain.ts). */
+  drainMs: number;
   /** TTL of this gateway's routes and connections; refreshed every ttl/3. */
   routeTtlMs: number;
   largeGroup: LargeGroupPolicy;
@@ -36,6 +38,7 @@ export function gatewayOptionsFrom(config: ParleyConfig, gatewayId: string, webD
     maxInvalidFrames: config.gateway.maxInvalidFrames,
     restSendTimeoutMs: config.gateway.restSendTimeoutMs,
     sendRatePerSecond: config.gateway.sendRatePerSecond,
+    drainMs: config.gateway.drainMs,
     routeTtlMs: config.presence.connectionTtlMs,
     largeGroup: config.largeGroup,
   };

@@ -14,6 +14,8 @@ export interface ConnectionData {
   tokens: number;
   refilledAt: number;
   rateLimitedInARow: number;
+  /** Sends published from this socket whose persisted ack (or rejection) has not been written back yet. */
+  pendingAcks: number;
   open: boolean;
 }
 
@@ -23,3 +25,9 @@ export type Socket = WebSocket<ConnectionData>;
 export const conversationTopic = (conversationId: string) => `c:${conversationId}`;
 export const userTopic = (userId: string) => `u:${userId}`;
 export const presenceTopic = (userId: string) => `p:${userId}`;
+
+/** One of the socket's sends got its answer (persisted ack or rejection) written back. */
+export function ackAnswered(ws: Socket): void {
+  const d = ws.getUserData();
+  d.pendingAcks = Math.max(0, d.pendingAcks - 1);
+}

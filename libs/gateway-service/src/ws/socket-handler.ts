@@ -32,6 +32,8 @@ export class SocketHandler {
   private readonly memberCounts = new Map<string, { n: Promise<number>; at: number }>();
   private readonly framesIn;
   private readonly invalidFrames;
+  /** Set when the gateway drains (SIGTERM): upgrades are refused with 503 so clients go elsewhere. */
+  draining = false;
 
   constructor(
     private readonly options: GatewayOptions,
@@ -82,6 +84,15 @@ export class SocketHandler {
     res.onAborted(() => {
       aborted = true;
     });
+    if (this.draining) {
+      res.cork(() => {
+        res.writeStatus('503 Service Unavailable');
+        res.writeHeader('content-type', 'application/json; charset=utf-8');
+        res.writeHeader('retry-after', '1');
+        res.end(errorBody('UNAVAILABLE', 'this gateway is restarting; reconnect'));
+      });
+      return;
+    }
     const token = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : (queryToken ?? '');
     let data: ConnectionData;
     try {
@@ -100,6 +111,7 @@ export class SocketHandler {
         tokens: this.options.sendRatePerSecond * 2,
         refilledAt: now,
         rateLimitedInARow: 0,
+        pendingAcks: 0,
         open: false,
       };
     } catch (e) {
@@ -216,7 +228,14 @@ export class SocketHandler {
     }
     d.rateLimitedInARow = 0;
     // Membership is checked by the sequencer (the one writer); a non-member gets FORBIDDEN from it.
-    await this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, f.body.text, d.id);
+    // Counted before the publish: the answer may come back before the publish call returns.
+    d.pendingAcks++;
+    try {
+      await this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, f.body.text, d.id);
+    } catch (err) {
+      d.pendingAcks = Math.max(0, d.pendingAcks - 1);
+      throw err;
+    }
     this.writer.send(ws, { type: 'ack', client_msg_id: f.client_msg_id, conversation_id: f.conversation_id, status: 'received' });
   }
 

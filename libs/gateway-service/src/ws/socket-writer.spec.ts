@@ -20,6 +20,7 @@ class FakeSocket {
     tokens: 0,
     refilledAt: 0,
     rateLimitedInARow: 0,
+    pendingAcks: 0,
     open: true,
   };
   private closed = false;
