@@ -13,7 +13,15 @@ export interface ParleyConfig {
   webDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   gatewayId: string;
-  auth: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlSeconds: number; passwordHashCost: 'standard' | 'test' };
+  auth: {
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    passwordHashCost: 'standard' | 'test';
+    signingKeysDir: string;
+    activeKid: string;
+  };
   gateway: {
     heartbeatMs: number;
     maxBufferedBytes: number;
@@ -95,6 +103,12 @@ export const settings = {
     ['standard', 'test'] as const,
     'argon2id cost of new password hashes: standard (OWASP minimum), or test (the library minimum: for test suites only, never in production)',
   ),
+  jwtKeysDir: str(
+    'PARLEY_JWT_KEYS_DIR',
+    '',
+    'auth: directory of private signing keys, one Ed25519 JWK per file (a mounted Secret); all are published, PARLEY_JWT_ACTIVE_KID signs. Empty: one key kept in the database',
+  ),
+  jwtActiveKid: str('PARLEY_JWT_ACTIVE_KID', '', 'auth: the kid that signs new access tokens when PARLEY_JWT_KEYS_DIR holds several keys'),
   heartbeatMs: int('PARLEY_HEARTBEAT_MS', 25_000, 'heartbeat interval announced to clients in hello', 1000),
   maxBuffered: int('PARLEY_WS_MAX_BUFFERED_BYTES', 1024 * 1024, 'per-socket send buffer bound; a socket over it is closed with 4408', 64 * 1024),
   maxInvalidFrames: int('PARLEY_WS_MAX_INVALID_FRAMES', 20, 'invalid frames tolerated per connection before closing with 1008', 1),
@@ -146,6 +160,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       accessTtlSeconds: read(env, s.accessTtl),
       refreshTtlSeconds: read(env, s.refreshTtl),
       passwordHashCost: read(env, s.passwordHashCost),
+      signingKeysDir: read(env, s.jwtKeysDir),
+      activeKid: read(env, s.jwtActiveKid),
     },
     gateway: {
       heartbeatMs: read(env, s.heartbeatMs),
