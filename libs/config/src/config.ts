@@ -34,8 +34,10 @@ export interface ParleyConfig {
   presence: { connectionTtlMs: number };
   largeGroup: { threshold: number; typingSampleMs: number };
   log: { partitions: number };
-  kafka: { brokers: string[]; replicationFactor: number };
-  cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string };
+  /** create: each process creates what it needs (standalone, tests); verify: it checks that the setup job did. */
+  schemaSetup: 'create' | 'verify';
+  kafka: { brokers: string[]; replicationFactor: number; minInsyncReplicas: number; namePrefix: string };
+  cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string; replication: Record<string, number> };
   postgresUrl: string;
   redisUrl: string;
   /** Mesh: gRPC addresses (listen for the owner, connect for the others). */
@@ -127,6 +129,36 @@ export const settings = {
   logPartitions: int('PARLEY_LOG_PARTITIONS', 16, 'partitions of the ingress and events topics', 1, 1024),
   kafkaBrokers: list('PARLEY_KAFKA_BROKERS', ['127.0.0.1:9092'], 'mesh: Kafka bootstrap brokers'),
   kafkaReplication: int('PARLEY_KAFKA_REPLICATION_FACTOR', 1, 'mesh: replication factor of the topics Parley creates (3 with min.insync.replicas=2 in production)', 1, 7),
+  kafkaMinInsync: int('PARLEY_KAFKA_MIN_INSYNC_REPLICAS', 0, 'mesh: min.insync.replicas of the topics Parley creates (2 with a replication factor of 3); 0: the broker default', 0, 7),
+  kafkaNamePrefix: {
+    env: 'PARLEY_KAFKA_NAME_PREFIX',
+    description: 'mesh: put before every Kafka topic and consumer group name (the chart uses "<release>."), so installs can share a Kafka',
+    default: '',
+    parse: (r: string) => {
+      if (!/^[A-Za-z0-9._-]{1,100}$/.test(r)) throw new Error(`PARLEY_KAFKA_NAME_PREFIX must be 1..100 characters of [A-Za-z0-9._-], got "${r}"`);
+      return r;
+    },
+  } satisfies Setting<string>,
+  schemaSetup: oneOf(
+    'PARLEY_SCHEMA_SETUP',
+    'create',
+    ['create', 'verify'] as const,
+    'mesh: create (each process creates its keyspace, tables, migrations and topics if missing) or verify (it only checks that they exist: the chart runs the setup job, apps/setup, once per install and upgrade)',
+  ),
+  cassandraReplication: {
+    env: 'PARLEY_CASSANDRA_REPLICATION',
+    description: 'mesh: replicas per data center of a keyspace Parley creates, "dc1:3,dc2:3" (NetworkTopologyStrategy); empty: SimpleStrategy with 1 replica (a local node)',
+    default: {} as Record<string, number>,
+    parse: (r: string) => {
+      const out: Record<string, number> = {};
+      for (const part of r.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const m = /^([A-Za-z0-9_-]{1,64}):([1-9])$/.exec(part);
+        if (!m) throw new Error(`PARLEY_CASSANDRA_REPLICATION must look like "dc1:3,dc2:3", got "${r}"`);
+        out[m[1]] = Number(m[2]);
+      }
+      return out;
+    },
+  } satisfies Setting<Record<string, number>>,
   cassandraContactPoints: list('PARLEY_CASSANDRA_CONTACT_POINTS', ['127.0.0.1:9042'], 'mesh: Cassandra/ScyllaDB contact points'),
   cassandraDc: str('PARLEY_CASSANDRA_DC', 'datacenter1', 'mesh: Cassandra/ScyllaDB local data center'),
   cassandraKeyspace: str('PARLEY_CASSANDRA_KEYSPACE', 'parley', 'mesh: keyspace for messages'),
@@ -174,8 +206,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presence: { connectionTtlMs: read(env, s.connectionTtlMs) },
     largeGroup: { threshold: read(env, s.largeGroupThreshold), typingSampleMs: read(env, s.typingSampleMs) },
     log: { partitions: read(env, s.logPartitions) },
-    kafka: { brokers: read(env, s.kafkaBrokers), replicationFactor: read(env, s.kafkaReplication) },
-    cassandra: { contactPoints: read(env, s.cassandraContactPoints), localDataCenter: read(env, s.cassandraDc), keyspace: read(env, s.cassandraKeyspace) },
+    schemaSetup: read(env, s.schemaSetup),
+    kafka: {
+      brokers: read(env, s.kafkaBrokers),
+      replicationFactor: read(env, s.kafkaReplication),
+      minInsyncReplicas: read(env, s.kafkaMinInsync),
+      namePrefix: read(env, s.kafkaNamePrefix),
+    },
+    cassandra: {
+      contactPoints: read(env, s.cassandraContactPoints),
+      localDataCenter: read(env, s.cassandraDc),
+      keyspace: read(env, s.cassandraKeyspace),
+      replication: read(env, s.cassandraReplication),
+    },
     postgresUrl: read(env, s.postgresUrl),
     redisUrl: read(env, s.redisUrl),
     grpc: { auth: read(env, s.authAddr), messaging: read(env, s.messagingAddr), presence: read(env, s.presenceAddr), gatewayDelivery: read(env, s.gatewayDeliveryAddr) },

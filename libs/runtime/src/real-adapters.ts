@@ -23,14 +23,35 @@ export function openCassandraMessageStore(config: ParleyConfig, logger: Logger):
     contactPoints: config.cassandra.contactPoints,
     localDataCenter: config.cassandra.localDataCenter,
     keyspace: config.cassandra.keyspace,
-    createSchema: true,
+    createSchema: config.schemaSetup === 'create',
+    verifySchema: config.schemaSetup === 'verify',
+    replication: config.cassandra.replication,
     logger: logger.child({ adapter: 'cassandra' }),
   });
 }
 
-/** Connects to Kafka and makes sure both topics exist (idempotent; every process may ask). */
+/**
+ * Connects to Kafka (topic and group names behind PARLEY_KAFKA_NAME_PREFIX) and makes sure both
+ * topics exist: creates them (idempotent; every process may ask), or with PARLEY_SCHEMA_SETUP=verify
+ * only checks that the setup job did.
+ */
 export async function openKafkaEventLog(config: ParleyConfig, logger: Logger): Promise<KafkaEventLog> {
-  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley', logger: logger.child({ adapter: 'kafka' }) });
-  await log.ensureTopics({ topics: [Topics.ingress, Topics.events], partitions: config.log.partitions, replicationFactor: config.kafka.replicationFactor });
+  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley', namePrefix: config.kafka.namePrefix, logger: logger.child({ adapter: 'kafka' }) });
+  try {
+    if (config.schemaSetup === 'verify') await log.verifyTopics([Topics.ingress, Topics.events]);
+    else await ensureParleyTopics(log, config);
+  } catch (err) {
+    await log.close();
+    throw err;
+  }
   return log;
+}
+
+export function ensureParleyTopics(log: KafkaEventLog, config: ParleyConfig): Promise<string[]> {
+  return log.ensureTopics({
+    topics: [Topics.ingress, Topics.events],
+    partitions: config.log.partitions,
+    replicationFactor: config.kafka.replicationFactor,
+    ...(config.kafka.minInsyncReplicas > 0 ? { minInsyncReplicas: config.kafka.minInsyncReplicas } : {}),
+  });
 }

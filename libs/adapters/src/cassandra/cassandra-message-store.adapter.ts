@@ -4,7 +4,7 @@ import { Client, QueryOptions, errors, policies, types } from 'cassandra-driver'
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
 import { checkId, checkMessage, checkNonNegativeInteger, checkPositiveInteger, ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
-import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema } from './cassandra-message-store.schema';
+import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema, verifyMessageStoreSchema } from './cassandra-message-store.schema';
 
 export interface CassandraMessageStoreOptions {
   /** A connected client; close() leaves it open unless the store opened it itself. */
@@ -25,9 +25,13 @@ export interface CassandraConnectOptions extends Omit<CassandraMessageStoreOptio
   localDataCenter: string;
   /** Bound on opening the first connection. */
   connectTimeoutMs?: number;
-  /** Creates the keyspace (SimpleStrategy) and tables when missing. */
+  /** Creates the keyspace and tables when missing. */
   createSchema?: boolean;
+  /** Checks that the keyspace and tables exist, creating nothing (fails the connect otherwise). */
+  verifySchema?: boolean;
   replicationFactor?: number;
+  /** NetworkTopologyStrategy replicas per data center for a keyspace this creates. */
+  replication?: Record<string, number>;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -129,7 +133,8 @@ export class CassandraMessageStore implements MessageStore {
     try {
       // The driver tries each contact point once, each bounded by connectTimeout.
       await withTimeout(client.connect(), connectTimeoutMs * (options.contactPoints.length + 1), 'cassandra connect');
-      if (options.createSchema) await ensureMessageStoreSchema(client, { keyspace: options.keyspace, replicationFactor: options.replicationFactor });
+      if (options.createSchema) await ensureMessageStoreSchema(client, { keyspace: options.keyspace, replicationFactor: options.replicationFactor, replication: options.replication });
+      else if (options.verifySchema) await verifyMessageStoreSchema(client, options.keyspace);
     } catch (error) {
       await client.shutdown().catch((shutdownError: unknown) => options.logger?.debug('cassandra shutdown failed', { err: shutdownError }));
       throw mapCassandraError(error);
