@@ -110,6 +110,45 @@ notification:
 - PARLEY_GATEWAY_DELIVERY_ADDR
 - PARLEY_GATEWAY_ID
 - PARLEY_DATA_DIR
+- PARLEY_DRAIN_MS
+- PARLEY_SCHEMA_SETUP
+- PARLEY_KAFKA_REPLICATION_FACTOR
+- PARLEY_KAFKA_MIN_INSYNC_REPLICAS
+- PARLEY_KAFKA_NAME_PREFIX
+- PARLEY_CASSANDRA_DC
+- PARLEY_CASSANDRA_KEYSPACE
+- PARLEY_CASSANDRA_REPLICATION
+- PARLEY_JWT_KEYS_DIR
+- PARLEY_JWT_ACTIVE_KID
+{{- end }}
+
+{{/*
+Where the data systems are and how Parley's topics and keyspace are made: the same in the
+ConfigMap (services) and the setup Job (which runs before the ConfigMap exists).
+*/}}
+{{- define "parley.dataEnv" -}}
+PARLEY_KAFKA_BROKERS: {{ join "," .Values.kafka.brokers | quote }}
+PARLEY_KAFKA_REPLICATION_FACTOR: {{ .Values.kafka.replicationFactor | int64 | quote }}
+PARLEY_KAFKA_MIN_INSYNC_REPLICAS: {{ .Values.kafka.minInsyncReplicas | int64 | quote }}
+PARLEY_KAFKA_NAME_PREFIX: {{ include "parley.kafkaPrefix" . | quote }}
+PARLEY_CASSANDRA_CONTACT_POINTS: {{ join "," .Values.cassandra.contactPoints | quote }}
+PARLEY_CASSANDRA_DC: {{ .Values.cassandra.localDataCenter | quote }}
+PARLEY_CASSANDRA_KEYSPACE: {{ .Values.cassandra.keyspace | quote }}
+PARLEY_CASSANDRA_REPLICATION: {{ default (printf "%s:3" .Values.cassandra.localDataCenter) .Values.cassandra.replication | quote }}
+{{- end }}
+
+{{/* Kafka topic and group prefix: kafka.namePrefix, or "<release>.". */}}
+{{- define "parley.kafkaPrefix" -}}
+{{- default (printf "%s." .Release.Name) .Values.kafka.namePrefix }}
+{{- end }}
+
+{{/* The gateway's grace period: preStop + drain window + 15 s to close, unless set. */}}
+{{- define "parley.gatewayGrace" -}}
+{{- if .Values.gateway.terminationGracePeriodSeconds }}
+{{- .Values.gateway.terminationGracePeriodSeconds }}
+{{- else }}
+{{- add .Values.gateway.preStopSeconds .Values.config.gateway.drainSeconds 15 }}
+{{- end }}
 {{- end }}
 
 {{/*
