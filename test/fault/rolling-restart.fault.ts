@@ -5,9 +5,13 @@
  * Meanwhile three senders send without pause to two groups of 50 members and one group of
  * PARLEY_ROLLING_BIG_GROUP (default 5,000) members, and receivers of every group are connected
  * through the SDK. Then: no loss, no gap, no visible duplicate (history checker, every receiver
- * complete), and every client closed by a drain had its next hello within the drain window + 5 s.
+ * complete), every client closed by a drain had its next hello within the drain window + 5 s, and
+ * the replaced services left their consumer groups (only the new instances are members). Its Kafka
+ * names carry a prefix of their own (PARLEY_KAFKA_NAME_PREFIX), removed afterwards.
  * The persisted-ack latency during the rollout is printed (docs/benchmarks.md). Mesh target only.
  */
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import type { AuthResult, WireConversation } from '../support/contract';
 import { HistoryChecker } from '../support/history-checker';
 import { rest, restOk } from '../support/rest';
@@ -24,8 +28,11 @@ const SENDERS = 3;
 const SEND_PACE_MS = 120;
 const ROLL_TIMEOUT_MS = 6 * 60_000;
 
+const KAFKA_PREFIX = `roll-${randomBytes(4).toString('hex')}.`;
+const brokers = (process.env.PARLEY_KAFKA_BROKERS || '127.0.0.1:9092').split(',');
 const parley = useParley({
   env: {
+    PARLEY_KAFKA_NAME_PREFIX: KAFKA_PREFIX,
     PARLEY_MESH_ROLLING: '1',
     PARLEY_MESH_GATEWAYS: '2',
     PARLEY_DRAIN_MS: String(DRAIN_MS),
@@ -33,6 +40,30 @@ const parley = useParley({
     PARLEY_SEND_RATE_PER_SECOND: '1000',
   },
 });
+
+afterAll(async () => {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(KAFKA_PREFIX));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}, 60_000);
+
+/** Members of each of the mesh's consumer groups, by group name without the prefix. */
+async function groupMembers(): Promise<Record<string, number>> {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const names = ['parley-messaging-sequencer', 'parley-fanout', 'parley-notification'];
+    const { groups } = await admin.describeGroups(names.map((n) => KAFKA_PREFIX + n));
+    return Object.fromEntries(groups.map((g) => [g.groupId.slice(KAFKA_PREFIX.length), g.members.length]));
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 interface User {
   id: string;
@@ -141,6 +172,8 @@ describe('rolling restart of the whole mesh', () => {
         ROLL_TIMEOUT_MS,
       );
       const rollMs = Date.now() - rollStart;
+      // The old instances left their groups on SIGTERM (no member waits out a session timeout).
+      expect(await groupMembers()).toEqual({ 'parley-messaging-sequencer': 2, 'parley-fanout': 1, 'parley-notification': 1 });
       const duringRoll = latencies.slice();
       rolling = false;
       await Promise.all(sending);
