@@ -141,6 +141,28 @@ describe('charts/parley: a cluster’s life', () => {
     expect(JSON.stringify(find(defaults, 'Deployment', 'parley-auth').spec)).not.toContain('PARLEY_JWT_KEYS_DIR');
   });
 
+  it('takes Kafka SASL and Cassandra credentials from existing Secrets, each only where it is used', () => {
+    const secretEnv = (env: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>) =>
+      Object.fromEntries(env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, `${e.valueFrom?.secretKeyRef?.name}/${e.valueFrom?.secretKeyRef?.key}`]));
+    const workloads = all.filter((o) => o.kind === 'Deployment' || o.kind === 'Job');
+    expect(workloads).toHaveLength(7);
+    for (const w of workloads) {
+      const c = container(w);
+      const env = secretEnv(c.env);
+      expect(env).toMatchObject({ PARLEY_KAFKA_SASL_USERNAME: 'parley-kafka-user/username', PARLEY_KAFKA_SASL_PASSWORD: 'parley-kafka-user/password' });
+      const usesCassandra = w.metadata.name === 'eu-parley-messaging' || w.kind === 'Job';
+      expect([w.metadata.name, 'PARLEY_CASSANDRA_PASSWORD' in env]).toEqual([w.metadata.name, usesCassandra]);
+      const literal = Object.fromEntries((c.env as Array<{ name: string; value?: string }>).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+      const resolved = { ...(find(all, 'ConfigMap', 'eu-parley-config').data ?? {}), ...literal, ...Object.fromEntries(Object.keys(env).map((k) => [k, 'from-secret'])) };
+      const config = loadConfig(resolved);
+      expect(config.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'from-secret', password: 'from-secret' });
+    }
+    expect(all.map((o) => o.kind)).not.toContain('Secret');
+    const refused = runHelm(['template', 'parley', 'charts/parley', '--set', 'kafka.sasl.mechanism=scram-sha-256'], root);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('kafka.sasl.mechanism needs kafka.sasl.existingSecret');
+  });
+
   it('serves admin ports on an internal Service, and the Ingress routes only the API, the WebSocket and the page', () => {
     const admin = find(defaults, 'Service', 'parley-admin');
     expect(admin.spec.type).toBe('ClusterIP');

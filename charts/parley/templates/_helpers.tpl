@@ -120,6 +120,49 @@ notification:
 - PARLEY_CASSANDRA_REPLICATION
 - PARLEY_JWT_KEYS_DIR
 - PARLEY_JWT_ACTIVE_KID
+- PARLEY_KAFKA_SASL_MECHANISM
+- PARLEY_KAFKA_SASL_USERNAME
+- PARLEY_KAFKA_SASL_PASSWORD
+- PARLEY_CASSANDRA_USERNAME
+- PARLEY_CASSANDRA_PASSWORD
+{{- end }}
+
+{{/*
+Data-system credentials from existing Secrets, as env entries: Kafka SASL for every process (all
+use Kafka), Cassandra for those that open the message store. Call with (dict "root" $ "cassandra" bool).
+*/}}
+{{- define "parley.dataCredentials" -}}
+{{- $k := .root.Values.kafka.sasl }}
+{{- if $k.mechanism }}
+{{- if not $k.existingSecret }}
+{{- fail "kafka.sasl.mechanism needs kafka.sasl.existingSecret" }}
+{{- end }}
+- name: PARLEY_KAFKA_SASL_MECHANISM
+  value: {{ $k.mechanism | quote }}
+- name: PARLEY_KAFKA_SASL_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ $k.existingSecret }}
+      key: {{ $k.usernameKey }}
+- name: PARLEY_KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $k.existingSecret }}
+      key: {{ $k.passwordKey }}
+{{- end }}
+{{- $c := .root.Values.cassandra.auth }}
+{{- if and .cassandra $c.existingSecret }}
+- name: PARLEY_CASSANDRA_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ $c.existingSecret }}
+      key: {{ $c.usernameKey }}
+- name: PARLEY_CASSANDRA_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $c.existingSecret }}
+      key: {{ $c.passwordKey }}
+{{- end }}
 {{- end }}
 
 {{/*

@@ -36,8 +36,22 @@ export interface ParleyConfig {
   log: { partitions: number };
   /** create: each process creates what it needs (standalone, tests); verify: it checks that the setup job did. */
   schemaSetup: 'create' | 'verify';
-  kafka: { brokers: string[]; replicationFactor: number; minInsyncReplicas: number; namePrefix: string };
-  cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string; replication: Record<string, number> };
+  kafka: {
+    brokers: string[];
+    replicationFactor: number;
+    minInsyncReplicas: number;
+    namePrefix: string;
+    /** SASL/SCRAM; null: none. */
+    sasl: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | null;
+  };
+  cassandra: {
+    contactPoints: string[];
+    localDataCenter: string;
+    keyspace: string;
+    replication: Record<string, number>;
+    /** null: no authentication. */
+    credentials: { username: string; password: string } | null;
+  };
   postgresUrl: string;
   redisUrl: string;
   /** Mesh: gRPC addresses (listen for the owner, connect for the others). */
@@ -159,6 +173,11 @@ export const settings = {
       return out;
     },
   } satisfies Setting<Record<string, number>>,
+  kafkaSaslMechanism: oneOf('PARLEY_KAFKA_SASL_MECHANISM', 'none', ['none', 'scram-sha-256', 'scram-sha-512'] as const, 'mesh: SASL mechanism towards Kafka (SCRAM only: the connection is not encrypted)'),
+  kafkaSaslUsername: str('PARLEY_KAFKA_SASL_USERNAME', '', 'mesh: Kafka SASL user (with PARLEY_KAFKA_SASL_MECHANISM)'),
+  kafkaSaslPassword: str('PARLEY_KAFKA_SASL_PASSWORD', '', 'mesh: Kafka SASL password (from a Secret)'),
+  cassandraUsername: str('PARLEY_CASSANDRA_USERNAME', '', 'mesh: Cassandra/ScyllaDB user; empty: no authentication'),
+  cassandraPassword: str('PARLEY_CASSANDRA_PASSWORD', '', 'mesh: Cassandra/ScyllaDB password (from a Secret)'),
   cassandraContactPoints: list('PARLEY_CASSANDRA_CONTACT_POINTS', ['127.0.0.1:9042'], 'mesh: Cassandra/ScyllaDB contact points'),
   cassandraDc: str('PARLEY_CASSANDRA_DC', 'datacenter1', 'mesh: Cassandra/ScyllaDB local data center'),
   cassandraKeyspace: str('PARLEY_CASSANDRA_KEYSPACE', 'parley', 'mesh: keyspace for messages'),
@@ -212,17 +231,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       replicationFactor: read(env, s.kafkaReplication),
       minInsyncReplicas: read(env, s.kafkaMinInsync),
       namePrefix: read(env, s.kafkaNamePrefix),
+      sasl: kafkaSasl(env),
     },
     cassandra: {
       contactPoints: read(env, s.cassandraContactPoints),
       localDataCenter: read(env, s.cassandraDc),
       keyspace: read(env, s.cassandraKeyspace),
       replication: read(env, s.cassandraReplication),
+      credentials: cassandraCredentials(env),
     },
     postgresUrl: read(env, s.postgresUrl),
     redisUrl: read(env, s.redisUrl),
     grpc: { auth: read(env, s.authAddr), messaging: read(env, s.messagingAddr), presence: read(env, s.presenceAddr), gatewayDelivery: read(env, s.gatewayDeliveryAddr) },
   };
+}
+
+function kafkaSasl(env: Record<string, string | undefined>): ParleyConfig['kafka']['sasl'] {
+  const mechanism = read(env, settings.kafkaSaslMechanism);
+  const username = read(env, settings.kafkaSaslUsername);
+  const password = read(env, settings.kafkaSaslPassword);
+  if (mechanism === 'none') {
+    if (username || password) throw new Error('PARLEY_KAFKA_SASL_USERNAME/PASSWORD need PARLEY_KAFKA_SASL_MECHANISM');
+    return null;
+  }
+  if (!username || !password) throw new Error(`PARLEY_KAFKA_SASL_MECHANISM=${mechanism} needs PARLEY_KAFKA_SASL_USERNAME and PARLEY_KAFKA_SASL_PASSWORD`);
+  return { mechanism, username, password };
+}
+
+function cassandraCredentials(env: Record<string, string | undefined>): ParleyConfig['cassandra']['credentials'] {
+  const username = read(env, settings.cassandraUsername);
+  const password = read(env, settings.cassandraPassword);
+  if (!username && !password) return null;
+  if (!username || !password) throw new Error('PARLEY_CASSANDRA_USERNAME and PARLEY_CASSANDRA_PASSWORD go together');
+  return { username, password };
 }
 
 export const CONFIG = Symbol('ParleyConfig');

@@ -26,6 +26,7 @@ export function openCassandraMessageStore(config: ParleyConfig, logger: Logger):
     createSchema: config.schemaSetup === 'create',
     verifySchema: config.schemaSetup === 'verify',
     replication: config.cassandra.replication,
+    ...(config.cassandra.credentials ? { credentials: config.cassandra.credentials } : {}),
     logger: logger.child({ adapter: 'cassandra' }),
   });
 }
@@ -36,7 +37,7 @@ export function openCassandraMessageStore(config: ParleyConfig, logger: Logger):
  * only checks that the setup job did.
  */
 export async function openKafkaEventLog(config: ParleyConfig, logger: Logger): Promise<KafkaEventLog> {
-  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley', namePrefix: config.kafka.namePrefix, logger: logger.child({ adapter: 'kafka' }) });
+  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley', namePrefix: config.kafka.namePrefix, ...(config.kafka.sasl ? { sasl: config.kafka.sasl } : {}), logger: logger.child({ adapter: 'kafka' }) });
   try {
     if (config.schemaSetup === 'verify') await log.verifyTopics([Topics.ingress, Topics.events]);
     else await ensureParleyTopics(log, config);

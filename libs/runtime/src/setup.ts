@@ -24,6 +24,7 @@ export async function runSetup(config: ParleyConfig, migrations: readonly Migrat
     keyspace: config.cassandra.keyspace,
     createSchema: true,
     replication: config.cassandra.replication,
+    ...(config.cassandra.credentials ? { credentials: config.cassandra.credentials } : {}),
     connectTimeoutMs: 10_000,
     logger: logger.child({ adapter: 'cassandra' }),
   });
@@ -39,7 +40,7 @@ export async function runSetup(config: ParleyConfig, migrations: readonly Migrat
   }
   logger.info('postgres migrations applied', { applied: migrationsApplied });
 
-  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley-setup', namePrefix: config.kafka.namePrefix, logger: logger.child({ adapter: 'kafka' }) });
+  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley-setup', namePrefix: config.kafka.namePrefix, ...(config.kafka.sasl ? { sasl: config.kafka.sasl } : {}), logger: logger.child({ adapter: 'kafka' }) });
   let topicsCreated: string[];
   try {
     topicsCreated = await ensureParleyTopics(log, config);

@@ -1,6 +1,6 @@
 import { DomainError, Message, unavailable, validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
-import { Client, QueryOptions, errors, policies, types } from 'cassandra-driver';
+import { Client, QueryOptions, auth, errors, policies, types } from 'cassandra-driver';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
 import { checkId, checkMessage, checkNonNegativeInteger, checkPositiveInteger, ClientMsgIdConflictError, MessageStore, SeqConflictError } from '@parley/ports';
@@ -32,6 +32,8 @@ export interface CassandraConnectOptions extends Omit<CassandraMessageStoreOptio
   replicationFactor?: number;
   /** NetworkTopologyStrategy replicas per data center for a keyspace this creates. */
   replication?: Record<string, number>;
+  /** Credentials for PasswordAuthenticator (Cassandra) or ScyllaDB's equivalent. */
+  credentials?: { username: string; password: string };
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -129,6 +131,7 @@ export class CassandraMessageStore implements MessageStore {
       queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
       policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false) },
       protocolOptions: { maxSchemaAgreementWaitSeconds: 10 },
+      ...(options.credentials ? { authProvider: new auth.PlainTextAuthProvider(options.credentials.username, options.credentials.password) } : {}),
     });
     try {
       // The driver tries each contact point once, each bounded by connectTimeout.

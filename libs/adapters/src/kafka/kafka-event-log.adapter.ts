@@ -1,6 +1,6 @@
 import { DomainError, unavailable, validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
-import { Admin, Kafka, LogEntry, RetryOptions, logLevel as KafkaLogLevel } from 'kafkajs';
+import { Admin, Kafka, LogEntry, RetryOptions, SASLOptions, logLevel as KafkaLogLevel } from 'kafkajs';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { withTimeout } from '../shared/adapter-errors';
 import { AppendResult, checkHeaders, checkPositiveInteger, checkTopic, Consumer, ConsumerOptions, EventLog, serializeValue } from '@parley/ports';
@@ -52,6 +52,8 @@ export interface KafkaEventLogOptions {
    * dot), so that two installs share one Kafka; callers and records keep the plain names.
    */
   namePrefix?: string;
+  /** SASL/SCRAM credentials (a broker's SASL_PLAINTEXT listener): SCRAM never sends the password itself. */
+  sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
 export interface EnsureTopicsOptions {
@@ -138,6 +140,7 @@ export class KafkaEventLog implements EventLog {
       retry: this.retry,
       logLevel: KAFKA_LOG_LEVELS[options.kafkaLogLevel ?? 'error'],
       logCreator: () => (entry: LogEntry) => routeKafkaLog(logger, entry),
+      ...(options.sasl ? { sasl: checkSasl(options.sasl) } : {}),
     });
     this.admin = this.kafka.admin({ retry: this.retry });
     this.batcher = new AppendBatcher(
@@ -325,6 +328,14 @@ export class KafkaEventLog implements EventLog {
     const results = await Promise.allSettled([this.batcher.close(), this.admin.disconnect()]);
     for (const r of results) if (r.status === 'rejected') this.logger.warn('kafka client did not close cleanly', { err: r.reason });
   }
+}
+
+function checkSasl(sasl: NonNullable<KafkaEventLogOptions['sasl']>): SASLOptions {
+  if (!sasl.username || !sasl.password) throw validationFailed('sasl needs a username and a password');
+  const { username, password } = sasl;
+  if (sasl.mechanism === 'scram-sha-256') return { mechanism: 'scram-sha-256', username, password };
+  if (sasl.mechanism === 'scram-sha-512') return { mechanism: 'scram-sha-512', username, password };
+  throw validationFailed('sasl.mechanism must be scram-sha-256 or scram-sha-512');
 }
 
 /**
