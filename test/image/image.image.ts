@@ -1,9 +1,13 @@
 /**
  * The OCI image that `npm run image` builds, run as a container (test/support/oci-bundle.ts: runc,
  * non-root uid, read-only root): standalone answers /readyz and serves a chat; one mesh service
- * (auth) starts against the test infrastructure and stops cleanly on SIGTERM.
+ * (auth) starts against the test infrastructure and stops cleanly on SIGTERM; the chart's setup Job
+ * command creates a keyspace and topics of its own (removed afterwards) and exits 0.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Client } from 'cassandra-driver';
+import { Kafka, logLevel } from 'kafkajs';
 import { join } from 'node:path';
 import { ImageBundle, IMAGE_LAYOUT, type Container } from '../support/oci-bundle';
 import { freePort } from '../support/parley-process';
@@ -38,6 +42,16 @@ async function ready(url: string, container: Container): Promise<void> {
     throw new Error(`${(err as Error).message}\n--- container log ---\n${container.logs().slice(-3000)}`);
   }
   if (exited !== undefined) throw new Error(`container exited (${exited}) before ready\n--- container log ---\n${container.logs().slice(-3000)}`);
+}
+
+/** Where the test infrastructure is (infra/bin/parley-infra env), for a container on the host network. */
+function infraEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of ['PARLEY_KAFKA_BROKERS', 'PARLEY_CASSANDRA_CONTACT_POINTS', 'PARLEY_CASSANDRA_DC', 'PARLEY_POSTGRES_URL', 'PARLEY_REDIS_URL']) {
+    const value = process.env[key];
+    if (value) env[key] = value;
+  }
+  return env;
 }
 
 describe('the OCI image', () => {
@@ -92,14 +106,32 @@ describe('the OCI image', () => {
     expect(await container.stop()).toBe(0);
   }, TIMEOUT_MS);
 
+  test('the setup Job command creates the keyspace, migrations and topics, then exits 0', async () => {
+    const id = randomBytes(4).toString('hex');
+    const env: Record<string, string> = { ...infraEnv(), PARLEY_MODE: 'mesh', PARLEY_KAFKA_NAME_PREFIX: `img-${id}.`, PARLEY_CASSANDRA_KEYSPACE: `img_${id}`, PARLEY_LOG_PARTITIONS: '2' };
+    env.PARLEY_CASSANDRA_REPLICATION = `${env.PARLEY_CASSANDRA_DC ?? 'datacenter1'}:1`;
+    const brokers = (env.PARLEY_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+    const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+    const cassandra = new Client({ contactPoints: (env.PARLEY_CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:9042').split(','), localDataCenter: env.PARLEY_CASSANDRA_DC ?? 'datacenter1' });
+    await Promise.all([admin.connect(), cassandra.connect()]);
+    try {
+      const setup = image.run('setup', env, ['node', 'dist/apps/setup/src/main.js']);
+      expect(await setup.exited).toBe(0);
+      expect((await admin.listTopics()).filter((t) => t.startsWith(`img-${id}.`)).sort()).toEqual([`img-${id}.parley.events.v1`, `img-${id}.parley.ingress.v1`]);
+      const ks = await cassandra.execute('SELECT keyspace_name FROM system_schema.tables WHERE keyspace_name = ?', [`img_${id}`]);
+      expect(ks.rows.length).toBe(3);
+    } finally {
+      const mine = (await admin.listTopics()).filter((t) => t.startsWith(`img-${id}.`));
+      if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
+      await cassandra.execute(`DROP KEYSPACE IF EXISTS img_${id}`);
+      await Promise.all([admin.disconnect(), cassandra.shutdown()]);
+    }
+  }, TIMEOUT_MS);
+
   test('mesh: the auth service starts against the test infrastructure and answers /readyz on its admin port', async () => {
     const admin = await freePort();
     const grpc = await freePort();
-    const env: Record<string, string> = { PARLEY_MODE: 'mesh', PARLEY_ADMIN_PORT: String(admin), PARLEY_AUTH_ADDR: `127.0.0.1:${grpc}`, PARLEY_LOG_LEVEL: 'warn' };
-    for (const key of ['PARLEY_KAFKA_BROKERS', 'PARLEY_CASSANDRA_CONTACT_POINTS', 'PARLEY_CASSANDRA_DC', 'PARLEY_POSTGRES_URL', 'PARLEY_REDIS_URL']) {
-      const value = process.env[key];
-      if (value) env[key] = value;
-    }
+    const env: Record<string, string> = { ...infraEnv(), PARLEY_MODE: 'mesh', PARLEY_ADMIN_PORT: String(admin), PARLEY_AUTH_ADDR: `127.0.0.1:${grpc}`, PARLEY_LOG_LEVEL: 'warn' };
     const container = image.run('auth', env, ['node', 'dist/apps/auth/src/main.js']);
     await ready(`http://127.0.0.1:${admin}/readyz`, container);
     expect(await container.stop()).toBe(0);
