@@ -107,7 +107,7 @@ run_tier image --runInBand --forceExit
 run_tier e2e --runInBand
 step "the end-to-end suites again, against the mesh"
 PARLEY_E2E_TARGET=mesh run_tier_as e2e-mesh e2e --runInBand
-step "fault tests against the mesh (kill, pause, Kafka outage)"
+step "fault tests against the mesh (kill, pause, Kafka outage, rolling restart)"
 PARLEY_E2E_TARGET=mesh run_tier fault --runInBand
 step "scale test against a two-gateway mesh (10,000 members, a gateway killed)"
 PARLEY_E2E_TARGET=mesh run_tier scale --runInBand

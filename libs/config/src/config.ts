@@ -54,6 +54,8 @@ export interface ParleyConfig {
   };
   postgresUrl: string;
   redisUrl: string;
+  /** rediss://: CA file that signed Redis's certificate; empty: the system's CAs. */
+  redisTlsCaFile: string;
   /** Mesh: gRPC addresses (listen for the owner, connect for the others). */
   grpc: { auth: string; messaging: string; presence: string; gatewayDelivery: string };
 }
@@ -182,7 +184,8 @@ export const settings = {
   cassandraDc: str('PARLEY_CASSANDRA_DC', 'datacenter1', 'mesh: Cassandra/ScyllaDB local data center'),
   cassandraKeyspace: str('PARLEY_CASSANDRA_KEYSPACE', 'parley', 'mesh: keyspace for messages'),
   postgresUrl: str('PARLEY_POSTGRES_URL', 'postgres://parley:parley@127.0.0.1:55432/parley', 'mesh: Postgres connection URL'),
-  redisUrl: str('PARLEY_REDIS_URL', 'redis://127.0.0.1:56379', 'mesh: Redis URL'),
+  redisUrl: str('PARLEY_REDIS_URL', 'redis://127.0.0.1:56379', 'mesh: Redis URL (rediss:// for TLS)'),
+  redisTlsCaFile: str('PARLEY_REDIS_TLS_CA_FILE', '', 'mesh: with a rediss:// URL, the PEM file of the CA that signed the server certificate; empty: the system CAs'),
   authAddr: str('PARLEY_AUTH_ADDR', '127.0.0.1:7101', 'mesh: the auth service gRPC address'),
   messagingAddr: str('PARLEY_MESSAGING_ADDR', '127.0.0.1:7102', 'mesh: the messaging service gRPC address (listen); clients accept a comma list of replicas'),
   presenceAddr: str('PARLEY_PRESENCE_ADDR', '127.0.0.1:7103', 'mesh: the presence service gRPC address'),
@@ -242,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     postgresUrl: read(env, s.postgresUrl),
     redisUrl: read(env, s.redisUrl),
+    redisTlsCaFile: read(env, s.redisTlsCaFile),
     grpc: { auth: read(env, s.authAddr), messaging: read(env, s.messagingAddr), presence: read(env, s.presenceAddr), gatewayDelivery: read(env, s.gatewayDeliveryAddr) },
   };
 }

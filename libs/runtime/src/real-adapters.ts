@@ -9,12 +9,12 @@ export function openPostgres(config: ParleyConfig, logger: Logger): PgSqlDb {
 }
 
 export async function openRedisPresence(config: ParleyConfig, logger: Logger): Promise<RedisPresenceStore> {
-  const redis = await openRedis({ url: config.redisUrl, logger: logger.child({ adapter: 'redis' }) });
+  const redis = await openRedis({ url: config.redisUrl, ...(config.redisTlsCaFile ? { tlsCaFile: config.redisTlsCaFile } : {}), logger: logger.child({ adapter: 'redis' }) });
   return new RedisPresenceStore(redis, {}, true);
 }
 
 export async function openRedisRouteTable(config: ParleyConfig, logger: Logger): Promise<RedisRouteTable> {
-  const redis = await openRedis({ url: config.redisUrl, logger: logger.child({ adapter: 'redis' }) });
+  const redis = await openRedis({ url: config.redisUrl, ...(config.redisTlsCaFile ? { tlsCaFile: config.redisTlsCaFile } : {}), logger: logger.child({ adapter: 'redis' }) });
   return new RedisRouteTable(redis, {}, true);
 }
 
