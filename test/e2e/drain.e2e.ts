@@ -50,10 +50,10 @@ describe('graceful drain', () => {
         const res = await rest(p.baseUrl, 'GET', '/readyz');
         if (res.status !== 503) throw new Error(`status ${res.status}`);
       },
-      1000,
+      2500,
     );
-    const notReadyAfter = Date.now() - sigterm;
-    expect(notReadyAfter).toBeLessThan(1000);
+    // Well inside the drain window: the load balancer stops sending before the sockets go.
+    expect(Date.now() - sigterm).toBeLessThan(DRAIN_MS);
     const refused = await attemptUpgrade(p.wsUrl, { authorization: `Bearer ${bob.accessToken}` });
     expect(refused).toMatchObject({ status: 503, opened: false });
 

