@@ -18,12 +18,14 @@ const common = {
 };
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/support/**/*.spec.ts', '<rootDir>/charts/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/support/**/*.spec.ts', '<rootDir>/charts/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.ts'] },
     // Fault tests kill, pause and stop parts of the mesh: run last, one at a time, mesh target only.
     { ...common, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.fault.ts'] },
     // Scale tests hold thousands of sockets against a multi-gateway mesh: run alone, mesh target only.
     { ...common, displayName: 'scale', testMatch: ['<rootDir>/test/scale/**/*.scale.ts'] },
+    // The OCI image (npm run image) run as containers with runc: needs root, umoci and runc.
+    { ...common, displayName: 'image', testMatch: ['<rootDir>/test/image/**/*.image.ts'] },
   ],
 };

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's one test command (`npm test`, and CI through .ci/run). On a fresh Debian 12 machine it
-# installs what is missing, builds, then runs the unit tier and the end-to-end tier against standalone
-# Parley, then starts Kafka, Cassandra, Postgres and Redis (infra/) for the integration tier, the same
-# end-to-end suites against the mesh, the fault tests and the scale test; it stops at the first failing step.
+# installs what is missing, builds and writes the OCI image, then runs the unit tier and the end-to-end
+# tier against standalone Parley, then starts Kafka, Cassandra, Postgres and Redis (infra/) for the
+# integration tier, the image run as containers, the same end-to-end suites against the mesh, the
+# fault tests and the scale test; it stops at the first failing step.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,15 +24,17 @@ as_root() {
   fi
 }
 
-# Chromium drives the browser suite; the openssl CLI makes the throw-away CA of the push tests
-# (local FCM and APNs over TLS).
-missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-if [ "${#missing[@]}" -gt 0 ]; then
-  step "installing ${missing[*]}"
+# Chromium drives the browser suite; the openssl CLI makes the throw-away CA of the push and TLS tests;
+# umoci unpacks and runc runs the OCI image (test/image).
+MISSING_DEBS=()
+[ -x /usr/bin/chromium ] || MISSING_DEBS+=(chromium)
+command -v openssl >/dev/null 2>&1 || MISSING_DEBS+=(openssl)
+command -v umoci >/dev/null 2>&1 || MISSING_DEBS+=(umoci)
+command -v runc >/dev/null 2>&1 || MISSING_DEBS+=(runc)
+if [ "${#MISSING_DEBS[@]}" -gt 0 ]; then
+  step "installing ${MISSING_DEBS[*]}"
   as_root apt-get update
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${MISSING_DEBS[@]}"
 fi
 
 if [ ! -d node_modules ] || ! node test/support/node-modules-stale.js; then
@@ -39,8 +42,8 @@ if [ ! -d node_modules ] || ! node test/support/node-modules-stale.js; then
   npm ci --no-audit --no-fund
 fi
 
-step "npm run build"
-npm run build
+step "npm run image (builds, then writes the OCI image to dist/image/)"
+npm run image
 
 # Sums the Jest JSON results written so far into one closing line: "jest: N passed, N failed, N skipped".
 # $1 counts extra failures (a tier whose runner crashed before writing its results).
@@ -107,10 +110,13 @@ eval "$("$INFRA" env)"
 # and Cassandra suites run together still leave, about one run in three, one Timeout that is not
 # created through the global setTimeout, and Jest would wait forever after a green run (issue 12).
 run_tier integration --runInBand --forceExit
+# runc needs root (CI runs as root): the containers themselves run as uid 10001.
+step "the OCI image run as containers (runc, non-root, read-only root)"
+run_tier image --runInBand --forceExit
 run_tier e2e --runInBand
 step "the end-to-end suites again, against the mesh"
 PARLEY_E2E_TARGET=mesh run_tier_as e2e-mesh e2e --runInBand
-step "fault tests against the mesh (kill, pause, Kafka outage)"
+step "fault tests against the mesh (kill, pause, Kafka outage, rolling restart)"
 PARLEY_E2E_TARGET=mesh run_tier fault --runInBand
 step "scale tests against the mesh (10,000 members: a gateway killed; pushes to the mentioned only)"
 PARLEY_E2E_TARGET=mesh run_tier scale --runInBand

@@ -220,18 +220,29 @@ describe('charts/parley', () => {
     }
   });
 
-  it('protects the gateway and messaging with PodDisruptionBudgets, and autoscales the gateway only when asked', () => {
-    for (const name of ['gateway', 'messaging']) {
+  it('is HA by default: two replicas, a PodDisruptionBudget and spread over zones and nodes for every service; autoscales the gateway only when asked', () => {
+    for (const name of SERVICES) {
+      const deployment = find(objects, 'Deployment', `parley-${name}`);
+      expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
       const pdb = find(objects, 'PodDisruptionBudget', `parley-${name}`);
-      expect(pdb.spec.selector.matchLabels).toEqual(find(objects, 'Deployment', `parley-${name}`).spec.selector.matchLabels);
+      expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+      expect(pdb.spec.maxUnavailable).toBe(1);
+      const spread = deployment.spec.template.spec.topologySpreadConstraints as Array<{ topologyKey: string; labelSelector: { matchLabels: Record<string, string> } }>;
+      expect(spread.map((c) => c.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+      for (const c of spread) expect(c.labelSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
     }
-    expect(kinds(objects).filter((k) => k === 'PodDisruptionBudget')).toHaveLength(2);
+    expect(kinds(objects).filter((k) => k === 'PodDisruptionBudget')).toHaveLength(SERVICES.length);
 
     expect(kinds(objects)).not.toContain('HorizontalPodAutoscaler');
     expect(find(objects, 'Deployment', 'parley-gateway').spec.replicas).toBe(2);
     const hpa = find(production, 'HorizontalPodAutoscaler', 'parley-gateway');
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'parley-gateway' });
     expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 30 });
+    // Open WebSockets per pod (a custom metric), with CPU beside it: the HPA scales up on CPU alone while the custom metric is missing.
+    expect(hpa.spec.metrics).toEqual([
+      { type: 'Pods', pods: { metric: { name: 'parley_gateway_connections_open' }, target: { type: 'AverageValue', averageValue: '5000' } } },
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } },
+    ]);
     // Under an HPA the Deployment leaves replicas alone, or every upgrade would reset the scale.
     expect(find(production, 'Deployment', 'parley-gateway').spec.replicas).toBeUndefined();
   });

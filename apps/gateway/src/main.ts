@@ -25,4 +25,4 @@ class GatewayProcessModule {}
 void runProcess('gateway', { module: GatewayProcessModule }, createLogger('parley-gateway', config.logLevel), async (app) => {
   const grpc = await startGrpcServer(gatewayId, (server) => serveGatewayDelivery(server, app.get(GatewayServer).delivery, { logger: app.get<Logger>(LOGGER) }));
   return () => grpc.close();
-}, { publicHealth: true });
+}, { publicHealth: true, drain: { run: (app) => app.get(GatewayServer).drain(), drainMs: config.gateway.drainMs } });

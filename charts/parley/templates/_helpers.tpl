@@ -113,6 +113,88 @@ notification:
 - PARLEY_GATEWAY_DELIVERY_ADDR
 - PARLEY_GATEWAY_ID
 - PARLEY_DATA_DIR
+- PARLEY_DRAIN_MS
+- PARLEY_SCHEMA_SETUP
+- PARLEY_KAFKA_REPLICATION_FACTOR
+- PARLEY_KAFKA_MIN_INSYNC_REPLICAS
+- PARLEY_KAFKA_NAME_PREFIX
+- PARLEY_CASSANDRA_DC
+- PARLEY_CASSANDRA_KEYSPACE
+- PARLEY_CASSANDRA_REPLICATION
+- PARLEY_JWT_KEYS_DIR
+- PARLEY_JWT_ACTIVE_KID
+- PARLEY_KAFKA_SASL_MECHANISM
+- PARLEY_KAFKA_SASL_USERNAME
+- PARLEY_KAFKA_SASL_PASSWORD
+- PARLEY_CASSANDRA_USERNAME
+- PARLEY_CASSANDRA_PASSWORD
+{{- end }}
+
+{{/*
+Data-system credentials from existing Secrets, as env entries: Kafka SASL for every process (all
+use Kafka), Cassandra for those that open the message store. Call with (dict "root" $ "cassandra" bool).
+*/}}
+{{- define "parley.dataCredentials" -}}
+{{- $k := .root.Values.kafka.sasl }}
+{{- if $k.mechanism }}
+{{- if not $k.existingSecret }}
+{{- fail "kafka.sasl.mechanism needs kafka.sasl.existingSecret" }}
+{{- end }}
+- name: PARLEY_KAFKA_SASL_MECHANISM
+  value: {{ $k.mechanism | quote }}
+- name: PARLEY_KAFKA_SASL_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ $k.existingSecret }}
+      key: {{ $k.usernameKey }}
+- name: PARLEY_KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $k.existingSecret }}
+      key: {{ $k.passwordKey }}
+{{- end }}
+{{- $c := .root.Values.cassandra.auth }}
+{{- if and .cassandra $c.existingSecret }}
+- name: PARLEY_CASSANDRA_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ $c.existingSecret }}
+      key: {{ $c.usernameKey }}
+- name: PARLEY_CASSANDRA_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $c.existingSecret }}
+      key: {{ $c.passwordKey }}
+{{- end }}
+{{- end }}
+
+{{/*
+Where the data systems are and how Parley's topics and keyspace are made: the same in the
+ConfigMap (services) and the setup Job (which runs before the ConfigMap exists).
+*/}}
+{{- define "parley.dataEnv" -}}
+PARLEY_KAFKA_BROKERS: {{ join "," .Values.kafka.brokers | quote }}
+PARLEY_KAFKA_REPLICATION_FACTOR: {{ .Values.kafka.replicationFactor | int64 | quote }}
+PARLEY_KAFKA_MIN_INSYNC_REPLICAS: {{ .Values.kafka.minInsyncReplicas | int64 | quote }}
+PARLEY_KAFKA_NAME_PREFIX: {{ include "parley.kafkaPrefix" . | quote }}
+PARLEY_CASSANDRA_CONTACT_POINTS: {{ join "," .Values.cassandra.contactPoints | quote }}
+PARLEY_CASSANDRA_DC: {{ .Values.cassandra.localDataCenter | quote }}
+PARLEY_CASSANDRA_KEYSPACE: {{ .Values.cassandra.keyspace | quote }}
+PARLEY_CASSANDRA_REPLICATION: {{ default (printf "%s:3" .Values.cassandra.localDataCenter) .Values.cassandra.replication | quote }}
+{{- end }}
+
+{{/* Kafka topic and group prefix: kafka.namePrefix, or "<release>.". */}}
+{{- define "parley.kafkaPrefix" -}}
+{{- default (printf "%s." .Release.Name) .Values.kafka.namePrefix }}
+{{- end }}
+
+{{/* The gateway's grace period: preStop + drain window + 15 s to close, unless set. */}}
+{{- define "parley.gatewayGrace" -}}
+{{- if .Values.gateway.terminationGracePeriodSeconds }}
+{{- .Values.gateway.terminationGracePeriodSeconds }}
+{{- else }}
+{{- add .Values.gateway.preStopSeconds .Values.config.gateway.drainSeconds 15 }}
+{{- end }}
 {{- end }}
 
 {{/*

@@ -15,6 +15,13 @@ export interface AuthOptions {
    * for test suites that register thousands of users: never in production.
    */
   passwordHashCost?: PasswordHashCost;
+  /**
+   * A directory of private signing keys (one JWK per file; a mounted Secret): all are published,
+   * `activeKid` signs. Empty or absent: one key kept in the database, created on the first boot.
+   */
+  signingKeysDir?: string;
+  /** The kid that signs new tokens when signingKeysDir holds several keys. */
+  activeKid?: string;
 }
 
 /** `standard`: OWASP's minimum for argon2id; `test`: the least the library accepts (test suites only). */

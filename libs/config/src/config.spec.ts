@@ -56,3 +56,47 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PARLEY_PUSH_COALESCE_MS: '-1' })).toThrow(/PARLEY_PUSH_COALESCE_MS/);
   });
 });
+
+describe('deployment settings (issue 11)', () => {
+  it('defaults keep standalone and test behaviour: no drain window, processes create what they need, no prefix, no credentials', () => {
+    const c = loadConfig({});
+    expect(c.gateway.drainMs).toBe(0);
+    expect(c.schemaSetup).toBe('create');
+    expect(c.kafka).toMatchObject({ namePrefix: '', minInsyncReplicas: 0, sasl: null });
+    expect(c.cassandra).toMatchObject({ replication: {}, credentials: null });
+    expect(c.auth).toMatchObject({ signingKeysDir: '', activeKid: '' });
+  });
+
+  it('reads what the chart sets', () => {
+    const c = loadConfig({
+      PARLEY_DRAIN_MS: '20000',
+      PARLEY_SCHEMA_SETUP: 'verify',
+      PARLEY_KAFKA_NAME_PREFIX: 'eu.',
+      PARLEY_KAFKA_MIN_INSYNC_REPLICAS: '2',
+      PARLEY_CASSANDRA_REPLICATION: 'dc1:3, dc2:2',
+      PARLEY_KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      PARLEY_KAFKA_SASL_USERNAME: 'parley',
+      PARLEY_KAFKA_SASL_PASSWORD: 'secret',
+      PARLEY_CASSANDRA_USERNAME: 'parley',
+      PARLEY_CASSANDRA_PASSWORD: 'secret',
+      PARLEY_JWT_KEYS_DIR: '/etc/parley/jwt-keys',
+      PARLEY_JWT_ACTIVE_KID: '2026-04',
+    });
+    expect(c.gateway.drainMs).toBe(20_000);
+    expect(c.schemaSetup).toBe('verify');
+    expect(c.kafka).toMatchObject({ namePrefix: 'eu.', minInsyncReplicas: 2, sasl: { mechanism: 'scram-sha-512', username: 'parley', password: 'secret' } });
+    expect(c.cassandra).toMatchObject({ replication: { dc1: 3, dc2: 2 }, credentials: { username: 'parley', password: 'secret' } });
+    expect(c.auth).toMatchObject({ signingKeysDir: '/etc/parley/jwt-keys', activeKid: '2026-04' });
+  });
+
+  it('refuses incomplete or malformed deployment settings, naming the variable', () => {
+    expect(() => loadConfig({ PARLEY_DRAIN_MS: '-1' })).toThrow(/PARLEY_DRAIN_MS/);
+    expect(() => loadConfig({ PARLEY_SCHEMA_SETUP: 'maybe' })).toThrow(/PARLEY_SCHEMA_SETUP/);
+    expect(() => loadConfig({ PARLEY_KAFKA_NAME_PREFIX: 'a b' })).toThrow(/PARLEY_KAFKA_NAME_PREFIX/);
+    expect(() => loadConfig({ PARLEY_CASSANDRA_REPLICATION: 'dc1=3' })).toThrow(/PARLEY_CASSANDRA_REPLICATION/);
+    expect(() => loadConfig({ PARLEY_KAFKA_SASL_MECHANISM: 'plain' })).toThrow(/PARLEY_KAFKA_SASL_MECHANISM/);
+    expect(() => loadConfig({ PARLEY_KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toThrow(/needs PARLEY_KAFKA_SASL_USERNAME/);
+    expect(() => loadConfig({ PARLEY_KAFKA_SASL_USERNAME: 'u', PARLEY_KAFKA_SASL_PASSWORD: 'p' })).toThrow(/need PARLEY_KAFKA_SASL_MECHANISM/);
+    expect(() => loadConfig({ PARLEY_CASSANDRA_USERNAME: 'u' })).toThrow(/go together/);
+  });
+});

@@ -13,7 +13,15 @@ export interface ParleyConfig {
   webDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   gatewayId: string;
-  auth: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlSeconds: number; passwordHashCost: 'standard' | 'test' };
+  auth: {
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    passwordHashCost: 'standard' | 'test';
+    signingKeysDir: string;
+    activeKid: string;
+  };
   gateway: {
     heartbeatMs: number;
     maxBufferedBytes: number;
@@ -23,16 +31,36 @@ export interface ParleyConfig {
     signalRatePerSecond: number;
     authLimits: { attemptsPerMinute: number; registrationsPerMinute: number; failuresPerAccount: number };
     clientAddressHeader: string;
+    /** SIGTERM: how long the gateway takes to close its sockets (1012), spread over this window. */
+    drainMs: number;
   };
   presence: { connectionTtlMs: number };
   largeGroup: { threshold: number; typingSampleMs: number };
   /** Sends' claims are kept whole this long, then only in their compact form (docs/adr/0003). */
   messaging: { claimWindowHours: number };
   log: { partitions: number };
-  kafka: { brokers: string[]; replicationFactor: number };
-  cassandra: { contactPoints: string[]; localDataCenter: string; keyspace: string };
+  /** create: each process creates what it needs (standalone, tests); verify: it checks that the setup job did. */
+  schemaSetup: 'create' | 'verify';
+  kafka: {
+    brokers: string[];
+    replicationFactor: number;
+    minInsyncReplicas: number;
+    namePrefix: string;
+    /** SASL/SCRAM; null: none. */
+    sasl: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | null;
+  };
+  cassandra: {
+    contactPoints: string[];
+    localDataCenter: string;
+    keyspace: string;
+    replication: Record<string, number>;
+    /** null: no authentication. */
+    credentials: { username: string; password: string } | null;
+  };
   postgresUrl: string;
   redisUrl: string;
+  /** rediss://: CA file that signed Redis's certificate; empty: the system's CAs. */
+  redisTlsCaFile: string;
   /** Mesh: gRPC addresses (listen for the owner, connect for the others). */
   grpc: { auth: string; messaging: string; presence: string; gatewayDelivery: string; notification: string };
   push: PushConfig;
@@ -123,6 +151,12 @@ export const settings = {
     ['standard', 'test'] as const,
     'argon2id cost of new password hashes: standard (OWASP minimum), or test (the library minimum: for test suites only, never in production)',
   ),
+  jwtKeysDir: str(
+    'PARLEY_JWT_KEYS_DIR',
+    '',
+    'auth: directory of private signing keys, one Ed25519 JWK per file (a mounted Secret); all are published, PARLEY_JWT_ACTIVE_KID signs. Empty: one key kept in the database',
+  ),
+  jwtActiveKid: str('PARLEY_JWT_ACTIVE_KID', '', 'auth: the kid that signs new access tokens when PARLEY_JWT_KEYS_DIR holds several keys'),
   heartbeatMs: int('PARLEY_HEARTBEAT_MS', 25_000, 'heartbeat interval announced to clients in hello', 1000),
   maxBuffered: int('PARLEY_WS_MAX_BUFFERED_BYTES', 1024 * 1024, 'per-socket send buffer bound; a socket over it is closed with 4408', 64 * 1024),
   maxInvalidFrames: int('PARLEY_WS_MAX_INVALID_FRAMES', 20, 'invalid frames tolerated per connection before closing with 1008', 1),
@@ -133,6 +167,13 @@ export const settings = {
   loginFailures: int('PARLEY_LOGIN_FAILURES_PER_ACCOUNT', 5, 'failed sign-ins one address may make against one account before it waits (then one a minute)', 1),
   clientAddressHeader: str('PARLEY_CLIENT_ADDRESS_HEADER', '', 'header a trusted proxy sets to the client address (its last entry is used, e.g. x-forwarded-for); empty: the peer address'),
   signalRate: int('PARLEY_SIGNAL_RATE_PER_SECOND', 10, 'typing and read frames per second per connection (twice that per user); typing over it is dropped, read answered RATE_LIMITED', 1),
+  drainMs: int(
+    'PARLEY_DRAIN_MS',
+    0,
+    'gateway drain window on SIGTERM: not ready at once, upgrades refused, sockets closed with 1012 spread over this many ms (0: all at once); the chart ties terminationGracePeriodSeconds to it',
+    0,
+    600_000,
+  ),
   connectionTtlMs: int('PARLEY_PRESENCE_TTL_MS', 30_000, 'a connection not refreshed for this long is offline (gateway crash bound)', 1000),
   largeGroupThreshold: int('PARLEY_LARGE_GROUP_THRESHOLD', 1000, 'member count above which typing is sampled and receipts are counts', 2),
   typingSampleMs: int('PARLEY_TYPING_SAMPLE_MS', 2000, 'large groups: at most one typing frame per conversation per interval', 100),
@@ -140,11 +181,47 @@ export const settings = {
   logPartitions: int('PARLEY_LOG_PARTITIONS', 16, 'partitions of the ingress and events topics', 1, 1024),
   kafkaBrokers: list('PARLEY_KAFKA_BROKERS', ['127.0.0.1:9092'], 'mesh: Kafka bootstrap brokers'),
   kafkaReplication: int('PARLEY_KAFKA_REPLICATION_FACTOR', 1, 'mesh: replication factor of the topics Parley creates (3 with min.insync.replicas=2 in production)', 1, 7),
+  kafkaMinInsync: int('PARLEY_KAFKA_MIN_INSYNC_REPLICAS', 0, 'mesh: min.insync.replicas of the topics Parley creates (2 with a replication factor of 3); 0: the broker default', 0, 7),
+  kafkaNamePrefix: {
+    env: 'PARLEY_KAFKA_NAME_PREFIX',
+    description: 'mesh: put before every Kafka topic and consumer group name (the chart uses "<release>."), so installs can share a Kafka',
+    default: '',
+    parse: (r: string) => {
+      if (!/^[A-Za-z0-9._-]{1,100}$/.test(r)) throw new Error(`PARLEY_KAFKA_NAME_PREFIX must be 1..100 characters of [A-Za-z0-9._-], got "${r}"`);
+      return r;
+    },
+  } satisfies Setting<string>,
+  schemaSetup: oneOf(
+    'PARLEY_SCHEMA_SETUP',
+    'create',
+    ['create', 'verify'] as const,
+    'mesh: create (each process creates its keyspace, tables, migrations and topics if missing) or verify (it only checks that they exist: the chart runs the setup job, apps/setup, once per install and upgrade)',
+  ),
+  cassandraReplication: {
+    env: 'PARLEY_CASSANDRA_REPLICATION',
+    description: 'mesh: replicas per data center of a keyspace Parley creates, "dc1:3,dc2:3" (NetworkTopologyStrategy); empty: SimpleStrategy with 1 replica (a local node)',
+    default: {} as Record<string, number>,
+    parse: (r: string) => {
+      const out: Record<string, number> = {};
+      for (const part of r.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const m = /^([A-Za-z0-9_-]{1,64}):([1-9])$/.exec(part);
+        if (!m) throw new Error(`PARLEY_CASSANDRA_REPLICATION must look like "dc1:3,dc2:3", got "${r}"`);
+        out[m[1]] = Number(m[2]);
+      }
+      return out;
+    },
+  } satisfies Setting<Record<string, number>>,
+  kafkaSaslMechanism: oneOf('PARLEY_KAFKA_SASL_MECHANISM', 'none', ['none', 'scram-sha-256', 'scram-sha-512'] as const, 'mesh: SASL mechanism towards Kafka (SCRAM only: the connection is not encrypted)'),
+  kafkaSaslUsername: str('PARLEY_KAFKA_SASL_USERNAME', '', 'mesh: Kafka SASL user (with PARLEY_KAFKA_SASL_MECHANISM)'),
+  kafkaSaslPassword: str('PARLEY_KAFKA_SASL_PASSWORD', '', 'mesh: Kafka SASL password (from a Secret)'),
+  cassandraUsername: str('PARLEY_CASSANDRA_USERNAME', '', 'mesh: Cassandra/ScyllaDB user; empty: no authentication'),
+  cassandraPassword: str('PARLEY_CASSANDRA_PASSWORD', '', 'mesh: Cassandra/ScyllaDB password (from a Secret)'),
   cassandraContactPoints: list('PARLEY_CASSANDRA_CONTACT_POINTS', ['127.0.0.1:9042'], 'mesh: Cassandra/ScyllaDB contact points'),
   cassandraDc: str('PARLEY_CASSANDRA_DC', 'datacenter1', 'mesh: Cassandra/ScyllaDB local data center'),
   cassandraKeyspace: str('PARLEY_CASSANDRA_KEYSPACE', 'parley', 'mesh: keyspace for messages'),
   postgresUrl: str('PARLEY_POSTGRES_URL', 'postgres://parley:parley@127.0.0.1:55432/parley', 'mesh: Postgres connection URL'),
-  redisUrl: str('PARLEY_REDIS_URL', 'redis://127.0.0.1:56379', 'mesh: Redis URL'),
+  redisUrl: str('PARLEY_REDIS_URL', 'redis://127.0.0.1:56379', 'mesh: Redis URL (rediss:// for TLS)'),
+  redisTlsCaFile: str('PARLEY_REDIS_TLS_CA_FILE', '', 'mesh: with a rediss:// URL, the PEM file of the CA that signed the server certificate; empty: the system CAs'),
   authAddr: str('PARLEY_AUTH_ADDR', '127.0.0.1:7101', 'mesh: the auth service gRPC address'),
   messagingAddr: str('PARLEY_MESSAGING_ADDR', '127.0.0.1:7102', 'mesh: the messaging service gRPC address (listen); clients accept a comma list of replicas'),
   presenceAddr: str('PARLEY_PRESENCE_ADDR', '127.0.0.1:7103', 'mesh: the presence service gRPC address'),
@@ -190,6 +267,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       accessTtlSeconds: read(env, s.accessTtl),
       refreshTtlSeconds: read(env, s.refreshTtl),
       passwordHashCost: read(env, s.passwordHashCost),
+      signingKeysDir: read(env, s.jwtKeysDir),
+      activeKid: read(env, s.jwtActiveKid),
     },
     gateway: {
       heartbeatMs: read(env, s.heartbeatMs),
@@ -200,15 +279,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signalRatePerSecond: read(env, s.signalRate),
       authLimits: { attemptsPerMinute: read(env, s.authAttempts), registrationsPerMinute: read(env, s.registrations), failuresPerAccount: read(env, s.loginFailures) },
       clientAddressHeader: read(env, s.clientAddressHeader).toLowerCase(),
+      drainMs: read(env, s.drainMs),
     },
     presence: { connectionTtlMs: read(env, s.connectionTtlMs) },
     largeGroup: { threshold: read(env, s.largeGroupThreshold), typingSampleMs: read(env, s.typingSampleMs) },
     messaging: { claimWindowHours: read(env, s.claimWindowHours) },
     log: { partitions: read(env, s.logPartitions) },
-    kafka: { brokers: read(env, s.kafkaBrokers), replicationFactor: read(env, s.kafkaReplication) },
-    cassandra: { contactPoints: read(env, s.cassandraContactPoints), localDataCenter: read(env, s.cassandraDc), keyspace: read(env, s.cassandraKeyspace) },
+    schemaSetup: read(env, s.schemaSetup),
+    kafka: {
+      brokers: read(env, s.kafkaBrokers),
+      replicationFactor: read(env, s.kafkaReplication),
+      minInsyncReplicas: read(env, s.kafkaMinInsync),
+      namePrefix: read(env, s.kafkaNamePrefix),
+      sasl: kafkaSasl(env),
+    },
+    cassandra: {
+      contactPoints: read(env, s.cassandraContactPoints),
+      localDataCenter: read(env, s.cassandraDc),
+      keyspace: read(env, s.cassandraKeyspace),
+      replication: read(env, s.cassandraReplication),
+      credentials: cassandraCredentials(env),
+    },
     postgresUrl: read(env, s.postgresUrl),
     redisUrl: read(env, s.redisUrl),
+    redisTlsCaFile: read(env, s.redisTlsCaFile),
     grpc: { auth: read(env, s.authAddr), messaging: read(env, s.messagingAddr), presence: read(env, s.presenceAddr), gatewayDelivery: read(env, s.gatewayDeliveryAddr), notification: read(env, s.notificationAddr) },
     push: {
       coalesceMs: read(env, s.pushCoalesceMs),
@@ -230,6 +324,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     },
   };
+}
+
+function kafkaSasl(env: Record<string, string | undefined>): ParleyConfig['kafka']['sasl'] {
+  const mechanism = read(env, settings.kafkaSaslMechanism);
+  const username = read(env, settings.kafkaSaslUsername);
+  const password = read(env, settings.kafkaSaslPassword);
+  if (mechanism === 'none') {
+    if (username || password) throw new Error('PARLEY_KAFKA_SASL_USERNAME/PASSWORD need PARLEY_KAFKA_SASL_MECHANISM');
+    return null;
+  }
+  if (!username || !password) throw new Error(`PARLEY_KAFKA_SASL_MECHANISM=${mechanism} needs PARLEY_KAFKA_SASL_USERNAME and PARLEY_KAFKA_SASL_PASSWORD`);
+  return { mechanism, username, password };
+}
+
+function cassandraCredentials(env: Record<string, string | undefined>): ParleyConfig['cassandra']['credentials'] {
+  const username = read(env, settings.cassandraUsername);
+  const password = read(env, settings.cassandraPassword);
+  if (!username && !password) return null;
+  if (!username || !password) throw new Error('PARLEY_CASSANDRA_USERNAME and PARLEY_CASSANDRA_PASSWORD go together');
+  return { username, password };
 }
 
 export const CONFIG = Symbol('ParleyConfig');

@@ -21,6 +21,8 @@ export interface GatewayOptions {
   authLimits: { attemptsPerMinute: number; registrationsPerMinute: number; failuresPerAccount: number };
   /** Header a trusted proxy sets to the client's address ('' = the peer address). */
   clientAddressHeader: string;
+  /** SIGTERM drain window: sockets are closed with 1012 spread over it (ws/drain.ts). */
+  drainMs: number;
   /** TTL of this gateway's routes and connections; refreshed every ttl/3. */
   routeTtlMs: number;
   largeGroup: LargeGroupPolicy;
@@ -45,6 +47,7 @@ export function gatewayOptionsFrom(config: ParleyConfig, gatewayId: string, webD
     signalRatePerSecond: config.gateway.signalRatePerSecond,
     authLimits: config.gateway.authLimits,
     clientAddressHeader: config.gateway.clientAddressHeader,
+    drainMs: config.gateway.drainMs,
     routeTtlMs: config.presence.connectionTtlMs,
     largeGroup: config.largeGroup,
   };

@@ -16,6 +16,7 @@ import { buildRestRouter } from './http/rest-routes';
 import { RestRouter } from './http/rest-router';
 import { SendPipeline } from './send/send-pipeline';
 import { ConnectionRegistry } from './ws/connection-registry';
+import { drainSockets } from './ws/drain';
 import { SocketHandler } from './ws/socket-handler';
 import { SocketWriter, SWEEP_INTERVAL_MS } from './ws/socket-writer';
 
@@ -52,6 +53,8 @@ export class GatewayServer {
   private sweepTick = 0;
   private readonly syncs: SyncSource;
   private readonly httpErrors;
+  private readonly sockets: SocketHandler;
+  private draining: Promise<void> | null = null;
 
   constructor(private readonly deps: GatewayDeps) {
     const { options, logger } = deps;
@@ -86,7 +89,7 @@ export class GatewayServer {
       storeAfter: (userId, id, after, limit) => deps.conversations.history(userId, id, { after_seq: after, limit }),
       onAnswer: (source) => syncAnswers.inc({ source }),
     }));
-    const sockets = new SocketHandler(options, verifier, sessions, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics);
+    const sockets = (this.sockets = new SocketHandler(options, verifier, sessions, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics));
     this.httpErrors = deps.metrics.counter('parley_gateway_http_responses_total', 'HTTP responses by status class', ['status']);
     const connections = deps.metrics.gauge('parley_gateway_connections_open', 'open WebSocket connections');
     const syncHeld = deps.metrics.gauge('parley_gateway_sync_shared_bytes', 'estimated bytes of the sync pages held for sharing (bounded)');
@@ -99,6 +102,7 @@ export class GatewayServer {
       })
       .get('/readyz', (res, req) => {
         const x = new HttpExchange(res, req);
+        if (this.draining) return x.json(503, { status: 'not_ready', failing: ['draining'] });
         void this.ready().then((report) => x.json(report.status === 'ready' ? 200 : 503, report));
       })
       .get('/metrics', (res, req) => {
@@ -136,13 +140,36 @@ export class GatewayServer {
     this.deps.routes.register(SESSIONS_ROUTE_KEY, gatewayId, routeTtlMs).catch((err: unknown) => this.deps.logger.warn('sessions route register failed', { err }));
   }
 
-  /** Stops accepting, then closes every socket with 1001 (clients reconnect elsewhere). */
+  /**
+   * SIGTERM: not ready at once (/readyz answers 503, so the load balancer stops sending), upgrades
+   * refused with 503, every socket closed with 1012 spread over the drain window after its pending
+   * acks are answered (ws/drain.ts); then close(). REST keeps working until then. Idempotent.
+   */
+  drain(): Promise<void> {
+    this.draining ??= (async () => {
+      this.sockets.draining = true;
+      const windowMs = this.deps.options.drainMs;
+      const open = [...this.registry.all()];
+      this.deps.logger.info('gateway draining', { sockets: open.length, window_ms: windowMs });
+      const result = await drainSockets(open, windowMs, {
+        isOpen: (ws) => ws.getUserData().open,
+        pendingAcks: (ws) => ws.getUserData().pendingAcks,
+        close: (ws) => this.writer.close(ws, CloseCode.SERVICE_RESTART, 'service restart'),
+      });
+      this.deps.logger.info('gateway drained', { closed: result.closed, closed_with_pending_acks: result.closedWithPendingAcks });
+      this.close();
+    })();
+    return this.draining;
+  }
+
+  /** Stops accepting, then closes every socket left with 1012 (clients reconnect elsewhere). */
   close(): void {
     for (const t of this.timers) clearInterval(t);
     this.deps.routes.unregister(SESSIONS_ROUTE_KEY, this.deps.options.gatewayId).catch(() => undefined);
     if (this.listenSocket) us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
-    for (const ws of [...this.registry.all()]) this.writer.close(ws, CloseCode.GOING_AWAY, 'server shutting down');
+    this.sockets.draining = true;
+    for (const ws of [...this.registry.all()]) this.writer.close(ws, CloseCode.SERVICE_RESTART, 'service restart');
     this.pipeline.close();
   }
 

@@ -5,6 +5,8 @@ export const CloseCode = {
   /** Standard "closed without a close frame" (never sent on the wire; seen by clients). */
   ABNORMAL: 1006,
   POLICY: 1008,
+  /** Standard "service restart": the gateway is draining; reconnect (another gateway answers). */
+  SERVICE_RESTART: 1012,
   TOO_BIG: 1009,
   TOKEN_EXPIRED_OR_REVOKED: 4401,
   SLOW_CONSUMER: 4408,
@@ -17,7 +19,7 @@ export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
  * What a client should do after the server (or the network) closed its socket:
  * - `refresh-token`: get a fresh access token, then reconnect (4401).
  * - `stop`: the client itself is at fault (1008 policy, 1009 too big); reconnecting would loop.
- * - `backoff`: reconnect with exponential backoff (4408, 4429, 1001, 1006 and anything unknown:
+ * - `backoff`: reconnect with exponential backoff (4408, 4429, 1001, 1006, 1012 and anything unknown:
  *   a chat client should come back unless it is told it must not).
  */
 export type ReconnectAdvice = 'refresh-token' | 'stop' | 'backoff';

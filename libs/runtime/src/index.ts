@@ -4,3 +4,4 @@ export * from './rpc-clients.module';
 export * from './delegate';
 export * from './admin-server';
 export * from './push-providers';
+export * from './setup';

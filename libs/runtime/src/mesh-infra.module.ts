@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CONFIG, ParleyConfig } from '@parley/config';
 import { createLogger, LOGGER, Metrics, METRICS } from '@parley/observability';
-import { EVENT_LOG, MESSAGE_STORE, Migration, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB } from '@parley/ports';
+import { EVENT_LOG, MESSAGE_STORE, Migration, pendingMigrations, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB } from '@parley/ports';
 import { openCassandraMessageStore, openKafkaEventLog, openPostgres, openRedisPresence, openRedisRouteTable } from './real-adapters';
 
 /** Which real systems a mesh process talks to. */
@@ -57,6 +57,11 @@ export class MeshInfraModule {
         provide: SQL_DB,
         useFactory: async () => {
           const db = track('postgres', openPostgres(config, logger));
+          if (config.schemaSetup === 'verify') {
+            const pending = await pendingMigrations(db, sql.migrations);
+            if (pending.length > 0) throw new Error(`postgres migrations not applied: ${pending.join(', ')} (run the setup job, or PARLEY_SCHEMA_SETUP=create)`);
+            return db;
+          }
           const applied = await runMigrations(db, sql.migrations);
           if (applied.length > 0) logger.info('migrations applied', { applied });
           return db;

@@ -9,12 +9,12 @@ export function openPostgres(config: ParleyConfig, logger: Logger): PgSqlDb {
 }
 
 export async function openRedisPresence(config: ParleyConfig, logger: Logger): Promise<RedisPresenceStore> {
-  const redis = await openRedis({ url: config.redisUrl, logger: logger.child({ adapter: 'redis' }) });
+  const redis = await openRedis({ url: config.redisUrl, ...(config.redisTlsCaFile ? { tlsCaFile: config.redisTlsCaFile } : {}), logger: logger.child({ adapter: 'redis' }) });
   return new RedisPresenceStore(redis, {}, true);
 }
 
 export async function openRedisRouteTable(config: ParleyConfig, logger: Logger): Promise<RedisRouteTable> {
-  const redis = await openRedis({ url: config.redisUrl, logger: logger.child({ adapter: 'redis' }) });
+  const redis = await openRedis({ url: config.redisUrl, ...(config.redisTlsCaFile ? { tlsCaFile: config.redisTlsCaFile } : {}), logger: logger.child({ adapter: 'redis' }) });
   return new RedisRouteTable(redis, {}, true);
 }
 
@@ -23,14 +23,36 @@ export function openCassandraMessageStore(config: ParleyConfig, logger: Logger):
     contactPoints: config.cassandra.contactPoints,
     localDataCenter: config.cassandra.localDataCenter,
     keyspace: config.cassandra.keyspace,
-    createSchema: true,
+    createSchema: config.schemaSetup === 'create',
+    verifySchema: config.schemaSetup === 'verify',
+    replication: config.cassandra.replication,
+    ...(config.cassandra.credentials ? { credentials: config.cassandra.credentials } : {}),
     logger: logger.child({ adapter: 'cassandra' }),
   });
 }
 
-/** Connects to Kafka and makes sure both topics exist (idempotent; every process may ask). */
+/**
+ * Connects to Kafka (topic and group names behind PARLEY_KAFKA_NAME_PREFIX) and makes sure both
+ * topics exist: creates them (idempotent; every process may ask), or with PARLEY_SCHEMA_SETUP=verify
+ * only checks that the setup job did.
+ */
 export async function openKafkaEventLog(config: ParleyConfig, logger: Logger): Promise<KafkaEventLog> {
-  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley', logger: logger.child({ adapter: 'kafka' }) });
-  await log.ensureTopics({ topics: [Topics.ingress, Topics.events], partitions: config.log.partitions, replicationFactor: config.kafka.replicationFactor });
+  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley', namePrefix: config.kafka.namePrefix, ...(config.kafka.sasl ? { sasl: config.kafka.sasl } : {}), logger: logger.child({ adapter: 'kafka' }) });
+  try {
+    if (config.schemaSetup === 'verify') await log.verifyTopics([Topics.ingress, Topics.events]);
+    else await ensureParleyTopics(log, config);
+  } catch (err) {
+    await log.close();
+    throw err;
+  }
   return log;
+}
+
+export function ensureParleyTopics(log: KafkaEventLog, config: ParleyConfig): Promise<string[]> {
+  return log.ensureTopics({
+    topics: [Topics.ingress, Topics.events],
+    partitions: config.log.partitions,
+    replicationFactor: config.kafka.replicationFactor,
+    ...(config.kafka.minInsyncReplicas > 0 ? { minInsyncReplicas: config.kafka.minInsyncReplicas } : {}),
+  });
 }

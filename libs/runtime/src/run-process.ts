@@ -12,12 +12,18 @@ export interface RunProcessOptions {
    * standalone): it opens no admin port, so that each process has one place for them.
    */
   publicHealth?: boolean;
+  /**
+   * Runs first on SIGTERM/SIGINT, before anything closes (the gateway's drain: not ready, sockets
+   * closed over the drain window while fanout still reaches it). The exit deadline grows by drainMs.
+   */
+  drain?: { run(app: INestApplicationContext): Promise<void>; drainMs: number };
 }
 
 /**
  * Runs one Parley process: boots its Nest module, opens its admin port (PARLEY_ADMIN_PORT, unless
- * it serves health publicly), logs readiness, and on SIGTERM/SIGINT closes it (consumers finish
- * their batch, sockets close with 1001, stores close) within a bounded time.
+ * it serves health publicly), logs readiness, and on SIGTERM/SIGINT drains (options.drain), then closes
+ * it (the rpc server finishes its calls, consumers finish their batch, commit and leave their group,
+ * stores close) within a bounded time.
  */
 export async function runProcess(
   name: string,
@@ -48,8 +54,10 @@ export async function runProcess(
     if (stopping) return;
     stopping = true;
     logger.info(`${name} stopping`, { signal });
-    setTimeout(() => process.exit(1), 15_000).unref();
-    Promise.resolve(stopExtra?.())
+    setTimeout(() => process.exit(1), 15_000 + (options.drain?.drainMs ?? 0)).unref();
+    Promise.resolve(options.drain?.run(app))
+      .catch((err: unknown) => logger.warn('drain failed', { err }))
+      .then(() => stopExtra?.())
       .catch((err: unknown) => logger.warn('stopping the rpc server failed', { err }))
       .then(() => admin?.close())
       .then(() => app.close())

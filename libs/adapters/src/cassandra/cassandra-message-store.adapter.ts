@@ -1,10 +1,10 @@
 import { Message, unavailable, validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
-import { Client, QueryOptions, policies, types } from 'cassandra-driver';
+import { Client, QueryOptions, auth, policies, types } from 'cassandra-driver';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { withTimeout } from '../shared/adapter-errors';
 import { bodyColumn, checkId, checkMessage, checkNonNegativeInteger, checkOneConversation, checkPositiveInteger, ClientMsgIdConflictError, fromBodyColumn, MessageStore, SeqConflictError } from '@parley/ports';
-import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema } from './cassandra-message-store.schema';
+import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema, verifyMessageStoreSchema } from './cassandra-message-store.schema';
 import { rowBatches } from './cassandra-row-batches';
 import { mapCassandraError } from './cassandra-errors';
 
@@ -33,9 +33,15 @@ export interface CassandraConnectOptions extends Omit<CassandraMessageStoreOptio
   localDataCenter: string;
   /** Bound on opening the first connection. */
   connectTimeoutMs?: number;
-  /** Creates the keyspace (SimpleStrategy) and tables when missing. */
+  /** Creates the keyspace and tables when missing. */
   createSchema?: boolean;
+  /** Checks that the keyspace and tables exist, creating nothing (fails the connect otherwise). */
+  verifySchema?: boolean;
   replicationFactor?: number;
+  /** NetworkTopologyStrategy replicas per data center for a keyspace this creates. */
+  replication?: Record<string, number>;
+  /** Credentials for PasswordAuthenticator (Cassandra) or ScyllaDB's equivalent. */
+  credentials?: { username: string; password: string };
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -124,12 +130,14 @@ export class CassandraMessageStore implements MessageStore {
       queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
       policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false) },
       protocolOptions: { maxSchemaAgreementWaitSeconds: 10 },
+      ...(options.credentials ? { authProvider: new auth.PlainTextAuthProvider(options.credentials.username, options.credentials.password) } : {}),
     });
     const connecting = client.connect();
     try {
       // The driver tries each contact point once, each bounded by connectTimeout.
       await withTimeout(connecting, connectTimeoutMs * (options.contactPoints.length + 1), 'cassandra connect');
-      if (options.createSchema) await ensureMessageStoreSchema(client, { keyspace: options.keyspace, replicationFactor: options.replicationFactor });
+      if (options.createSchema) await ensureMessageStoreSchema(client, { keyspace: options.keyspace, replicationFactor: options.replicationFactor, replication: options.replication });
+      else if (options.verifySchema) await verifyMessageStoreSchema(client, options.keyspace);
     } catch (error) {
       // A shutdown() while connect() still runs is undone by it: the connect goes on to open the
       // hosts' pools and their timers after the shutdown. Shut down once the attempt has settled

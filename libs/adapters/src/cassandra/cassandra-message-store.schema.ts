@@ -12,6 +12,8 @@ export interface MessageStoreSchemaOptions {
   keyspace: string;
   /** SimpleStrategy replication factor for a keyspace this creates (1 for a local node). */
   replicationFactor?: number;
+  /** NetworkTopologyStrategy instead: replicas per data center (e.g. {dc1: 3}). */
+  replication?: Record<string, number>;
 }
 
 const KEYSPACE_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
@@ -72,11 +74,39 @@ export function messageStoreTables(keyspace: string): string[] {
  */
 export async function ensureMessageStoreSchema(client: Client, options: MessageStoreSchemaOptions): Promise<void> {
   checkKeyspace(options.keyspace);
-  const rf = options.replicationFactor ?? 1;
-  if (!Number.isInteger(rf) || rf < 1 || rf > 9) throw validationFailed('replicationFactor must be an integer in 1..9');
   // The driver waits for schema agreement after each DDL statement before it resolves.
-  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${options.keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': ${rf}}`);
+  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${options.keyspace} WITH replication = ${replicationCql(options)}`);
   for (const statement of messageStoreTables(options.keyspace)) await client.execute(statement);
+}
+
+/** The keyspace's replication map: NetworkTopologyStrategy per data center, or SimpleStrategy. */
+export function replicationCql(options: MessageStoreSchemaOptions): string {
+  const checkRf = (rf: number, what: string) => {
+    if (!Number.isInteger(rf) || rf < 1 || rf > 9) throw validationFailed(`${what} must be an integer in 1..9`);
+  };
+  if (options.replication && Object.keys(options.replication).length > 0) {
+    const dcs = Object.entries(options.replication).map(([dc, rf]) => {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(dc)) throw validationFailed('data center names must be 1..64 characters of [A-Za-z0-9_-]');
+      checkRf(rf, `replication of ${dc}`);
+      return `'${dc}': ${rf}`;
+    });
+    return `{'class': 'NetworkTopologyStrategy', ${dcs.join(', ')}}`;
+  }
+  const rf = options.replicationFactor ?? 1;
+  checkRf(rf, 'replicationFactor');
+  return `{'class': 'SimpleStrategy', 'replication_factor': ${rf}}`;
+}
+
+/**
+ * Checks, without creating anything, that the keyspace and its tables exist (a process started with
+ * PARLEY_SCHEMA_SETUP=verify: the setup job made them). Throws naming what is missing.
+ */
+export async function verifyMessageStoreSchema(client: Client, keyspace: string): Promise<void> {
+  checkKeyspace(keyspace);
+  const tables = ['messages_by_conversation', 'message_by_client_id', 'message_buckets_by_conversation'];
+  const found = await Promise.all(tables.map((t) => client.metadata.getTable(keyspace, t)));
+  const missing = tables.filter((_, i) => !found[i]);
+  if (missing.length > 0) throw new Error(`cassandra schema missing in keyspace ${keyspace}: ${missing.join(', ')} (run the setup job, or PARLEY_SCHEMA_SETUP=create)`);
 }
 
 /** The bucket of a seq. */

@@ -1,6 +1,6 @@
 import { DomainError, unavailable, validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
-import { Admin, Kafka, LogEntry, RetryOptions, logLevel as KafkaLogLevel } from 'kafkajs';
+import { Admin, Kafka, LogEntry, RetryOptions, SASLOptions, logLevel as KafkaLogLevel } from 'kafkajs';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { withTimeout } from '../shared/adapter-errors';
 import { AppendResult, checkHeaders, checkPositiveInteger, checkTopic, Consumer, ConsumerOptions, EventLog, serializeValue } from '@parley/ports';
@@ -47,12 +47,21 @@ export interface KafkaEventLogOptions {
   /** kafkajs's own log lines at this level and above go to the logger. */
   kafkaLogLevel?: 'error' | 'warn' | 'info' | 'debug';
   logger?: Logger;
+  /**
+   * Put before every topic name and consumer group on the wire (e.g. a Helm release's name and a
+   * dot), so that two installs share one Kafka; callers and records keep the plain names.
+   */
+  namePrefix?: string;
+  /** SASL/SCRAM credentials (a broker's SASL_PLAINTEXT listener): SCRAM never sends the password itself. */
+  sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
 export interface EnsureTopicsOptions {
   topics: readonly string[];
   partitions: number;
   replicationFactor: number;
+  /** min.insync.replicas of topics this creates (2 with a replication factor of 3); default: the broker's. */
+  minInsyncReplicas?: number;
 }
 
 const DEFAULTS = {
@@ -99,6 +108,7 @@ export class KafkaEventLog implements EventLog {
   private readonly consumers = new Set<KafkaGroupConsumer<unknown>>();
   private closed = false;
   private closing: Promise<void> | null = null;
+  private readonly prefix: string;
 
   private constructor(options: KafkaEventLogOptions) {
     if (!Array.isArray(options?.brokers) || options.brokers.length === 0 || !options.brokers.every((b) => typeof b === 'string' && /^[^:]+:\d+$/.test(b))) {
@@ -116,6 +126,8 @@ export class KafkaEventLog implements EventLog {
     if (s.maxBackoffMs < s.initialBackoffMs) throw validationFailed('maxBackoffMs must be at least initialBackoffMs');
     if (s.heartbeatIntervalMs * 3 > s.sessionTimeoutMs) throw validationFailed('heartbeatIntervalMs must be at most a third of sessionTimeoutMs');
     this.settings = s;
+    this.prefix = options.namePrefix ?? '';
+    if (!/^[A-Za-z0-9._-]{0,100}$/.test(this.prefix)) throw validationFailed('namePrefix must be at most 100 characters of [A-Za-z0-9._-]');
     const logger = options.logger ?? defaultAdapterLogger('kafka');
     this.logger = logger;
     this.retry = { retries: s.retries, initialRetryTime: 100, maxRetryTime: 1000 };
@@ -128,6 +140,7 @@ export class KafkaEventLog implements EventLog {
       retry: this.retry,
       logLevel: KAFKA_LOG_LEVELS[options.kafkaLogLevel ?? 'error'],
       logCreator: () => (entry: LogEntry) => routeKafkaLog(logger, entry),
+      ...(options.sasl ? { sasl: checkSasl(options.sasl) } : {}),
     });
     this.admin = this.kafka.admin({ retry: this.retry });
     this.batcher = new AppendBatcher(
@@ -180,7 +193,7 @@ export class KafkaEventLog implements EventLog {
       const bytes =
         Buffer.byteLength(key) + Buffer.byteLength(json) + Object.entries(checked).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
       if (bytes > this.settings.maxRecordBytes) throw new DomainError('PAYLOAD_TOO_LARGE', `record of ${bytes} bytes is over ${this.settings.maxRecordBytes}`);
-      return this.batcher.append(topic, { key, value: json, headers: checked, timestamp: String(Date.now()) }, bytes);
+      return this.batcher.append(this.prefix + topic, { key, value: json, headers: checked, timestamp: String(Date.now()) }, bytes);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -196,9 +209,18 @@ export class KafkaEventLog implements EventLog {
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_BATCH_LIMIT) throw validationFailed(`maxBatch must be an integer in 1..${MAX_BATCH_LIMIT}`);
     if (typeof options.handleBatch !== 'function') throw validationFailed('handleBatch is required');
     const s = this.settings;
+    const { prefix } = this;
+    const onWire: ConsumerOptions<T> = prefix
+      ? {
+          ...options,
+          group: prefix + options.group,
+          topic: prefix + options.topic,
+          handleBatch: (records) => options.handleBatch(records.map((r) => ({ ...r, topic: options.topic }))),
+        }
+      : options;
     const consumer = new KafkaGroupConsumer<T>(
       this.kafka,
-      options,
+      onWire,
       {
         sessionTimeoutMs: s.sessionTimeoutMs,
         heartbeatIntervalMs: s.heartbeatIntervalMs,
@@ -229,17 +251,20 @@ export class KafkaEventLog implements EventLog {
     options.topics.forEach(checkTopic);
     checkPositiveInteger('partitions', options.partitions, 10_000);
     checkPositiveInteger('replicationFactor', options.replicationFactor, 16);
+    if (options.minInsyncReplicas !== undefined) checkPositiveInteger('minInsyncReplicas', options.minInsyncReplicas, options.replicationFactor);
+    const topics = options.topics.map((t) => this.prefix + t);
+    const configEntries = options.minInsyncReplicas === undefined ? [] : [{ name: 'min.insync.replicas', value: String(options.minInsyncReplicas) }];
     try {
       const existing = new Set(await this.admin.listTopics());
-      const missing = options.topics.filter((t) => !existing.has(t));
+      const missing = topics.filter((t) => !existing.has(t));
       if (missing.length > 0) {
         await this.admin.createTopics({
           waitForLeaders: true,
           timeout: this.settings.requestTimeoutMs,
-          topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor })),
+          topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configEntries })),
         });
       }
-      const metadata = await this.admin.fetchTopicMetadata({ topics: [...options.topics] });
+      const metadata = await this.admin.fetchTopicMetadata({ topics });
       for (const t of metadata.topics) {
         if (t.partitions.length !== options.partitions) {
           this.logger.warn('kafka topic has another partition count than configured; left as it is', {
@@ -253,6 +278,23 @@ export class KafkaEventLog implements EventLog {
     } catch (error) {
       throw mapKafkaError(error);
     }
+  }
+
+  /**
+   * Checks, without creating anything, that the topics exist (a process started with
+   * PARLEY_SCHEMA_SETUP=verify: the setup job made them). Throws naming the missing ones.
+   */
+  async verifyTopics(topics: readonly string[]): Promise<void> {
+    if (this.closed) throw unavailable('event log is closed');
+    topics.forEach(checkTopic);
+    let existing: Set<string>;
+    try {
+      existing = new Set(await this.admin.listTopics());
+    } catch (error) {
+      throw mapKafkaError(error);
+    }
+    const missing = topics.map((t) => this.prefix + t).filter((t) => !existing.has(t));
+    if (missing.length > 0) throw new Error(`kafka topics missing: ${missing.join(', ')} (run the setup job, or PARLEY_SCHEMA_SETUP=create)`);
   }
 
   /**
@@ -286,6 +328,14 @@ export class KafkaEventLog implements EventLog {
     const results = await Promise.allSettled([this.batcher.close(), this.admin.disconnect()]);
     for (const r of results) if (r.status === 'rejected') this.logger.warn('kafka client did not close cleanly', { err: r.reason });
   }
+}
+
+function checkSasl(sasl: NonNullable<KafkaEventLogOptions['sasl']>): SASLOptions {
+  if (!sasl.username || !sasl.password) throw validationFailed('sasl needs a username and a password');
+  const { username, password } = sasl;
+  if (sasl.mechanism === 'scram-sha-256') return { mechanism: 'scram-sha-256', username, password };
+  if (sasl.mechanism === 'scram-sha-512') return { mechanism: 'scram-sha-512', username, password };
+  throw validationFailed('sasl.mechanism must be scram-sha-256 or scram-sha-512');
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { DomainError, validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
 import Redis from 'ioredis';
@@ -7,8 +8,10 @@ import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-error
 import { checkPositiveInteger } from '@parley/ports';
 
 export interface RedisConnectionOptions {
-  /** redis://[:password@]host:port[/db] */
+  /** redis://[:password@]host:port[/db], or rediss:// for TLS (the server's certificate and name are verified). */
   url: string;
+  /** rediss://: PEM file of the CA that signed the server's certificate; default: the system's CAs. */
+  tlsCaFile?: string;
   /** Bound on opening the connection. */
   connectTimeoutMs?: number;
   /** Bound on each command's answer. */
@@ -36,7 +39,10 @@ export async function openRedis(options: RedisConnectionOptions): Promise<Redis>
     s[name] = value;
   }
   const logger = options.logger ?? defaultAdapterLogger('redis');
+  const tls = options.url.startsWith('rediss://');
+  if (options.tlsCaFile && !tls) throw validationFailed('tlsCaFile needs a rediss:// URL');
   const redis = new Redis(options.url, {
+    ...(tls ? { tls: { rejectUnauthorized: true, ...(options.tlsCaFile ? { ca: readFileSync(options.tlsCaFile) } : {}) } } : {}),
     lazyConnect: true,
     enableOfflineQueue: false,
     // A command in flight when the connection drops fails instead of being sent again after the

@@ -1,16 +1,21 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { JsonWebKeySet } from '@parley/ports';
-import { generateSigningKey, IssuedToken, TokenIssuer } from '@parley/tokens';
+import { generateSigningKey, IssuedToken, SigningKey, TokenIssuer } from '@parley/tokens';
 import { AUTH_OPTIONS, AuthOptions } from '../auth.options';
 import { SigningKeysRepository } from '../storage/signing-keys.repository';
+import { activeKey, loadSigningKeys } from './key-files';
 
 /**
- * The key that signs access tokens. Loaded from storage at module init (created on the first
- * boot), so tokens stay valid across restarts and all replicas sign with the same key.
+ * The key that signs access tokens. Loaded at module init, so tokens stay valid across restarts
+ * and all replicas sign with the same key: from the key directory when one is configured (all its
+ * keys published, the active kid signs: rotation, docs/deploy.md), else from storage (created on
+ * the first boot).
  */
 @Injectable()
 export class SigningKeyRing implements OnModuleInit {
   private issuer?: TokenIssuer;
+  /** The directory's keys, when keys come from a directory. */
+  private fileKeys: SigningKey[] | null = null;
 
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
@@ -18,7 +23,13 @@ export class SigningKeyRing implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const key = await this.keys.activeOrCreate(generateSigningKey);
+    let key: SigningKey;
+    if (this.options.signingKeysDir) {
+      this.fileKeys = await loadSigningKeys(this.options.signingKeysDir);
+      key = activeKey(this.fileKeys, this.options.activeKid ?? '');
+    } else {
+      key = await this.keys.activeOrCreate(generateSigningKey);
+    }
     this.issuer = new TokenIssuer({
       issuer: this.options.issuer,
       audience: this.options.audience,
@@ -33,6 +44,7 @@ export class SigningKeyRing implements OnModuleInit {
   }
 
   async published(): Promise<JsonWebKeySet> {
+    if (this.fileKeys) return { keys: this.fileKeys.map((k) => ({ ...k.publicJwk })) };
     return { keys: (await this.keys.published()).map((jwk) => ({ ...jwk })) };
   }
 }

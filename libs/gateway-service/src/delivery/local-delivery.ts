@@ -4,7 +4,7 @@ import { Logger } from '@parley/observability';
 import { ConversationApi, ConversationEvent, Delivery, GatewayDelivery, presenceRouteKey, presenceUserOf } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { SendPipeline } from '../send/send-pipeline';
-import { conversationTopic, presenceTopic, Socket } from '../ws/connection';
+import { ackAnswered, conversationTopic, presenceTopic, Socket } from '../ws/connection';
 import { ConnectionRegistry } from '../ws/connection-registry';
 import { ConversationFeed } from './conversation-feed';
 import { SyncPage } from './recent-messages';
@@ -83,7 +83,9 @@ export class LocalDelivery implements GatewayDelivery {
       case 'send.rejected': {
         if (this.pipeline.settle(e.origin.ref, { kind: 'rejected', code: e.code, message: e.message })) return;
         const ws = this.registry.get(e.origin.ref);
-        if (ws) this.writer.send(ws, { type: 'error', code: e.code, message: e.message, client_msg_id: e.client_msg_id });
+        if (!ws) return;
+        ackAnswered(ws);
+        this.writer.send(ws, { type: 'error', code: e.code, message: e.message, client_msg_id: e.client_msg_id });
         return;
       }
       case 'typing':
@@ -147,6 +149,7 @@ export class LocalDelivery implements GatewayDelivery {
     if (this.pipeline.settle(origin.ref, { kind: 'persisted', message: m, created: e.created })) return;
     const ws = this.registry.get(origin.ref);
     if (!ws) return; // the sender's socket is gone; its retry will be answered with this same message
+    ackAnswered(ws);
     this.writer.send(ws, {
       type: 'ack',
       status: 'persisted',

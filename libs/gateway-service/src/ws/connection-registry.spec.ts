@@ -24,7 +24,7 @@ class RecordingRoutes implements RouteTable {
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
 
 function socket(id: string, userId: string): Socket & { topicsSubscribed: Set<string> } {
-  const data: ConnectionData = { id, userId, sessionId: 's', exp: 0, topics: new Set(), invalidFrames: 0, tokens: 0, refilledAt: 0, rateLimitedInARow: 0, signalTokens: 0, signalRefilledAt: 0, open: true, early: null };
+  const data: ConnectionData = { id, userId, sessionId: 's', exp: 0, topics: new Set(), invalidFrames: 0, tokens: 0, refilledAt: 0, rateLimitedInARow: 0, signalTokens: 0, signalRefilledAt: 0, pendingAcks: 0, open: true, early: null };
   const topicsSubscribed = new Set<string>();
   const fake = {
     topicsSubscribed,

@@ -17,6 +17,8 @@ export interface ConnectionData {
   /** Token bucket for typing and read frames (signals), apart from sends. */
   signalTokens: number;
   signalRefilledAt: number;
+  /** Sends published from this socket whose persisted ack (or rejection) has not been written back yet. */
+  pendingAcks: number;
   open: boolean;
   /** Frames received before hello, handled once the session is confirmed; null after hello. */
   early: string[] | null;
@@ -28,3 +30,9 @@ export type Socket = WebSocket<ConnectionData>;
 export const conversationTopic = (conversationId: string) => `c:${conversationId}`;
 export const userTopic = (userId: string) => `u:${userId}`;
 export const presenceTopic = (userId: string) => `p:${userId}`;
+
+/** One of the socket's sends got its answer (persisted ack or rejection) written back. */
+export function ackAnswered(ws: Socket): void {
+  const d = ws.getUserData();
+  d.pendingAcks = Math.max(0, d.pendingAcks - 1);
+}

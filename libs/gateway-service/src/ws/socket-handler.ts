@@ -38,6 +38,8 @@ export class SocketHandler {
   private readonly memberCounts = new Map<string, { n: Promise<number>; at: number }>();
   private readonly framesIn;
   private readonly invalidFrames;
+  /** Set when the gateway drains (SIGTERM): upgrades are refused with 503 so clients go elsewhere. */
+  draining = false;
 
   constructor(
     private readonly options: GatewayOptions,
@@ -84,6 +86,13 @@ export class SocketHandler {
    * whose key this gateway has not loaded yet (boot, a key rotation) waits for the key set.
    */
   private upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
+    if (this.draining) {
+      res.writeStatus('503 Service Unavailable');
+      res.writeHeader('content-type', 'application/json; charset=utf-8');
+      res.writeHeader('retry-after', '1');
+      res.end(errorBody('UNAVAILABLE', 'this gateway is restarting; reconnect'));
+      return;
+    }
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
@@ -126,6 +135,7 @@ export class SocketHandler {
       rateLimitedInARow: 0,
       signalTokens: this.options.signalRatePerSecond * 2,
       signalRefilledAt: Date.now(),
+      pendingAcks: 0,
       open: false,
       early: [],
     };
@@ -290,7 +300,14 @@ export class SocketHandler {
     }
     d.rateLimitedInARow = 0;
     // Membership is checked by the sequencer (the one writer); a non-member gets FORBIDDEN from it.
-    await this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, f.body.text, d.id);
+    // Counted before the publish: the answer may come back before the publish call returns.
+    d.pendingAcks++;
+    try {
+      await this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, f.body.text, d.id);
+    } catch (err) {
+      d.pendingAcks = Math.max(0, d.pendingAcks - 1);
+      throw err;
+    }
     this.writer.send(ws, { type: 'ack', client_msg_id: f.client_msg_id, conversation_id: f.conversation_id, status: 'received' });
   }
 

@@ -22,6 +22,7 @@ class FakeSocket {
     rateLimitedInARow: 0,
     signalTokens: 0,
     signalRefilledAt: 0,
+    pendingAcks: 0,
     open: true,
     early: null,
   };

@@ -35,3 +35,14 @@ function splitStatements(sql: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
+
+/**
+ * The migrations not yet applied, changing nothing (a process started with PARLEY_SCHEMA_SETUP=verify
+ * refuses to start while there are any: the setup job applies them).
+ */
+export async function pendingMigrations(db: SqlDb, migrations: readonly Migration[]): Promise<string[]> {
+  const exists = await db.query<{ t: string | null }>(`SELECT to_regclass('schema_migrations')::text AS t`);
+  if (!exists.rows[0]?.t) return migrations.map((m) => m.id).sort();
+  const done = new Set((await db.query<{ id: string }>(`SELECT id FROM schema_migrations`)).rows.map((r) => r.id));
+  return migrations.map((m) => m.id).filter((id) => !done.has(id)).sort();
+}

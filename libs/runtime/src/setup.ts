@@ -1,0 +1,52 @@
+import { CassandraMessageStore, KafkaEventLog } from '@parley/adapters';
+import { ParleyConfig } from '@parley/config';
+import { Logger } from '@parley/observability';
+import { Migration, runMigrations } from '@parley/ports';
+import { ensureParleyTopics, openPostgres } from './real-adapters';
+
+export interface SetupReport {
+  migrationsApplied: string[];
+  topicsCreated: string[];
+  keyspace: string;
+}
+
+/**
+ * What the chart's pre-install/pre-upgrade Job runs once (apps/setup): the Cassandra keyspace
+ * (NetworkTopologyStrategy with PARLEY_CASSANDRA_REPLICATION) and tables, every service's Postgres
+ * migrations, and the Kafka topics (PARLEY_KAFKA_REPLICATION_FACTOR, PARLEY_KAFKA_MIN_INSYNC_REPLICAS,
+ * behind PARLEY_KAFKA_NAME_PREFIX). Idempotent. The processes then start with
+ * PARLEY_SCHEMA_SETUP=verify and create nothing themselves.
+ */
+export async function runSetup(config: ParleyConfig, migrations: readonly Migration[], logger: Logger): Promise<SetupReport> {
+  const store = await CassandraMessageStore.connect({
+    contactPoints: config.cassandra.contactPoints,
+    localDataCenter: config.cassandra.localDataCenter,
+    keyspace: config.cassandra.keyspace,
+    createSchema: true,
+    replication: config.cassandra.replication,
+    ...(config.cassandra.credentials ? { credentials: config.cassandra.credentials } : {}),
+    connectTimeoutMs: 10_000,
+    logger: logger.child({ adapter: 'cassandra' }),
+  });
+  await store.close();
+  logger.info('cassandra keyspace and tables ready', { keyspace: config.cassandra.keyspace, replication: config.cassandra.replication });
+
+  const db = openPostgres(config, logger);
+  let migrationsApplied: string[];
+  try {
+    migrationsApplied = await runMigrations(db, migrations);
+  } finally {
+    await db.close();
+  }
+  logger.info('postgres migrations applied', { applied: migrationsApplied });
+
+  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley-setup', namePrefix: config.kafka.namePrefix, ...(config.kafka.sasl ? { sasl: config.kafka.sasl } : {}), logger: logger.child({ adapter: 'kafka' }) });
+  let topicsCreated: string[];
+  try {
+    topicsCreated = await ensureParleyTopics(log, config);
+  } finally {
+    await log.close();
+  }
+  logger.info('kafka topics ready', { created: topicsCreated, prefix: config.kafka.namePrefix });
+  return { migrationsApplied, topicsCreated, keyspace: config.cassandra.keyspace };
+}
