@@ -1,3 +1,4 @@
+import './tracing';
 import { loadConfig } from '@parley/config';
 import { createLogger } from '@parley/observability';
 import { runProcess } from '@parley/runtime';
@@ -6,6 +7,6 @@ import { StandaloneModule } from './standalone.module';
 /** `npm start`: every Parley service in this one process, data under PARLEY_DATA_DIR. */
 const config = loadConfig();
 const logger = createLogger('parley', config.logLevel);
-void runProcess('standalone', StandaloneModule.forRoot(config, config.webDir || StandaloneModule.defaultWebDir()), logger, undefined, { publicHealth: true }).then(() =>
+void runProcess('standalone', StandaloneModule.forRoot(config, config.webDir || StandaloneModule.defaultWebDir()), logger).then(() =>
   logger.info('open the chat page', { url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}/`, data_dir: config.dataDir }),
 );

@@ -31,9 +31,11 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
   ) {
     const malformed = metrics.counter('parley_messaging_malformed_ingress_total', 'ingress records that were not sends');
     const reads = countStoreReads(metrics);
+    const writes = metrics.histogram('parley_messaging_store_write_duration_seconds', 'message store writes by the sequencer', [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
     this.sequencer = new ConversationSequencer(new ConversationRepository(db), new SendClaimsRepository(db), messages, log, {
       onMalformed: () => malformed.inc(),
       onStoreRead: (op) => reads.count(op),
+      onStoreWrite: (seconds) => writes.observe(seconds),
     });
   }
 

@@ -3,3 +3,4 @@ export * from './mesh-infra.module';
 export * from './rpc-clients.module';
 export * from './delegate';
 export * from './admin-server';
+export * from './traced-event-log';

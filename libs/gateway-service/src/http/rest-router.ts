@@ -15,6 +15,8 @@ export type RouteHandler = (ctx: RouteContext) => Promise<RouteReply>;
 
 interface Route {
   method: string;
+  /** The route template, e.g. `/v1/conversations/:id` (metrics and span names use it, never the path). */
+  pattern: string;
   segments: string[];
   handler: RouteHandler;
 }
@@ -24,18 +26,18 @@ export class RestRouter {
   private readonly routes: Route[] = [];
 
   add(method: string, pattern: string, handler: RouteHandler): this {
-    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler });
+    this.routes.push({ method, pattern, segments: pattern.split('/').filter(Boolean), handler });
     return this;
   }
 
   /** The handler for a request, 'method-not-allowed' when only the path matches, or null. */
-  match(method: string, path: string): { handler: RouteHandler; params: Record<string, string> } | 'method-not-allowed' | null {
+  match(method: string, path: string): { handler: RouteHandler; params: Record<string, string>; route: string } | 'method-not-allowed' | null {
     const parts = path.split('/').filter(Boolean);
     let pathMatched = false;
     for (const route of this.routes) {
       const params = matchSegments(route.segments, parts);
       if (!params) continue;
-      if (route.method === method) return { handler: route.handler, params };
+      if (route.method === method) return { handler: route.handler, params, route: route.pattern };
       pathMatched = true;
     }
     return pathMatched ? 'method-not-allowed' : null;

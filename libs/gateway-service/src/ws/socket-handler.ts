@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
 import { isDomainError, TypingSampler } from '@parley/domain';
-import { Logger, Metrics } from '@parley/observability';
+import { inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
 import { ConversationApi, ConversationEvent, EventLog, PresenceApi, Topics } from '@parley/ports';
 import { ClientFrame, CloseCode, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { RevokedSessions } from '../delivery/revoked-sessions';
 import { SyncSource } from '../delivery/sync-source';
 import { GatewayOptions } from '../gateway.options';
+import { GatewayTelemetry } from '../gateway-telemetry';
 import { errorBody, toErrorReply } from '../http/api-error';
 import { SendPipeline } from '../send/send-pipeline';
 import { ConnectionData, Socket, userTopic } from './connection';
@@ -47,6 +48,7 @@ export class SocketHandler {
     private readonly syncs: SyncSource,
     private readonly logger: Logger,
     metrics: Metrics,
+    private readonly telemetry: GatewayTelemetry,
   ) {
     this.typingSampler = new TypingSampler(options.largeGroup);
     this.framesIn = metrics.counter('parley_gateway_frames_in_total', 'client frames received', ['type']);
@@ -67,7 +69,7 @@ export class SocketHandler {
       upgrade: (res, req, context) => this.upgrade(res, req, context),
       open: (ws) => this.open(ws),
       message: (ws, data) => this.message(ws, data),
-      close: (ws) => this.closed(ws),
+      close: (ws, code) => this.closed(ws, code),
     };
   }
 
@@ -103,8 +105,10 @@ export class SocketHandler {
         open: false,
       };
     } catch (e) {
-      if (aborted) return;
       const reply = isDomainError(e) && e.code === 'UNAVAILABLE' ? toErrorReply(e) : { status: 401, code: 'UNAUTHENTICATED', message: e instanceof Error && isDomainError(e) ? e.message : 'session revoked' };
+      this.telemetry.upgrades.inc({ outcome: reply.status === 401 ? 'unauthenticated' : 'unavailable' });
+      if (reply.status === 401) this.telemetry.authFailed(reply.message, 'upgrade');
+      if (aborted) return;
       res.cork(() => {
         res.writeStatus(reply.status === 401 ? '401 Unauthorized' : '503 Service Unavailable');
         res.writeHeader('content-type', 'application/json; charset=utf-8');
@@ -112,7 +116,11 @@ export class SocketHandler {
       });
       return;
     }
-    if (aborted) return;
+    if (aborted) {
+      this.telemetry.upgrades.inc({ outcome: 'aborted' });
+      return;
+    }
+    this.telemetry.upgrades.inc({ outcome: 'ok' });
     // Known uWS 20.30 bug: cork() around an upgrade made after an await may read the response's
     // state from memory the new WebSocket already reuses, and now and then closes the fresh socket
     // without a close frame (uNetworking/uWebSockets.js#1108, fixed upstream in uWebSockets#1929).
@@ -155,7 +163,8 @@ export class SocketHandler {
     }
   }
 
-  private closed(ws: Socket): void {
+  private closed(ws: Socket, code: number): void {
+    this.telemetry.closes.inc({ code: String(code) });
     const d = ws.getUserData();
     d.open = false;
     this.registry.remove(ws);
@@ -216,7 +225,13 @@ export class SocketHandler {
     }
     d.rateLimitedInARow = 0;
     // Membership is checked by the sequencer (the one writer); a non-member gets FORBIDDEN from it.
-    await this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, f.body.text, d.id);
+    // The frame's span is the root of the message's trace (docs/adr/0007-tracing.md).
+    const started = performance.now();
+    const attributes = { 'parley.conversation_id': f.conversation_id, 'parley.client_msg_id': f.client_msg_id, 'network.protocol.name': 'websocket' };
+    await inSpan('ws send', { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, () =>
+      this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, f.body.text, d.id),
+    );
+    this.telemetry.sendReceivedSeconds.observe((performance.now() - started) / 1000);
     this.writer.send(ws, { type: 'ack', client_msg_id: f.client_msg_id, conversation_id: f.conversation_id, status: 'received' });
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Message } from '@parley/domain';
+import { contextFrom, failSpan, inSpan, messagingAttributes, SpanKind } from '@parley/observability';
 import { ConversationEvent, EventLog, IngressSend, LogRecord, MessageStore, Topics } from '@parley/ports';
 import { ConversationRepository } from '../storage/conversation.repository';
 import { SendClaimsRepository } from '../storage/send-claims.repository';
@@ -12,6 +13,8 @@ export interface SequencerStats {
   onMalformed(): void;
   /** A query to the message store (the original of a repeated send). */
   onStoreRead?(op: StoreReadOp): void;
+  /** A message written to the message store, and how long the write took. */
+  onStoreWrite?(seconds: number): void;
 }
 
 /**
@@ -50,19 +53,37 @@ export class ConversationSequencer {
     }
     const results = await Promise.allSettled(
       [...byConversation.values()].map(async (list) => {
-        for (const record of list) await this.handle(record.value, record.headers);
+        for (const record of list) await this.traced(record);
       }),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  private async handle(send: IngressSend, headers: Record<string, string>): Promise<void> {
+  /** Each send is one step of its message's trace (docs/adr/0007-tracing.md): a span under its record's context. */
+  private traced(record: LogRecord<IngressSend>): Promise<void> {
+    const send = record.value;
+    const attributes = messagingAttributes('process', record.topic, {
+      'messaging.consumer.group.name': SEQUENCER_GROUP,
+      'messaging.destination.partition.id': String(record.partition),
+      'messaging.kafka.offset': Number(record.offset),
+      ...(isIngressSend(send) ? { 'parley.conversation_id': send.conversation_id, 'parley.client_msg_id': send.client_msg_id } : {}),
+    });
+    return inSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER, parent: contextFrom(record.headers.traceparent), attributes }, (span) =>
+      this.handle(send, record.headers, (seq, refused) => {
+        if (seq !== undefined) span.setAttribute('parley.seq', seq);
+        if (refused) failSpan(span, null, refused);
+      }),
+    );
+  }
+
+  private async handle(send: IngressSend, headers: Record<string, string>, note: (seq?: number, refused?: string) => void = () => undefined): Promise<void> {
     if (!isIngressSend(send)) {
       this.stats.onMalformed(); // gateways validate what they publish; a foreign record is skipped, counted
       return;
     }
     if (!(await this.repo.membership(send.conversation_id, send.sender_id))) {
+      note(undefined, 'FORBIDDEN: not a member of this conversation');
       await this.emit(send.conversation_id, {
         type: 'send.rejected',
         conversation_id: send.conversation_id,
@@ -73,7 +94,8 @@ export class ConversationSequencer {
       }, headers);
       return;
     }
-    const claim = await this.claims.claim(send.conversation_id, send.sender_id, send.client_msg_id, randomUUID(), new Date().toISOString());
+    const claim = await inSpan('claim seq', {}, () => this.claims.claim(send.conversation_id, send.sender_id, send.client_msg_id, randomUUID(), new Date().toISOString()));
+    note(claim.seq);
     const message: Message = {
       id: claim.message_id,
       conversation_id: send.conversation_id,
@@ -90,7 +112,11 @@ export class ConversationSequencer {
       this.stats.onStoreRead?.('dedupe');
       stored = await this.messages.findByClientMsgId(send.conversation_id, send.sender_id, send.client_msg_id);
     }
-    if (!stored) await this.messages.insert(message);
+    if (!stored) {
+      const started = performance.now();
+      await inSpan('store message', { attributes: { 'parley.seq': message.seq } }, () => this.messages.insert(message));
+      this.stats.onStoreWrite?.((performance.now() - started) / 1000);
+    }
     await this.emit(send.conversation_id, { type: 'message.created', message: stored ?? message, origin: send.origin, created: claim.created || !stored }, headers);
   }
 
