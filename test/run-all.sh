@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's one test command (`npm test`, and CI through .ci/run). On a fresh Debian 12 machine it
 # installs what is missing, builds, then runs the unit tier and the end-to-end tier against standalone
-# Parley, then starts Kafka, Cassandra, Postgres and Redis (infra/) for the integration tier, the same
+# Parley, then starts Jaeger, Kafka, Cassandra, Postgres and Redis (infra/) for the integration tier, the same
 # end-to-end suites against the mesh, the fault tests and the scale test; it stops at the first failing step.
+# The Prometheus rule tests (promtool) run after the unit tier.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -75,6 +76,10 @@ run_tier_as() {
 
 run_tier unit
 
+# Prometheus rules and their unit tests (promtool, built once with Go into ~/.cache/parley).
+step "promtool check rules + test rules (docs/slo.md)"
+bash test/prometheus/run.sh
+
 # Real servers for the integration tier and the mesh: started here, stopped on exit — but only
 # those this run started (a developer's already-running servers are left alone).
 INFRA="$ROOT/infra/bin/parley-infra"
@@ -86,9 +91,12 @@ stop_infra() {
   fi
 }
 trap 'stop_infra; rm -rf "$RESULTS"' EXIT
-for target in kafka cassandra postgres redis; do
+for target in kafka cassandra postgres redis jaeger; do
   if ! "$INFRA" status "$target" 2>/dev/null | grep -q running; then STARTED_INFRA+=("$target"); fi
 done
+# Jaeger first: the end-to-end tiers (standalone, then mesh) read their traces back from it.
+step "starting jaeger (trace backend of the tracing end-to-end test)"
+"$INFRA" start jaeger
 step "starting kafka, cassandra, postgres, redis"
 "$INFRA" start all
 eval "$("$INFRA" env)"

@@ -18,6 +18,8 @@ export class MessageCreatedConsumer {
     private readonly presence: PresenceStore,
     private readonly db: SqlDb,
     private readonly policy: LargeGroupPolicy,
+    /** Told how many pushes a message queued (metrics). */
+    private readonly onQueued: (pushes: number) => void = () => undefined,
   ) {}
 
   async handleBatch(records: LogRecord<ConversationEvent>[]): Promise<void> {
@@ -39,5 +41,6 @@ export class MessageCreatedConsumer {
        SELECT u, $2, $3, $4 FROM unnest($1::text[]) AS u ON CONFLICT DO NOTHING`,
       [offline, message.conversation_id, message.seq, message.id],
     );
+    this.onQueued(offline.length);
   }
 }

@@ -1,12 +1,13 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { LargeGroupPolicy } from '@parley/domain';
 import { Consumer, ConversationEvent, EVENT_LOG, EventLog, MEMBERSHIP_DIRECTORY, MembershipDirectory, PRESENCE_STORE, PresenceStore, SQL_DB, SqlDb, Topics } from '@parley/ports';
+import { Metrics, METRICS } from '@parley/observability';
 import { MessageCreatedConsumer, NOTIFICATION_GROUP } from './message-created.consumer';
 
 @Injectable()
 export class NotificationRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer: Consumer | null = null;
-  private readonly handler: MessageCreatedConsumer;
+  private readonly handler: Pick<MessageCreatedConsumer, 'handleBatch'>;
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
@@ -14,8 +15,17 @@ export class NotificationRunner implements OnApplicationBootstrap, BeforeApplica
     @Inject(PRESENCE_STORE) presence: PresenceStore,
     @Inject(SQL_DB) db: SqlDb,
     @Inject('NOTIFICATION_POLICY') policy: LargeGroupPolicy,
+    @Inject(METRICS) metrics: Metrics,
   ) {
-    this.handler = new MessageCreatedConsumer(members, presence, db, policy);
+    const queued = metrics.counter('parley_notification_pushes_queued_total', 'pushes queued for offline members (push_outbox rows)');
+    const messages = metrics.counter('parley_notification_messages_total', 'message.created events the notification consumer handled');
+    const consumer = new MessageCreatedConsumer(members, presence, db, policy, (n) => queued.inc(n));
+    this.handler = {
+      handleBatch: async (records) => {
+        await consumer.handleBatch(records);
+        messages.inc(records.filter((r) => r.value.type === 'message.created').length);
+      },
+    };
   }
 
   async onApplicationBootstrap(): Promise<void> {
