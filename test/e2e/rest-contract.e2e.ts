@@ -32,7 +32,7 @@ describe('REST contract', () => {
     expect((await rest(baseUrl, 'GET', '/readyz')).status).toBe(200);
     // Metrics are on the admin port only: the public port has no /metrics.
     expect((await rest(baseUrl, 'GET', '/metrics')).status).toBe(404);
-    const urls = Object.values(parley.current.metricsUrls());
+    const urls = Object.values(await parley.current.metricsUrls());
     expect(urls.length).toBeGreaterThan(0);
     for (const url of urls) {
       const metrics = await fetch(url);

@@ -149,7 +149,7 @@ describe('lazy fan-out to a 10,000-member group across two gateways', () => {
     expect({ opened: opened.reduce((n, o) => n + o.opened, 0), failures }).toEqual({ opened: MEMBERS, failures: [] });
     let status = await statusOfAll(workers, TOTAL);
     log(`connected ${status.open} members (${status.onGateway.join(' + ')}); receiver workers' rss ${mib(status.rssBytes)} MiB in all`);
-    for (const [i, g] of gateways.entries()) log(`gateway ${g.baseUrl}: ${await memoryOf(gatewayMetricsUrl(i))}`);
+    for (const [i, g] of gateways.entries()) log(`gateway ${g.baseUrl}: ${await memoryOf(await gatewayMetricsUrl(i))}`);
 
     // 4. Three senders over WebSocket, one per gateway in turn; the history checker records their
     //    sends, acks and deliveries.
@@ -237,7 +237,7 @@ describe('lazy fan-out to a 10,000-member group across two gateways', () => {
     expect(wrongIds).toEqual([]);
 
     const survivorPeak = peakRssMiB(survivorPid);
-    log(`surviving gateway now: ${await memoryOf(gatewayMetricsUrl(SURVIVOR))}`);
+    log(`surviving gateway now: ${await memoryOf(await gatewayMetricsUrl(SURVIVOR))}`);
     log(
       `passed: ${MEMBERS} members x ${TOTAL} messages; ${summaries.filter((m) => m.firstGateway === KILLED).length} resumed on the survivor ` +
         `(${redeliveries} repeated copies after resume, deduped by seq); peak rss: killed gateway ${killedPeak} MiB, surviving gateway ${survivorPeak} MiB`,
@@ -483,8 +483,8 @@ function peakRssMiB(pid: number): number {
 }
 
 /** Gateway i's /metrics, on its admin port (the mesh names gateways `gateway`, `gateway-2`, ...). */
-function gatewayMetricsUrl(i: number): string | undefined {
-  return parley.current.metricsUrls()[i === 0 ? 'gateway' : `gateway-${i + 1}`];
+async function gatewayMetricsUrl(i: number): Promise<string | undefined> {
+  return (await parley.current.metricsUrls())[i === 0 ? 'gateway' : `gateway-${i + 1}`];
 }
 
 /** Resident, heap and external memory as the gateway's own /metrics reports them (for the log). */

@@ -35,7 +35,7 @@ export interface ParleyProcess {
    * Where each process serves /metrics (its admin port; no public port serves metrics): the
    * standalone's one admin port, or every mesh process that is up, by name.
    */
-  metricsUrls(): Record<string, string>;
+  metricsUrls(): Promise<Record<string, string>>;
   /**
    * Every public gateway, in order: the first is `baseUrl`/`wsUrl`; a mesh started with
    * PARLEY_MESH_GATEWAYS=n has n of them on consecutive ports (named `gateway`, `gateway-2`, ...
@@ -375,8 +375,10 @@ class Instance {
     return (JSON.parse(this.lastMeshReady) as { admin?: Record<string, string | null> }).admin ?? {};
   }
 
-  metricsUrls(): Record<string, string> {
-    if (this.lastMeshReady !== null) {
+  async metricsUrls(): Promise<Record<string, string>> {
+    if (this.env.PARLEY_MESH_PORT_BASE !== undefined) {
+      // The gateways answer /readyz a moment before the supervisor's "mesh ready" line names every admin port.
+      for (const deadline = Date.now() + 30_000; this.lastMeshReady === null && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
       return Object.fromEntries(Object.entries(this.meshAdmin()).flatMap(([name, a]) => (a ? [[name, `http://${a}/metrics`]] : [])));
     }
     const port = Number(this.env.PARLEY_ADMIN_PORT ?? 0);

@@ -70,12 +70,12 @@ const list = (env: string, def: string[], description: string): Setting<string[]
 export const settings = {
   mode: oneOf('PARLEY_MODE', 'standalone', ['standalone', 'mesh'] as const, 'standalone: one process, embedded adapters; mesh: one service per process on real servers'),
   host: str('PARLEY_HOST', '0.0.0.0', 'address the public gateway port binds to'),
-  port: int('PARLEY_PORT', 8080, 'the public gateway port (REST, WebSocket, health, metrics)', 0, 65535),
+  port: int('PARLEY_PORT', 8080, 'the public gateway port (REST, WebSocket, health)', 0, 65535),
   adminHost: str('PARLEY_ADMIN_HOST', '127.0.0.1', 'address the admin port binds to (0.0.0.0 in a pod, for probes and scraping)'),
   adminPort: int(
     'PARLEY_ADMIN_PORT',
     0,
-    'admin HTTP port (/metrics, /healthz, /readyz) of auth, messaging, presence, fanout and notification; 0: none. The gateway and standalone serve these on PARLEY_PORT',
+    'admin HTTP port (/metrics, /healthz, /readyz) of every process, the gateway and standalone too (/metrics is served only here); 0: none',
     0,
     65535,
   ),
