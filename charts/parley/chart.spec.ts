@@ -162,7 +162,7 @@ describe('charts/parley', () => {
     }
   });
 
-  it('opens the admin port on the pod IP in every service but the gateway, and probes it', () => {
+  it('opens the admin port on the pod IP in every service, and probes it in all but the gateway', () => {
     for (const name of SERVICES.filter((n) => n !== 'gateway')) {
       const deployment = find(objects, 'Deployment', `parley-${name}`);
       const config = loadConfig(processEnv(objects, deployment, '10.1.2.3'));
@@ -172,9 +172,11 @@ describe('charts/parley', () => {
       expect({ name, probe: c.livenessProbe.httpGet }).toEqual({ name, probe: { path: '/healthz', port: 'admin' } });
       expect({ name, probe: c.startupProbe.httpGet }).toEqual({ name, probe: { path: '/healthz', port: 'admin' } });
     }
-    // The gateway serves /metrics, /healthz and /readyz on its public port: no second HTTP port.
+    // The gateway probes /healthz and /readyz on its public port; /metrics is on its admin port only (issue 10).
     const gateway = find(objects, 'Deployment', 'parley-gateway');
-    expect(loadConfig(processEnv(objects, gateway, '10.1.2.3')).admin.port).toBe(0);
+    expect(loadConfig(processEnv(objects, gateway, '10.1.2.3')).admin).toEqual({ host: '0.0.0.0', port: 9090 });
+    const noGatewayAdmin = parse(renderChart({ set: ['observability.gatewayAdminPort=false'] }, root));
+    expect(loadConfig(processEnv(noGatewayAdmin, find(noGatewayAdmin, 'Deployment', 'parley-gateway'), '10.1.2.3')).admin.port).toBe(0);
     const moved = parse(renderChart({ set: ['admin.port=9400'] }, root));
     expect(container(find(moved, 'Deployment', 'parley-fanout')).ports).toEqual([{ name: 'admin', containerPort: 9400, protocol: 'TCP' }]);
     expect(envValue(find(moved, 'Deployment', 'parley-fanout'), 'PARLEY_ADMIN_PORT')?.value).toBe('9400');
@@ -189,7 +191,7 @@ describe('charts/parley', () => {
         name,
         annotations: expect.objectContaining({
           'prometheus.io/scrape': 'true',
-          'prometheus.io/port': name === 'gateway' ? '8080' : '9090',
+          'prometheus.io/port': '9090',
           'prometheus.io/path': '/metrics',
         }),
       });
@@ -378,6 +380,50 @@ describe('charts/parley', () => {
     expect([...queried].filter((name) => !registered.has(name))).toEqual([]);
     const gatewayRule = JSON.stringify(rule.spec.groups.find((g: { name: string }) => g.name === 'parley.gateway'));
     expect(gatewayRule).toContain('namespace=\\"chat\\", job=\\"parley-gateway\\"');
+  });
+
+  it('traces every process when an OTLP endpoint is set, scrapes every admin port, and ships the SLO rules and the generated dashboards', () => {
+    expect(envOf(find(objects, 'Deployment', 'parley-auth')).map((e) => e.name).filter((n) => n.startsWith('OTEL_'))).toEqual([]);
+    const on = parse(
+      renderChart(
+        {
+          namespace: 'chat',
+          set: [
+            'observability.tracing.otlpEndpoint=http://collector:4318',
+            'observability.tracing.resourceAttributes.deployment\\.environment=prod',
+            'observability.podMonitors.enabled=true',
+            'observability.prometheusRule.enabled=true',
+            'observability.prometheusRule.runbookBaseUrl=https://runbooks.example/parley.md',
+            'observability.dashboards.enabled=true',
+          ],
+        },
+        root,
+      ),
+    );
+    for (const name of SERVICES) {
+      const env = processEnv(on, find(on, 'Deployment', `parley-${name}`), '10.1.2.3');
+      expect({ name, endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, service: env.OTEL_SERVICE_NAME, sampler: env.OTEL_TRACES_SAMPLER, arg: env.OTEL_TRACES_SAMPLER_ARG }).toEqual({
+        name,
+        endpoint: 'http://collector:4318',
+        service: `parley-${name}`,
+        sampler: 'parentbased_traceidratio',
+        arg: '0.01',
+      });
+      expect(env.OTEL_RESOURCE_ATTRIBUTES).toBe('k8s.namespace.name=chat,service.namespace=parley,deployment.environment=prod');
+      const monitor = find(on, 'PodMonitor', `parley-${name}`);
+      expect({ name, endpoints: monitor.spec.podMetricsEndpoints }).toEqual({ name, endpoints: [expect.objectContaining({ targetPort: 9090, path: '/metrics' })] });
+      expect(monitor.spec.selector.matchLabels['app.kubernetes.io/component']).toBe(name);
+    }
+    const rule = find(on, 'PrometheusRule', 'parley-slo');
+    const rules = rule.spec.groups.flatMap((g: { rules: Array<{ alert?: string; annotations?: Record<string, string> }> }) => g.rules);
+    const alerts = rules.filter((r: { alert?: string }) => r.alert);
+    expect(alerts.length).toBe(6);
+    for (const a of alerts) expect(a.annotations.runbook_url).toBe(`https://runbooks.example/parley.md#${a.alert.toLowerCase()}`);
+    const runbooks = readFileSync(join(root, 'docs', 'runbooks.md'), 'utf8');
+    for (const a of alerts) expect({ alert: a.alert, section: runbooks.includes(`\n## ${a.alert}\n`) }).toEqual({ alert: a.alert, section: true });
+    const dashboards = on.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('parley-dashboard-'));
+    expect(dashboards.map((d) => d.metadata.name).sort()).toEqual(['auth', 'fanout', 'gateway', 'messaging', 'notification', 'presence', 'slo'].map((n) => `parley-dashboard-${n}`));
+    for (const d of dashboards) for (const json of Object.values(d.data ?? {})) expect(JSON.parse(json).uid).toMatch(/^parley-/);
   });
 
   it('keeps k8s/parley.yaml equal to the chart rendered with default values', () => {
