@@ -411,7 +411,10 @@ describe('charts/parley', () => {
       });
       expect(env.OTEL_RESOURCE_ATTRIBUTES).toBe('k8s.namespace.name=chat,service.namespace=parley,deployment.environment=prod');
       const monitor = find(on, 'PodMonitor', `parley-${name}`);
-      expect({ name, endpoints: monitor.spec.podMetricsEndpoints }).toEqual({ name, endpoints: [expect.objectContaining({ targetPort: 9090, path: '/metrics' })] });
+      expect({ name, endpoints: monitor.spec.podMetricsEndpoints }).toEqual({
+        name,
+        endpoints: [expect.objectContaining({ targetPort: 9090, path: '/metrics', relabelings: [{ action: 'replace', targetLabel: 'job', replacement: `parley-${name}` }] })],
+      });
       expect(monitor.spec.selector.matchLabels['app.kubernetes.io/component']).toBe(name);
     }
     const rule = find(on, 'PrometheusRule', 'parley-slo');
