@@ -6,7 +6,7 @@ export interface ParleyConfig {
   mode: 'standalone' | 'mesh';
   host: string;
   port: number;
-  /** The admin HTTP port (/metrics, /healthz, /readyz) of a process without a public port; port 0 = none. */
+  /** The admin HTTP port (/metrics, /healthz, /readyz) of a process; the only place /metrics is served; port 0 = none. */
   admin: { host: string; port: number };
   dataDir: string;
   /** Directory of the built chat page; empty = the build's own dist/web. */
