@@ -382,53 +382,6 @@ describe('charts/parley', () => {
     expect(gatewayRule).toContain('namespace=\\"chat\\", job=\\"parley-gateway\\"');
   });
 
-  it('traces every process when an OTLP endpoint is set, scrapes every admin port, and ships the SLO rules and the generated dashboards', () => {
-    expect(envOf(find(objects, 'Deployment', 'parley-auth')).map((e) => e.name).filter((n) => n.startsWith('OTEL_'))).toEqual([]);
-    const on = parse(
-      renderChart(
-        {
-          namespace: 'chat',
-          set: [
-            'observability.tracing.otlpEndpoint=http://collector:4318',
-            'observability.tracing.resourceAttributes.deployment\\.environment=prod',
-            'observability.podMonitors.enabled=true',
-            'observability.prometheusRule.enabled=true',
-            'observability.prometheusRule.runbookBaseUrl=https://runbooks.example/parley.md',
-            'observability.dashboards.enabled=true',
-          ],
-        },
-        root,
-      ),
-    );
-    for (const name of SERVICES) {
-      const env = processEnv(on, find(on, 'Deployment', `parley-${name}`), '10.1.2.3');
-      expect({ name, endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, service: env.OTEL_SERVICE_NAME, sampler: env.OTEL_TRACES_SAMPLER, arg: env.OTEL_TRACES_SAMPLER_ARG }).toEqual({
-        name,
-        endpoint: 'http://collector:4318',
-        service: `parley-${name}`,
-        sampler: 'parentbased_traceidratio',
-        arg: '0.01',
-      });
-      expect(env.OTEL_RESOURCE_ATTRIBUTES).toBe('k8s.namespace.name=chat,service.namespace=parley,deployment.environment=prod');
-      const monitor = find(on, 'PodMonitor', `parley-${name}`);
-      expect({ name, endpoints: monitor.spec.podMetricsEndpoints }).toEqual({
-        name,
-        endpoints: [expect.objectContaining({ targetPort: 9090, path: '/metrics', relabelings: [{ action: 'replace', targetLabel: 'job', replacement: `parley-${name}` }] })],
-      });
-      expect(monitor.spec.selector.matchLabels['app.kubernetes.io/component']).toBe(name);
-    }
-    const rule = find(on, 'PrometheusRule', 'parley-slo');
-    const rules = rule.spec.groups.flatMap((g: { rules: Array<{ alert?: string; annotations?: Record<string, string> }> }) => g.rules);
-    const alerts = rules.filter((r: { alert?: string }) => r.alert);
-    expect(alerts.length).toBe(6);
-    for (const a of alerts) expect(a.annotations.runbook_url).toBe(`https://runbooks.example/parley.md#${a.alert.toLowerCase()}`);
-    const runbooks = readFileSync(join(root, 'docs', 'runbooks.md'), 'utf8');
-    for (const a of alerts) expect({ alert: a.alert, section: runbooks.includes(`\n## ${a.alert}\n`) }).toEqual({ alert: a.alert, section: true });
-    const dashboards = on.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('parley-dashboard-'));
-    expect(dashboards.map((d) => d.metadata.name).sort()).toEqual(['auth', 'fanout', 'gateway', 'messaging', 'notification', 'presence', 'slo'].map((n) => `parley-dashboard-${n}`));
-    for (const d of dashboards) for (const json of Object.values(d.data ?? {})) expect(JSON.parse(json).uid).toMatch(/^parley-/);
-  });
-
   it('keeps k8s/parley.yaml equal to the chart rendered with default values', () => {
     const committed = readFileSync(join(root, K8S_MANIFEST), 'utf8');
     expect(committed).toBe(K8S_MANIFEST_HEADER + renderChart(K8S_RENDER, root));
