@@ -39,6 +39,14 @@ fi
 step "npm run build"
 npm run build
 
+# Jaeger and promtool are Go builds (minutes on 2 cores, once per machine: cached under
+# ~/.cache/parley/infra/bin). They start now, beside the unit tier; the rule tests wait for them.
+GO_TOOLS_LOG="$RESULTS/go-tools.log"
+( infra/bin/parley-infra provision jaeger && infra/bin/parley-infra promtool --version ) >"$GO_TOOLS_LOG" 2>&1 &
+GO_TOOLS_PID=$!
+stop_go_tools() { kill -- "$GO_TOOLS_PID" 2>/dev/null || true; }
+trap 'stop_go_tools; rm -rf "$RESULTS"' EXIT
+
 # Sums the Jest JSON results written so far into one closing line: "jest: N passed, N failed, N skipped".
 # $1 counts extra failures (a tier whose runner crashed before writing its results).
 summary() {
@@ -78,6 +86,12 @@ run_tier unit
 
 # Prometheus rules and their unit tests (promtool, built once with Go into ~/.cache/parley).
 step "promtool check rules + test rules (docs/slo.md)"
+if ! wait "$GO_TOOLS_PID"; then
+  cat "$GO_TOOLS_LOG" >&2
+  echo "run-all: building jaeger or promtool failed" >&2
+  summary 1
+  exit 1
+fi
 bash test/prometheus/run.sh
 
 # Real servers for the integration tier and the mesh: started here, stopped on exit — but only
@@ -90,7 +104,7 @@ stop_infra() {
     "$INFRA" stop "${STARTED_INFRA[@]}" || true
   fi
 }
-trap 'stop_infra; rm -rf "$RESULTS"' EXIT
+trap 'stop_go_tools; stop_infra; rm -rf "$RESULTS"' EXIT
 for target in kafka cassandra postgres redis jaeger; do
   if ! "$INFRA" status "$target" 2>/dev/null | grep -q running; then STARTED_INFRA+=("$target"); fi
 done
