@@ -181,10 +181,11 @@ export class GatewayServer {
         this.fail(x, r.status, r.code, r.message, r.code === 'RATE_LIMITED' ? { 'retry-after': '1' } : {});
       }
       span.setAttribute('http.response.status_code', status);
+      // Inside the span: the request's log line carries its trace_id.
+      const seconds = (performance.now() - started) / 1000;
+      this.telemetry.httpSeconds.observe({ method: x.method, route: m.route, status: String(status) }, seconds);
+      this.telemetry.logRequest(x.method, m.route, status, seconds);
     });
-    const seconds = (performance.now() - started) / 1000;
-    this.telemetry.httpSeconds.observe({ method: x.method, route: m.route, status: String(status) }, seconds);
-    this.telemetry.logRequest(x.method, m.route, status, seconds);
   }
 
   private fail(x: HttpExchange, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
