@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The project's one test command (`npm test`, and CI through .ci/run). On a fresh Debian 12 machine it
-# installs what is missing, builds and writes the OCI image, then runs the unit tier and the end-to-end
-# tier against standalone Parley, then starts Kafka, Cassandra, Postgres and Redis (infra/) for the
-# integration tier, the image run as containers, the same end-to-end suites against the mesh, the
-# fault tests and the scale test; it stops at the first failing step.
+# installs what is missing, builds and writes the OCI image, then runs the unit tier (and the
+# Prometheus rule tests, promtool) and the schemathesis fuzz against standalone Parley, then starts
+# Jaeger, Kafka, Cassandra, Postgres and Redis (infra/) for the integration tier, the image run as
+# containers, the end-to-end suites against standalone and against the mesh, the fault tests and the
+# scale tests; it stops at the first failing step.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -45,6 +46,14 @@ fi
 step "npm run image (builds, then writes the OCI image to dist/image/)"
 npm run image
 
+# Jaeger and promtool are Go builds (minutes on 2 cores, once per machine: cached under
+# ~/.cache/parley/infra/bin). They start now, beside the unit tier; the rule tests wait for them.
+GO_TOOLS_LOG="$RESULTS/go-tools.log"
+( infra/bin/parley-infra provision jaeger && infra/bin/parley-infra promtool --version ) >"$GO_TOOLS_LOG" 2>&1 &
+GO_TOOLS_PID=$!
+stop_go_tools() { kill -- "$GO_TOOLS_PID" 2>/dev/null || true; }
+trap 'stop_go_tools; rm -rf "$RESULTS"' EXIT
+
 # Sums the Jest JSON results written so far into one closing line: "jest: N passed, N failed, N skipped".
 # $1 counts extra failures (a tier whose runner crashed before writing its results).
 summary() {
@@ -82,6 +91,16 @@ run_tier_as() {
 
 run_tier unit
 
+# Prometheus rules and their unit tests (promtool, built once with Go into ~/.cache/parley).
+step "promtool check rules + test rules (docs/slo.md)"
+if ! wait "$GO_TOOLS_PID"; then
+  cat "$GO_TOOLS_LOG" >&2
+  echo "run-all: building jaeger or promtool failed" >&2
+  summary 1
+  exit 1
+fi
+bash test/prometheus/run.sh
+
 # The REST contract fuzzed from its own OpenAPI document (schemathesis, from PyPI, cached under ~/.cache/parley).
 step "schemathesis against standalone Parley (/v1/openapi.json)"
 bash test/schemathesis/run.sh 120
@@ -96,10 +115,13 @@ stop_infra() {
     "$INFRA" stop "${STARTED_INFRA[@]}" || true
   fi
 }
-trap 'stop_infra; rm -rf "$RESULTS"' EXIT
-for target in kafka cassandra postgres redis; do
+trap 'stop_go_tools; stop_infra; rm -rf "$RESULTS"' EXIT
+for target in kafka cassandra postgres redis jaeger; do
   if ! "$INFRA" status "$target" 2>/dev/null | grep -q running; then STARTED_INFRA+=("$target"); fi
 done
+# Jaeger first: the end-to-end tiers (standalone, then mesh) read their traces back from it.
+step "starting jaeger (trace backend of the tracing end-to-end test)"
+"$INFRA" start jaeger
 step "starting kafka, cassandra, postgres, redis"
 "$INFRA" start all
 eval "$("$INFRA" env)"

@@ -108,7 +108,7 @@ describe('charts/parley', () => {
     expect(container(find(objects, 'Deployment', 'parley-fanout')).ports).toEqual([{ name: 'admin', containerPort: 9090, protocol: 'TCP' }]);
   });
 
-  it('opens the admin port on the pod IP in every service but the gateway, and probes it', () => {
+  it('opens the admin port on the pod IP in every service, and probes it in all but the gateway', () => {
     for (const name of SERVICES.filter((n) => n !== 'gateway')) {
       const deployment = find(objects, 'Deployment', `parley-${name}`);
       const config = loadConfig(processEnv(objects, deployment, '10.1.2.3'));
@@ -118,9 +118,11 @@ describe('charts/parley', () => {
       expect({ name, probe: c.livenessProbe.httpGet }).toEqual({ name, probe: { path: '/healthz', port: 'admin' } });
       expect({ name, probe: c.startupProbe.httpGet }).toEqual({ name, probe: { path: '/healthz', port: 'admin' } });
     }
-    // The gateway serves /metrics, /healthz and /readyz on its public port: no second HTTP port.
+    // The gateway probes /healthz and /readyz on its public port; /metrics is on its admin port only (issue 10).
     const gateway = find(objects, 'Deployment', 'parley-gateway');
-    expect(loadConfig(processEnv(objects, gateway, '10.1.2.3')).admin.port).toBe(0);
+    expect(loadConfig(processEnv(objects, gateway, '10.1.2.3')).admin).toEqual({ host: '0.0.0.0', port: 9090 });
+    const noGatewayAdmin = parse(renderChart({ set: ['observability.gatewayAdminPort=false'] }, root));
+    expect(loadConfig(processEnv(noGatewayAdmin, find(noGatewayAdmin, 'Deployment', 'parley-gateway'), '10.1.2.3')).admin.port).toBe(0);
     const moved = parse(renderChart({ set: ['admin.port=9400'] }, root));
     expect(container(find(moved, 'Deployment', 'parley-fanout')).ports).toEqual([{ name: 'admin', containerPort: 9400, protocol: 'TCP' }]);
     expect(envValue(find(moved, 'Deployment', 'parley-fanout'), 'PARLEY_ADMIN_PORT')?.value).toBe('9400');
@@ -135,7 +137,7 @@ describe('charts/parley', () => {
         name,
         annotations: expect.objectContaining({
           'prometheus.io/scrape': 'true',
-          'prometheus.io/port': name === 'gateway' ? '8080' : '9090',
+          'prometheus.io/port': '9090',
           'prometheus.io/path': '/metrics',
         }),
       });

@@ -1,4 +1,5 @@
-import { rest, restOk } from '../support/rest';
+import type { ParleyProcess } from '../support/parley-process';
+import { restOk } from '../support/rest';
 import { e2eTest, useParley } from '../support/suite';
 import { createDirect, makeWs, registerUser } from '../support/users';
 import { eventually } from '../support/wait';
@@ -8,10 +9,15 @@ const parley = useParley();
 /** The bound the gateway keeps on the sync pages it holds for sharing (MAX_SHARED_BYTES). */
 const SHARED_BYTES_BOUND = 32 * 1024 * 1024;
 
-async function gauge(baseUrl: string, name: string): Promise<number> {
-  const res = await rest(baseUrl, 'GET', '/metrics');
+/** A gauge of the (first) gateway, from its admin port: the public port serves no metrics. */
+async function gauge(p: ParleyProcess, name: string): Promise<number> {
+  const urls = await p.metricsUrls();
+  const url = urls.gateway ?? urls.standalone;
+  if (!url) throw new Error(`no admin metrics address for the gateway (${JSON.stringify(urls)})`);
+  const res = await fetch(url);
+  const text = await res.text();
   // `name{labels} value`: the process's default labels (service, gateway) come first.
-  const line = res.text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   if (!line) throw new Error(`${name} is not in /metrics`);
   return Number(line.slice(line.lastIndexOf(' ') + 1));
 }
@@ -40,13 +46,13 @@ describe('bounded gateway memory under abuse (issue 8)', () => {
       await ws.waitFor((f) => f.type === 'sync.done', `sync.done ${i}`);
       // The test keeps no copy of the 120 MB it reads (no waiter is pending here).
       ws.frames.splice(0);
-      if (i % 50 === 49) held = Math.max(held, await gauge(baseUrl, 'parley_gateway_sync_shared_bytes'));
+      if (i % 50 === 49) held = Math.max(held, await gauge(parley.current, 'parley_gateway_sync_shared_bytes'));
     }
-    held = Math.max(held, await gauge(baseUrl, 'parley_gateway_sync_shared_bytes'));
+    held = Math.max(held, await gauge(parley.current, 'parley_gateway_sync_shared_bytes'));
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThanOrEqual(SHARED_BYTES_BOUND);
     await ws.close();
     // Held pages go one second after they arrived (the gateway prunes once a second).
-    await eventually('held sync pages released', async () => expect(await gauge(baseUrl, 'parley_gateway_sync_shared_bytes')).toBe(0), 10_000);
+    await eventually('held sync pages released', async () => expect(await gauge(parley.current, 'parley_gateway_sync_shared_bytes')).toBe(0), 10_000);
   });
 });

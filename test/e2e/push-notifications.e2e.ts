@@ -93,9 +93,9 @@ describe('push notifications to offline users', () => {
       count: 3,
     });
 
-    // Standalone serves every service's metrics on its public port (the mesh: the notification admin port).
+    // Every process serves its metrics on its admin port (standalone: one for all services).
     if (e2eTarget() === 'standalone') {
-      const metrics = (await rest(baseUrl, 'GET', '/metrics')).text;
+      const metrics = await (await fetch((await parley.current.metricsUrls()).standalone)).text();
       expect(metrics).toMatch(/parley_push_sent_total\{[^}]*provider="apns"[^}]*kind="alert"[^}]*outcome="accepted"[^}]*\} [1-9]/);
       expect(metrics).toMatch(/parley_push_persisted_to_accepted_seconds_count\{[^}]*provider="apns"[^}]*\} [1-9]/);
       expect(metrics).toContain('parley_push_outbox_depth');

@@ -30,10 +30,16 @@ describe('REST contract', () => {
     const { baseUrl, wsUrl } = parley.current;
     expect((await rest(baseUrl, 'GET', '/healthz')).status).toBe(200);
     expect((await rest(baseUrl, 'GET', '/readyz')).status).toBe(200);
-    const metrics = await rest(baseUrl, 'GET', '/metrics');
-    expect(metrics.status).toBe(200);
-    expect(metrics.headers.get('content-type') ?? '').toMatch(/^text\/plain/);
-    expect(metrics.text).toMatch(/^# (HELP|TYPE) \w+/m);
+    // Metrics are on the admin port only: the public port has no /metrics.
+    expect((await rest(baseUrl, 'GET', '/metrics')).status).toBe(404);
+    const urls = Object.values(await parley.current.metricsUrls());
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) {
+      const metrics = await fetch(url);
+      expect(metrics.status).toBe(200);
+      expect(metrics.headers.get('content-type') ?? '').toMatch(/^text\/plain/);
+      expect(await metrics.text()).toMatch(/^# (HELP|TYPE) \w+/m);
+    }
 
     const jwks = await restOk<JSONWebKeySet>(baseUrl, 'GET', '/.well-known/jwks.json', 200);
     expect(Array.isArray(jwks.keys)).toBe(true);

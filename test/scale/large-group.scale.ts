@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { WireConversation } from '../support/contract';
 import { HistoryChecker, restHistoryReader, type StoredHistory } from '../support/history-checker';
 import type { ParleyProcess } from '../support/parley-process';
-import { rest, restOk } from '../support/rest';
+import { restOk } from '../support/rest';
 import { useParley } from '../support/suite';
 import { eventually, sleep } from '../support/wait';
 import { TestSocket } from '../support/ws-client';
@@ -146,7 +146,7 @@ describe('lazy fan-out to a 10,000-member group across two gateways', () => {
     expect({ opened: opened.reduce((n, o) => n + o.opened, 0), failures }).toEqual({ opened: MEMBERS, failures: [] });
     let status = await statusOfAll(workers, TOTAL);
     log(`connected ${status.open} members (${status.onGateway.join(' + ')}); receiver workers' rss ${mib(status.rssBytes)} MiB in all`);
-    for (const g of gateways) log(`gateway ${g.baseUrl}: ${await memoryOf(g.baseUrl)}`);
+    for (const [i, g] of gateways.entries()) log(`gateway ${g.baseUrl}: ${await memoryOf(await gatewayMetricsUrl(i))}`);
 
     // 4. Three senders over WebSocket, one per gateway in turn; the history checker records their
     //    sends, acks and deliveries.
@@ -234,7 +234,7 @@ describe('lazy fan-out to a 10,000-member group across two gateways', () => {
     expect(wrongIds).toEqual([]);
 
     const survivorPeak = peakRssMiB(survivorPid);
-    log(`surviving gateway now: ${await memoryOf(gateways[SURVIVOR].baseUrl)}`);
+    log(`surviving gateway now: ${await memoryOf(await gatewayMetricsUrl(SURVIVOR))}`);
     log(
       `passed: ${MEMBERS} members x ${TOTAL} messages; ${summaries.filter((m) => m.firstGateway === KILLED).length} resumed on the survivor ` +
         `(${redeliveries} repeated copies after resume, deduped by seq); peak rss: killed gateway ${killedPeak} MiB, surviving gateway ${survivorPeak} MiB`,
@@ -444,9 +444,14 @@ function peakRssMiB(pid: number): number {
   }
 }
 
+/** Gateway i's /metrics, on its admin port (the mesh names gateways `gateway`, `gateway-2`, ...). */
+async function gatewayMetricsUrl(i: number): Promise<string | undefined> {
+  return (await parley.current.metricsUrls())[i === 0 ? 'gateway' : `gateway-${i + 1}`];
+}
+
 /** Resident, heap and external memory as the gateway's own /metrics reports them (for the log). */
-async function memoryOf(baseUrl: string): Promise<string> {
-  const res = await rest(baseUrl, 'GET', '/metrics');
+async function memoryOf(metricsUrl: string | undefined): Promise<string> {
+  const res = { text: metricsUrl ? await fetch(metricsUrl).then((r) => r.text(), () => '') : '' };
   const names = ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes'];
   return names
     .map((name) => {

@@ -29,8 +29,13 @@ export interface ParleyProcess {
   logs(): string;
   /** Mesh target: the pid of each service process (from the supervisor's latest "mesh ready" line). */
   meshPids(): Record<string, number | null>;
-  /** Mesh target: `host:port` of each non-gateway process's admin server (/metrics, /healthz, /readyz). */
+  /** Mesh target: `host:port` of each process's admin server (/metrics, /healthz, /readyz). */
   meshAdmin(): Record<string, string | null>;
+  /**
+   * Where each process serves /metrics (its admin port; no public port serves metrics): the
+   * standalone's one admin port, or every mesh process that is up, by name.
+   */
+  metricsUrls(): Promise<Record<string, string>>;
   /**
    * Every public gateway, in order: the first is `baseUrl`/`wsUrl`; a mesh started with
    * PARLEY_MESH_GATEWAYS=n has n of them on consecutive ports (named `gateway`, `gateway-2`, ...
@@ -157,6 +162,8 @@ async function startStandalone(opts: StartOptions): Promise<ParleyProcess> {
     PARLEY_DATA_DIR: dataDir,
     PARLEY_LOG_LEVEL: 'warn',
     ...SUITE_LIMITS,
+    PARLEY_ADMIN_HOST: '127.0.0.1',
+    PARLEY_ADMIN_PORT: String(await freePort()),
     ...(opts.env ?? {}),
   };
   const instance = new Instance([entry], env, port, dataDir);
@@ -187,7 +194,7 @@ async function startMesh(opts: StartOptions): Promise<ParleyProcess> {
     PARLEY_PORT: String(port),
     PARLEY_HOST: '127.0.0.1',
     PARLEY_LOG_LEVEL: 'warn',
-    // 60 consecutive ports per mesh (gRPC base..base+27, admin base+40..base+57), below the
+    // 60 consecutive ports per mesh (gRPC base..base+27, admin base+30..base+57), below the
     // ephemeral range (32768+) so no outgoing connection holds one; spread so that two meshes of
     // one run do not meet, and skipping blocks that another mesh on this machine holds.
     PARLEY_MESH_PORT_BASE: String(await meshPortBase(port)),
@@ -299,6 +306,7 @@ class Instance {
       logs: () => this.logs(),
       meshPids: () => this.meshPids(),
       meshAdmin: () => this.meshAdmin(),
+      metricsUrls: () => this.metricsUrls(),
       gatewayUrls: () => this.gatewayUrls(),
     };
   }
@@ -373,6 +381,16 @@ class Instance {
   meshAdmin(): Record<string, string | null> {
     if (this.lastMeshReady === null) throw new Error('no "mesh ready" line seen: is this the mesh target?');
     return (JSON.parse(this.lastMeshReady) as { admin?: Record<string, string | null> }).admin ?? {};
+  }
+
+  async metricsUrls(): Promise<Record<string, string>> {
+    if (this.env.PARLEY_MESH_PORT_BASE !== undefined) {
+      // The gateways answer /readyz a moment before the supervisor's "mesh ready" line names every admin port.
+      for (const deadline = Date.now() + 30_000; this.lastMeshReady === null && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+      return Object.fromEntries(Object.entries(this.meshAdmin()).flatMap(([name, a]) => (a ? [[name, `http://${a}/metrics`]] : [])));
+    }
+    const port = Number(this.env.PARLEY_ADMIN_PORT ?? 0);
+    return port > 0 ? { standalone: `http://${this.env.PARLEY_ADMIN_HOST ?? '127.0.0.1'}:${port}/metrics` } : {};
   }
 
   /** Ready when every public gateway answers /readyz with 200. */

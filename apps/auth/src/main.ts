@@ -1,3 +1,4 @@
+import './tracing';
 import { Module } from '@nestjs/common';
 import { AuthModule, authMigrations } from '@parley/auth-service';
 import { loadConfig } from '@parley/config';

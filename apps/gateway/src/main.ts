@@ -1,3 +1,4 @@
+import './tracing';
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { loadConfig } from '@parley/config';
@@ -7,7 +8,8 @@ import { serveGatewayDelivery, startGrpcServer } from '@parley/rpc';
 import { MeshInfraModule, RpcClientsModule, runProcess } from '@parley/runtime';
 
 /**
- * The gateway process: the only public port (REST, WebSocket, health, metrics, the page). Its id
+ * The gateway process: the only public port (REST, WebSocket, health, the page); /metrics on its
+ * admin port (PARLEY_ADMIN_PORT). Its id
  * is its fanout delivery address, registered in the route table per conversation.
  */
 const config = loadConfig();
@@ -25,4 +27,4 @@ class GatewayProcessModule {}
 void runProcess('gateway', { module: GatewayProcessModule }, createLogger('parley-gateway', config.logLevel), async (app) => {
   const grpc = await startGrpcServer(gatewayId, (server) => serveGatewayDelivery(server, app.get(GatewayServer).delivery, { logger: app.get<Logger>(LOGGER) }));
   return () => grpc.close();
-}, { publicHealth: true, drain: { run: (app) => app.get(GatewayServer).drain(), drainMs: config.gateway.drainMs } });
+}, { drain: { run: (app) => app.get(GatewayServer).drain(), drainMs: config.gateway.drainMs } });

@@ -15,8 +15,9 @@ import { FrontDoor } from './front-door';
  *                                   they are named `gateway`, `gateway-2`, `gateway-3`, ...
  *   PARLEY_MESH_PORT_BASE           first gRPC port (default 7100): auth +1, presence +3, notification +4, gateways +10..+17, messaging +20..;
  *                                   admin HTTP ports (/metrics, /healthz, /readyz on 127.0.0.1): auth +40, presence +41,
- *                                   fanout +42, notification +43, messaging-i +50+(i-1) (+50..+57). Gateways have none:
- *                                   they serve those on their public port.
+ *                                   fanout +42, notification +43, messaging-i +50+(i-1) (+50..+57), gateway i +30+i
+ *                                   (+30..+37; a gateway serves /healthz and /readyz on its public port too, /metrics only here).
+ * Each child's OTEL_RESOURCE_ATTRIBUTES gains service.instance.id=<child name> (traces tell the gateways apart).
  *   PARLEY_MESH_RESTART             restart children that die (default 1)
  *   PARLEY_MESH_ROLLING             1: every child's instance listens on ports of its own behind a stable front door
  *                                   (front-door.ts) on the addresses above, so that SIGUSR2 can roll every child like a
@@ -25,7 +26,7 @@ import { FrontDoor } from './front-door';
  *                                   Prints {"msg":"mesh rolled","name":...} per child and {"msg":"mesh rolling restart","status":"done"}.
  * On readiness it prints one JSON line
  *   {"msg":"mesh ready","pids":{"auth":123,...},"admin":{"auth":"127.0.0.1:7140","messaging-1":"127.0.0.1:7150",...}}
- * (tests use pids to kill or pause a given service; admin names each non-gateway child's admin port,
+ * (tests use pids to kill or pause a given service; admin names each child's admin port,
  * null while that child is down). It is printed again after a child restarts.
  */
 interface Child {
@@ -33,7 +34,7 @@ interface Child {
   env: Record<string, string>;
   proc: ChildProcess | null;
   restarts: number;
-  /** host:port of its admin server, as the child reported it when ready; null for gateways and while down. */
+  /** host:port of its admin server, as the child reported it when ready; null while down. */
   admin: string | null;
   /** Rolling mode: the stable address in front of this child's instances (none for fanout, notification). */
   door: FrontDoor | null;
@@ -62,9 +63,10 @@ const shared: Record<string, string> = {
   PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10}`,
 };
 
-/** A child's own settings, with its admin port (0: none, for a gateway). */
+/** A child's own settings, with its admin port. */
 function makeChild(name: string, adminPort: number, env: Record<string, string> = {}): Child {
-  return { name, env: { PARLEY_ADMIN_HOST: '127.0.0.1', PARLEY_ADMIN_PORT: String(adminPort), ...env }, proc: null, restarts: 0, admin: null, door: null };
+  const resource = [process.env.OTEL_RESOURCE_ATTRIBUTES, `service.instance.id=${name}`].filter(Boolean).join(',');
+  return { name, env: { PARLEY_ADMIN_HOST: '127.0.0.1', PARLEY_ADMIN_PORT: String(adminPort), OTEL_RESOURCE_ATTRIBUTES: resource, ...env }, proc: null, restarts: 0, admin: null, door: null };
 }
 
 const children: Child[] = [
@@ -76,7 +78,7 @@ const children: Child[] = [
   // Before the gateways: their REST routes for devices and notification settings call it.
   makeChild('notification', base + 43),
   ...Array.from({ length: gatewayCount }, (_, i) =>
-    makeChild(i === 0 ? 'gateway' : `gateway-${i + 1}`, 0, { PARLEY_PORT: String(publicPort + i), PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10 + i}` }),
+    makeChild(i === 0 ? 'gateway' : `gateway-${i + 1}`, base + 30 + i, { PARLEY_PORT: String(publicPort + i), PARLEY_GATEWAY_DELIVERY_ADDR: `127.0.0.1:${base + 10 + i}` }),
   ),
   makeChild('fanout', base + 42),
 ];
@@ -188,7 +190,7 @@ function pipeLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) 
 
 function announce(): void {
   const pids = Object.fromEntries(children.map((c) => [c.name, c.proc?.pid ?? null]));
-  const admin = Object.fromEntries(children.filter((c) => c.env.PARLEY_ADMIN_PORT !== '0').map((c) => [c.name, c.admin]));
+  const admin = Object.fromEntries(children.map((c) => [c.name, c.admin]));
   process.stdout.write(JSON.stringify({ msg: 'mesh ready', pids, admin }) + '\n');
 }
 

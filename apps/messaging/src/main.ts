@@ -1,3 +1,4 @@
+import './tracing';
 import { Module } from '@nestjs/common';
 import { loadConfig } from '@parley/config';
 import { ConversationService, messagingMigrations, MessagingModule } from '@parley/messaging-service';

@@ -1,3 +1,4 @@
+import './tracing';
 import { loadConfig } from '@parley/config';
 import { GatewayServer } from '@parley/gateway-service';
 import { createLogger } from '@parley/observability';
@@ -8,7 +9,6 @@ import { StandaloneModule } from './standalone.module';
 const config = loadConfig();
 const logger = createLogger('parley', config.logLevel);
 void runProcess('standalone', StandaloneModule.forRoot(config, config.webDir || StandaloneModule.defaultWebDir()), logger, undefined, {
-  publicHealth: true,
   drain: { run: (app) => app.get(GatewayServer, { strict: false }).drain(), drainMs: config.gateway.drainMs },
 }).then(() =>
   logger.info('open the chat page', { url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}/`, data_dir: config.dataDir }),

@@ -12,6 +12,7 @@ import {
 } from '@parley/ports';
 import { openPushProviders } from '@parley/runtime';
 import { presenceMigrations } from '@parley/presence-service';
+import { TracedEventLog } from '@parley/runtime';
 
 /** Every schema standalone mode keeps in its one embedded Postgres. */
 export const standaloneMigrations = [
@@ -67,13 +68,16 @@ export class StandaloneInfraModule {
         },
         {
           provide: EVENT_LOG,
-          inject: [SQL_DB],
-          useFactory: (db: SqlDb) =>
-            new EmbeddedEventLog({
-              db,
-              partitions: config.log.partitions,
-              onError: (err, ctx) => logger.warn('event log error', { err, ...ctx }),
-            }),
+          inject: [SQL_DB, METRICS],
+          useFactory: (db: SqlDb, metrics: Metrics) =>
+            new TracedEventLog(
+              new EmbeddedEventLog({
+                db,
+                partitions: config.log.partitions,
+                onError: (err, ctx) => logger.warn('event log error', { err, ...ctx }),
+              }),
+              metrics,
+            ),
         },
         { provide: MESSAGE_STORE, inject: [SQL_DB], useFactory: (db: SqlDb) => new SqlMessageStore(db) },
         { provide: PRESENCE_STORE, useValue: new MemoryPresenceStore() },

@@ -18,6 +18,8 @@ export interface RunningParley {
   namedPids(): Record<string, number>;
   /** The /metrics URLs of the processes that read the message store (standalone: its one; mesh: messaging's admin ports). */
   storeMetricsUrls(): string[];
+  /** The gateways' /metrics URLs (their admin ports; standalone: its one). */
+  gatewayMetricsUrls(): string[];
   stop(): Promise<void>;
 }
 

@@ -86,6 +86,7 @@ export class MeshDeployment implements ParleyDeployment {
       dataPids: () => Object.values(this.dataSystems()),
       namedPids: () => ({ ...mesh.named(), ...this.dataSystems() }),
       storeMetricsUrls: () => mesh.adminUrls((name) => name.startsWith('messaging')).map((u) => `${u}/metrics`),
+      gatewayMetricsUrls: () => mesh.adminUrls((name) => name.startsWith('gateway')).map((u) => `${u}/metrics`),
       stop: () => mesh.stop(),
     };
   }

@@ -108,7 +108,7 @@ export class ParleyTarget implements BenchTarget, PersistedSendsTarget {
       socketPids: () => running.socketPids(),
       dataPids: () => running.dataPids(),
       namedPids: () => running.namedPids(),
-      heap: () => sumHeaps(running.ports.map((p) => `http://${host}:${p}/metrics`)),
+      heap: () => sumHeaps(running.gatewayMetricsUrls()),
       receiver: (i) => ({ host, port: portOf(i), path: wsPath(receiverName(i)) }),
       senders: () => [{ host, port: portOf(0), path: wsPath(SENDER) }],
       senderFrame: (n, sentNs) =>

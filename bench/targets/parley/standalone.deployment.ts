@@ -25,6 +25,7 @@ export class StandaloneDeployment implements ParleyDeployment {
 
   async launch(options: StartOptions, nice?: number): Promise<RunningParley> {
     const port = await freePort();
+    const adminPort = await freePort();
     const server = await ServerProcess.start({
       script: join(this.parleyRoot, 'dist', 'apps', 'standalone', 'src', 'main.js'),
       cwd: this.parleyRoot,
@@ -32,6 +33,8 @@ export class StandaloneDeployment implements ParleyDeployment {
         PARLEY_MODE: 'standalone',
         PARLEY_HOST: '127.0.0.1',
         PARLEY_PORT: String(port),
+        PARLEY_ADMIN_HOST: '127.0.0.1',
+        PARLEY_ADMIN_PORT: String(adminPort),
         PARLEY_DATA_DIR: this.dataDir,
         PARLEY_LOG_LEVEL: 'warn',
         PARLEY_SEND_RATE_PER_SECOND: '100000',
@@ -50,7 +53,8 @@ export class StandaloneDeployment implements ParleyDeployment {
       socketPids: () => [server.pid],
       dataPids: () => [],
       namedPids: () => ({ standalone: server.pid }),
-      storeMetricsUrls: () => [`http://127.0.0.1:${port}/metrics`],
+      storeMetricsUrls: () => [`http://127.0.0.1:${adminPort}/metrics`],
+      gatewayMetricsUrls: () => [`http://127.0.0.1:${adminPort}/metrics`],
       stop: () => server.stop(options.cpuProfileDir ? PROFILED_STOP_GRACE_MS : undefined),
     };
   }

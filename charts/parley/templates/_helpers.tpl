@@ -229,3 +229,15 @@ between them (libs/runtime/src/rpc-clients.module.ts passes a single address thr
     {{- toYaml . | nindent 4 }}
   {{- end }}
 {{- end }}
+
+{{/*
+OTEL_RESOURCE_ATTRIBUTES: the release's namespace and name, then the user's attributes, as k=v,k=v
+(sorted: stable output). The SDK's host detector adds the pod's hostname (host.name).
+*/}}
+{{- define "parley.otelResource" -}}
+{{- $pairs := list (printf "k8s.namespace.name=%s" .root.Release.Namespace) (printf "service.namespace=%s" .root.Release.Name) -}}
+{{- range $k := keys .attributes | sortAlpha -}}
+{{- $pairs = append $pairs (printf "%s=%s" $k (get $.attributes $k)) -}}
+{{- end -}}
+{{- join "," $pairs -}}
+{{- end }}

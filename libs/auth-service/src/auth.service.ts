@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { User } from '@parley/domain';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { isDomainError, User } from '@parley/domain';
+import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
 import { AuthApi, AuthResult, JsonWebKeySet } from '@parley/ports';
 import { GetUserUseCase } from './usecases/get-user/get-user.usecase';
 import { JwksUseCase } from './usecases/jwks/jwks.usecase';
@@ -9,9 +10,16 @@ import { RefreshUseCase } from './usecases/refresh/refresh.usecase';
 import { RegisterUseCase } from './usecases/register/register.usecase';
 import { SessionActiveUseCase } from './usecases/session-active/session-active.usecase';
 
-/** The AuthApi port over the use cases (provided as AUTH_API). */
+type Op = 'register' | 'login' | 'refresh' | 'logout';
+
+/**
+ * The AuthApi port over the use cases (provided as AUTH_API). Counts each operation's outcome
+ * (parley_auth_operations_total) and logs a refusal with its reason: never a password or token.
+ */
 @Injectable()
 export class AuthService implements AuthApi {
+  private readonly outcomes;
+
   constructor(
     private readonly registerUseCase: RegisterUseCase,
     private readonly loginUseCase: LoginUseCase,
@@ -20,22 +28,41 @@ export class AuthService implements AuthApi {
     private readonly sessionActiveUseCase: SessionActiveUseCase,
     private readonly jwksUseCase: JwksUseCase,
     private readonly getUserUseCase: GetUserUseCase,
-  ) {}
+    @Optional() @Inject(METRICS) metrics?: Metrics,
+    @Optional() @Inject(LOGGER) private readonly logger?: Logger,
+  ) {
+    this.outcomes = metrics?.counter('parley_auth_operations_total', 'auth operations by outcome (ok, or the error code)', ['op', 'outcome']);
+  }
 
   register(input: { username: string; password: string; display_name?: string }): Promise<AuthResult> {
-    return this.registerUseCase.execute(input);
+    return this.counted('register', () => this.registerUseCase.execute(input));
   }
 
   login(input: { username: string; password: string }): Promise<AuthResult> {
-    return this.loginUseCase.execute(input);
+    return this.counted('login', () => this.loginUseCase.execute(input));
   }
 
   refresh(refreshToken: string): Promise<AuthResult> {
-    return this.refreshUseCase.execute({ refreshToken });
+    return this.counted('refresh', () => this.refreshUseCase.execute({ refreshToken }));
   }
 
   logout(userId: string, sessionId: string): Promise<void> {
-    return this.logoutUseCase.execute({ userId, sessionId });
+    return this.counted('logout', () => this.logoutUseCase.execute({ userId, sessionId }));
+  }
+
+  private async counted<T>(op: Op, run: () => Promise<T>): Promise<T> {
+    try {
+      const result = await run();
+      this.outcomes?.inc({ op, outcome: 'ok' });
+      return result;
+    } catch (err) {
+      const outcome = isDomainError(err) ? err.code : 'INTERNAL';
+      this.outcomes?.inc({ op, outcome });
+      if (outcome === 'UNAUTHENTICATED' || outcome === 'VALIDATION_FAILED' || outcome === 'CONFLICT') {
+        this.logger?.info('auth refused', { op, reason: outcome, detail: isDomainError(err) ? err.message : undefined });
+      }
+      throw err;
+    }
   }
 
   sessionActive(sessionId: string): Promise<boolean> {

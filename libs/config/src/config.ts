@@ -6,7 +6,7 @@ export interface ParleyConfig {
   mode: 'standalone' | 'mesh';
   host: string;
   port: number;
-  /** The admin HTTP port (/metrics, /healthz, /readyz) of a process without a public port; port 0 = none. */
+  /** The admin HTTP port (/metrics, /healthz, /readyz) of a process; the only place /metrics is served; port 0 = none. */
   admin: { host: string; port: number };
   dataDir: string;
   /** Directory of the built chat page; empty = the build's own dist/web. */
@@ -128,12 +128,12 @@ const list = (env: string, def: string[], description: string): Setting<string[]
 export const settings = {
   mode: oneOf('PARLEY_MODE', 'standalone', ['standalone', 'mesh'] as const, 'standalone: one process, embedded adapters; mesh: one service per process on real servers'),
   host: str('PARLEY_HOST', '0.0.0.0', 'address the public gateway port binds to'),
-  port: int('PARLEY_PORT', 8080, 'the public gateway port (REST, WebSocket, health, metrics)', 0, 65535),
+  port: int('PARLEY_PORT', 8080, 'the public gateway port (REST, WebSocket, health)', 0, 65535),
   adminHost: str('PARLEY_ADMIN_HOST', '127.0.0.1', 'address the admin port binds to (0.0.0.0 in a pod, for probes and scraping)'),
   adminPort: int(
     'PARLEY_ADMIN_PORT',
     0,
-    'admin HTTP port (/metrics, /healthz, /readyz) of auth, messaging, presence, fanout and notification; 0: none. The gateway and standalone serve these on PARLEY_PORT',
+    'admin HTTP port (/metrics, /healthz, /readyz) of every process, the gateway and standalone too (/metrics is served only here); 0: none',
     0,
     65535,
   ),

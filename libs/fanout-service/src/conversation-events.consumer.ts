@@ -1,7 +1,11 @@
+import type { Span } from '@opentelemetry/api';
+import { carryTrace, contextFrom, messagingAttributes, SpanKind, traceparentOf, tracer } from '@parley/observability';
 import { ConversationEvent, Delivery, GatewayDelivery, LogRecord, presenceRouteKey, PresenceStore, RouteTable, SESSIONS_ROUTE_KEY } from '@parley/ports';
 import { GatewayBreaker } from './gateway-breaker';
 
 export const FANOUT_GROUP = 'parley-fanout';
+
+const spanOf = new WeakMap<object, Span>();
 
 /** Counts fanout keeps for /metrics. */
 export interface FanoutStats {
@@ -47,25 +51,56 @@ export class ConversationEventsConsumer {
       return r;
     };
 
-    for (const { value: event } of records) {
-      for (const gatewayId of await this.targets(event, routesOf)) add(gatewayId, event);
+    // A traced event's fan-out is one step of its message's trace; its span's context goes with
+    // each copy to the gateways (carryTrace), so their publish is the next step.
+    const spans: Span[] = [];
+    try {
+      for (const record of records) {
+        const span = this.spanFor(record);
+        if (span) spans.push(span);
+        const targets = await this.targets(record.value, routesOf);
+        span?.setAttribute('parley.gateways', targets.size);
+        const event = span ? carryTrace(record.value, traceparentOf(span)) : record.value;
+        for (const gatewayId of targets) add(gatewayId, event);
+      }
+      await Promise.all(
+        [...perGateway].map(async ([gatewayId, events]) => {
+          if (!this.breaker.allows(gatewayId)) {
+            this.stats.onDeliverySkipped?.(gatewayId, events.length);
+            for (const e of events) spanOf.get(e)?.addEvent('delivery skipped (gateway cooling down)', { 'parley.gateway_id': gatewayId });
+            return;
+          }
+          try {
+            await this.gateways.deliver(gatewayId, events);
+            this.breaker.succeeded(gatewayId);
+          } catch (err) {
+            this.breaker.failed(gatewayId);
+            this.stats.onDeliveryFailed(gatewayId, err);
+            for (const e of events) spanOf.get(e)?.addEvent('delivery failed', { 'parley.gateway_id': gatewayId });
+          }
+        }),
+      );
+    } finally {
+      for (const span of spans) span.end();
     }
-    await Promise.all(
-      [...perGateway].map(async ([gatewayId, events]) => {
-        if (!this.breaker.allows(gatewayId)) {
-          this.stats.onDeliverySkipped?.(gatewayId, events.length);
-          return;
-        }
-        try {
-          await this.gateways.deliver(gatewayId, events);
-          this.breaker.succeeded(gatewayId);
-        } catch (err) {
-          this.breaker.failed(gatewayId);
-          this.stats.onDeliveryFailed(gatewayId, err);
-        }
-      }),
-    );
     this.stats.onDelivered(perGateway.size, records.length);
+  }
+
+  /** A span for a record that names its trace (messages, rejections), under that trace. */
+  private spanFor(record: LogRecord<ConversationEvent>): Span | null {
+    const traceparent = record.headers.traceparent;
+    if (!traceparent) return null;
+    const event = record.value;
+    const attributes = messagingAttributes('process', record.topic, {
+      'messaging.consumer.group.name': FANOUT_GROUP,
+      'messaging.destination.partition.id': String(record.partition),
+      'messaging.kafka.offset': Number(record.offset),
+      ...(event.type === 'message.created' ? { 'parley.conversation_id': event.message.conversation_id, 'parley.seq': event.message.seq } : {}),
+      ...(event.type === 'send.rejected' ? { 'parley.conversation_id': event.conversation_id, 'parley.client_msg_id': event.client_msg_id } : {}),
+    });
+    const span = tracer().startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER, attributes }, contextFrom(traceparent));
+    spanOf.set(event, span);
+    return span;
   }
 
   private async targets(event: ConversationEvent, routesOf: (key: string) => Promise<string[]>): Promise<Set<string>> {

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
-import { Logger, Metrics } from '@parley/observability';
+import { failSpan, inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
 import { AuthApi, checkReadiness, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
@@ -10,6 +10,7 @@ import { SessionLiveness } from './auth/session-liveness';
 import { AuthThrottle, retryAfterOf } from './limits/auth-throttle';
 import { SyncSource } from './delivery/sync-source';
 import { GatewayOptions } from './gateway.options';
+import { GatewayTelemetry } from './gateway-telemetry';
 import { errorBody, toErrorReply } from './http/api-error';
 import { HttpExchange } from './http/http-exchange';
 import { buildRestRouter } from './http/rest-routes';
@@ -35,8 +36,8 @@ export interface GatewayDeps {
 }
 
 /**
- * The public edge: one uWS app serving REST under /v1, the WebSocket at /v1/ws, health, metrics
- * and the web page. `delivery` is this gateway's receiving end of fanout.
+ * The public edge: one uWS app serving REST under /v1, the WebSocket at /v1/ws, health and the web
+ * page (metrics are on the process's admin port). `delivery` is this gateway's receiving end of fanout.
  */
 export class GatewayServer {
   readonly app: TemplatedApp;
@@ -55,16 +56,18 @@ export class GatewayServer {
   private readonly httpErrors;
   private readonly sockets: SocketHandler;
   private draining: Promise<void> | null = null;
+  private readonly telemetry: GatewayTelemetry;
 
   constructor(private readonly deps: GatewayDeps) {
     const { options, logger } = deps;
     this.app = App();
     const sessions = new SessionLiveness({ lookup: (sid) => deps.auth.sessionActive(sid) });
+    this.telemetry = new GatewayTelemetry(deps.metrics, logger);
     this.writer = new SocketWriter(options.maxBufferedBytes);
-    this.pipeline = new SendPipeline(options.gatewayId, deps.log);
+    this.pipeline = new SendPipeline(options.gatewayId, deps.log, undefined, this.telemetry);
     let delivery: LocalDelivery | null = null;
     this.registry = new ConnectionRegistry(options.gatewayId, deps.routes, options.routeTtlMs, logger, (key) => delivery?.dropFeed(key));
-    delivery = new LocalDelivery(options.gatewayId, this.app, this.registry, this.writer, this.pipeline, deps.conversations, sessions, logger);
+    delivery = new LocalDelivery(options.gatewayId, this.app, this.registry, this.writer, this.pipeline, deps.conversations, sessions, logger, this.telemetry);
     this.delivery = delivery;
     const verifier = new TokenVerifier({
       issuer: options.issuer,
@@ -89,10 +92,11 @@ export class GatewayServer {
       storeAfter: (userId, id, after, limit) => deps.conversations.history(userId, id, { after_seq: after, limit }),
       onAnswer: (source) => syncAnswers.inc({ source }),
     }));
-    const sockets = (this.sockets = new SocketHandler(options, verifier, sessions, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics));
+    const sockets = (this.sockets = new SocketHandler(options, verifier, sessions, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics, this.telemetry));
     this.httpErrors = deps.metrics.counter('parley_gateway_http_responses_total', 'HTTP responses by status class', ['status']);
-    const connections = deps.metrics.gauge('parley_gateway_connections_open', 'open WebSocket connections');
-    const syncHeld = deps.metrics.gauge('parley_gateway_sync_shared_bytes', 'estimated bytes of the sync pages held for sharing (bounded)');
+    // Read at scrape time (the admin port's /metrics; the public port serves no metrics).
+    deps.metrics.gauge('parley_gateway_connections_open', 'open WebSocket connections', [], () => this.registry.size);
+    deps.metrics.gauge('parley_gateway_sync_shared_bytes', 'estimated bytes of the sync pages held for sharing (bounded)', [], () => this.syncs.heldBytes);
     this.loadStatic();
 
     this.app
@@ -104,12 +108,6 @@ export class GatewayServer {
         const x = new HttpExchange(res, req);
         if (this.draining) return x.json(503, { status: 'not_ready', failing: ['draining'] });
         void this.ready().then((report) => x.json(report.status === 'ready' ? 200 : 503, report));
-      })
-      .get('/metrics', (res, req) => {
-        const x = new HttpExchange(res, req);
-        connections.set(this.registry.size);
-        syncHeld.set(this.syncs.heldBytes);
-        void deps.metrics.text().then((t) => x.send(200, t, { 'content-type': 'text/plain; version=0.0.4' }));
       })
       .any('/*', (res, req) => this.http(new HttpExchange(res, req, options.clientAddressHeader)));
   }
@@ -209,16 +207,30 @@ export class GatewayServer {
     if (m === null) return this.fail(x, 404, 'NOT_FOUND', 'no such route');
     if ('allow' in m) return this.fail(x, 405, 'METHOD_NOT_ALLOWED', 'method not allowed', { allow: m.allow.join(', ') });
     if ('invalid' in m) return this.fail(x, 400, 'VALIDATION_FAILED', `${m.invalid} is not valid percent-encoded UTF-8`);
-    try {
-      const reply = await m.handler({ x, params: m.params });
-      this.httpErrors.inc({ status: `${Math.floor(reply.status / 100)}xx` });
-      if (reply.status === 204) x.send(204, null, reply.headers);
-      else x.json(reply.status, reply.body, reply.headers);
-    } catch (e) {
-      const r = toErrorReply(e);
-      if (r.status === 500) this.deps.logger.error('request failed', { method: x.method, path: x.path, err: e });
-      this.fail(x, r.status, r.code, r.message, r.code === 'RATE_LIMITED' ? { 'retry-after': String(retryAfterOf(e)) } : {});
-    }
+    const started = performance.now();
+    const attributes = { 'http.request.method': x.method, 'http.route': m.route, 'url.scheme': 'http' };
+    let status = 500;
+    await inSpan(`${x.method} ${m.route}`, { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, async (span) => {
+      try {
+        const reply = await m.handler({ x, params: m.params });
+        status = reply.status;
+        this.httpErrors.inc({ status: `${Math.floor(reply.status / 100)}xx` });
+        if (reply.status === 204) x.send(204, null, reply.headers);
+        else x.json(reply.status, reply.body, reply.headers);
+      } catch (e) {
+        const r = toErrorReply(e);
+        status = r.status;
+        if (r.status === 500) this.deps.logger.error('request failed', { method: x.method, route: m.route, err: e });
+        if (r.status === 401) this.telemetry.authFailed(r.message, 'rest');
+        if (r.status >= 500) failSpan(span, e, r.code);
+        this.fail(x, r.status, r.code, r.message, r.code === 'RATE_LIMITED' ? { 'retry-after': String(retryAfterOf(e)) } : {});
+      }
+      span.setAttribute('http.response.status_code', status);
+      // Inside the span: the request's log line carries its trace_id.
+      const seconds = (performance.now() - started) / 1000;
+      this.telemetry.httpSeconds.observe({ method: x.method, route: m.route, status: String(status) }, seconds);
+      this.telemetry.logRequest(x.method, m.route, status, seconds);
+    });
   }
 
   private fail(x: HttpExchange, status: number, code: string, message: string, headers: Record<string, string> = {}): void {

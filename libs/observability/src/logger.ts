@@ -1,4 +1,9 @@
-/** JSON lines on stdout, one object per event, with the service name and trace_id when known. */
+import { activeTraceIds } from './spans';
+
+/**
+ * JSON lines on stdout, one object per event, with the service name; inside an active span also its
+ * trace_id and span_id (unless the caller names them).
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -14,7 +19,7 @@ export function createLogger(service: string, level: LogLevel = 'info', bindings
   const min = rank[level];
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (rank[lvl] < min) return;
-    const entry: Record<string, unknown> = { ts: new Date().toISOString(), level: lvl, service, msg, ...bindings, ...fields };
+    const entry: Record<string, unknown> = { ts: new Date().toISOString(), level: lvl, service, msg, ...activeTraceIds(), ...bindings, ...fields };
     const err = entry.err;
     if (err instanceof Error) entry.err = { name: err.name, message: err.message, stack: err.stack };
     write(JSON.stringify(entry) + '\n');

@@ -16,8 +16,11 @@ export class Metrics {
     return (this.registry.getSingleMetric(name) as Counter<string>) ?? new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  gauge(name: string, help: string, labelNames: string[] = []): Gauge<string> {
-    return (this.registry.getSingleMetric(name) as Gauge<string>) ?? new Gauge({ name, help, labelNames, registers: [this.registry] });
+  /** `read`, when given, sets the (unlabelled) value at each scrape. */
+  gauge(name: string, help: string, labelNames: string[] = [], read?: () => number): Gauge<string> {
+    const existing = this.registry.getSingleMetric(name) as Gauge<string> | undefined;
+    if (existing) return existing;
+    return new Gauge({ name, help, labelNames, registers: [this.registry], ...(read ? { collect(this: Gauge<string>) { this.set(read()); } } : {}) });
   }
 
   histogram(name: string, help: string, buckets: number[], labelNames: string[] = []): Histogram<string> {

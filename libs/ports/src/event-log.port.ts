@@ -36,6 +36,11 @@ export interface ConsumerOptions<T> {
   maxBatch?: number;
   /** Where a group with no committed offset starts. Default: earliest. */
   fromBeginning?: boolean;
+  /**
+   * Told, after each handled batch, how many records of the partition are still behind it (the
+   * consumer lag, for metrics). Optional for adapters: the Kafka one reports it.
+   */
+  onLag?(partition: number, lag: number): void;
 }
 
 export interface Consumer {

@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Logger, LOGGER } from '@parley/observability';
+import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
 import { EVENT_LOG, EventLog, PRESENCE_API, PRESENCE_STORE, PresenceStore, ROUTE_TABLE, RouteTable, SQL_DB, SqlDb } from '@parley/ports';
 import { PresenceOptions, PresenceService } from './presence.service';
 
@@ -37,8 +37,15 @@ export class PresenceModule {
         { provide: 'PRESENCE_OPTIONS', useValue: options },
         {
           provide: PresenceService,
-          inject: [PRESENCE_STORE, ROUTE_TABLE, SQL_DB, EVENT_LOG],
-          useFactory: (store: PresenceStore, routes: RouteTable, db: SqlDb, log: EventLog) => new PresenceService(store, routes, db, log, options),
+          inject: [PRESENCE_STORE, ROUTE_TABLE, SQL_DB, EVENT_LOG, METRICS],
+          useFactory: (store: PresenceStore, routes: RouteTable, db: SqlDb, log: EventLog, metrics: Metrics) => {
+            const connections = metrics.counter('parley_presence_connection_events_total', 'sockets reported connected or disconnected by gateways', ['event']);
+            const transitions = metrics.counter('parley_presence_transitions_total', 'users going online or offline, by cause (socket, sweep of a silent gateway)', ['status', 'cause']);
+            return new PresenceService(store, routes, db, log, options, {
+              onConnection: (event) => connections.inc({ event }),
+              onTransition: (status, cause) => transitions.inc({ status, cause }),
+            });
+          },
         },
         { provide: PRESENCE_API, useExisting: PresenceService },
         PresenceSweeper,

@@ -1,6 +1,12 @@
 import { ConversationEvent, EventLog, PresenceApi, PresenceStore, PresenceView, RouteTable, SqlDb, Topics } from '@parley/ports';
 import { LastSeenStore } from './last-seen-store';
 
+/** What presence counts for /metrics (parley_presence_*). */
+export interface PresenceStats {
+  onConnection(event: 'connected' | 'disconnected'): void;
+  onTransition(status: 'online' | 'offline', cause: 'socket' | 'sweep'): void;
+}
+
 export interface PresenceOptions {
   /** A connection not refreshed for this long counts as gone (bounds how long a dead gateway's users look online). */
   connectionTtlMs: number;
@@ -21,13 +27,18 @@ export class PresenceService implements PresenceApi {
     db: SqlDb,
     private readonly log: EventLog,
     private readonly options: PresenceOptions,
+    private readonly stats?: PresenceStats,
   ) {
     this.lastSeen = new LastSeenStore(db);
   }
 
   async connected(userId: string, connectionId: string, gatewayId: string): Promise<void> {
     const cameOnline = await this.store.connect(userId, connectionId, gatewayId, this.options.connectionTtlMs);
-    if (cameOnline) await this.announce(userId, 'online', await this.lastSeen.get(userId));
+    this.stats?.onConnection('connected');
+    if (cameOnline) {
+      this.stats?.onTransition('online', 'socket');
+      await this.announce(userId, 'online', await this.lastSeen.get(userId));
+    }
   }
 
   async disconnected(userId: string, connectionId: string): Promise<void> {
@@ -35,7 +46,11 @@ export class PresenceService implements PresenceApi {
     const at = new Date();
     await this.lastSeen.record(userId, at);
     const wentOffline = await this.store.disconnect(userId, connectionId);
-    if (wentOffline) await this.announce(userId, 'offline', at.toISOString());
+    this.stats?.onConnection('disconnected');
+    if (wentOffline) {
+      this.stats?.onTransition('offline', 'socket');
+      await this.announce(userId, 'offline', at.toISOString());
+    }
   }
 
   async gatewayHeartbeat(gatewayId: string): Promise<void> {
@@ -59,6 +74,7 @@ export class PresenceService implements PresenceApi {
   }
 
   private async markOffline(userId: string, at: Date): Promise<void> {
+    this.stats?.onTransition('offline', 'sweep');
     await this.lastSeen.record(userId, at);
     await this.announce(userId, 'offline', at.toISOString());
   }

@@ -2,7 +2,7 @@ import { DomainError, validationFailed } from '@parley/domain';
 import type { Delivery, GatewayDelivery } from '@parley/ports';
 import type { WireEmpty } from './common.mapping';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
-import { eventToWire, type WireDeliverRequest } from './gateway.mapping';
+import { deliveryToWire, type WireDeliverRequest } from './gateway.mapping';
 
 export interface GatewayDeliveryClientOptions extends RpcClientOptions {
   /** Most gateway channels kept open; opening one more closes the least recently used (default 256). */
@@ -49,7 +49,7 @@ export class GrpcGatewayDeliveryClient implements GatewayDelivery {
     } catch (error) {
       return Promise.reject(error);
     }
-    return channel.call<WireDeliverRequest, WireEmpty, void>('Deliver', { gateway_id: gatewayId, events: deliveries.map(eventToWire) }, ignore);
+    return channel.call<WireDeliverRequest, WireEmpty, void>('Deliver', { gateway_id: gatewayId, events: deliveries.map(deliveryToWire) }, ignore);
   }
 
   /** Gateways with an open channel, least recently used first. */

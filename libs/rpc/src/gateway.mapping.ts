@@ -1,3 +1,4 @@
+import { carriedTrace, carryTrace, spanContextOf } from '@parley/observability';
 import type { ConversationEvent, Delivery, SendOrigin } from '@parley/ports';
 import { messageFromWire, type WireMessage } from './common.mapping';
 import { count, type Maybe, oneOf, orNull, required } from './wire-values';
@@ -51,6 +52,8 @@ export interface WireEvent {
   presence_changed?: Maybe<WirePresenceChanged>;
   session_revoked?: Maybe<Variant<'session.revoked'>>;
   event?: string;
+  /** The delivery's step in its message's trace (see carryTrace); empty or absent when untraced. */
+  traceparent?: Maybe<string>;
 }
 
 export interface WireDeliverRequest {
@@ -155,11 +158,19 @@ export function eventFromWire(wire: WireEvent, field: string): Delivery | null {
   }
 }
 
+/** A delivery on the wire, with the trace context fanout gave it. */
+export function deliveryToWire(delivery: Delivery): WireEvent {
+  const traceparent = carriedTrace(delivery);
+  return traceparent ? { ...eventToWire(delivery), traceparent } : eventToWire(delivery);
+}
+
 export function deliveriesFromWire(wire: WireDeliverRequest): Delivery[] {
   const deliveries: Delivery[] = [];
   wire.events.forEach((event, i) => {
     const delivery = eventFromWire(event, `events[${i}]`);
-    if (delivery) deliveries.push(delivery);
+    // A malformed traceparent is dropped, never trusted: the delivery itself still counts.
+    const traceparent = typeof event.traceparent === 'string' && spanContextOf(event.traceparent) ? event.traceparent : undefined;
+    if (delivery) deliveries.push(carryTrace(delivery, traceparent));
   });
   return deliveries;
 }

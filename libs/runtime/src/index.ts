@@ -5,3 +5,4 @@ export * from './delegate';
 export * from './admin-server';
 export * from './push-providers';
 export * from './setup';
+export * from './traced-event-log';

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdow
 import { CONFIG, ParleyConfig } from '@parley/config';
 import { createLogger, LOGGER, Metrics, METRICS } from '@parley/observability';
 import { EVENT_LOG, MESSAGE_STORE, Migration, pendingMigrations, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB } from '@parley/ports';
+import { TracedEventLog } from './traced-event-log';
 import { openCassandraMessageStore, openKafkaEventLog, openPostgres, openRedisPresence, openRedisRouteTable } from './real-adapters';
 
 /** Which real systems a mesh process talks to. */
@@ -38,6 +39,7 @@ class MeshInfraCloser implements OnApplicationShutdown {
 export class MeshInfraModule {
   static forRoot(config: ParleyConfig, service: string, parts: MeshParts): DynamicModule {
     const logger = createLogger(`parley-${service}`, config.logLevel);
+    const metrics = new Metrics({ service });
     const closables: Closable[] = [];
     const track = <T extends { close(): Promise<void>; healthy(): Promise<boolean> }>(name: string, adapter: T): T => {
       closables.push({ name, close: () => adapter.close(), healthy: () => adapter.healthy() });
@@ -46,7 +48,7 @@ export class MeshInfraModule {
     const providers: DynamicModule['providers'] = [
       { provide: CONFIG, useValue: config },
       { provide: LOGGER, useValue: logger },
-      { provide: METRICS, useValue: new Metrics({ service }) },
+      { provide: METRICS, useValue: metrics },
       { provide: 'MESH_CLOSABLES', useValue: closables },
       MeshInfraCloser,
     ];
@@ -70,7 +72,7 @@ export class MeshInfraModule {
       exported.push(SQL_DB);
     }
     if (parts.log) {
-      providers.push({ provide: EVENT_LOG, useFactory: async () => track('kafka', await openKafkaEventLog(config, logger)) });
+      providers.push({ provide: EVENT_LOG, useFactory: async () => new TracedEventLog(track('kafka', await openKafkaEventLog(config, logger)), metrics) });
       exported.push(EVENT_LOG);
     }
     if (parts.messages) {

@@ -2,16 +2,11 @@ import 'reflect-metadata';
 import { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CONFIG, ParleyConfig } from '@parley/config';
-import { Logger, Metrics, METRICS } from '@parley/observability';
+import { Logger, Metrics, METRICS, shutdownTracing } from '@parley/observability';
 import { READINESS_CHECKS, ReadinessCheck } from '@parley/ports';
 import { AdminServer, startAdminServer } from './admin-server';
 
 export interface RunProcessOptions {
-  /**
-   * The process serves /metrics, /healthz and /readyz on its own public port (the gateway,
-   * standalone): it opens no admin port, so that each process has one place for them.
-   */
-  publicHealth?: boolean;
   /**
    * Runs first on SIGTERM/SIGINT, before anything closes (the gateway's drain: not ready, sockets
    * closed over the drain window while fanout still reaches it). The exit deadline grows by drainMs.
@@ -20,10 +15,10 @@ export interface RunProcessOptions {
 }
 
 /**
- * Runs one Parley process: boots its Nest module, opens its admin port (PARLEY_ADMIN_PORT, unless
- * it serves health publicly), logs readiness, and on SIGTERM/SIGINT drains (options.drain), then closes
+ * Runs one Parley process: boots its Nest module, opens its admin port (PARLEY_ADMIN_PORT: /metrics
+ * is served there only), logs readiness, and on SIGTERM/SIGINT drains (options.drain), then closes
  * it (the rpc server finishes its calls, consumers finish their batch, commit and leave their group,
- * stores close) within a bounded time.
+ * stores close, buffered spans are flushed) within a bounded time.
  */
 export async function runProcess(
   name: string,
@@ -40,7 +35,7 @@ export async function runProcess(
     app = await NestFactory.createApplicationContext(module, { logger: ['error', 'warn'], abortOnError: false });
     await app.init();
     if (onReady) stopExtra = await onReady(app);
-    admin = await openAdminPort(app, logger, options);
+    admin = await openAdminPort(app, logger);
   } catch (err) {
     process.stderr.write(`parley ${name} failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
@@ -61,6 +56,7 @@ export async function runProcess(
       .catch((err: unknown) => logger.warn('stopping the rpc server failed', { err }))
       .then(() => admin?.close())
       .then(() => app.close())
+      .then(() => shutdownTracing())
       .then(
       () => process.exit(0),
       (err: unknown) => {
@@ -74,13 +70,9 @@ export async function runProcess(
 }
 
 /** Starts the admin server on the configured port, with the registry and checks the process was built with. */
-async function openAdminPort(app: INestApplicationContext, logger: Logger, options: RunProcessOptions): Promise<AdminServer | null> {
+async function openAdminPort(app: INestApplicationContext, logger: Logger): Promise<AdminServer | null> {
   const config = app.get<ParleyConfig>(CONFIG, { strict: false });
   if (config.admin.port === 0) return null;
-  if (options.publicHealth) {
-    logger.warn('PARLEY_ADMIN_PORT ignored: this process serves /metrics, /healthz and /readyz on PARLEY_PORT', { admin_port: config.admin.port });
-    return null;
-  }
   return startAdminServer({
     host: config.admin.host,
     port: config.admin.port,

@@ -139,6 +139,9 @@ export class KafkaGroupConsumer<T> implements Consumer {
       }
       payload.resolveOffset(last);
       this.backoff.delete(partition);
+      if (this.options.onLag && /^\d+$/.test(String(batch.highWatermark))) {
+        this.options.onLag(partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
+      }
       await payload.heartbeat();
     }
   }

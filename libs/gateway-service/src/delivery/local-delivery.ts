@@ -1,8 +1,9 @@
 import { TemplatedApp } from 'uWebSockets.js';
 import { Message } from '@parley/domain';
-import { Logger } from '@parley/observability';
+import { carriedTrace, contextFrom, failSpan, inSpan, Logger, SpanKind } from '@parley/observability';
 import { ConversationApi, ConversationEvent, Delivery, GatewayDelivery, presenceRouteKey, presenceUserOf } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
+import { GatewayTelemetry } from '../gateway-telemetry';
 import { SendPipeline } from '../send/send-pipeline';
 import { ackAnswered, conversationTopic, presenceTopic, Socket } from '../ws/connection';
 import { ConnectionRegistry } from '../ws/connection-registry';
@@ -46,13 +47,20 @@ export class LocalDelivery implements GatewayDelivery {
     private readonly conversations: ConversationApi,
     private readonly sessions: SessionLiveness,
     private readonly logger: Logger,
+    private readonly telemetry?: Pick<GatewayTelemetry, 'fanoutDelaySeconds'>,
   ) {}
 
   async deliver(gatewayId: string, deliveries: Delivery[]): Promise<void> {
     if (gatewayId !== this.gatewayId) return;
     for (const d of deliveries) {
       try {
-        await this.apply(d);
+        const traceparent = carriedTrace(d);
+        // A delivery fanout traced is one step of its message's trace: ack, publish to the sockets.
+        if (traceparent) await inSpan(`process ${d.type}`, { kind: SpanKind.CONSUMER, parent: contextFrom(traceparent), attributes: deliveryAttributes(d) }, (span) => {
+          if (d.type === 'send.rejected') failSpan(span, null, `${d.code}: ${d.message}`);
+          return this.apply(d);
+        });
+        else await this.apply(d);
       } catch (err) {
         this.logger.warn('delivery failed at gateway', { type: d.type, err });
       }
@@ -146,6 +154,7 @@ export class LocalDelivery implements GatewayDelivery {
   private ackOrigin(e: Extract<ConversationEvent, { type: 'message.created' }>): void {
     const { origin, message: m } = e;
     if (!origin || origin.gateway_id !== this.gatewayId) return;
+    this.pipeline.persisted(origin.ref, m.client_msg_id);
     if (this.pipeline.settle(origin.ref, { kind: 'persisted', message: m, created: e.created })) return;
     const ws = this.registry.get(origin.ref);
     if (!ws) return; // the sender's socket is gone; its retry will be answered with this same message
@@ -195,6 +204,8 @@ export class LocalDelivery implements GatewayDelivery {
   private publishMessage(m: Message): Promise<void> {
     const text = JSON.stringify({ type: 'message', ...m });
     this.app.publish(conversationTopic(m.conversation_id), text, false, false);
+    const persistedAt = Date.parse(m.created_at);
+    if (Number.isFinite(persistedAt)) this.telemetry?.fanoutDelaySeconds.observe(Math.max(0, Date.now() - persistedAt) / 1000);
     this.writer.noteWrite();
     // Messages are what fills a slow reader's buffer: check this conversation's sockets when that is cheap.
     const sockets = this.registry.watchersOf(m.conversation_id);
@@ -227,6 +238,18 @@ export class LocalDelivery implements GatewayDelivery {
   private publish(topic: string, frame: object): void {
     this.app.publish(topic, JSON.stringify(frame), false, false);
     this.writer.noteWrite();
+  }
+}
+
+/** Span attributes of a delivery: ids only, never a body. */
+function deliveryAttributes(d: Delivery): Record<string, string | number> {
+  switch (d.type) {
+    case 'message.created':
+      return { 'parley.conversation_id': d.message.conversation_id, 'parley.seq': d.message.seq, 'parley.client_msg_id': d.message.client_msg_id, 'parley.message_id': d.message.id };
+    case 'send.rejected':
+      return { 'parley.conversation_id': d.conversation_id, 'parley.client_msg_id': d.client_msg_id, 'parley.rejected_code': d.code };
+    default:
+      return {};
   }
 }
 

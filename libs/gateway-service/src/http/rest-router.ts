@@ -15,6 +15,8 @@ export type RouteHandler = (ctx: RouteContext) => Promise<RouteReply>;
 
 interface Route {
   method: string;
+  /** The route template, e.g. `/v1/conversations/:id` (metrics and span names use it, never the path). */
+  pattern: string;
   segments: string[];
   handler: RouteHandler;
 }
@@ -29,7 +31,7 @@ export class RestRouter {
   }
 
   add(method: string, pattern: string, handler: RouteHandler): this {
-    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), handler });
+    this.routes.push({ method, pattern, segments: pattern.split('/').filter(Boolean), handler });
     return this;
   }
 
@@ -37,14 +39,14 @@ export class RestRouter {
    * The handler for a request; `{allow}` when only the path matches (a 405 naming the methods that
    * do); `{invalid}` when a parameter is not valid percent-encoded UTF-8 (a 400); or null (a 404).
    */
-  match(method: string, path: string): { handler: RouteHandler; params: Record<string, string> } | { allow: string[] } | { invalid: string } | null {
+  match(method: string, path: string): { handler: RouteHandler; params: Record<string, string>; route: string } | { allow: string[] } | { invalid: string } | null {
     const parts = path.split('/').filter(Boolean);
     const allow: string[] = [];
     for (const route of this.routes) {
       const params = matchSegments(route.segments, parts);
       if (!params) continue;
       if (typeof params === 'string') return { invalid: params };
-      if (route.method === method) return { handler: route.handler, params };
+      if (route.method === method) return { handler: route.handler, params, route: route.pattern };
       allow.push(route.method);
     }
     return allow.length > 0 ? { allow } : null;

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, Message } from '@parley/domain';
-import { formatTraceparent, newTrace } from '@parley/observability';
 import { EventLog, IngressSend, Topics } from '@parley/ports';
+import type { Histogram } from 'prom-client';
+
+/** Sends still waiting for their persisted ack that are timed (send → persisted); older ones are dropped. */
+const MAX_TIMED_SENDS = 50_000;
+const TIMED_SEND_TTL_MS = 60_000;
 
 export type SendOutcome =
   | { kind: 'persisted'; message: Message; created: boolean }
@@ -20,11 +24,14 @@ interface RestWaiter {
  */
 export class SendPipeline {
   private readonly restWaiters = new Map<string, RestWaiter>();
+  /** `ref \n client_msg_id` → when the send was published (ms, performance.now()). */
+  private readonly timed = new Map<string, number>();
 
   constructor(
     private readonly gatewayId: string,
     private readonly log: EventLog,
     private readonly maxRestWaiters = 10_000,
+    private readonly telemetry?: { sendPersistedSeconds: Histogram<string> },
   ) {}
 
   /** Resolves once the send is durably in the ingress log (the `received` ack). */
@@ -38,9 +45,31 @@ export class SendPipeline {
       origin: { gateway_id: this.gatewayId, ref },
       received_at: new Date().toISOString(),
     };
-    // One message, one trace: the context starts here and rides the Kafka headers to the last delivery.
-    const traced = headers.traceparent ? headers : { ...headers, traceparent: formatTraceparent(newTrace()) };
-    await this.log.append(Topics.ingress, conversationId, send, traced);
+    this.startTiming(ref, clientMsgId);
+    // One message, one trace: the active span (the WebSocket frame's or the REST request's; else a
+    // caller's traceparent header) is the parent of the traced log's producer span, whose context
+    // rides the Kafka headers on (TracedEventLog in libs/runtime).
+    await this.log.append(Topics.ingress, conversationId, send, headers);
+  }
+
+  /** The persisted ack of a send this gateway published is going out: observes send → persisted. */
+  persisted(ref: string, clientMsgId: string): void {
+    const key = `${ref}\n${clientMsgId}`;
+    const at = this.timed.get(key);
+    if (at === undefined) return;
+    this.timed.delete(key);
+    this.telemetry?.sendPersistedSeconds.observe({ transport: ref.startsWith('rest:') ? 'rest' : 'ws' }, (performance.now() - at) / 1000);
+  }
+
+  private startTiming(ref: string, clientMsgId: string): void {
+    if (!this.telemetry) return;
+    if (this.timed.size >= MAX_TIMED_SENDS) {
+      const cutoff = performance.now() - TIMED_SEND_TTL_MS;
+      for (const [k, at] of this.timed) if (at < cutoff) this.timed.delete(k);
+      if (this.timed.size >= MAX_TIMED_SENDS) return; // bounded: this one goes untimed
+    }
+    const key = `${ref}\n${clientMsgId}`;
+    if (!this.timed.has(key)) this.timed.set(key, performance.now());
   }
 
   /** REST: publish, then wait for the persisted (or rejected) answer, at most timeoutMs. */
@@ -75,6 +104,7 @@ export class SendPipeline {
 
   /** Answers every waiting REST send (503: retry with the same client_msg_id elsewhere). */
   close(): void {
+    this.timed.clear();
     for (const w of this.restWaiters.values()) {
       clearTimeout(w.timer);
       w.reject(new DomainError('UNAVAILABLE', 'the server is shutting down; retry with the same client_msg_id'));

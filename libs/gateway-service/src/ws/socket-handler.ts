@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
 import { isDomainError, TypingSampler, unauthenticated } from '@parley/domain';
-import { Logger, Metrics } from '@parley/observability';
+import { inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
 import { ConversationApi, ConversationEvent, EventLog, PresenceApi, Topics } from '@parley/ports';
 import { ClientFrame, CloseCode, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
 import { TokenVerifier, VerifiedToken } from '@parley/tokens';
 import { SessionLiveness } from '../auth/session-liveness';
 import { SyncSource } from '../delivery/sync-source';
 import { GatewayOptions } from '../gateway.options';
+import { GatewayTelemetry } from '../gateway-telemetry';
 import { errorBody, toErrorReply } from '../http/api-error';
 import { SendPipeline } from '../send/send-pipeline';
 import { ConnectionData, Socket, userTopic } from './connection';
@@ -54,6 +55,7 @@ export class SocketHandler {
     private readonly syncs: SyncSource,
     private readonly logger: Logger,
     metrics: Metrics,
+    private readonly telemetry: GatewayTelemetry,
   ) {
     this.typingSampler = new TypingSampler(options.largeGroup);
     this.userSignals = new KeyedBuckets(options.signalRatePerSecond * 2, options.signalRatePerSecond * 4);
@@ -75,7 +77,7 @@ export class SocketHandler {
       upgrade: (res, req, context) => this.upgrade(res, req, context),
       open: (ws) => this.open(ws),
       message: (ws, data) => this.message(ws, data),
-      close: (ws) => this.closed(ws),
+      close: (ws, code) => this.closed(ws, code),
     };
   }
 
@@ -106,7 +108,10 @@ export class SocketHandler {
     } catch (e) {
       return this.refuseUpgrade(res, e);
     }
-    if (claims) return res.upgrade(this.connectionData(claims), key, protocol, extensions, context);
+    if (claims) {
+      this.telemetry.upgrades.inc({ outcome: 'ok' });
+      return res.upgrade(this.connectionData(claims), key, protocol, extensions, context);
+    }
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
@@ -114,7 +119,9 @@ export class SocketHandler {
     void this.verifier.verify(token).then(
       (verified) => {
         // Uncorked: cork() around an upgrade after an await is what trips #1108 (uWS warns instead).
-        if (!aborted) res.upgrade(this.connectionData(verified), key, protocol, extensions, context);
+        if (aborted) return void this.telemetry.upgrades.inc({ outcome: 'aborted' });
+        this.telemetry.upgrades.inc({ outcome: 'ok' });
+        res.upgrade(this.connectionData(verified), key, protocol, extensions, context);
       },
       (e: unknown) => {
         if (!aborted) res.cork(() => this.refuseUpgrade(res, e));
@@ -145,6 +152,8 @@ export class SocketHandler {
     const unavailable = isDomainError(e) && e.code === 'UNAVAILABLE';
     if (!isDomainError(e)) this.logger.warn('upgrade check failed', { err: e });
     const message = isDomainError(e) ? e.message : 'unauthenticated';
+    this.telemetry.upgrades.inc({ outcome: unavailable ? 'unavailable' : 'unauthenticated' });
+    if (!unavailable) this.telemetry.authFailed(message, 'upgrade');
     res.writeStatus(unavailable ? '503 Service Unavailable' : '401 Unauthorized');
     res.writeHeader('content-type', 'application/json; charset=utf-8');
     res.end(errorBody(unavailable ? 'UNAVAILABLE' : 'UNAUTHENTICATED', message));
@@ -219,7 +228,8 @@ export class SocketHandler {
     timer.unref();
   }
 
-  private closed(ws: Socket): void {
+  private closed(ws: Socket, code: number): void {
+    this.telemetry.closes.inc({ code: String(code) });
     const d = ws.getUserData();
     d.open = false;
     this.registry.remove(ws);
@@ -302,12 +312,18 @@ export class SocketHandler {
     // Membership is checked by the sequencer (the one writer); a non-member gets FORBIDDEN from it.
     // Counted before the publish: the answer may come back before the publish call returns.
     d.pendingAcks++;
+    // The frame's span is the root of the message's trace (docs/adr/0007-tracing.md).
+    const started = performance.now();
+    const attributes = { 'parley.conversation_id': f.conversation_id, 'parley.client_msg_id': f.client_msg_id, 'network.protocol.name': 'websocket' };
     try {
-      await this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, f.body.text, d.id);
+      await inSpan('ws send', { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, () =>
+        this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, f.body.text, d.id),
+      );
     } catch (err) {
       d.pendingAcks = Math.max(0, d.pendingAcks - 1);
       throw err;
     }
+    this.telemetry.sendReceivedSeconds.observe((performance.now() - started) / 1000);
     this.writer.send(ws, { type: 'ack', client_msg_id: f.client_msg_id, conversation_id: f.conversation_id, status: 'received' });
   }
 

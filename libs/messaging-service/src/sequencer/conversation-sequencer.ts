@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Message } from '@parley/domain';
+import { contextFrom, failSpan, inSpan, linksFrom, messagingAttributes, SpanKind } from '@parley/observability';
 import { ConversationEvent, EventLog, IngressSend, LogRecord, MessageStore, Topics } from '@parley/ports';
 import { ConversationRepository } from '../storage/conversation.repository';
 import { SendClaim, SendClaimsRepository, claimKey } from '../storage/send-claims.repository';
@@ -15,6 +16,8 @@ export interface SequencerStats {
   onMalformed(): void;
   /** A query to the message store (the original of a repeated send). */
   onStoreRead?(op: StoreReadOp): void;
+  /** A message written to the message store, and how long the write took. */
+  onStoreWrite?(seconds: number): void;
 }
 
 interface Pending {
@@ -76,33 +79,63 @@ export class ConversationSequencer {
     if (failed) throw failed.reason;
   }
 
+  /**
+   * One conversation's part of a batch. Each send is one step of its message's trace
+   * (docs/adr/0007-tracing.md): a CONSUMER span under its record's context, inside which its event
+   * is appended, so the trace goes on to fanout. The batch's shared statements (membership, the
+   * claim, the store write) are one span in the first send's trace, linked to the others.
+   */
   private async handleConversation(conversationId: string, sends: Pending[]): Promise<void> {
-    const members = await this.repo.membersAmong(conversationId, [...new Set(sends.map((p) => p.send.sender_id))]);
-    const accepted = sends.filter((p) => members.has(p.send.sender_id));
-    const claims = await this.claims.claimBatch(
-      conversationId,
-      accepted.map(({ send }) => ({ sender_id: send.sender_id, client_msg_id: send.client_msg_id, message_id: randomUUID() })),
-      new Date().toISOString(),
-    );
-    const outcomes = await this.settle(conversationId, accepted, claims);
+    const batch = this.claimAndStore(conversationId, sends);
+    batch.catch(() => undefined); // every send's span awaits it below
     const announced = new Set<string>();
     await Promise.all(sends.map(({ send, headers }) => {
-      if (!members.has(send.sender_id)) {
-        return this.emit(conversationId, {
-          type: 'send.rejected',
-          conversation_id: conversationId,
-          client_msg_id: send.client_msg_id,
-          code: 'FORBIDDEN',
-          message: 'not a member of this conversation',
-          origin: send.origin,
-        }, headers);
-      }
-      const key = claimKey(send.sender_id, send.client_msg_id);
-      const outcome = outcomes.get(key) as Outcome;
-      const first = !announced.has(key);
-      announced.add(key);
-      return this.emit(conversationId, { type: 'message.created', message: outcome.message, origin: send.origin, created: outcome.created && first }, headers);
+      const attributes = messagingAttributes('process', Topics.ingress, {
+        'messaging.consumer.group.name': SEQUENCER_GROUP,
+        'parley.conversation_id': conversationId,
+        'parley.client_msg_id': send.client_msg_id,
+      });
+      return inSpan(`process ${Topics.ingress}`, { kind: SpanKind.CONSUMER, parent: contextFrom(headers.traceparent), attributes }, async (span) => {
+        const { members, outcomes } = await batch;
+        if (!members.has(send.sender_id)) {
+          failSpan(span, null, 'FORBIDDEN: not a member of this conversation');
+          return this.emit(conversationId, {
+            type: 'send.rejected',
+            conversation_id: conversationId,
+            client_msg_id: send.client_msg_id,
+            code: 'FORBIDDEN',
+            message: 'not a member of this conversation',
+            origin: send.origin,
+          }, headers);
+        }
+        const key = claimKey(send.sender_id, send.client_msg_id);
+        const outcome = outcomes.get(key) as Outcome;
+        span.setAttribute('parley.seq', outcome.message.seq);
+        const first = !announced.has(key);
+        announced.add(key);
+        return this.emit(conversationId, { type: 'message.created', message: outcome.message, origin: send.origin, created: outcome.created && first }, headers);
+      });
     }));
+  }
+
+  /** Membership of the senders, one claim statement for the batch, then the new messages stored. */
+  private claimAndStore(conversationId: string, sends: Pending[]): Promise<{ members: Set<string>; outcomes: Map<string, Outcome> }> {
+    const [first, ...rest] = sends;
+    const options = {
+      parent: contextFrom(first.headers.traceparent),
+      links: linksFrom(rest.map((p) => p.headers.traceparent)),
+      attributes: { 'parley.conversation_id': conversationId, 'messaging.batch.message_count': sends.length },
+    };
+    return inSpan('claim seq', options, async () => {
+      const members = await this.repo.membersAmong(conversationId, [...new Set(sends.map((p) => p.send.sender_id))]);
+      const accepted = sends.filter((p) => members.has(p.send.sender_id));
+      const claims = await this.claims.claimBatch(
+        conversationId,
+        accepted.map(({ send }) => ({ sender_id: send.sender_id, client_msg_id: send.client_msg_id, message_id: randomUUID() })),
+        new Date().toISOString(),
+      );
+      return { members, outcomes: await this.settle(conversationId, accepted, claims) };
+    });
   }
 
   /**
@@ -136,7 +169,11 @@ export class ConversationSequencer {
       const mentions = (await this.mentions(conversationId, m.body.text)).filter((id) => id !== m.sender_id);
       if (mentions.length > 0) m.mentions = mentions;
     }));
-    await this.messages.insertClaimed(toWrite.sort((a, b) => a.seq - b.seq));
+    if (toWrite.length > 0) {
+      const started = performance.now();
+      await inSpan('store message', { attributes: { 'messaging.batch.message_count': toWrite.length } }, () => this.messages.insertClaimed(toWrite.sort((a, b) => a.seq - b.seq)));
+      this.stats.onStoreWrite?.((performance.now() - started) / 1000);
+    }
     return outcomes;
   }
 

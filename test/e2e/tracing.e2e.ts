@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorFrame } from '../support/contract';
+import { ancestry, findTrace, jaegerEnv, type JaegerSpan, type JaegerTrace, serviceOf, tag } from '../support/jaeger';
+import { e2eTarget } from '../support/parley-process';
+import { e2eTest, useParley } from '../support/suite';
+import { closeAll, createDirect, makeWs, registerUser } from '../support/users';
+import type { TestSocket } from '../support/ws-client';
+
+/**
+ * One trace per message (docs/adr/0007-tracing.md), read back from a real Jaeger: the sending
+ * gateway's frame, the sequencer, fanout and the receiving gateway's publish, parent to child. The
+ * mesh runs two gateways so that the sender's and the receiver's are different processes.
+ */
+const mesh = e2eTarget() === 'mesh';
+const run = randomUUID();
+const jaeger = jaegerEnv();
+const parley = useParley({
+  env: {
+    OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlp,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+    OTEL_RESOURCE_ATTRIBUTES: `parley.test_run=${run}`,
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    ...(mesh ? { PARLEY_MESH_GATEWAYS: '2' } : {}),
+  },
+});
+
+const GATEWAY = mesh ? 'parley-gateway' : 'parley';
+const service = (name: string) => (mesh ? `parley-${name}` : 'parley');
+
+function only(trace: JaegerTrace, what: string, pick: (s: JaegerSpan) => boolean): JaegerSpan {
+  const found = trace.spans.filter(pick);
+  if (found.length === 0) throw new Error(`no ${what} span yet (have: ${trace.spans.map((s) => `${serviceOf(trace, s).service}/${s.operationName}`).join(', ')})`);
+  return found[0];
+}
+
+const isError = (s: JaegerSpan) => tag(s, 'otel.status_code') === 'ERROR' || tag(s, 'error') === true;
+
+describe('tracing: one trace per message in Jaeger', () => {
+  const sockets: TestSocket[] = [];
+  afterEach(() => closeAll(sockets.splice(0)));
+
+  e2eTest('a delivered message is one trace from the sending gateway through messaging and fanout to the receiving gateway', async () => {
+    const [g1, g2] = [parley.current.gatewayUrls()[0], parley.current.gatewayUrls()[mesh ? 1 : 0]];
+    const alice = await registerUser(g1.baseUrl, 'alice');
+    const bob = await registerUser(g1.baseUrl, 'bob');
+    const direct = await createDirect(g1.baseUrl, alice.accessToken, bob.user.id);
+    const aliceWs = await makeWs(g1.wsUrl, alice.accessToken, { clientId: 'alice' });
+    const bobWs = await makeWs(g2.wsUrl, bob.accessToken, { clientId: 'bob' });
+    sockets.push(aliceWs, bobWs);
+
+    const cmid = randomUUID();
+    const ack = await aliceWs.sendMessage(direct.id, 'traced hello', cmid);
+    await bobWs.waitFor((f) => f.type === 'message' && (f as { client_msg_id?: string }).client_msg_id === cmid, 'the message at bob');
+
+    const trace = await findTrace(jaeger.query, GATEWAY, 'parley.client_msg_id', cmid, (t) => {
+      only(t, 'ws send', (s) => s.operationName === 'ws send');
+      only(t, 'sequencer', (s) => s.operationName === 'process parley.ingress.v1' && tag(s, 'parley.seq') !== undefined);
+      only(t, 'fanout', (s) => s.operationName === 'process parley.events.v1');
+      const deliveries = t.spans.filter((s) => s.operationName === 'process message.created');
+      if (mesh && new Set(deliveries.map((s) => serviceOf(t, s).instance)).size < 2) throw new Error('not both gateways\' delivery spans yet');
+      if (deliveries.length === 0) throw new Error('no gateway delivery span yet');
+    });
+
+    const root = only(trace, 'ws send', (s) => s.operationName === 'ws send');
+    expect(serviceOf(trace, root).service).toBe(GATEWAY);
+    expect(root.references.filter((r) => r.refType === 'CHILD_OF')).toEqual([]);
+    expect(tag(root, 'parley.conversation_id')).toBe(direct.id);
+    const sequenced = only(trace, 'sequencer', (s) => s.operationName === 'process parley.ingress.v1' && tag(s, 'parley.seq') !== undefined);
+    expect(serviceOf(trace, sequenced).service).toBe(service('messaging'));
+    expect(tag(sequenced, 'parley.seq')).toBe(ack.seq);
+    expect(tag(sequenced, 'messaging.system')).toBe('kafka');
+    const fanout = only(trace, 'fanout', (s) => s.operationName === 'process parley.events.v1');
+    expect(serviceOf(trace, fanout).service).toBe(service('fanout'));
+
+    // Parent to child, with nothing missing in between: frame → ingress producer → sequencer →
+    // events producer → fanout → each gateway's delivery.
+    expect(ancestry(trace, sequenced)).toEqual(['process parley.ingress.v1', 'send parley.ingress.v1', 'ws send']);
+    expect(ancestry(trace, fanout)).toEqual(['process parley.events.v1', 'send parley.events.v1', 'process parley.ingress.v1', 'send parley.ingress.v1', 'ws send']);
+    const deliveries = trace.spans.filter((s) => s.operationName === 'process message.created');
+    for (const d of deliveries) {
+      expect(serviceOf(trace, d).service).toBe(GATEWAY);
+      expect(ancestry(trace, d).slice(0, 2)).toEqual(['process message.created', 'process parley.events.v1']);
+      expect(ancestry(trace, d).at(-1)).toBe('ws send');
+    }
+    if (mesh) expect(new Set(deliveries.map((d) => serviceOf(trace, d).instance))).toEqual(new Set(['gateway', 'gateway-2']));
+    // Never a body: no span attribute holds the text.
+    expect(JSON.stringify(trace)).not.toContain('traced hello');
+    // Every span carries the resource attributes from OTEL_RESOURCE_ATTRIBUTES.
+    for (const p of Object.values(trace.processes)) expect(p.tags).toContainEqual(expect.objectContaining({ key: 'parley.test_run', value: run }));
+  });
+
+  e2eTest('a refused send (not a member) is a trace whose sequencer and gateway spans have an error status', async () => {
+    const g1 = parley.current.gatewayUrls()[0];
+    const alice = await registerUser(g1.baseUrl, 'alice');
+    const bob = await registerUser(g1.baseUrl, 'bob');
+    const mallory = await registerUser(g1.baseUrl, 'mallory');
+    const direct = await createDirect(g1.baseUrl, alice.accessToken, bob.user.id);
+    const malloryWs = await makeWs(g1.wsUrl, mallory.accessToken, { clientId: 'mallory' });
+    sockets.push(malloryWs);
+    const cmid = malloryWs.sendFrameOnly(direct.id, 'let me in');
+    await malloryWs.waitFor<ErrorFrame>((f) => f.type === 'error' && f.client_msg_id === cmid, 'FORBIDDEN error');
+
+    const trace = await findTrace(jaeger.query, GATEWAY, 'parley.client_msg_id', cmid, (t) => {
+      only(t, 'sequencer', (s) => s.operationName === 'process parley.ingress.v1' && tag(s, 'parley.client_msg_id') === cmid);
+      only(t, 'gateway rejection', (s) => s.operationName === 'process send.rejected');
+    });
+    const sequenced = only(trace, 'sequencer', (s) => s.operationName === 'process parley.ingress.v1' && tag(s, 'parley.client_msg_id') === cmid);
+    expect(isError(sequenced)).toBe(true);
+    expect(String(tag(sequenced, 'otel.status_description'))).toContain('FORBIDDEN');
+    expect(tag(sequenced, 'parley.seq')).toBeUndefined();
+    const rejected = only(trace, 'gateway rejection', (s) => s.operationName === 'process send.rejected');
+    expect(isError(rejected)).toBe(true);
+    expect(ancestry(trace, rejected).at(-1)).toBe('ws send');
+    expect(trace.spans.filter((s) => s.operationName === 'store message')).toEqual([]);
+  });
+});
