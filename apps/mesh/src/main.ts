@@ -36,7 +36,7 @@ interface Child {
   restarts: number;
   /** host:port of its admin server, as the child reported it when ready; null while down. */
   admin: string | null;
-  /** Rolling mode: the stable address in front of this child's instances (none for fanout, notification). */
+  /** Rolling mode: the stable address in front of this child's instances (none for fanout, which serves nothing). */
   door: FrontDoor | null;
 }
 
@@ -111,6 +111,7 @@ async function instancePorts(child: Child): Promise<{ env: Record<string, string
   const env: Record<string, string> = { PARLEY_ADMIN_PORT: child.env.PARLEY_ADMIN_PORT === '0' ? '0' : String(await freePort()) };
   if (child.name === 'auth') env.PARLEY_AUTH_ADDR = listen;
   else if (child.name === 'presence') env.PARLEY_PRESENCE_ADDR = listen;
+  else if (child.name === 'notification') env.PARLEY_NOTIFICATION_ADDR = listen;
   else if (child.name.startsWith('messaging')) env.PARLEY_MESSAGING_ADDR = [listen, ...child.env.PARLEY_MESSAGING_ADDR.split(',').slice(1)].join(',');
   else if (child.name.startsWith('gateway')) {
     env.PARLEY_PORT = listen.split(':')[1];
@@ -123,6 +124,7 @@ async function instancePorts(child: Child): Promise<{ env: Record<string, string
 function stableAddress(child: Child): string | null {
   if (child.name === 'auth') return shared.PARLEY_AUTH_ADDR;
   if (child.name === 'presence') return shared.PARLEY_PRESENCE_ADDR;
+  if (child.name === 'notification') return shared.PARLEY_NOTIFICATION_ADDR;
   if (child.name.startsWith('messaging')) return child.env.PARLEY_MESSAGING_ADDR.split(',')[0];
   if (child.name.startsWith('gateway')) return `127.0.0.1:${child.env.PARLEY_PORT}`;
   return null;
