@@ -47,6 +47,9 @@ describe('push body validators', () => {
     expect(validateConversationNotification({ level: 'loud' }, now)).toEqual({ ok: false, message: 'body.level must be one of all, mentions, none' });
     expect(validateConversationNotification({ muted_until: 'tomorrow' }, now)).toEqual({ ok: false, message: 'body.muted_until must match format "date-time"' });
     expect(validateConversationNotification({ muted_until: '2099-01-01T00:00:00Z' }, now).ok).toBe(false);
+    // Found by schemathesis: a year-21 mute was stored, then every read of the settings answered 500.
+    expect(validateConversationNotification({ muted_until: '0021-02-09T10:42:15.481Z' }, now)).toEqual({ ok: false, message: 'muted_until must not be in the past; null unmutes' });
+    expect(validateConversationNotification({ muted_until: '2025-12-31T12:00:00Z' }, now).ok).toBe(true);
   });
 
   it('validates user prefs', () => {

@@ -32,6 +32,8 @@ const APNS_TOKEN_RE = /^[0-9a-fA-F]{64,200}$/;
 const FCM_TOKEN_RE = /^[A-Za-z0-9_:-]{20,4096}$/;
 /** Mute at most this far ahead (about ten years); "forever" is level `none`. */
 const MUTE_MAX_MS = 10 * 366 * 24 * 3600 * 1000;
+/** Clock skew a client may have: a mute ending up to a day ago is accepted (and is simply over). */
+const MUTE_PAST_TOLERANCE_MS = 24 * 3600 * 1000;
 
 function then<T, U>(r: Result<T>, f: (value: T) => Result<U>): Result<U> {
   return r.ok ? f(r.value) : r;
@@ -53,6 +55,8 @@ export const validateConversationNotification = (input: unknown, now = Date.now(
     if (o.muted_until === null) out.muted_until = null;
     else if (o.muted_until !== undefined) {
       const at = Date.parse(o.muted_until);
+      // A mute that ended long ago means nothing (null unmutes), and years before 1970 do not round-trip.
+      if (at < now - MUTE_PAST_TOLERANCE_MS) return invalid('muted_until must not be in the past; null unmutes');
       if (at > now + MUTE_MAX_MS) return invalid('muted_until must be at most ten years ahead; use level none to mute for good');
       out.muted_until = new Date(at).toISOString();
     }

@@ -26,7 +26,7 @@ export const UnregisterDeviceBody = Type.Object({ token: DeviceToken }, { $id: '
 export const ConversationNotificationBody = Type.Object(
   {
     level: Type.Optional(Enum(NOTIFICATION_LEVELS)),
-    muted_until: Type.Optional(Nullable(Type.String({ maxLength: 40, format: 'date-time', description: 'at most ten years ahead; null unmutes' }))),
+    muted_until: Type.Optional(Nullable(Type.String({ maxLength: 40, format: 'date-time', description: 'from now (a day of clock skew allowed) to at most ten years ahead; null unmutes' }))),
   },
   { $id: 'ConversationNotificationBody', additionalProperties: false, minProperties: 1 },
 );
