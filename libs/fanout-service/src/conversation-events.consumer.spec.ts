@@ -234,4 +234,21 @@ describe('ConversationEventsConsumer', () => {
     expect(gateways.byGateway()['gw-live']).toHaveLength(seq);
     expect(stats.skipped).toEqual(['gw-dead', 'gw-dead']);
   });
+
+  it('still hands a cooling-down gateway the acks of its own senders (a restarted gateway answers their resends)', async () => {
+    const routes = new MemoryRouteTable({ now: () => 0 });
+    const gateways = new Gateways();
+    const stats = new Stats();
+    const consumer = new ConversationEventsConsumer(routes, new MemoryPresenceStore(), gateways, stats, new GatewayBreaker({ threshold: 1, minCooldownMs: 60_000, maxCooldownMs: 60_000, now: () => 0 }));
+    await routes.register('c1', 'gw-1', 60_000);
+    gateways.down.add('gw-1');
+    await consumer.handleBatch(records(created('c1', 1)));
+    expect(stats.failed).toEqual(['gw-1']);
+    gateways.down.delete('gw-1');
+    const other = created('c1', 2);
+    const ack = created('c1', 3, 'gw-1');
+    await consumer.handleBatch(records(other, ack));
+    expect(gateways.byGateway()['gw-1']).toEqual([[ack]]);
+    expect(stats.skipped).toEqual(['gw-1']);
+  });
 });

@@ -64,11 +64,15 @@ export class ConversationEventsConsumer {
         for (const gatewayId of targets) add(gatewayId, event);
       }
       await Promise.all(
-        [...perGateway].map(async ([gatewayId, events]) => {
+        [...perGateway].map(async ([gatewayId, all]) => {
+          let events = all;
           if (!this.breaker.allows(gatewayId)) {
-            this.stats.onDeliverySkipped?.(gatewayId, events.length);
-            for (const e of events) spanOf.get(e)?.addEvent('delivery skipped (gateway cooling down)', { 'parley.gateway_id': gatewayId });
-            return;
+            // A cooling-down gateway still gets the acks of sends it published: no store read
+            // recovers a lost ack (a restarted gateway under the same id answers a client's resend).
+            events = all.filter((e) => isAckFor(e, gatewayId));
+            this.stats.onDeliverySkipped?.(gatewayId, all.length - events.length);
+            for (const e of all) if (!events.includes(e)) spanOf.get(e)?.addEvent('delivery skipped (gateway cooling down)', { 'parley.gateway_id': gatewayId });
+            if (events.length === 0) return;
           }
           try {
             await this.gateways.deliver(gatewayId, events);
@@ -135,4 +139,9 @@ export class ConversationEventsConsumer {
         return new Set(await routesOf(presenceRouteKey(event.user_id)));
     }
   }
+}
+
+/** A message or rejection whose sender's gateway is `gatewayId`: it carries that sender's ack. */
+function isAckFor(e: ConversationEvent, gatewayId: string): boolean {
+  return (e.type === 'message.created' || e.type === 'send.rejected') && e.origin?.gateway_id === gatewayId;
 }
