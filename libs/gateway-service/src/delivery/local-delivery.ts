@@ -110,8 +110,14 @@ export class LocalDelivery implements GatewayDelivery {
         return;
       case 'member.removed':
         for (const ws of [...this.registry.socketsOf(e.user_id)]) {
-          this.registry.unwatchConversation(ws, e.conversation_id);
-          this.writer.send(ws, { type: 'conversation', event: 'removed', conversation: { id: e.conversation_id } });
+          const d = ws.getUserData();
+          const apply = () => {
+            if (!d.open) return;
+            this.registry.unwatchConversation(ws, e.conversation_id);
+            this.writer.send(ws, { type: 'conversation', event: 'removed', conversation: { id: e.conversation_id } });
+          };
+          if (d.early !== null) (d.afterHello ??= []).push(apply);
+          else apply();
         }
         await this.dropPresenceNoLongerShared(e.user_id, e.conversation_id);
         return;
@@ -177,10 +183,17 @@ export class LocalDelivery implements GatewayDelivery {
     if (!view) return; // removed again meanwhile
     const partners = view.type === 'direct' ? await this.conversations.directPartners(userId) : [];
     for (const ws of sockets) {
-      if (!ws.getUserData().open) continue;
-      this.registry.watchConversation(ws, conversationId);
-      for (const p of partners) this.registry.watchPresence(ws, p);
-      this.writer.send(ws, { type: 'conversation', event: 'added', conversation: view });
+      const d = ws.getUserData();
+      if (!d.open) continue;
+      const apply = () => {
+        if (!d.open) return;
+        this.registry.watchConversation(ws, conversationId);
+        for (const p of partners) this.registry.watchPresence(ws, p);
+        this.writer.send(ws, { type: 'conversation', event: 'added', conversation: view });
+      };
+      // Hello comes first: a socket still setting up gets the change right after its hello.
+      if (d.early !== null) (d.afterHello ??= []).push(apply);
+      else apply();
     }
   }
 

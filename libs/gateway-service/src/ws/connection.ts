@@ -22,6 +22,8 @@ export interface ConnectionData {
   open: boolean;
   /** Frames received before hello, handled once the session is confirmed; null after hello. */
   early: string[] | null;
+  /** Membership changes that reached the socket before its hello, applied right after it. */
+  afterHello?: Array<() => void>;
 }
 
 export type Socket = WebSocket<ConnectionData>;

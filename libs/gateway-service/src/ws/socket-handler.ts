@@ -196,6 +196,9 @@ export class SocketHandler {
       this.writer.send(ws, { type: 'hello', user_id: d.userId, session_id: d.sessionId, heartbeat_ms: this.options.heartbeatMs });
       const early = d.early;
       d.early = null;
+      const changes = d.afterHello;
+      d.afterHello = undefined;
+      for (const apply of changes ?? []) apply();
       for (const text of early ?? []) this.handleText(ws, text);
     } catch (err) {
       this.logger.warn('socket setup failed', { err });
