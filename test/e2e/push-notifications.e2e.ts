@@ -1,8 +1,6 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { FakeApnsServer } from '../../libs/adapters/src/testing/push/fake-apns.server';
-import { makeTestTls, TestTls } from '../../libs/adapters/src/testing/push/test-ca';
+import { LocalApns, startLocalApns } from '../../libs/adapters/src/testing/push/local-apns';
 import type { WireConversation } from '../support/contract';
 import { rest, restOk } from '../support/rest';
 import { e2eTarget } from '../support/parley-process';
@@ -17,33 +15,24 @@ import { sleep } from '../support/wait';
 const COALESCE_MS = 1500;
 /** Groups above 3 members are large here: only the mentioned are pushed. */
 const LARGE_GROUP_THRESHOLD = 3;
-let tls: TestTls;
+let local: LocalApns;
 let apns: FakeApnsServer;
 const env: Record<string, string> = {};
 
 beforeAll(async () => {
-  tls = makeTestTls(['localhost']);
-  const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const keyFile = join(tls.dir, 'AuthKey.p8');
-  writeFileSync(keyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
-  apns = new FakeApnsServer(tls, keys.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  const port = await apns.start();
+  local = await startLocalApns();
+  apns = local.apns;
   Object.assign(env, {
-    PARLEY_PUSH_APNS_KEY_FILE: keyFile,
+    ...local.env,
     PARLEY_PUSH_APNS_KEY_ID: 'E2EKEY0001',
     PARLEY_PUSH_APNS_TEAM_ID: 'E2ETEAM001',
     PARLEY_PUSH_APNS_TOPIC: 'com.example.parley',
-    PARLEY_PUSH_APNS_ADDRESS: `localhost:${port}`,
-    PARLEY_PUSH_CA_FILE: join(tls.dir, 'ca.pem'),
     PARLEY_PUSH_COALESCE_MS: String(COALESCE_MS),
     PARLEY_LARGE_GROUP_THRESHOLD: String(LARGE_GROUP_THRESHOLD),
   });
 });
 const parley = useParley({ env });
-afterAll(async () => {
-  await apns.stop();
-  tls.cleanup();
-});
+afterAll(() => local.stop());
 
 const deviceToken = () => randomBytes(32).toString('hex');
 const pushesTo = (token: string) => apns.requests.filter((r) => r.token === token);

@@ -4,13 +4,11 @@
  * mentioned member: above the large-group threshold the notification service pushes only a
  * message's mentions and never lists the members. The mesh runs the real APNs adapter
  * (@parse/node-apn) against a local APNs (HTTP/2 + TLS, a CA made for this run).
- * Mesh target only; PARLEY_SCALE_MEMBERS (default 10000) shrinks the group for a quick local run.
+ * Mesh target only; PARLEY_SCALE_MEMBERS (default 10000) shrinks the group for a quick local run (with PARLEY_LARGE_GROUP_THRESHOLD below it, or every offline member is pushed).
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { FakeApnsServer } from '../../libs/adapters/src/testing/push/fake-apns.server';
-import { makeTestTls, TestTls } from '../../libs/adapters/src/testing/push/test-ca';
+import { LocalApns, startLocalApns } from '../../libs/adapters/src/testing/push/local-apns';
 import type { WireConversation } from '../support/contract';
 import { restOk } from '../support/rest';
 import { inParallel, registerMember, type Member } from '../support/scale-users';
@@ -26,23 +24,16 @@ const env: Record<string, string> = {
   PARLEY_PUSH_APNS_TEAM_ID: 'SCALETEAM1',
   PARLEY_PUSH_APNS_TOPIC: 'com.example.parley',
 };
-let tls: TestTls;
+let local: LocalApns;
 let apns: FakeApnsServer;
 
 beforeAll(async () => {
-  tls = makeTestTls(['localhost']);
-  const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const keyFile = join(tls.dir, 'AuthKey.p8');
-  writeFileSync(keyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
-  apns = new FakeApnsServer(tls, keys.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  const port = await apns.start();
-  Object.assign(env, { PARLEY_PUSH_APNS_KEY_FILE: keyFile, PARLEY_PUSH_APNS_ADDRESS: `localhost:${port}`, PARLEY_PUSH_CA_FILE: join(tls.dir, 'ca.pem') });
+  local = await startLocalApns();
+  apns = local.apns;
+  Object.assign(env, local.env);
 });
 const parley = useParley({ env });
-afterAll(async () => {
-  await apns.stop();
-  tls.cleanup();
-});
+afterAll(() => local.stop());
 
 test(
   `a ${MEMBERS}-member group pushes only the member a message mentions`,
