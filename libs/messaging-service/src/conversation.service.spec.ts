@@ -261,6 +261,21 @@ describe('ConversationService: membership', () => {
     expect((await service.conversationIdsOf(alice)).sort()).toEqual([direct, team].sort());
     expect(await service.memberCount(team)).toBe(3);
   });
+
+  it('answers many users\' socket setups in one call, one per user in the order asked', async () => {
+    const [alice, bob, carol, dave] = users(4);
+    const direct = (await service.create(alice, { type: 'direct', member_ids: [bob] })).conversation.id;
+    const team = await group(alice, [bob, carol]);
+    const setups = await service.socketSetups([carol, alice, dave, alice]);
+    expect(setups.map((s) => s.user_id)).toEqual([carol, alice, dave, alice]);
+    expect(setups[0]).toEqual({ user_id: carol, conversation_ids: [team], direct_partners: [] });
+    expect(setups[1].conversation_ids.sort()).toEqual([direct, team].sort());
+    expect(setups[1].direct_partners).toEqual([bob]);
+    expect(setups[2]).toEqual({ user_id: dave, conversation_ids: [], direct_partners: [] });
+    expect(setups[3]).toEqual(setups[1]);
+    expect(await service.socketSetups([])).toEqual([]);
+    await expect(service.socketSetups(Array.from({ length: 1001 }, (_, i) => `u-${i}`))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
 });
 
 describe('ConversationService: read markers', () => {

@@ -1,5 +1,5 @@
-import { ConversationType, LargeGroupPolicy, Message } from '@parley/domain';
-import { ConversationApi, ConversationView, EventLog, HistoryQuery, MemberView, MembershipDirectory, MessageStore, Page, ReadReceipts, SqlDb, UserDirectory } from '@parley/ports';
+import { ConversationType, DomainError, LargeGroupPolicy, Message } from '@parley/domain';
+import { ConversationApi, ConversationView, EventLog, HistoryQuery, MAX_SOCKET_SETUPS, MemberView, MembershipDirectory, MessageStore, Page, ReadReceipts, SocketSetup, SqlDb, UserDirectory } from '@parley/ports';
 import { ConversationRepository } from './storage/conversation.repository';
 import { StoreReads } from './storage/store-reads';
 import { ChangeMembersUseCase } from './usecases/change-members/change-members.usecase';
@@ -65,6 +65,10 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   }
   conversationIdsOf(userId: string): Promise<string[]> {
     return this.repo.conversationIdsOf(userId);
+  }
+  async socketSetups(userIds: readonly string[]): Promise<SocketSetup[]> {
+    if (userIds.length > MAX_SOCKET_SETUPS) throw new DomainError('VALIDATION_FAILED', `at most ${MAX_SOCKET_SETUPS} users per socketSetups call`);
+    return userIds.length === 0 ? [] : this.repo.socketSetups(userIds);
   }
   async isMember(userId: string, conversationId: string): Promise<boolean> {
     return (await this.repo.membership(conversationId, userId)) !== null;

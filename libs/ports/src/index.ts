@@ -19,3 +19,4 @@ export * from './services/push.api';
 export * from './push-provider.port';
 export * from './embedded/recording-push.provider';
 export * from './message-body-column';
+export * from './call-batcher';

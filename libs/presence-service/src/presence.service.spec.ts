@@ -8,6 +8,7 @@ import {
   MemoryPresenceStore,
   MemoryRouteTable,
   PgliteSqlDb,
+  presenceRouteKey,
   Topics,
   eventLogMigrations,
   runMigrations,
@@ -67,13 +68,29 @@ function setup() {
   const routes = new MemoryRouteTable({ now: clock.now });
   const log = new RecordingLog(embedded);
   const presence = new PresenceService(store, routes, db, log, { connectionTtlMs: TTL });
-  const user = () => `user-${process.pid}-${userSeq++}`;
+  // Presence is announced only for users some gateway watches: each user gets a watching gateway
+  // unless the test says otherwise (the route outlives every clock jump of these tests).
+  const user = (watched = true) => {
+    const id = `user-${process.pid}-${userSeq++}`;
+    if (watched) void routes.register(presenceRouteKey(id), 'gw-watcher', 24 * 3600_000);
+    return id;
+  };
   return { clock, store, routes, log, presence, user };
 }
 
 const statuses = (events: PresenceChanged[]) => events.map((e) => e.status);
 
 describe('PresenceService', () => {
+  it('announces nothing for a user no gateway watches, and still tracks them', async () => {
+    const { presence, log, user } = setup();
+    const loner = user(false);
+    await presence.connected(loner, 'conn-1', 'gw-a');
+    expect((await presence.get(loner)).status).toBe('online');
+    await presence.disconnected(loner, 'conn-1');
+    expect((await presence.get(loner)).status).toBe('offline');
+    expect(log.of(loner)).toEqual([]);
+  });
+
   it('announces online when the first socket connects, and only then', async () => {
     const { presence, log, user } = setup();
     const alice = user();
@@ -118,6 +135,7 @@ describe('PresenceService', () => {
 
     // A new process: connection state is gone, last seen is in the database.
     const second = setup();
+    await second.routes.register(presenceRouteKey(alice), 'gw-watcher', 3600_000);
     expect(await second.presence.get(alice)).toEqual({ user_id: alice, status: 'offline', last_seen_at: lastSeen });
     await second.presence.connected(alice, 'conn-2', 'gw-b');
     expect(second.log.of(alice)).toEqual([{ type: 'presence.changed', user_id: alice, status: 'online', last_seen_at: lastSeen }]);

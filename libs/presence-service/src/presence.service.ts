@@ -1,4 +1,4 @@
-import { ConversationEvent, EventLog, PresenceApi, PresenceStore, PresenceView, RouteTable, SqlDb, Topics } from '@parley/ports';
+import { ConversationEvent, EventLog, PresenceApi, PresenceStore, PresenceView, presenceRouteKey, RouteTable, SqlDb, Topics } from '@parley/ports';
 import { LastSeenStore } from './last-seen-store';
 
 /** What presence counts for /metrics (parley_presence_*). */
@@ -79,7 +79,14 @@ export class PresenceService implements PresenceApi {
     await this.announce(userId, 'offline', at.toISOString());
   }
 
+  /**
+   * Appends presence.changed only when some gateway has a socket watching the user (a direct
+   * partner's; see ConnectionRegistry.watchPresence): for anyone else the event would cost Kafka,
+   * fanout and notification work and reach nobody. A watcher registering a moment after this check
+   * misses this one transition; its client reads presence over REST when it opens the conversation.
+   */
   private async announce(userId: string, status: 'online' | 'offline', lastSeenAt: string | null): Promise<void> {
+    if ((await this.routes.gatewaysFor(presenceRouteKey(userId))).length === 0) return;
     const event: ConversationEvent = { type: 'presence.changed', user_id: userId, status, last_seen_at: lastSeenAt };
     await this.log.append(Topics.events, userId, event);
   }

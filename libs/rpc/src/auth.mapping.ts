@@ -28,6 +28,14 @@ export interface WireSessionActiveRequest {
 export interface WireSessionActiveResponse {
   active: boolean;
 }
+export interface WireSessionsActiveRequest {
+  session_ids: string[];
+}
+export interface WireSessionsActiveResponse {
+  active: boolean[];
+}
+/** The most session ids one SessionsActive call takes. */
+export const MAX_SESSIONS_PER_CALL = 1000;
 export interface WireJwksResponse {
   jwks_json: string;
 }

@@ -1,4 +1,5 @@
 import type { Server } from '@grpc/grpc-js';
+import { DomainError } from '@parley/domain';
 import type { AuthApi, UserDirectory } from '@parley/ports';
 import { EMPTY, type WireEmpty } from './common.mapping';
 import { unaryHandlers, type ServeOptions } from './grpc-server';
@@ -17,7 +18,10 @@ import {
   type WireRegisterRequest,
   type WireSessionActiveRequest,
   type WireSessionActiveResponse,
+  type WireSessionsActiveRequest,
+  type WireSessionsActiveResponse,
   type WireUserResponse,
+  MAX_SESSIONS_PER_CALL,
 } from './auth.mapping';
 
 /** Serves the auth service (parley.v1.Auth) from its in-process implementation. */
@@ -32,6 +36,10 @@ export function serveAuth(server: Server, impl: AuthApi & UserDirectory, options
       return EMPTY;
     }),
     SessionActive: unary('SessionActive', async (req: WireSessionActiveRequest): Promise<WireSessionActiveResponse> => ({ active: await impl.sessionActive(req.session_id) })),
+    SessionsActive: unary('SessionsActive', async (req: WireSessionsActiveRequest): Promise<WireSessionsActiveResponse> => {
+      if (req.session_ids.length > MAX_SESSIONS_PER_CALL) throw new DomainError('VALIDATION_FAILED', `at most ${MAX_SESSIONS_PER_CALL} session ids per call`);
+      return { active: await Promise.all(req.session_ids.map((id) => impl.sessionActive(id))) };
+    }),
     Jwks: unary('Jwks', async (): Promise<WireJwksResponse> => jwksToWire(await impl.jwks())),
     GetUser: unary('GetUser', async (req: WireGetUserRequest): Promise<WireUserResponse> => ({ user: await impl.getUser(req.user_id) })),
     ExistingIds: unary('ExistingIds', async (req: WireExistingIds): Promise<WireExistingIds> => ({ ids: [...(await impl.existingIds(req.ids))] })),

@@ -1,5 +1,5 @@
 import type { ConversationType, Message } from '@parley/domain';
-import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page, ReadReceipts } from '@parley/ports';
+import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page, ReadReceipts, SocketSetup } from '@parley/ports';
 import { conversationViewFromWire, type WireConversationView, type WireEmpty, type WireMemberView, type WireUserIds } from './common.mapping';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
 import { count } from './wire-values';
@@ -23,6 +23,8 @@ import {
   type WireIsMemberRequest,
   type WireIsMemberResponse,
   type WireSharesConversationRequest,
+  type WireSocketSetupsRequest,
+  type WireSocketSetupsResponse,
   type WireSharesConversationResponse,
   type WireListRequest,
   type WireMarkReadRequest,
@@ -114,6 +116,16 @@ export class GrpcConversationsClient implements ConversationApi, MembershipDirec
 
   sharesConversation(userId: string, otherUserId: string): Promise<boolean> {
     return this.channel.call<WireSharesConversationRequest, WireSharesConversationResponse, boolean>('SharesConversation', { user_id: userId, other_user_id: otherUserId }, (res) => res.shared);
+  }
+
+  socketSetups(userIds: readonly string[]): Promise<SocketSetup[]> {
+    return this.channel.call<WireSocketSetupsRequest, WireSocketSetupsResponse, SocketSetup[]>('SocketSetups', { user_ids: [...userIds] }, (res) => {
+      if (res.setups.length !== userIds.length) throw new Error(`asked for ${userIds.length} socket setups, got ${res.setups.length}`);
+      return res.setups.map((s, i) => {
+        if (s.user_id !== userIds[i]) throw new Error('socket setups answered out of order');
+        return { user_id: s.user_id, conversation_ids: s.conversation_ids, direct_partners: s.direct_partners };
+      });
+    });
   }
 
   directPartners(userId: string): Promise<string[]> {

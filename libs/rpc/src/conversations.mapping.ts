@@ -79,6 +79,17 @@ export interface WireUserRequest {
 export interface WireConversationIds {
   conversation_ids: string[];
 }
+export interface WireSocketSetupsRequest {
+  user_ids: string[];
+}
+export interface WireSocketSetup {
+  user_id: string;
+  conversation_ids: string[];
+  direct_partners: string[];
+}
+export interface WireSocketSetupsResponse {
+  setups: WireSocketSetup[];
+}
 export interface WireIsMemberRequest {
   user_id: string;
   conversation_id: string;

@@ -72,6 +72,13 @@ class FakeConversations implements ConversationApi, MembershipDirectory {
   isMember(userId: string, conversationId: string) {
     return this.answer(userId === 'u-1', 'isMember', userId, conversationId);
   }
+  socketSetups(userIds: readonly string[]) {
+    return this.answer(
+      userIds.map((id) => ({ user_id: id, conversation_ids: id === 'u-none' ? [] : ['c-1', 'c-2'], direct_partners: id === 'u-none' ? [] : ['u-2'] })),
+      'socketSetups',
+      [...userIds],
+    );
+  }
   directPartners(userId: string) {
     return this.answer(userId === 'u-none' ? [] : ['u-2'], 'directPartners', userId);
   }
@@ -186,6 +193,10 @@ describe('Conversations over gRPC', () => {
   it('membership lookups, backfill and the directory calls answer through', async () => {
     expect(await client.conversationIdsOf('u-1')).toEqual(['c-1', 'c-2']);
     expect(await client.conversationIdsOf('u-none')).toEqual([]);
+    expect(await client.socketSetups(['u-1', 'u-none'])).toEqual([
+      { user_id: 'u-1', conversation_ids: ['c-1', 'c-2'], direct_partners: ['u-2'] },
+      { user_id: 'u-none', conversation_ids: [], direct_partners: [] },
+    ]);
     expect(await client.isMember('u-1', 'c-1')).toBe(true);
     expect(await client.isMember('u-9', 'c-1')).toBe(false);
     expect(await client.directPartners('u-1')).toEqual(['u-2']);
@@ -200,6 +211,7 @@ describe('Conversations over gRPC', () => {
     expect(impl.calls).toEqual([
       ['conversationIdsOf', 'u-1'],
       ['conversationIdsOf', 'u-none'],
+      ['socketSetups', ['u-1', 'u-none']],
       ['isMember', 'u-1', 'c-1'],
       ['isMember', 'u-9', 'c-1'],
       ['directPartners', 'u-1'],

@@ -21,6 +21,8 @@ import {
   type WireIsMemberRequest,
   type WireIsMemberResponse,
   type WireSharesConversationRequest,
+  type WireSocketSetupsRequest,
+  type WireSocketSetupsResponse,
   type WireSharesConversationResponse,
   type WireListRequest,
   type WireMarkReadRequest,
@@ -62,6 +64,7 @@ export function serveConversations(server: Server, impl: ConversationApi & Membe
     ConversationIdsOf: unary('ConversationIdsOf', async (req: WireUserRequest): Promise<WireConversationIds> => ({
       conversation_ids: await impl.conversationIdsOf(req.user_id),
     })),
+    SocketSetups: unary('SocketSetups', async (req: WireSocketSetupsRequest): Promise<WireSocketSetupsResponse> => ({ setups: await impl.socketSetups(req.user_ids) })),
     IsMember: unary('IsMember', async (req: WireIsMemberRequest): Promise<WireIsMemberResponse> => ({ member: await impl.isMember(req.user_id, req.conversation_id) })),
     DirectPartners: unary('DirectPartners', async (req: WireUserRequest): Promise<WireUserIds> => ({ user_ids: await impl.directPartners(req.user_id) })),
     SharesConversation: unary('SharesConversation', async (req: WireSharesConversationRequest): Promise<WireSharesConversationResponse> => ({

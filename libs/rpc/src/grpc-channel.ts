@@ -19,6 +19,8 @@ export interface RpcClientOptions {
 
 export const DEFAULT_DEADLINE_MS = 5_000;
 
+const ROUND_ROBIN = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
+
 /**
  * One channel to one peer for one service. Calls fail fast (no wait-for-ready): a peer that is
  * down answers UNAVAILABLE at once rather than at the deadline.
@@ -45,6 +47,9 @@ export class RpcChannel {
       'grpc.max_send_message_length': maxBytes,
       'grpc.initial_reconnect_backoff_ms': 250,
       'grpc.max_reconnect_backoff_ms': options.maxReconnectBackoffMs ?? 2_000,
+      // Calls spread over every address the target names (replicas listed, or a headless Service's
+      // DNS records), skipping the ones that are down, instead of all going to the first.
+      'grpc.service_config': ROUND_ROBIN,
     });
   }
 

@@ -10,6 +10,12 @@ export interface WireConnectionRequest {
   connection_id: string;
   gateway_id: string;
 }
+export interface WireConnectionChange extends WireConnectionRequest {
+  connected: boolean;
+}
+export interface WireConnectionChanges {
+  changes: WireConnectionChange[];
+}
 export interface WireGatewayHeartbeatRequest {
   gateway_id: string;
 }

@@ -55,6 +55,39 @@ describe('Presence over gRPC', () => {
     ]);
   });
 
+  it('connects and disconnects issued together travel in one call and apply in order per user', async () => {
+    const order: string[] = [];
+    const slowFirst = impl.connected.bind(impl);
+    impl.connected = async (userId, connectionId, gatewayId) => {
+      // The first connect of u-1 is slow: its disconnect must still come after it.
+      if (connectionId === 'c-1') await new Promise((r) => setTimeout(r, 30));
+      order.push(`+${userId}/${connectionId}`);
+      return slowFirst(userId, connectionId, gatewayId);
+    };
+    const disconnected = impl.disconnected.bind(impl);
+    impl.disconnected = async (userId, connectionId, gatewayId) => {
+      order.push(`-${userId}/${connectionId}`);
+      return disconnected(userId, connectionId, gatewayId);
+    };
+    try {
+      await Promise.all([client.connected('u-1', 'c-1', 'g'), client.connected('u-2', 'c-2', 'g'), client.disconnected('u-1', 'c-1', 'g')]);
+    } finally {
+      impl.connected = slowFirst;
+      impl.disconnected = disconnected;
+    }
+    // u-2 did not wait for u-1's slow connect; u-1's disconnect came after its connect.
+    expect(order).toEqual(['+u-2/c-2', '+u-1/c-1', '-u-1/c-1']);
+  });
+
+  it('a failing batch fails each of its calls with the domain error', async () => {
+    impl.failWith = new DomainError('UNAVAILABLE', 'redis down');
+    const results = await Promise.allSettled([client.connected('u-1', 'c-1', 'g'), client.connected('u-3', 'c-3', 'g')]);
+    for (const r of results) {
+      expect(r.status).toBe('rejected');
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'UNAVAILABLE' });
+    }
+  });
+
   it('get answers the view, with null last_seen_at for a user never seen', async () => {
     expect(await client.get('u-1')).toEqual({ user_id: 'u-1', status: 'online', last_seen_at: '2025-03-04T05:06:07.089Z' });
     expect(await client.get('u-new')).toEqual({ user_id: 'u-new', status: 'offline', last_seen_at: null });

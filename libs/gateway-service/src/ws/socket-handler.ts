@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
 import { isDomainError, TypingSampler, unauthenticated } from '@parley/domain';
 import { inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
-import { ConversationApi, ConversationEvent, EventLog, PresenceApi, Topics } from '@parley/ports';
+import { CallBatcher, ConversationApi, ConversationEvent, EventLog, MAX_SOCKET_SETUPS, PresenceApi, SocketSetup, Topics } from '@parley/ports';
 import { ClientFrame, CloseCode, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
 import { TokenVerifier, VerifiedToken } from '@parley/tokens';
 import { SessionLiveness } from '../auth/session-liveness';
@@ -37,6 +37,8 @@ export class SocketHandler {
   /** Per-user share of typing and read frames, across the user's sockets on this gateway. */
   private readonly userSignals: KeyedBuckets;
   private readonly memberCounts = new Map<string, { n: Promise<number>; at: number }>();
+  /** New sockets' subscriptions are read a batch at a time: one query per few hundred sockets in a storm. */
+  private readonly setups: CallBatcher<string, SocketSetup>;
   private readonly framesIn;
   private readonly invalidFrames;
   /** Set when the gateway drains (SIGTERM): upgrades are refused with 503 so clients go elsewhere. */
@@ -58,6 +60,7 @@ export class SocketHandler {
     private readonly telemetry: GatewayTelemetry,
   ) {
     this.typingSampler = new TypingSampler(options.largeGroup);
+    this.setups = new CallBatcher((userIds) => this.conversations.socketSetups(userIds), { windowMs: 2, maxItems: Math.min(256, MAX_SOCKET_SETUPS) });
     this.userSignals = new KeyedBuckets(options.signalRatePerSecond * 2, options.signalRatePerSecond * 4);
     this.framesIn = metrics.counter('parley_gateway_frames_in_total', 'client frames received', ['type']);
     this.invalidFrames = metrics.counter('parley_gateway_invalid_frames_total', 'client frames that failed validation');
@@ -208,10 +211,10 @@ export class SocketHandler {
 
   /** Watches the user's conversations and direct partners' presence (idempotent). */
   private async subscribe(ws: Socket, d: ConnectionData): Promise<void> {
-    const [conversationIds, partners] = await Promise.all([this.conversations.conversationIdsOf(d.userId), this.conversations.directPartners(d.userId)]);
+    const setup = await this.setups.add(d.userId);
     if (!d.open) return;
-    for (const id of conversationIds) this.registry.watchConversation(ws, id);
-    for (const p of partners) this.registry.watchPresence(ws, p);
+    for (const id of setup.conversation_ids) this.registry.watchConversation(ws, id);
+    for (const p of setup.direct_partners) this.registry.watchPresence(ws, p);
   }
 
   /** Retries a failed presence registration with backoff while the socket is open, then re-subscribes. */

@@ -1,5 +1,5 @@
 import { Conversation, ConversationType, MemberRole, Membership } from '@parley/domain';
-import { SqlDb, SqlQueryable } from '@parley/ports';
+import { SocketSetup, SqlDb, SqlQueryable } from '@parley/ports';
 
 interface ConversationRow {
   id: string;
@@ -129,6 +129,27 @@ export class ConversationRepository {
   async conversationIdsOf(userId: string): Promise<string[]> {
     const r = await this.db.query<{ conversation_id: string }>(`SELECT conversation_id FROM memberships WHERE user_id = $1`, [userId]);
     return r.rows.map((x) => x.conversation_id);
+  }
+
+  /** Each user's conversations and direct partners, in one query for the whole batch. */
+  async socketSetups(userIds: readonly string[]): Promise<SocketSetup[]> {
+    const r = await this.db.query<{ user_id: string; conversation_id: string; partner: string | null }>(
+      `SELECT m.user_id, m.conversation_id, other.user_id AS partner
+         FROM memberships m
+         JOIN conversations c ON c.id = m.conversation_id
+         LEFT JOIN memberships other ON c.type = 'direct' AND other.conversation_id = m.conversation_id AND other.user_id <> m.user_id
+        WHERE m.user_id = ANY($1::text[])`,
+      [[...new Set(userIds)]],
+    );
+    const byUser = new Map<string, SocketSetup>();
+    for (const id of userIds) if (!byUser.has(id)) byUser.set(id, { user_id: id, conversation_ids: [], direct_partners: [] });
+    for (const row of r.rows) {
+      const setup = byUser.get(row.user_id);
+      if (!setup) continue;
+      setup.conversation_ids.push(row.conversation_id);
+      if (row.partner !== null) setup.direct_partners.push(row.partner);
+    }
+    return userIds.map((id) => byUser.get(id) as SocketSetup);
   }
 
   async directPartners(userId: string): Promise<string[]> {

@@ -28,6 +28,16 @@ export interface ReadReceipts {
   read_by: number;
 }
 
+/** What one user's new socket subscribes to. */
+export interface SocketSetup {
+  user_id: string;
+  conversation_ids: string[];
+  direct_partners: string[];
+}
+
+/** The most users one socketSetups call takes. */
+export const MAX_SOCKET_SETUPS = 1000;
+
 export interface HistoryQuery {
   after_seq?: number;
   before_seq?: number;
@@ -56,6 +66,11 @@ export interface ConversationApi {
   history(actorId: string, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }>;
   /** The conversations a connecting socket is subscribed to. */
   conversationIdsOf(userId: string): Promise<string[]>;
+  /**
+   * What connecting sockets subscribe to, for many users at once (at most MAX_SOCKET_SETUPS; one
+   * answer per user, in order): one query for a batch of new sockets instead of two per socket.
+   */
+  socketSetups(userIds: readonly string[]): Promise<SocketSetup[]>;
   /** Membership check for the gateway's hot path (typing, sync). */
   isMember(userId: string, conversationId: string): Promise<boolean>;
   /** Users sharing a direct conversation with userId: whose presence a socket of userId watches. */

@@ -1,0 +1,36 @@
+import type { PresenceApi, PresenceView } from '@parley/ports';
+import { GrpcPresenceClient } from './presence.client';
+import { servePresence } from './presence.server';
+import { ServerPool } from './__tests__/rpc-harness';
+
+/** A replica that counts the reads it answered. */
+class CountingReplica implements PresenceApi {
+  reads = 0;
+  async connected() {}
+  async disconnected() {}
+  async gatewayHeartbeat() {}
+  async get(userId: string): Promise<PresenceView> {
+    this.reads++;
+    return { user_id: userId, status: 'offline', last_seen_at: null };
+  }
+}
+
+describe('a client of several replicas', () => {
+  const servers = new ServerPool();
+  afterAll(() => servers.closeAll());
+
+  it('spreads its calls over all of them (round robin), not all to the first', async () => {
+    const replicas = [new CountingReplica(), new CountingReplica(), new CountingReplica()];
+    const addresses = await Promise.all(replicas.map((r) => servers.start((server) => servePresence(server, r))));
+    const client = new GrpcPresenceClient(`ipv4:${addresses.join(',')}`);
+    try {
+      // The first call may find only one subchannel ready; later ones rotate over all three.
+      for (let i = 0; i < 60; i++) await client.get(`u-${i}`);
+    } finally {
+      client.close();
+    }
+    const reads = replicas.map((r) => r.reads);
+    expect(reads.reduce((a, b) => a + b, 0)).toBe(60);
+    for (const n of reads) expect(n).toBeGreaterThanOrEqual(10);
+  });
+});
