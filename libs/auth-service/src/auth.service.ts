@@ -69,6 +69,10 @@ export class AuthService implements AuthApi {
     return this.sessionActiveUseCase.execute(sessionId);
   }
 
+  sessionsActive(sessionIds: readonly string[]): Promise<boolean[]> {
+    return this.sessionActiveUseCase.executeMany(sessionIds);
+  }
+
   jwks(): Promise<JsonWebKeySet> {
     return this.jwksUseCase.execute();
   }

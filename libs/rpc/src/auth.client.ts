@@ -31,7 +31,7 @@ export class GrpcAuthClient implements AuthApi, UserDirectory {
   constructor(address: string, options: RpcClientOptions & { batching?: CallBatcherOptions } = {}) {
     this.channel = new RpcChannel('Auth', address, options);
     this.sessions = new CallBatcher(
-      (ids) => this.channel.call<WireSessionsActiveRequest, WireSessionsActiveResponse, boolean[]>('SessionsActive', { session_ids: ids }, (res) => res.active),
+      (ids) => this.sessionsActive(ids),
       { maxItems: MAX_SESSIONS_PER_CALL, ...options.batching },
     );
   }
@@ -55,6 +55,13 @@ export class GrpcAuthClient implements AuthApi, UserDirectory {
   /** Batched: the questions of a few milliseconds travel in one SessionsActive call. */
   sessionActive(sessionId: string): Promise<boolean> {
     return this.sessions.add(sessionId);
+  }
+
+  sessionsActive(sessionIds: readonly string[]): Promise<boolean[]> {
+    return this.channel.call<WireSessionsActiveRequest, WireSessionsActiveResponse, boolean[]>('SessionsActive', { session_ids: [...sessionIds] }, (res) => {
+      if (res.active.length !== sessionIds.length) throw new Error(`asked about ${sessionIds.length} sessions, got ${res.active.length} answers`);
+      return res.active;
+    });
   }
 
   jwks(): Promise<JsonWebKeySet> {

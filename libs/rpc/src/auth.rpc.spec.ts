@@ -38,6 +38,9 @@ class FakeAuth implements AuthApi, UserDirectory {
   sessionActive(sessionId: string) {
     return this.answer(sessionId === 'live', 'sessionActive', sessionId);
   }
+  sessionsActive(sessionIds: readonly string[]) {
+    return this.answer(sessionIds.map((id) => id === 'live'), 'sessionsActive', [...sessionIds]);
+  }
   jwks() {
     return this.answer(jwks, 'jwks');
   }
@@ -93,11 +96,9 @@ describe('Auth over gRPC', () => {
       ['login', { username: 'alice', password: 'secret' }],
       ['refresh', 'refresh-1'],
       ['logout', 'u-alice', 's-1'],
-      ['sessionActive', 'live'],
-      ['sessionActive', 'revoked'],
-      ['sessionActive', 'live'],
-      ['sessionActive', 'gone'],
-      ['sessionActive', 'live'],
+      ['sessionsActive', ['live']],
+      ['sessionsActive', ['revoked']],
+      ['sessionsActive', ['live', 'gone', 'live']],
     ]);
   });
 

@@ -38,7 +38,7 @@ export function serveAuth(server: Server, impl: AuthApi & UserDirectory, options
     SessionActive: unary('SessionActive', async (req: WireSessionActiveRequest): Promise<WireSessionActiveResponse> => ({ active: await impl.sessionActive(req.session_id) })),
     SessionsActive: unary('SessionsActive', async (req: WireSessionsActiveRequest): Promise<WireSessionsActiveResponse> => {
       if (req.session_ids.length > MAX_SESSIONS_PER_CALL) throw new DomainError('VALIDATION_FAILED', `at most ${MAX_SESSIONS_PER_CALL} session ids per call`);
-      return { active: await Promise.all(req.session_ids.map((id) => impl.sessionActive(id))) };
+      return { active: await impl.sessionsActive(req.session_ids) };
     }),
     Jwks: unary('Jwks', async (): Promise<WireJwksResponse> => jwksToWire(await impl.jwks())),
     GetUser: unary('GetUser', async (req: WireGetUserRequest): Promise<WireUserResponse> => ({ user: await impl.getUser(req.user_id) })),

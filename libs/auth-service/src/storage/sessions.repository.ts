@@ -24,6 +24,12 @@ export class SessionsRepository {
     return r.rows.length ? { id, userId: r.rows[0].user_id, revoked: r.rows[0].revoked } : null;
   }
 
+  /** Which of these sessions exist unrevoked (one query). */
+  async activeAmong(ids: readonly string[]): Promise<Set<string>> {
+    const r = await this.db.query<{ id: string }>(`SELECT id FROM sessions WHERE id = ANY($1::text[]) AND revoked_at IS NULL`, [[...ids]]);
+    return new Set(r.rows.map((row) => row.id));
+  }
+
   async isActive(id: string): Promise<boolean> {
     const r = await this.db.query(`SELECT 1 FROM sessions WHERE id = $1 AND revoked_at IS NULL`, [id]);
     return r.rows.length > 0;

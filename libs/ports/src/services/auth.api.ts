@@ -28,6 +28,8 @@ export interface AuthApi {
   logout(userId: string, sessionId: string): Promise<void>;
   /** False once a session is revoked (logout or refresh-token reuse). */
   sessionActive(sessionId: string): Promise<boolean>;
+  /** sessionActive for many sessions in one lookup (at most 1,000): one answer per id, in order. */
+  sessionsActive(sessionIds: readonly string[]): Promise<boolean[]>;
   jwks(): Promise<JsonWebKeySet>;
   getUser(userId: string): Promise<User | null>;
 }

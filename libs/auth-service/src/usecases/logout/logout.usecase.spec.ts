@@ -37,6 +37,10 @@ describe('logout', () => {
     ]);
     const otherSid = (await h.verifier.verify(other.access_token)).sid;
     await expect(h.auth.sessionActive(otherSid)).resolves.toBe(true);
+    // The batched lookup agrees, in the order asked; an id that is no session is simply not active.
+    await expect(h.auth.sessionsActive([otherSid, sid, 'no-such-session', otherSid])).resolves.toEqual([true, false, false, true]);
+    await expect(h.auth.sessionsActive([])).resolves.toEqual([]);
+    expect((await domainErrorOf(h.auth.sessionsActive(Array.from({ length: 1001 }, () => otherSid)))).code).toBe('VALIDATION_FAILED');
   });
 
   it('is idempotent and announces again, so a retry after a failed announcement closes the sockets', async () => {
