@@ -19,3 +19,5 @@ export * from './services/push.api';
 export * from './push-provider.port';
 export * from './embedded/recording-push.provider';
 export * from './message-body-column';
+export * from './call-store.port';
+export * from './embedded/memory-call-store.adapter';
