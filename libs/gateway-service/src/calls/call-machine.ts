@@ -111,7 +111,7 @@ export function applyCallAction(current: CallRecord, action: CallAction, now: nu
   let step: CallStep = { call: current, effects: [], summary: null };
   if (action.kind !== 'timeout' && now >= current.ring_deadline && current.participants.some((p) => p.state === 'invited')) {
     step = ringOut(current, now);
-    if (step.call.state === 'ended') return { ...step, error: { code: 'NOT_FOUND', message: 'the call is over' } };
+    if (step.call.state === 'ended') return { ...step, call: { ...step.call, version: current.version + 1 }, error: { code: 'NOT_FOUND', message: 'the call is over' } };
   }
   const next = apply(step.call, action, now);
   const changed = next.call !== step.call || step.call !== current;
