@@ -181,6 +181,7 @@ export class GatewayServer {
     this.sockets.draining = true;
     for (const ws of [...this.registry.all()]) this.writer.close(ws, CloseCode.SERVICE_RESTART, 'service restart');
     this.pipeline.close();
+    this.sockets.calls?.close();
   }
 
   /**

@@ -2,10 +2,10 @@ import { notFound } from '@parley/domain';
 import { createLogger } from '@parley/observability';
 import { CallRelayEffect, ConversationApi, ConversationEvent, EventLog, MemoryCallStore } from '@parley/ports';
 import { ServerFrame } from '@parley/protocol';
-import { CallSignaling } from './call-signaling';
+import { CallSignaling, IN_CALL_TTL_MS } from './call-signaling';
 
 /** In-process doubles: a conversation with members, an event log that records what is appended. */
-function setup(members: Record<string, string[]>, ringTimeoutMs = 60_000) {
+function setup(members: Record<string, string[]>, ringTimeoutMs = 60_000, clock: () => number = Date.now) {
   const relayed: CallRelayEffect[] = [];
   const summaries: Array<{ sender: string; clientMsgId: string; text: string; outcome: string }> = [];
   const log = { append: async (_topic: string, _key: string, e: ConversationEvent) => void (e.type === 'call.relay' && relayed.push(...e.effects)) } as unknown as EventLog;
@@ -18,13 +18,14 @@ function setup(members: Record<string, string[]>, ringTimeoutMs = 60_000) {
   } as unknown as ConversationApi;
   const local = new Set<string>(['sa', 'sb']);
   const calls = new CallSignaling(
-    new MemoryCallStore(),
+    new MemoryCallStore(clock),
     conversations,
     log,
     async (sender, _conv, clientMsgId, text, call) => void summaries.push({ sender, clientMsgId, text, outcome: call.outcome }),
     createLogger('test', 'error', {}, () => undefined),
     (id) => local.has(id),
-    { ringTimeoutMs, maxParticipants: 3, callTtlMs: 60_000, iceRatePerSecond: 2 },
+    { ringTimeoutMs, maxParticipants: 3, callTtlMs: 4 * 3600_000, iceRatePerSecond: 2 },
+    clock,
   );
   const replies: ServerFrame[] = [];
   const reply = (f: ServerFrame) => void replies.push(f);
@@ -67,6 +68,20 @@ describe('CallSignaling', () => {
     expect(t.relayed.filter((e) => e.frame.type === 'call.ended' && e.frame.call_id === id).map((e) => e.frame.reason)).toEqual(['completed']);
     await t.calls.handle({ user_id: 'c', socket_id: 'sc' }, { type: 'call.invite', conversation_id: 'e', media: 'audio' }, t.reply);
     expect(t.relayed.filter((e) => e.frame.type === 'call.incoming')).toHaveLength(2);
+  });
+
+  it('a participant whose gateway stops refreshing the in-call entry is free again after IN_CALL_TTL_MS', async () => {
+    let now = Date.now();
+    const t = setup({ d: ['a', 'b'], e: ['c', 'b'] }, 60_000, () => now);
+    await t.calls.handle(A, { type: 'call.invite', conversation_id: 'd', media: 'audio' }, t.reply);
+    await t.calls.handle(B, { type: 'call.accept', call_id: callIdOf(t.relayed) }, t.reply);
+    now += IN_CALL_TTL_MS - 1000;
+    await t.calls.handle({ user_id: 'c', socket_id: 'sc' }, { type: 'call.invite', conversation_id: 'e', media: 'audio' }, t.reply);
+    expect(t.relayed.filter((e) => e.frame.type === 'call.ended').map((e) => e.frame.reason)).toEqual(['busy']);
+    now += 2000; // no refresh came (a crashed gateway): b is free
+    await t.calls.handle({ user_id: 'c', socket_id: 'sc2' }, { type: 'call.invite', conversation_id: 'e', media: 'audio' }, t.reply);
+    expect(t.relayed.filter((e) => e.frame.type === 'call.incoming')).toHaveLength(2);
+    t.calls.close();
   });
 
   it('relays SDP and ICE to the answering socket only, and limits ICE candidates per socket', async () => {

@@ -31,6 +31,12 @@ export type SummaryPoster = (senderId: string, conversationId: string, clientMsg
 const SAVE_ATTEMPTS = 5;
 
 /**
+ * A user's "in a call" entry lives this long unless the gateway holding the user's socket in the
+ * call refreshes it (every third of it): a crashed gateway's users are free again within a minute.
+ */
+export const IN_CALL_TTL_MS = 60_000;
+
+/**
  * The gateway's call signaling: checks membership and bounds, runs the state machine against the
  * shared call store (compare-and-set, retried), and publishes each step's frames as one
  * `call.relay` event on the events log, which fanout takes to the gateways holding the named
@@ -39,8 +45,9 @@ const SAVE_ATTEMPTS = 5;
 export class CallSignaling {
   private readonly ice: KeyedBuckets;
   /** Calls a local socket is in (as caller or the device that answered): a close hangs them up. */
-  private readonly bySocket = new Map<string, Set<string>>();
+  private readonly bySocket = new Map<string, { userId: string; calls: Set<string> }>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly store: CallStore,
@@ -54,6 +61,8 @@ export class CallSignaling {
     private readonly now: () => number = Date.now,
   ) {
     this.ice = new KeyedBuckets(options.iceRatePerSecond, options.iceRatePerSecond * 2, 100_000, now);
+    this.heartbeat = setInterval(() => this.refreshInCall(), IN_CALL_TTL_MS / 3);
+    this.heartbeat.unref();
   }
 
   async handle(who: CallCaller, f: CallClientFrame, reply: (frame: ServerFrame) => void): Promise<void> {
@@ -96,15 +105,16 @@ export class CallSignaling {
 
   /** A local socket closed: the calls it was in are hung up (as a caller's cancel while ringing). */
   socketClosed(socketId: string, userId: string): void {
-    const calls = this.bySocket.get(socketId);
-    if (!calls) return;
+    const entry = this.bySocket.get(socketId);
+    if (!entry) return;
     this.bySocket.delete(socketId);
-    for (const callId of calls) {
+    for (const callId of entry.calls) {
       void this.act(callId, { kind: 'hangup', user_id: userId, socket_id: socketId }).catch((err: unknown) => this.logger.warn('hang-up on close failed', { call_id: callId, err }));
     }
   }
 
   close(): void {
+    clearInterval(this.heartbeat);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }
@@ -121,7 +131,9 @@ export class CallSignaling {
     const callees = await Promise.all(others.map(async (user_id) => ({ user_id, busy: await this.busy(user_id) })));
     const step = startCall({ id: randomUUID(), conversation_id: conversationId, caller_id: who.user_id, caller_socket: who.socket_id, media, callees, now: this.now(), ringTimeoutMs: this.options.ringTimeoutMs });
     if (!(await this.store.save(step.call, this.options.callTtlMs))) throw new Error('a new call id was already taken');
-    await Promise.all(step.call.participants.filter((p) => p.state === 'joined' || p.state === 'invited').map((p) => this.store.setCurrentCall(p.user_id, step.call.id, this.options.callTtlMs)));
+    // Callees are busy while they ring; the caller (and later each who answers) while in the call.
+    const ringTtl = this.options.ringTimeoutMs + IN_CALL_TTL_MS;
+    await Promise.all(step.call.participants.filter((p) => p.state === 'invited').map((p) => this.store.setCurrentCall(p.user_id, step.call.id, ringTtl)));
     this.track(step.call);
     await this.finish(step);
     if (step.call.state !== 'ended') this.schedule(step.call.id, step.call.ring_deadline - this.now());
@@ -148,6 +160,9 @@ export class CallSignaling {
     const call = step.call;
     const out = call.participants.filter((p) => call.state === 'ended' || (p.state !== 'joined' && p.state !== 'invited'));
     await Promise.all(out.map((p) => this.store.clearCurrentCall(p.user_id, call.id)));
+    // Whoever is in the call on a socket of this gateway: this gateway keeps their entry alive.
+    const inHere = call.state === 'ended' ? [] : call.participants.filter((p) => p.state === 'joined' && p.socket_id !== null && this.isLocalSocket(p.socket_id));
+    await Promise.all(inHere.map((p) => this.store.setCurrentCall(p.user_id, call.id, IN_CALL_TTL_MS)));
     await this.emit(call.conversation_id, step.effects);
     if (step.summary) {
       const s = step.summary;
@@ -176,14 +191,23 @@ export class CallSignaling {
   private track(call: CallRecord): void {
     for (const p of call.participants) {
       if (!p.socket_id || !this.isLocalSocket(p.socket_id)) continue;
-      const set = this.bySocket.get(p.socket_id);
+      const entry = this.bySocket.get(p.socket_id);
       const inIt = call.state !== 'ended' && p.state === 'joined';
       if (inIt) {
-        if (set) set.add(call.id);
-        else this.bySocket.set(p.socket_id, new Set([call.id]));
-      } else if (set) {
-        set.delete(call.id);
-        if (set.size === 0) this.bySocket.delete(p.socket_id);
+        if (entry) entry.calls.add(call.id);
+        else this.bySocket.set(p.socket_id, { userId: p.user_id, calls: new Set([call.id]) });
+      } else if (entry) {
+        entry.calls.delete(call.id);
+        if (entry.calls.size === 0) this.bySocket.delete(p.socket_id);
+      }
+    }
+  }
+
+  /** Keeps the "in a call" entries of this gateway's participants alive (see IN_CALL_TTL_MS). */
+  private refreshInCall(): void {
+    for (const { userId, calls } of this.bySocket.values()) {
+      for (const callId of calls) {
+        this.store.setCurrentCall(userId, callId, IN_CALL_TTL_MS).catch((err: unknown) => this.logger.warn('in-call refresh failed', { call_id: callId, err }));
       }
     }
   }
