@@ -100,7 +100,7 @@ export class GatewayServer {
       deps.calls ?? new MemoryCallStore(),
       deps.conversations,
       deps.log,
-      (sender, conversationId, clientMsgId, text, call) => this.pipeline.publish(sender, conversationId, clientMsgId, text, `call:${clientMsgId}`, {}, call),
+      (sender, conversationId, clientMsgId, text, call) => this.pipeline.publish(sender, conversationId, clientMsgId, text, clientMsgId, {}, call),
       logger.child({ component: 'calls' }),
       (socketId) => this.registry.get(socketId) !== undefined,
       { ...DEFAULT_CALL_OPTIONS, ...options.calls },

@@ -10,6 +10,7 @@ function setup(members: Record<string, string[]>, ringTimeoutMs = 60_000, clock:
   const summaries: Array<{ sender: string; clientMsgId: string; text: string; outcome: string }> = [];
   const log = { append: async (_topic: string, _key: string, e: ConversationEvent) => void (e.type === 'call.relay' && relayed.push(...e.effects)) } as unknown as EventLog;
   const conversations = {
+    isMember: async (user: string, id: string) => members[id]?.includes(user) ?? false,
     members: async (actor: string, id: string, limit: number) => {
       const list = members[id];
       if (!list || !list.includes(actor)) throw notFound('conversation not found');
@@ -54,6 +55,17 @@ describe('CallSignaling', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(t.relayed.filter((e) => e.frame.type === 'call.ended').map((e) => e.frame.reason)).toEqual(['missed']);
     expect(t.summaries).toEqual([{ sender: 'a', clientMsgId: `call:${callIdOf(t.relayed)}`, text: 'Missed video call', outcome: 'missed' }]);
+  });
+
+  it('only a current member may answer: one who left the conversation since the invite cannot', async () => {
+    const members = { d: ['a', 'b', 'c'] };
+    const t = setup(members);
+    await t.calls.handle(A, { type: 'call.invite', conversation_id: 'd', media: 'audio' }, t.reply);
+    members.d = ['a', 'b'];
+    await t.calls.handle({ user_id: 'c', socket_id: 'sc' }, { type: 'call.accept', call_id: callIdOf(t.relayed) }, t.reply);
+    expect(t.replies).toEqual([expect.objectContaining({ code: 'NOT_FOUND' })]);
+    expect(t.relayed.filter((e) => e.frame.type === 'call.joined')).toEqual([]);
+    t.calls.close();
   });
 
   it('a second caller finds the callee busy; a closed socket hangs up its call and frees the callee', async () => {

@@ -77,6 +77,8 @@ export class CallSignaling {
         case 'call.cancel':
         case 'call.hangup': {
           const kind = f.type.slice('call.'.length) as 'accept' | 'reject' | 'cancel' | 'hangup';
+          // Joining needs membership now, not only when the call was made (a member may have left since).
+          if (kind === 'accept' && !(await this.memberOfCall(f.call_id, who.user_id))) return fail('NOT_FOUND', 'call not found');
           const error = await this.act(f.call_id, { kind, user_id: who.user_id, socket_id: who.socket_id });
           if (error) fail(error.code, error.message);
           return;
@@ -178,6 +180,11 @@ export class CallSignaling {
     if (live.length === 0) return;
     const event: ConversationEvent = { type: 'call.relay', conversation_id: conversationId, effects: live };
     await this.log.append(Topics.events, conversationId, event);
+  }
+
+  private async memberOfCall(callId: string, userId: string): Promise<boolean> {
+    const call = await this.store.get(callId);
+    return call !== null && (await this.conversations.isMember(userId, call.conversation_id));
   }
 
   private async busy(userId: string): Promise<boolean> {
