@@ -96,6 +96,7 @@ export class GatewayServer {
       onAnswer: (source) => syncAnswers.inc({ source }),
     }));
     const sockets = (this.sockets = new SocketHandler(options, verifier, sessions, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics, this.telemetry));
+    const callsEnded = deps.metrics.counter('parley_gateway_calls_ended_total', 'calls this gateway ended, by outcome (completed, missed, rejected, cancelled, busy)', ['outcome']);
     sockets.calls = new CallSignaling(
       deps.calls ?? new MemoryCallStore(),
       deps.conversations,
@@ -104,6 +105,8 @@ export class GatewayServer {
       logger.child({ component: 'calls' }),
       (socketId) => this.registry.get(socketId) !== undefined,
       { ...DEFAULT_CALL_OPTIONS, ...options.calls },
+      Date.now,
+      (outcome) => callsEnded.inc({ outcome }),
     );
     this.httpErrors = deps.metrics.counter('parley_gateway_http_responses_total', 'HTTP responses by status class', ['status']);
     // Read at scrape time (the admin port's /metrics; the public port serves no metrics).

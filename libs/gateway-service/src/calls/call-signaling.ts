@@ -59,6 +59,8 @@ export class CallSignaling {
     private readonly isLocalSocket: (socketId: string) => boolean,
     private readonly options: CallOptions = DEFAULT_CALL_OPTIONS,
     private readonly now: () => number = Date.now,
+    /** Counts each call ended here, by outcome (for /metrics). */
+    private readonly onEnded: (outcome: string) => void = () => undefined,
   ) {
     this.ice = new KeyedBuckets(options.iceRatePerSecond, options.iceRatePerSecond * 2, 100_000, now);
     this.heartbeat = setInterval(() => this.refreshInCall(), IN_CALL_TTL_MS / 3);
@@ -168,6 +170,7 @@ export class CallSignaling {
     await this.emit(call.conversation_id, step.effects);
     if (step.summary) {
       const s = step.summary;
+      this.onEnded(s.outcome);
       // Idempotent by client_msg_id: one summary per call, whoever ends it and however often.
       await this.postSummary(call.caller_id, call.conversation_id, `call:${call.id}`, summaryText(s), s).catch((err: unknown) =>
         this.logger.warn('call summary not stored', { call_id: call.id, err }),
