@@ -5,3 +5,4 @@ export * from './conversation-stream';
 export * from './websocket-like';
 export * from './parley-rest';
 export * from './parley-client';
+export * from './calls';

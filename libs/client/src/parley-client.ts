@@ -1,6 +1,9 @@
 import {
   AckFrame,
   AckPersistedFrame,
+  CallClientFrame,
+  CallServerFrame,
+  ErrorFrame,
   ClientFrame,
   CloseCode,
   ConversationEventFrame,
@@ -91,6 +94,10 @@ export interface ParleyClientEvents {
   state: ConnectionState;
   gap: GapEvent;
   synced: SyncedEvent;
+  /** Call signaling frames (`call.*`); see ParleyCalls in calls.ts. */
+  call: CallServerFrame;
+  /** An error frame about a call (it names `call_id`, or the `conversation_id` of a refused invite). */
+  callError: ErrorFrame;
 }
 
 interface PendingSend {
@@ -310,6 +317,11 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
   /** Best-effort; false when there is no open socket. */
   read(conversationId: string, seq: number): boolean {
     return this.sendFrame({ type: 'read', conversation_id: conversationId, seq });
+  }
+
+  /** A call signaling frame (calls.ts wraps these); false when there is no open socket. */
+  callFrame(frame: CallClientFrame): boolean {
+    return this.sendFrame(frame);
   }
 
   /** Resolves with the matching pong. */
@@ -540,7 +552,10 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
       case 'pong':
         return this.onPong(frame);
       case 'error':
+        if (frame.call_id !== undefined || (frame.conversation_id !== undefined && frame.client_msg_id === undefined)) return this.emit('callError', frame);
         return this.onErrorFrame(frame.code, frame.message, frame.client_msg_id);
+      default:
+        return this.emit('call', frame);
     }
   }
 

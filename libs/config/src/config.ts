@@ -35,6 +35,8 @@ export interface ParleyConfig {
     drainMs: number;
   };
   presence: { connectionTtlMs: number };
+  /** Call signaling (docs/adr/0013-call-signaling.md). */
+  calls: { ringTimeoutMs: number; iceRatePerSecond: number };
   largeGroup: { threshold: number; typingSampleMs: number };
   /** Sends' claims are kept whole this long, then only in their compact form (docs/adr/0003). */
   messaging: { claimWindowHours: number };
@@ -175,6 +177,8 @@ export const settings = {
     600_000,
   ),
   connectionTtlMs: int('PARLEY_PRESENCE_TTL_MS', 30_000, 'a connection not refreshed for this long is offline (gateway crash bound)', 1000),
+  callRingTimeoutMs: int('PARLEY_CALL_RING_TIMEOUT_MS', 30_000, 'calls: how long a call rings before the callees not answering missed it', 1000, 600_000),
+  callIceRate: int('PARLEY_CALL_ICE_RATE_PER_SECOND', 20, 'calls: ICE candidates per second per connection (twice that as a burst); more are answered RATE_LIMITED', 1),
   largeGroupThreshold: int('PARLEY_LARGE_GROUP_THRESHOLD', 1000, 'member count above which typing is sampled and receipts are counts', 2),
   typingSampleMs: int('PARLEY_TYPING_SAMPLE_MS', 2000, 'large groups: at most one typing frame per conversation per interval', 100),
   claimWindowHours: int('PARLEY_SEND_CLAIM_WINDOW_HOURS', 24, 'hours a send claim is kept whole; after it only (sender, client_msg_id) hash and seq remain', 1, 24 * 365),
@@ -282,6 +286,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       drainMs: read(env, s.drainMs),
     },
     presence: { connectionTtlMs: read(env, s.connectionTtlMs) },
+    calls: { ringTimeoutMs: read(env, s.callRingTimeoutMs), iceRatePerSecond: read(env, s.callIceRate) },
     largeGroup: { threshold: read(env, s.largeGroupThreshold), typingSampleMs: read(env, s.typingSampleMs) },
     messaging: { claimWindowHours: read(env, s.claimWindowHours) },
     log: { partitions: read(env, s.logPartitions) },

@@ -44,4 +44,15 @@ export interface Message {
   created_at: string;
   /** Users mentioned (`@username`, resolved to member ids at send time); absent when none. */
   mentions?: string[];
+  /** Set on the system message a finished call leaves (docs/adr/0013-call-signaling.md). */
+  call?: CallSummaryRecord;
+}
+
+/** What a finished call leaves in its conversation; nothing of the call's media setup is kept. */
+export interface CallSummaryRecord {
+  call_id: string;
+  media: 'audio' | 'video';
+  outcome: 'completed' | 'missed' | 'rejected' | 'cancelled' | 'busy';
+  started_at: string;
+  duration_ms: number;
 }

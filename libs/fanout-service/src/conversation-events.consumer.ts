@@ -137,6 +137,12 @@ export class ConversationEventsConsumer {
         return new Set([...(await routesOf(SESSIONS_ROUTE_KEY)), ...(await this.presence.gatewaysForUser(event.user_id))]);
       case 'presence.changed':
         return new Set(await routesOf(presenceRouteKey(event.user_id)));
+      case 'call.relay': {
+        // The gateways holding the named users' sockets (a call has at most a handful of people).
+        const set = new Set<string>();
+        for (const userId of new Set(event.effects.flatMap((e) => e.to.map((t) => t.user_id)))) for (const g of await this.presence.gatewaysForUser(userId)) set.add(g);
+        return set;
+      }
     }
   }
 }

@@ -26,6 +26,8 @@ export interface GatewayOptions {
   /** TTL of this gateway's routes and connections; refreshed every ttl/3. */
   routeTtlMs: number;
   largeGroup: LargeGroupPolicy;
+  /** Call signaling; absent: DEFAULT_CALL_OPTIONS. */
+  calls?: { ringTimeoutMs: number; iceRatePerSecond: number };
 }
 
 export const GATEWAY_OPTIONS = Symbol('GatewayOptions');
@@ -50,5 +52,6 @@ export function gatewayOptionsFrom(config: ParleyConfig, gatewayId: string, webD
     drainMs: config.gateway.drainMs,
     routeTtlMs: config.presence.connectionTtlMs,
     largeGroup: config.largeGroup,
+    calls: config.calls,
   };
 }

@@ -2,10 +2,11 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
 import { failSpan, inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
-import { AuthApi, checkReadiness, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
+import { AuthApi, CallStore, checkReadiness, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
+import { CallSignaling, DEFAULT_CALL_OPTIONS } from './calls/call-signaling';
 import { SessionLiveness } from './auth/session-liveness';
 import { AuthThrottle, retryAfterOf } from './limits/auth-throttle';
 import { SyncSource } from './delivery/sync-source';
@@ -33,6 +34,8 @@ export interface GatewayDeps {
   readiness: ReadinessCheck[];
   logger: Logger;
   metrics: Metrics;
+  /** Call state: Redis in the mesh; absent (standalone, tests): in memory. */
+  calls?: CallStore;
 }
 
 /**
@@ -93,6 +96,18 @@ export class GatewayServer {
       onAnswer: (source) => syncAnswers.inc({ source }),
     }));
     const sockets = (this.sockets = new SocketHandler(options, verifier, sessions, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics, this.telemetry));
+    const callsEnded = deps.metrics.counter('parley_gateway_calls_ended_total', 'calls this gateway ended, by outcome (completed, missed, rejected, cancelled, busy)', ['outcome']);
+    sockets.calls = new CallSignaling(
+      deps.calls ?? new MemoryCallStore(),
+      deps.conversations,
+      deps.log,
+      (sender, conversationId, clientMsgId, text, call) => this.pipeline.publish(sender, conversationId, clientMsgId, text, clientMsgId, {}, call),
+      logger.child({ component: 'calls' }),
+      (socketId) => this.registry.get(socketId) !== undefined,
+      { ...DEFAULT_CALL_OPTIONS, ...options.calls },
+      Date.now,
+      (outcome) => callsEnded.inc({ outcome }),
+    );
     this.httpErrors = deps.metrics.counter('parley_gateway_http_responses_total', 'HTTP responses by status class', ['status']);
     // Read at scrape time (the admin port's /metrics; the public port serves no metrics).
     deps.metrics.gauge('parley_gateway_connections_open', 'open WebSocket connections', [], () => this.registry.size);
@@ -169,6 +184,7 @@ export class GatewayServer {
     this.sockets.draining = true;
     for (const ws of [...this.registry.all()]) this.writer.close(ws, CloseCode.SERVICE_RESTART, 'service restart');
     this.pipeline.close();
+    this.sockets.calls?.close();
   }
 
   /**

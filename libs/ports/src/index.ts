@@ -20,3 +20,5 @@ export * from './push-provider.port';
 export * from './embedded/recording-push.provider';
 export * from './message-body-column';
 export * from './call-batcher';
+export * from './call-store.port';
+export * from './embedded/memory-call-store.adapter';

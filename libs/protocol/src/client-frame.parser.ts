@@ -3,6 +3,7 @@ import { ClientFrame } from './frames';
 import { invalid, Result } from './result';
 import { CLIENT_FRAME_SCHEMAS } from './schema/client-frames.schema';
 import { check } from './schema/validate';
+import { knownCallFrame } from './schema/call-frames.schema';
 
 /**
  * Parses one text frame from a client against the contract's frame schemas. Unknown extra fields
@@ -42,5 +43,7 @@ function known(f: Record<string, unknown> & ClientFrame): ClientFrame {
       return { type: 'read', conversation_id: f.conversation_id, seq: f.seq };
     case 'ping':
       return f.nonce === undefined || f.nonce === null ? { type: 'ping' } : { type: 'ping', nonce: f.nonce };
+    default:
+      return knownCallFrame(f);
   }
 }

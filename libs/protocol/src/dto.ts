@@ -1,3 +1,4 @@
+import type { CallSummary } from './schema/call-frames.schema';
 /** Wire shapes of the public REST API v1 (snake_case, as on the wire). */
 
 export type ConversationType = 'direct' | 'group';
@@ -35,6 +36,8 @@ export interface MessageDto {
   created_at: string;
   /** Extension: users mentioned (`@username`, resolved to member ids at send time); absent when none. */
   mentions?: string[];
+  /** Extension: set on the system message a finished call leaves (docs/api/v1.md, Calls). */
+  call?: CallSummary;
 }
 
 export interface ConversationMeDto {

@@ -1,4 +1,5 @@
 import { ConversationDto, MessageDto, PresenceStatus } from './dto';
+import type { CallClientFrame, CallServerFrame } from './schema/call-frames.schema';
 
 /** WebSocket frames of the v1 contract: one JSON object per text frame, each with a `type`. */
 
@@ -38,7 +39,7 @@ export interface PingFrame {
   nonce?: string | number;
 }
 
-export type ClientFrame = SendFrame | SyncFrame | TypingFrame | ReadFrame | PingFrame;
+export type ClientFrame = SendFrame | SyncFrame | TypingFrame | ReadFrame | PingFrame | CallClientFrame;
 
 // Server → client.
 
@@ -118,6 +119,9 @@ export interface ErrorFrame {
   code: string;
   message: string;
   client_msg_id?: string;
+  /** Extension: the call (or, for a refused call.invite, the conversation) the error is about. */
+  call_id?: string;
+  conversation_id?: string;
 }
 
 export type ServerFrame =
@@ -130,4 +134,5 @@ export type ServerFrame =
   | PongFrame
   | PresenceFrame
   | ConversationEventFrame
-  | ErrorFrame;
+  | ErrorFrame
+  | CallServerFrame;

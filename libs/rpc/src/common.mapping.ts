@@ -26,6 +26,7 @@ export interface WireMessage {
   body: Maybe<{ text: string }>;
   created_at: string;
   mentions?: Maybe<string[]>;
+  call?: Maybe<{ call_id: string; media: string; outcome: string; started_at: string; duration_ms: number }>;
 }
 
 export interface WireConversationView {
@@ -66,6 +67,7 @@ export function messageFromWire(wire: WireMessage, field = 'message'): Message {
     body: { text: body.text },
     created_at: wire.created_at,
     ...(wire.mentions && wire.mentions.length > 0 ? { mentions: [...wire.mentions] } : {}),
+    ...(wire.call ? { call: callFromWire(wire.call, `${field}.call`) } : {}),
   };
 }
 
@@ -88,4 +90,14 @@ export function conversationViewFromWire(wire: WireConversationView, field = 'co
 
 export function memberViewFromWire(wire: WireMemberView): MemberView {
   return { user_id: wire.user_id, role: oneOf(wire.role, MEMBER_ROLES, 'member.role'), joined_at: wire.joined_at };
+}
+
+function callFromWire(c: NonNullable<WireMessage['call']>, field: string): NonNullable<Message['call']> {
+  return {
+    call_id: c.call_id,
+    media: oneOf(c.media, ['audio', 'video'] as const, `${field}.media`),
+    outcome: oneOf(c.outcome, ['completed', 'missed', 'rejected', 'cancelled', 'busy'] as const, `${field}.outcome`),
+    started_at: c.started_at,
+    duration_ms: count(c.duration_ms, `${field}.duration_ms`),
+  };
 }

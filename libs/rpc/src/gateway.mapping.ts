@@ -1,3 +1,4 @@
+import { validationFailed } from '@parley/domain';
 import { carriedTrace, carryTrace, spanContextOf } from '@parley/observability';
 import type { ConversationEvent, Delivery, SendOrigin } from '@parley/ports';
 import { messageFromWire, type WireMessage } from './common.mapping';
@@ -41,6 +42,11 @@ export interface WirePresenceChanged {
   last_seen_at?: Maybe<string>;
 }
 
+export interface WireCallRelay {
+  conversation_id: string;
+  effects: Array<{ to: Array<{ user_id: string; socket_id?: Maybe<string>; except_socket_id?: Maybe<string> }>; frame_json: string }>;
+}
+
 /** At most one member is set; `event` (decoded only) names it. */
 export interface WireEvent {
   message_created?: Maybe<WireMessageCreated>;
@@ -51,6 +57,7 @@ export interface WireEvent {
   typing?: Maybe<WireTyping>;
   presence_changed?: Maybe<WirePresenceChanged>;
   session_revoked?: Maybe<Variant<'session.revoked'>>;
+  call_relay?: Maybe<WireCallRelay>;
   event?: string;
   /** The delivery's step in its message's trace (see carryTrace); empty or absent when untraced. */
   traceparent?: Maybe<string>;
@@ -81,6 +88,13 @@ export function eventToWire(event: Delivery): WireEvent {
       return { presence_changed: { user_id: event.user_id, status: event.status, last_seen_at: event.last_seen_at } };
     case 'session.revoked':
       return { session_revoked: { user_id: event.user_id, session_id: event.session_id } };
+    case 'call.relay':
+      return {
+        call_relay: {
+          conversation_id: event.conversation_id,
+          effects: event.effects.map((e) => ({ to: e.to.map((t) => ({ user_id: t.user_id, socket_id: t.socket_id ?? '', except_socket_id: t.except_socket_id ?? '' })), frame_json: JSON.stringify(e.frame) })),
+        },
+      };
   }
 }
 
@@ -153,9 +167,30 @@ export function eventFromWire(wire: WireEvent, field: string): Delivery | null {
       const v = required(wire.session_revoked, field);
       return { type: 'session.revoked', user_id: v.user_id, session_id: v.session_id };
     }
+    case 'call_relay':
+      return callRelayFromWire(required(wire.call_relay, field), field);
     default:
       return null;
   }
+}
+
+function callRelayFromWire(v: WireCallRelay, field: string): Delivery {
+  return {
+    type: 'call.relay',
+    conversation_id: v.conversation_id,
+    effects: v.effects.map((e, i) => {
+      let frame: unknown;
+      try {
+        frame = JSON.parse(e.frame_json);
+      } catch {
+        frame = null;
+      }
+      const f = frame as { type?: unknown; call_id?: unknown } | null;
+      if (typeof f?.type !== 'string' || !f.type.startsWith('call.') || typeof f.call_id !== 'string') throw validationFailed(`${field}.effects[${i}].frame_json is not a call frame`);
+      const to = e.to.map((t) => ({ user_id: t.user_id, ...(t.socket_id ? { socket_id: t.socket_id } : {}), ...(t.except_socket_id ? { except_socket_id: t.except_socket_id } : {}) }));
+      return { to, frame: frame as { type: string; call_id: string } & Record<string, unknown> };
+    }),
+  };
 }
 
 /** A delivery on the wire, with the trace context fanout gave it. */

@@ -1,9 +1,9 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CONFIG, ParleyConfig } from '@parley/config';
 import { createLogger, LOGGER, Metrics, METRICS } from '@parley/observability';
-import { EVENT_LOG, MESSAGE_STORE, Migration, pendingMigrations, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB } from '@parley/ports';
+import { CALL_STORE, EVENT_LOG, MESSAGE_STORE, Migration, pendingMigrations, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB } from '@parley/ports';
 import { TracedEventLog } from './traced-event-log';
-import { openCassandraMessageStore, openKafkaEventLog, openPostgres, openRedisPresence, openRedisRouteTable } from './real-adapters';
+import { openCassandraMessageStore, openKafkaEventLog, openPostgres, openRedisCallStore, openRedisPresence, openRedisRouteTable } from './real-adapters';
 
 /** Which real systems a mesh process talks to. */
 export interface MeshParts {
@@ -12,6 +12,8 @@ export interface MeshParts {
   messages?: boolean;
   presence?: boolean;
   routes?: boolean;
+  /** Call signaling state (the gateway). */
+  calls?: boolean;
 }
 
 interface Closable {
@@ -86,6 +88,10 @@ export class MeshInfraModule {
     if (parts.routes) {
       providers.push({ provide: ROUTE_TABLE, useFactory: async () => track('redis-routes', await openRedisRouteTable(config, logger)) });
       exported.push(ROUTE_TABLE);
+    }
+    if (parts.calls) {
+      providers.push({ provide: CALL_STORE, useFactory: async () => track('redis-calls', await openRedisCallStore(config, logger)) });
+      exported.push(CALL_STORE);
     }
     // Resolved after the adapters above (it injects them), so `closables` is filled by then.
     const adapterTokens = exported.filter((t) => t !== CONFIG && t !== LOGGER && t !== METRICS);

@@ -1,4 +1,4 @@
-import { CassandraMessageStore, KafkaEventLog, PgSqlDb, openRedis, RedisPresenceStore, RedisRouteTable } from '@parley/adapters';
+import { CassandraMessageStore, KafkaEventLog, PgSqlDb, openRedis, RedisCallStore, RedisPresenceStore, RedisRouteTable } from '@parley/adapters';
 import { ParleyConfig } from '@parley/config';
 import { Logger } from '@parley/observability';
 import { Topics } from '@parley/ports';
@@ -55,4 +55,10 @@ export function ensureParleyTopics(log: KafkaEventLog, config: ParleyConfig): Pr
     replicationFactor: config.kafka.replicationFactor,
     ...(config.kafka.minInsyncReplicas > 0 ? { minInsyncReplicas: config.kafka.minInsyncReplicas } : {}),
   });
+}
+
+/** The mesh's call signaling state (docs/adr/0013-call-signaling.md). */
+export async function openRedisCallStore(config: ParleyConfig, logger: Logger): Promise<RedisCallStore> {
+  const redis = await openRedis({ url: config.redisUrl, ...(config.redisTlsCaFile ? { tlsCaFile: config.redisTlsCaFile } : {}), logger: logger.child({ adapter: 'redis' }) });
+  return new RedisCallStore(redis, {}, true);
 }

@@ -1,5 +1,6 @@
 import { ParleyApiError, ParleyClient, ParleyClientError, ParleyRest } from '@parley/client';
 import { ConversationDto, MessageDto, PresenceStatus, ReadEventFrame, TypingEventFrame, UserDto } from '@parley/protocol';
+import { CallController } from './call-controller';
 import { ChatStore, ConversationEntry } from './chat-store';
 import { byId, el, errorText, show } from './dom';
 import { Session } from './session';
@@ -17,6 +18,7 @@ export class ChatApp {
   private readonly userLookups = new Set<string>();
   private readonly presence = new Map<string, PresenceStatus>();
   private client: ParleyClient | null = null;
+  private callUi: CallController | null = null;
   private activeId: string | null = null;
   private typingSentAt = 0;
   private typingIdle: ReturnType<typeof setTimeout> | null = null;
@@ -159,6 +161,7 @@ export class ChatApp {
       }
     });
     client.on('error', (e) => this.onClientError(e));
+    this.callUi = new CallController(client, () => this.session.user?.id ?? '', () => this.activeId, (id) => this.nameOf(id));
     return client;
   }
 
@@ -448,6 +451,7 @@ export class ChatApp {
       this.renderQueued = false;
       this.renderConversations();
       this.renderActive();
+      this.callUi?.render();
     });
   }
 

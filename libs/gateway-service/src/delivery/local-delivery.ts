@@ -2,7 +2,7 @@ import { TemplatedApp } from 'uWebSockets.js';
 import { Message } from '@parley/domain';
 import { carriedTrace, contextFrom, failSpan, inSpan, Logger, SpanKind } from '@parley/observability';
 import { ConversationApi, ConversationEvent, Delivery, GatewayDelivery, presenceRouteKey, presenceUserOf } from '@parley/ports';
-import { CloseCode } from '@parley/protocol';
+import { CloseCode, ServerFrame } from '@parley/protocol';
 import { GatewayTelemetry } from '../gateway-telemetry';
 import { SendPipeline } from '../send/send-pipeline';
 import { ackAnswered, conversationTopic, presenceTopic, Socket } from '../ws/connection';
@@ -120,6 +120,17 @@ export class LocalDelivery implements GatewayDelivery {
           else apply();
         }
         await this.dropPresenceNoLongerShared(e.user_id, e.conversation_id);
+        return;
+      case 'call.relay':
+        for (const effect of e.effects) {
+          for (const t of effect.to) {
+            for (const ws of this.registry.socketsOf(t.user_id)) {
+              const d = ws.getUserData();
+              if (!d.open || d.early !== null || (t.socket_id && d.id !== t.socket_id) || d.id === t.except_socket_id) continue;
+              this.writer.send(ws, effect.frame as unknown as ServerFrame);
+            }
+          }
+        }
         return;
       case 'session.revoked':
         this.sessions.revoke(e.session_id);

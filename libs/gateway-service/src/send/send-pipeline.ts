@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, Message } from '@parley/domain';
+import { CallSummaryRecord, DomainError, Message } from '@parley/domain';
 import { EventLog, IngressSend, Topics } from '@parley/ports';
 import type { Histogram } from 'prom-client';
 
@@ -35,8 +35,9 @@ export class SendPipeline {
   ) {}
 
   /** Resolves once the send is durably in the ingress log (the `received` ack). */
-  async publish(senderId: string, conversationId: string, clientMsgId: string, text: string, ref: string, headers: Record<string, string> = {}): Promise<void> {
+  async publish(senderId: string, conversationId: string, clientMsgId: string, text: string, ref: string, headers: Record<string, string> = {}, call?: CallSummaryRecord): Promise<void> {
     const send: IngressSend = {
+      ...(call ? { call } : {}),
       type: 'send',
       conversation_id: conversationId,
       sender_id: senderId,

@@ -16,6 +16,7 @@ import { ConnectionRegistry } from './connection-registry';
 import { backstopBytes, SocketWriter } from './socket-writer';
 import { WorkLimiter } from './work-limiter';
 import { KeyedBuckets } from '../limits/keyed-buckets';
+import type { CallSignaling } from '../calls/call-signaling';
 
 /** Frames above this are dropped by uWS itself (connection closed without a code). */
 const HARD_FRAME_CAP_BYTES = 1024 * 1024;
@@ -43,6 +44,8 @@ export class SocketHandler {
   private readonly invalidFrames;
   /** Set when the gateway drains (SIGTERM): upgrades are refused with 503 so clients go elsewhere. */
   draining = false;
+  /** Call signaling (`call.*` frames), set by the server. */
+  calls: CallSignaling | null = null;
 
   constructor(
     private readonly options: GatewayOptions,
@@ -239,6 +242,7 @@ export class SocketHandler {
     const d = ws.getUserData();
     d.open = false;
     this.registry.remove(ws);
+    this.calls?.socketClosed(d.id, d.userId);
     if (this.registry.socketsOf(d.userId).size === 0) this.userSignals.forget(d.userId);
     this.presence.disconnected(d.userId, d.id, this.options.gatewayId).catch((err: unknown) => this.logger.warn('presence disconnect failed', { err }));
   }
@@ -304,6 +308,10 @@ export class SocketHandler {
         }
         await this.conversations.markRead(d.userId, f.conversation_id, f.seq);
         return;
+      default:
+        // Calls: ICE has its own budget; every other call frame shares the typing/read one.
+        if (f.type !== 'call.ice' && !this.allowSignal(ws)) return this.writer.send(ws, { type: 'error', code: 'RATE_LIMITED', message: 'call frames too fast' });
+        return this.calls?.handle({ socket_id: d.id, user_id: d.userId }, f, (frame) => this.writer.send(ws, frame));
     }
   }
 

@@ -200,6 +200,7 @@ function messageOf(conversationId: string, send: IngressSend, claim: SendClaim):
     client_msg_id: send.client_msg_id,
     body: { text: send.body.text },
     created_at: claim.created_at,
+    ...(send.call ? { call: send.call } : {}),
   };
 }
 

@@ -9,3 +9,4 @@ export * from './presence-store.contract';
 export * from './route-table.contract';
 export * from './sql-db.contract';
 export { sleep, uniqueName, waitFor } from './support';
+export * from './call-store.contract';

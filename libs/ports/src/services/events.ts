@@ -1,4 +1,4 @@
-import { Message } from '@parley/domain';
+import { CallSummaryRecord, Message } from '@parley/domain';
 import { ConversationView } from './conversation.api';
 
 /** Where a send came from, so its acks find their way back. */
@@ -15,6 +15,8 @@ export interface IngressSend {
   sender_id: string;
   client_msg_id: string;
   body: { text: string };
+  /** Set on a call's summary (a system message sent by the gateway that ended the call). */
+  call?: CallSummaryRecord;
   origin: SendOrigin;
   received_at: string;
 }
@@ -29,7 +31,22 @@ export type ConversationEvent =
   | { type: 'read.updated'; conversation_id: string; user_id: string; seq: number; member_count: number; services_only?: true }
   | { type: 'typing'; conversation_id: string; user_id: string; state: 'start' | 'stop'; member_count: number }
   | { type: 'presence.changed'; user_id: string; status: 'online' | 'offline'; last_seen_at: string | null }
-  | { type: 'session.revoked'; user_id: string; session_id: string };
+  | { type: 'session.revoked'; user_id: string; session_id: string }
+  /** Call signaling (docs/adr/0013-call-signaling.md): frames for named users' sockets only, never stored. */
+  | { type: 'call.relay'; conversation_id: string; effects: CallRelayEffect[] };
+
+/** A socket (`socket_id`), or every socket of the user but one (`except_socket_id`), or all of them. */
+export interface CallRelayTarget {
+  user_id: string;
+  socket_id?: string;
+  except_socket_id?: string;
+}
+
+/** One call frame (a `call.*` server frame) and who gets it. */
+export interface CallRelayEffect {
+  to: CallRelayTarget[];
+  frame: { type: string; call_id: string } & Record<string, unknown>;
+}
 
 /** Route-table key of the gateways that watch a user's presence (sockets of direct partners). */
 export const presenceRouteKey = (userId: string) => `presence:${userId}`;

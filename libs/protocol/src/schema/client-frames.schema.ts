@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { Limits } from '../constants';
 import { Id, Nullable, Seq, Text } from './primitives';
 import { MessageBody } from './rest-bodies.schema';
+import { CALL_CLIENT_FRAME_SCHEMAS } from './call-frames.schema';
 
 /** Frames a client sends on the WebSocket (`docs/api/v1.md`). Unknown fields are ignored. */
 
@@ -34,4 +35,5 @@ export const CLIENT_FRAME_SCHEMAS = {
   typing: TypingFrameSchema,
   read: ReadFrameSchema,
   ping: PingFrameSchema,
+  ...CALL_CLIENT_FRAME_SCHEMAS,
 } as const;

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { CallSummarySchema } from './call-frames.schema';
 import { ConversationType, MemberRole, Nullable, PresenceStatus, Timestamp } from './primitives';
 
 /** What the REST API answers (`docs/api/v1.md`): the DTOs of `dto.ts` as schemas, for the documents. */
@@ -19,6 +20,7 @@ export const Message = Type.Object(
     client_msg_id: Type.String(),
     body: Type.Object({ text: Type.String() }),
     created_at: Timestamp(),
+    call: Type.Optional(CallSummarySchema),
   },
   { $id: 'Message' },
 );

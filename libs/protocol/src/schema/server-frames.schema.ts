@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, PresenceStatus } from './primitives';
 import { Conversation, Message } from './responses.schema';
+import { CALL_SERVER_FRAME_SCHEMAS } from './call-frames.schema';
 
 /** Frames the server sends on the WebSocket (`docs/api/v1.md`), for the AsyncAPI document. */
 
@@ -43,8 +44,8 @@ export const ConversationEventFrame = Type.Object(
 );
 export const PongFrame = Type.Object({ type: Type.Literal('pong'), nonce: Type.Optional(Type.Union([Type.String(), Type.Number()])) }, { $id: 'PongFrame' });
 export const ErrorFrame = Type.Object(
-  { type: Type.Literal('error'), code: Type.String(), message: Type.String(), client_msg_id: Type.Optional(Type.String()) },
-  { $id: 'ErrorFrame' },
+  { type: Type.Literal('error'), code: Type.String(), message: Type.String(), client_msg_id: Type.Optional(Type.String()), call_id: Type.Optional(Type.String()), conversation_id: Type.Optional(Type.String()) },
+  { $id: 'ErrorFrame', description: 'call_id or conversation_id name the call (or the conversation of a refused call.invite) an error is about' },
 );
 
-export const SERVER_FRAME_SCHEMAS = [HelloFrame, AckFrame, MessageFrame, SyncDoneFrame, TypingEventFrame, ReadEventFrame, PresenceFrame, ConversationEventFrame, PongFrame, ErrorFrame];
+export const SERVER_FRAME_SCHEMAS = [HelloFrame, AckFrame, MessageFrame, SyncDoneFrame, TypingEventFrame, ReadEventFrame, PresenceFrame, ConversationEventFrame, PongFrame, ErrorFrame, ...CALL_SERVER_FRAME_SCHEMAS];
