@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
 import { failSpan, inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
-import { AuthApi, CallStore, checkReadiness, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
+import { AuthApi, CallBatcher, CallStore, checkReadiness, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
@@ -64,7 +64,9 @@ export class GatewayServer {
   constructor(private readonly deps: GatewayDeps) {
     const { options, logger } = deps;
     this.app = App();
-    const sessions = new SessionLiveness({ lookup: (sid) => deps.auth.sessionActive(sid) });
+    // Sessions this gateway has not seen yet (a reconnect storm after a restart) are asked about a batch at a time.
+    const sessionChecks = new CallBatcher((sids: string[]) => deps.auth.sessionsActive(sids), { windowMs: 2, maxItems: 256 });
+    const sessions = new SessionLiveness({ lookup: (sid) => sessionChecks.add(sid) });
     this.telemetry = new GatewayTelemetry(deps.metrics, logger);
     this.writer = new SocketWriter(options.maxBufferedBytes);
     this.pipeline = new SendPipeline(options.gatewayId, deps.log, undefined, this.telemetry);

@@ -1,5 +1,5 @@
 import type { User } from '@parley/domain';
-import { type AuthApi, type AuthResult, CallBatcher, type CallBatcherOptions, type JsonWebKeySet, type UserDirectory } from '@parley/ports';
+import type { AuthApi, AuthResult, JsonWebKeySet, UserDirectory } from '@parley/ports';
 import { EMPTY, type WireEmpty } from './common.mapping';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
 import {
@@ -15,10 +15,11 @@ import {
   type WireLogoutRequest,
   type WireRefreshRequest,
   type WireRegisterRequest,
+  type WireSessionActiveRequest,
+  type WireSessionActiveResponse,
   type WireSessionsActiveRequest,
   type WireSessionsActiveResponse,
   type WireUserResponse,
-  MAX_SESSIONS_PER_CALL,
 } from './auth.mapping';
 
 const ignore = (): void => undefined;
@@ -26,14 +27,9 @@ const ignore = (): void => undefined;
 /** AuthApi and UserDirectory of a remote auth service (`address` = host:port). */
 export class GrpcAuthClient implements AuthApi, UserDirectory {
   private readonly channel: RpcChannel;
-  private readonly sessions: CallBatcher<string, boolean>;
 
-  constructor(address: string, options: RpcClientOptions & { batching?: CallBatcherOptions } = {}) {
+  constructor(address: string, options: RpcClientOptions = {}) {
     this.channel = new RpcChannel('Auth', address, options);
-    this.sessions = new CallBatcher(
-      (ids) => this.sessionsActive(ids),
-      { maxItems: MAX_SESSIONS_PER_CALL, ...options.batching },
-    );
   }
 
   register(input: { username: string; password: string; display_name?: string }): Promise<AuthResult> {
@@ -52,9 +48,8 @@ export class GrpcAuthClient implements AuthApi, UserDirectory {
     return this.channel.call<WireLogoutRequest, WireEmpty, void>('Logout', { user_id: userId, session_id: sessionId }, ignore);
   }
 
-  /** Batched: the questions of a few milliseconds travel in one SessionsActive call. */
   sessionActive(sessionId: string): Promise<boolean> {
-    return this.sessions.add(sessionId);
+    return this.channel.call<WireSessionActiveRequest, WireSessionActiveResponse, boolean>('SessionActive', { session_id: sessionId }, (res) => res.active);
   }
 
   sessionsActive(sessionIds: readonly string[]): Promise<boolean[]> {

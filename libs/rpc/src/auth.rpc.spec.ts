@@ -90,14 +90,13 @@ describe('Auth over gRPC', () => {
     await expect(client.logout('u-alice', 's-1')).resolves.toBeUndefined();
     expect(await client.sessionActive('live')).toBe(true);
     expect(await client.sessionActive('revoked')).toBe(false);
-    // Asked together, they travel in one SessionsActive call and each gets its own answer.
-    expect(await Promise.all([client.sessionActive('live'), client.sessionActive('gone'), client.sessionActive('live')])).toEqual([true, false, true]);
+    expect(await client.sessionsActive(['live', 'gone', 'live'])).toEqual([true, false, true]);
     expect(impl.calls).toEqual([
       ['login', { username: 'alice', password: 'secret' }],
       ['refresh', 'refresh-1'],
       ['logout', 'u-alice', 's-1'],
-      ['sessionsActive', ['live']],
-      ['sessionsActive', ['revoked']],
+      ['sessionActive', 'live'],
+      ['sessionActive', 'revoked'],
       ['sessionsActive', ['live', 'gone', 'live']],
     ]);
   });
