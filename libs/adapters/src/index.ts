@@ -14,3 +14,5 @@ export * from './redis/redis-presence.adapter';
 export * from './redis/redis-route-table.adapter';
 export * from './push/apns-push.provider';
 export * from './push/fcm-push.provider';
+export * from './otp/twilio-sms.sender';
+export * from './otp/smtp-email.sender';
