@@ -1,16 +1,18 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { isDomainError, User } from '@parley/domain';
 import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
-import { AuthApi, AuthResult, JsonWebKeySet } from '@parley/ports';
+import { AuthApi, AuthResult, CodeAuthResult, CodeRequest, CodeRequestResult, CodeVerification, JsonWebKeySet } from '@parley/ports';
 import { GetUserUseCase } from './usecases/get-user/get-user.usecase';
 import { JwksUseCase } from './usecases/jwks/jwks.usecase';
 import { LoginUseCase } from './usecases/login/login.usecase';
 import { LogoutUseCase } from './usecases/logout/logout.usecase';
 import { RefreshUseCase } from './usecases/refresh/refresh.usecase';
 import { RegisterUseCase } from './usecases/register/register.usecase';
+import { RequestCodeUseCase } from './usecases/request-code/request-code.usecase';
+import { VerifyCodeUseCase } from './usecases/verify-code/verify-code.usecase';
 import { SessionActiveUseCase } from './usecases/session-active/session-active.usecase';
 
-type Op = 'register' | 'login' | 'refresh' | 'logout';
+type Op = 'register' | 'login' | 'refresh' | 'logout' | 'code_request' | 'code_verify';
 
 /**
  * The AuthApi port over the use cases (provided as AUTH_API). Counts each operation's outcome
@@ -28,6 +30,8 @@ export class AuthService implements AuthApi {
     private readonly sessionActiveUseCase: SessionActiveUseCase,
     private readonly jwksUseCase: JwksUseCase,
     private readonly getUserUseCase: GetUserUseCase,
+    private readonly requestCodeUseCase: RequestCodeUseCase,
+    private readonly verifyCodeUseCase: VerifyCodeUseCase,
     @Optional() @Inject(METRICS) metrics?: Metrics,
     @Optional() @Inject(LOGGER) private readonly logger?: Logger,
   ) {
@@ -48,6 +52,14 @@ export class AuthService implements AuthApi {
 
   logout(userId: string, sessionId: string): Promise<void> {
     return this.counted('logout', () => this.logoutUseCase.execute({ userId, sessionId }));
+  }
+
+  requestCode(input: CodeRequest): Promise<CodeRequestResult> {
+    return this.counted('code_request', () => this.requestCodeUseCase.execute(input));
+  }
+
+  verifyCode(input: CodeVerification): Promise<CodeAuthResult> {
+    return this.counted('code_verify', () => this.verifyCodeUseCase.execute(input));
   }
 
   private async counted<T>(op: Op, run: () => Promise<T>): Promise<T> {

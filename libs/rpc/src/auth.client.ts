@@ -1,9 +1,15 @@
 import type { User } from '@parley/domain';
-import type { AuthApi, AuthResult, JsonWebKeySet, UserDirectory } from '@parley/ports';
+import type { AuthApi, AuthResult, CodeAuthResult, CodeRequest, CodeRequestResult, CodeVerification, JsonWebKeySet, UserDirectory } from '@parley/ports';
 import { EMPTY, type WireEmpty } from './common.mapping';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
 import {
   authResultFromWire,
+  codeAuthResultFromWire,
+  codeRequestResultFromWire,
+  type WireCodeAuthResult,
+  type WireCodeRequest,
+  type WireCodeRequestResult,
+  type WireVerifyCodeRequest,
   jwksFromWire,
   userResponseFromWire,
   type WireAuthResult,
@@ -64,6 +70,18 @@ export class GrpcAuthClient implements AuthApi, UserDirectory {
 
   findByUsername(username: string): Promise<User | null> {
     return this.channel.call<WireFindByUsernameRequest, WireUserResponse, User | null>('FindByUsername', { username }, userResponseFromWire);
+  }
+
+  requestCode(input: CodeRequest): Promise<CodeRequestResult> {
+    return this.channel.call<WireCodeRequest, WireCodeRequestResult, CodeRequestResult>('RequestCode', { channel: input.channel, destination: input.destination }, codeRequestResultFromWire);
+  }
+
+  verifyCode(input: CodeVerification): Promise<CodeAuthResult> {
+    return this.channel.call<WireVerifyCodeRequest, WireCodeAuthResult, CodeAuthResult>(
+      'VerifyCode',
+      { channel: input.channel, destination: input.destination, code: input.code },
+      codeAuthResultFromWire,
+    );
   }
 
   close(): void {

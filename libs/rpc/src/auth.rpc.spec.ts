@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { conflict, unauthenticated, type User } from '@parley/domain';
-import type { AuthApi, AuthResult, JsonWebKeySet, UserDirectory } from '@parley/ports';
+import type { AuthApi, AuthResult, CodeRequest, CodeRequestResult, CodeVerification, JsonWebKeySet, UserDirectory } from '@parley/ports';
 import { GrpcAuthClient } from './auth.client';
 import { serveAuth } from './auth.server';
 import { INTERNAL_DETAILS, RpcError } from './errors';
@@ -50,6 +50,12 @@ class FakeAuth implements AuthApi, UserDirectory {
   findByUsername(username: string) {
     return this.answer(username === 'ALICE' ? alice : null, 'findByUsername', username);
   }
+  requestCode(input: CodeRequest): Promise<CodeRequestResult> {
+    return this.answer(input.destination.startsWith('+1') ? { status: 'throttled', retry_after: 30 } : { status: 'sent', expires_in: 300 }, 'requestCode', input);
+  }
+  verifyCode(input: CodeVerification) {
+    return this.answer({ ...result, new_user: true }, 'verifyCode', input);
+  }
 }
 
 describe('Auth over gRPC', () => {
@@ -93,6 +99,18 @@ describe('Auth over gRPC', () => {
       ['logout', 'u-alice', 's-1'],
       ['sessionActive', 'live'],
       ['sessionActive', 'revoked'],
+    ]);
+  });
+
+  it('requestCode answers sent or throttled, and verifyCode the tokens with new_user', async () => {
+    impl.calls = [];
+    expect(await client.requestCode({ channel: 'sms', destination: '+447700900123' })).toEqual({ status: 'sent', expires_in: 300 });
+    expect(await client.requestCode({ channel: 'email', destination: '+1-throttled' })).toEqual({ status: 'throttled', retry_after: 30 });
+    expect(await client.verifyCode({ channel: 'email', destination: 'ada@example.test', code: '012345' })).toEqual({ ...result, new_user: true });
+    expect(impl.calls).toEqual([
+      ['requestCode', { channel: 'sms', destination: '+447700900123' }],
+      ['requestCode', { channel: 'email', destination: '+1-throttled' }],
+      ['verifyCode', { channel: 'email', destination: 'ada@example.test', code: '012345' }],
     ]);
   });
 

@@ -4,7 +4,14 @@ import { EMPTY, type WireEmpty } from './common.mapping';
 import { unaryHandlers, type ServeOptions } from './grpc-server';
 import { parleyServices } from './protos';
 import {
+  channelFromWire,
+  codeAuthResultToWire,
+  codeRequestResultToWire,
   jwksToWire,
+  type WireCodeAuthResult,
+  type WireCodeRequest,
+  type WireCodeRequestResult,
+  type WireVerifyCodeRequest,
   registerFromWire,
   type WireAuthResult,
   type WireExistingIds,
@@ -36,5 +43,11 @@ export function serveAuth(server: Server, impl: AuthApi & UserDirectory, options
     GetUser: unary('GetUser', async (req: WireGetUserRequest): Promise<WireUserResponse> => ({ user: await impl.getUser(req.user_id) })),
     ExistingIds: unary('ExistingIds', async (req: WireExistingIds): Promise<WireExistingIds> => ({ ids: [...(await impl.existingIds(req.ids))] })),
     FindByUsername: unary('FindByUsername', async (req: WireFindByUsernameRequest): Promise<WireUserResponse> => ({ user: await impl.findByUsername(req.username) })),
+    RequestCode: unary('RequestCode', async (req: WireCodeRequest): Promise<WireCodeRequestResult> =>
+      codeRequestResultToWire(await impl.requestCode({ channel: channelFromWire(req.channel), destination: req.destination })),
+    ),
+    VerifyCode: unary('VerifyCode', async (req: WireVerifyCodeRequest): Promise<WireCodeAuthResult> =>
+      codeAuthResultToWire(await impl.verifyCode({ channel: channelFromWire(req.channel), destination: req.destination, code: req.code })),
+    ),
   });
 }

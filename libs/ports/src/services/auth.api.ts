@@ -1,4 +1,5 @@
 import { User } from '@parley/domain';
+import type { CodeChannel } from '../code-sender.port';
 
 /** Answer of register, login and refresh (the contract's auth shape). */
 export interface AuthResult {
@@ -7,6 +8,24 @@ export interface AuthResult {
   refresh_token: string;
   /** Seconds until the access token expires. */
   expires_in: number;
+}
+
+/** A one-time sign-in code asked for a phone number (sms, E.164) or an e-mail address. */
+export interface CodeRequest {
+  channel: CodeChannel;
+  destination: string;
+}
+
+/** Sent (the same answer whether or not an account exists), or the destination must wait. */
+export type CodeRequestResult = { status: 'sent'; expires_in: number } | { status: 'throttled'; retry_after: number };
+
+export interface CodeVerification extends CodeRequest {
+  code: string;
+}
+
+/** A code sign-in's answer: the usual tokens; `new_user` when this sign-in created the account. */
+export interface CodeAuthResult extends AuthResult {
+  new_user: boolean;
 }
 
 export interface JsonWebKeySet {
@@ -30,6 +49,13 @@ export interface AuthApi {
   sessionActive(sessionId: string): Promise<boolean>;
   jwks(): Promise<JsonWebKeySet>;
   getUser(userId: string): Promise<User | null>;
+  /**
+   * Sends a one-time code to the destination (docs/adr/0012). VALIDATION_FAILED for a malformed
+   * destination, a channel that is off, or one the provider refuses; UNAVAILABLE when it cannot send.
+   */
+  requestCode(input: CodeRequest): Promise<CodeRequestResult>;
+  /** Signs in (or signs up) with the code: UNAUTHENTICATED for a wrong, expired, used or burned code. */
+  verifyCode(input: CodeVerification): Promise<CodeAuthResult>;
 }
 
 export const AUTH_API = Symbol('AuthApi');
