@@ -11,3 +11,4 @@ export { openApiDocument } from './docs/openapi';
 export { asyncApiDocument } from './docs/asyncapi';
 export { REST_OPERATIONS } from './docs/rest-operations';
 export * from './push-body.validators';
+export * from './code-body.validators';
