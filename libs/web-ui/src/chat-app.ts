@@ -3,6 +3,7 @@ import { ConversationDto, MessageDto, PresenceStatus, ReadEventFrame, TypingEven
 import { ChatStore, ConversationEntry } from './chat-store';
 import { byId, el, errorText, show } from './dom';
 import { Session } from './session';
+import { bindCodeSignIn } from './code-sign-in';
 
 const TYPING_SHOWN_MS = 6_000;
 const TYPING_RESEND_MS = 3_000;
@@ -57,6 +58,7 @@ export class ChatApp {
       void this.authenticate('login');
     });
     byId('register').addEventListener('click', () => void this.authenticate('register'));
+    bindCodeSignIn(this.session, () => this.enterChat());
     byId('logout').addEventListener('click', () => void this.logout());
     byId<HTMLFormElement>('direct-form').addEventListener('submit', (e) => {
       e.preventDefault();
