@@ -19,6 +19,8 @@ import { RegisterUseCase } from './usecases/register/register.usecase';
 import { SessionActiveUseCase } from './usecases/session-active/session-active.usecase';
 import { UserDirectory } from './users/user-directory';
 import { CodePepper } from './codes/code-pepper';
+import { CodeConsumer } from './codes/code-consumer';
+import { AddIdentityUseCase } from './usecases/identities/add-identity.usecase';
 import { IdentitiesRepository } from './storage/identities.repository';
 import { LoginCodesRepository } from './storage/login-codes.repository';
 import { RequestCodeUseCase } from './usecases/request-code/request-code.usecase';
@@ -57,6 +59,8 @@ export class AuthModule {
         LoginCodesRepository,
         IdentitiesRepository,
         CodePepper,
+        CodeConsumer,
+        AddIdentityUseCase,
         RequestCodeUseCase,
         VerifyCodeUseCase,
         AuthService,

@@ -3,6 +3,7 @@ import {
   AuthResponse,
   CodeAuthResponse,
   CodeSentResponse,
+  IdentityDto,
   ConversationDto,
   ConversationPageDto,
   CreateConversationInput,
@@ -80,6 +81,15 @@ export class ParleyRest {
   /** Signs in (or up, on a destination's first sign-in) with the code received. */
   verifyCode(input: { channel: 'sms' | 'email'; destination: string; code: string }): Promise<CodeAuthResponse> {
     return this.data('POST', '/v1/auth/code/verify', { body: input, auth: false });
+  }
+
+  /** Adds a phone number or address to the signed-in account with a code from `requestCode`. */
+  async addIdentity(input: { channel: 'sms' | 'email'; destination: string; code: string }): Promise<IdentityDto> {
+    return (await this.data<{ identity: IdentityDto }>('POST', '/v1/me/identities', { body: input })).identity;
+  }
+
+  async identities(): Promise<IdentityDto[]> {
+    return (await this.data<{ identities: IdentityDto[] }>('GET', '/v1/me/identities')).identities;
   }
 
   refresh(refreshToken: string): Promise<AuthResponse> {

@@ -124,3 +124,10 @@ export interface CodeSentResponse {
 export interface CodeAuthResponse extends AuthResponse {
   new_user: boolean;
 }
+
+/** A verified phone number (E.164) or e-mail address of the caller. */
+export interface IdentityDto {
+  channel: 'sms' | 'email';
+  destination: string;
+  verified_at: string;
+}

@@ -1,11 +1,17 @@
 import type { User } from '@parley/domain';
-import type { AuthApi, AuthResult, CodeAuthResult, CodeRequest, CodeRequestResult, CodeVerification, JsonWebKeySet, UserDirectory } from '@parley/ports';
+import type { AuthApi, AuthResult, CodeAuthResult, CodeRequest, CodeRequestResult, CodeVerification, IdentityView, JsonWebKeySet, UserDirectory } from '@parley/ports';
 import { EMPTY, type WireEmpty } from './common.mapping';
+import { required } from './wire-values';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
 import {
   authResultFromWire,
   codeAuthResultFromWire,
   codeRequestResultFromWire,
+  identityFromWire,
+  type WireAddIdentityRequest,
+  type WireAddIdentityResponse,
+  type WireIdentityList,
+  type WireListIdentitiesRequest,
   type WireCodeAuthResult,
   type WireCodeRequest,
   type WireCodeRequestResult,
@@ -82,6 +88,18 @@ export class GrpcAuthClient implements AuthApi, UserDirectory {
       { channel: input.channel, destination: input.destination, code: input.code },
       codeAuthResultFromWire,
     );
+  }
+
+  addIdentity(userId: string, input: CodeVerification): Promise<{ identity: IdentityView; created: boolean }> {
+    return this.channel.call<WireAddIdentityRequest, WireAddIdentityResponse, { identity: IdentityView; created: boolean }>(
+      'AddIdentity',
+      { user_id: userId, code: { channel: input.channel, destination: input.destination, code: input.code } },
+      (w) => ({ identity: identityFromWire(required(w.identity, 'identity')), created: w.created }),
+    );
+  }
+
+  listIdentities(userId: string): Promise<IdentityView[]> {
+    return this.channel.call<WireListIdentitiesRequest, WireIdentityList, IdentityView[]>('ListIdentities', { user_id: userId }, (w) => w.identities.map(identityFromWire));
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import type { User } from '@parley/domain';
-import type { AuthResult, CodeAuthResult, CodeChannel, CodeRequestResult, JsonWebKeySet } from '@parley/ports';
+import type { AuthResult, CodeAuthResult, CodeChannel, CodeRequestResult, IdentityView, JsonWebKeySet } from '@parley/ports';
 import { validationFailed } from '@parley/domain';
 import { required } from './wire-values';
 import { userFromWire, type WireUser } from './common.mapping';
@@ -119,3 +119,25 @@ export const codeAuthResultToWire = (r: CodeAuthResult): WireCodeAuthResult => {
 };
 
 export const codeAuthResultFromWire = (w: WireCodeAuthResult): CodeAuthResult => ({ ...authResultFromWire(required(w.result, 'result')), new_user: w.new_user });
+
+export interface WireIdentity {
+  channel: string;
+  destination: string;
+  verified_at: string;
+}
+export interface WireAddIdentityRequest {
+  user_id: string;
+  code: WireVerifyCodeRequest | null;
+}
+export interface WireAddIdentityResponse {
+  identity: WireIdentity | null;
+  created: boolean;
+}
+export interface WireListIdentitiesRequest {
+  user_id: string;
+}
+export interface WireIdentityList {
+  identities: WireIdentity[];
+}
+
+export const identityFromWire = (w: WireIdentity): IdentityView => ({ channel: channelFromWire(w.channel), destination: w.destination, verified_at: w.verified_at });

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { conflict, unauthenticated, type User } from '@parley/domain';
-import type { AuthApi, AuthResult, CodeRequest, CodeRequestResult, CodeVerification, JsonWebKeySet, UserDirectory } from '@parley/ports';
+import type { AuthApi, AuthResult, CodeRequest, CodeRequestResult, CodeVerification, IdentityView, JsonWebKeySet, UserDirectory } from '@parley/ports';
 import { GrpcAuthClient } from './auth.client';
 import { serveAuth } from './auth.server';
 import { INTERNAL_DETAILS, RpcError } from './errors';
@@ -55,6 +55,12 @@ class FakeAuth implements AuthApi, UserDirectory {
   }
   verifyCode(input: CodeVerification) {
     return this.answer({ ...result, new_user: true }, 'verifyCode', input);
+  }
+  addIdentity(userId: string, input: CodeVerification) {
+    return this.answer({ identity: { channel: input.channel, destination: input.destination, verified_at: '2026-12-04T22:00:00.000Z' }, created: true }, 'addIdentity', userId, input);
+  }
+  listIdentities(userId: string): Promise<IdentityView[]> {
+    return this.answer([{ channel: 'sms', destination: '+447700900123', verified_at: '2026-12-04T22:00:00.000Z' }], 'listIdentities', userId);
   }
 }
 
@@ -112,6 +118,14 @@ describe('Auth over gRPC', () => {
       ['requestCode', { channel: 'email', destination: '+1-throttled' }],
       ['verifyCode', { channel: 'email', destination: 'ada@example.test', code: '012345' }],
     ]);
+  });
+
+  it('addIdentity and listIdentities carry the user and the identities', async () => {
+    impl.calls = [];
+    const input = { channel: 'sms' as const, destination: '+447700900123', code: '012345' };
+    expect(await client.addIdentity('u-alice', input)).toEqual({ identity: { channel: 'sms', destination: '+447700900123', verified_at: '2026-12-04T22:00:00.000Z' }, created: true });
+    expect(await client.listIdentities('u-alice')).toEqual([{ channel: 'sms', destination: '+447700900123', verified_at: '2026-12-04T22:00:00.000Z' }]);
+    expect(impl.calls).toEqual([['addIdentity', 'u-alice', input], ['listIdentities', 'u-alice']]);
   });
 
   it('jwks keeps every member of free-form keys', async () => {

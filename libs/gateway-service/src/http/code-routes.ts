@@ -2,7 +2,9 @@ import { DomainError } from '@parley/domain';
 import { AuthApi } from '@parley/ports';
 import { Result, validateCodeRequest, validateCodeVerify } from '@parley/protocol';
 import { AuthThrottle, rateLimited } from '../limits/auth-throttle';
-import { RestRouter } from './rest-router';
+import { RestRouter, RouteContext, RouteReply } from './rest-router';
+
+type Authed = (fn: (ctx: RouteContext, me: { userId: string; sessionId: string }) => Promise<RouteReply>) => (ctx: RouteContext) => Promise<RouteReply>;
 
 const must = <T>(r: Result<T>): T => {
   if (!r.ok) throw new DomainError('VALIDATION_FAILED', r.message);
@@ -14,7 +16,7 @@ const must = <T>(r: Result<T>): T => {
  * the same body whether or not an account exists; over the address's or the destination's limit
  * it is a 429 with Retry-After. A verification answers the tokens of a password sign-in.
  */
-export function addCodeRoutes(router: RestRouter, auth: Pick<AuthApi, 'requestCode' | 'verifyCode'>, throttle: AuthThrottle): RestRouter {
+export function addCodeRoutes(router: RestRouter, auth: Pick<AuthApi, 'requestCode' | 'verifyCode' | 'addIdentity' | 'listIdentities'>, throttle: AuthThrottle, authed: Authed): RestRouter {
   return router
     .add('POST', '/v1/auth/code/request', async ({ x }) => {
       const input = must(validateCodeRequest(await x.readJson()));
@@ -27,5 +29,13 @@ export function addCodeRoutes(router: RestRouter, auth: Pick<AuthApi, 'requestCo
       const input = must(validateCodeVerify(await x.readJson()));
       throttle.beforeCodeVerify(x.address);
       return { status: 200, body: await auth.verifyCode(input) };
-    });
+    })
+    // The caller's verified phone numbers and addresses; adding one takes a code requested as for sign-in.
+    .add('GET', '/v1/me/identities', authed(async (_ctx, me) => ({ status: 200, body: { identities: await auth.listIdentities(me.userId) } })))
+    .add('POST', '/v1/me/identities', authed(async ({ x }, me) => {
+      const input = must(validateCodeVerify(await x.readJson()));
+      throttle.beforeCodeVerify(x.address);
+      const { identity, created } = await auth.addIdentity(me.userId, input);
+      return { status: created ? 201 : 200, body: { identity } };
+    }));
 }

@@ -170,5 +170,5 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const q = must(parseReadReceiptsQuery(ctx.x.query));
       return { status: 200, body: await conversations.readReceipts(me.userId, id, q.seq) };
     }));
-  return addCodeRoutes(addPushRoutes(router, deps.push, conversations, auth, authed, pathId), auth, deps.throttle);
+  return addCodeRoutes(addPushRoutes(router, deps.push, conversations, auth, authed, pathId), auth, deps.throttle, authed);
 }

@@ -28,6 +28,13 @@ export interface CodeAuthResult extends AuthResult {
   new_user: boolean;
 }
 
+/** A verified phone number or e-mail address of the caller. */
+export interface IdentityView {
+  channel: CodeChannel;
+  destination: string;
+  verified_at: string;
+}
+
 export interface JsonWebKeySet {
   keys: Array<Record<string, unknown>>;
 }
@@ -56,6 +63,14 @@ export interface AuthApi {
   requestCode(input: CodeRequest): Promise<CodeRequestResult>;
   /** Signs in (or signs up) with the code: UNAUTHENTICATED for a wrong, expired, used or burned code. */
   verifyCode(input: CodeVerification): Promise<CodeAuthResult>;
+  /**
+   * Adds the destination to the user's account with a code sent to it (requested as for sign-in):
+   * `created` false when it was already theirs. UNAUTHENTICATED for a bad code, CONFLICT when
+   * another account owns it (said only after the code proved the destination), VALIDATION_FAILED
+   * past the identities a user may keep.
+   */
+  addIdentity(userId: string, input: CodeVerification): Promise<{ identity: IdentityView; created: boolean }>;
+  listIdentities(userId: string): Promise<IdentityView[]>;
 }
 
 export const AUTH_API = Symbol('AuthApi');

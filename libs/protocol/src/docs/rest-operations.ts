@@ -65,6 +65,8 @@ export const REST_OPERATIONS: RestOperation[] = [
   { method: 'PUT', path: '/v1/conversations/:id/notifications', summary: 'Set the notification level or mute a conversation', auth: true, body: P.ConversationNotificationBody, ok: [[200, R.ConversationNotifications]], errors: [404] },
   // One-time-code sign-in (docs/adr/0012).
   { method: 'POST', path: '/v1/auth/code/request', summary: 'Send a one-time sign-in code to a phone number or e-mail address', auth: false, body: { oneOf: [C.SmsCodeRequestBody, C.EmailCodeRequestBody] }, ok: [[202, R.CodeSent]], errors: [] },
+  { method: 'GET', path: '/v1/me/identities', summary: "The caller's verified phone numbers and e-mail addresses", auth: true, ok: [[200, R.IdentityList]], errors: [] },
+  { method: 'POST', path: '/v1/me/identities', summary: 'Add a phone number or e-mail address with a code sent to it (200 when already yours)', auth: true, body: { oneOf: [C.SmsCodeVerifyBody, C.EmailCodeVerifyBody] }, ok: [[201, R.IdentityResult], [200, R.IdentityResult]], errors: [409] },
   { method: 'POST', path: '/v1/auth/code/verify', summary: 'Sign in (or up) with a one-time code', auth: false, body: { oneOf: [C.SmsCodeVerifyBody, C.EmailCodeVerifyBody] }, ok: [[200, R.CodeAuthResult]], errors: [401] },
 ];
 

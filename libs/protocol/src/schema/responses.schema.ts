@@ -98,3 +98,12 @@ export const CodeAuthResult = Type.Object(
   },
   { $id: 'CodeAuthResult' },
 );
+
+export const Identity = Type.Object(
+  { channel: Type.Union([Type.Literal('sms'), Type.Literal('email')]), destination: Type.String(), verified_at: Timestamp() },
+  { $id: 'Identity' },
+);
+
+export const IdentityResult = Type.Object({ identity: Identity }, { $id: 'IdentityResult' });
+
+export const IdentityList = Type.Object({ identities: Type.Array(Identity) }, { $id: 'IdentityList' });

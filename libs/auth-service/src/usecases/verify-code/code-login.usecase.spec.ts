@@ -129,6 +129,28 @@ describe('one-time-code sign-in', () => {
     expect((await domainErrorOf(h.auth.requestCode({ channel: 'sms', destination: '07700900123' }))).code).toBe('VALIDATION_FAILED');
   });
 
+  it('adds a destination to a password account; its owner is told only after the code proved it', async () => {
+    const alice = await h.auth.register({ username: 'alice-codes', password: 'alice-password' });
+    const bob = await h.auth.register({ username: 'bob-codes', password: 'bob-password' });
+    const phone = newPhone();
+    await h.auth.requestCode({ channel: 'sms', destination: phone });
+    await expect(domainErrorOf(h.auth.addIdentity(alice.user.id, { channel: 'sms', destination: phone, code: wrong(sms.lastCodeTo(phone)) }))).resolves.toEqual(INVALID);
+    const added = await h.auth.addIdentity(alice.user.id, { channel: 'sms', destination: phone, code: sms.lastCodeTo(phone) });
+    expect(added).toEqual({ identity: { channel: 'sms', destination: phone, verified_at: expect.any(String) }, created: true });
+    expect(await h.auth.listIdentities(alice.user.id)).toEqual([added.identity]);
+
+    // Code sign-in now reaches the password account.
+    await h.auth.requestCode({ channel: 'sms', destination: phone });
+    expect(await h.auth.verifyCode({ channel: 'sms', destination: phone, code: sms.lastCodeTo(phone) })).toMatchObject({ new_user: false, user: alice.user });
+
+    await h.auth.requestCode({ channel: 'sms', destination: phone });
+    expect((await h.auth.addIdentity(alice.user.id, { channel: 'sms', destination: phone, code: sms.lastCodeTo(phone) })).created).toBe(false);
+    await h.auth.requestCode({ channel: 'sms', destination: phone });
+    expect((await domainErrorOf(h.auth.addIdentity(bob.user.id, { channel: 'sms', destination: phone, code: sms.lastCodeTo(phone) }))).code).toBe('CONFLICT');
+    await expect(domainErrorOf(h.auth.addIdentity(bob.user.id, { channel: 'sms', destination: phone, code: '123456' }))).resolves.toEqual(INVALID);
+    expect(await h.auth.listIdentities(bob.user.id)).toEqual([]);
+  });
+
   it('maps provider outcomes: refused destination 400, provider down 503', async () => {
     sms.next = [{ status: 'rejected', reason: 'not a mobile' }, { status: 'unavailable', reason: 'twilio 503' }];
     expect((await domainErrorOf(h.auth.requestCode({ channel: 'sms', destination: newPhone() }))).code).toBe('VALIDATION_FAILED');

@@ -2,28 +2,25 @@ import { Inject, Injectable } from '@nestjs/common';
 import { unauthenticated, User } from '@parley/domain';
 import { CodeAuthResult, CodeChannel, CodeVerification, SQL_DB, SqlDb, SqlQueryable } from '@parley/ports';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CodePepper } from '../../codes/code-pepper';
+import { CodeConsumer } from '../../codes/code-consumer';
 import { normalizeDestination } from '../../codes/destination';
 import { PasswordHasher } from '../../credentials/password-hasher';
 import { SessionGrants } from '../../sessions/session-grants';
 import { IdentitiesRepository } from '../../storage/identities.repository';
-import { LoginCodesRepository } from '../../storage/login-codes.repository';
 import { UsersRepository } from '../../storage/users.repository';
 
 type Outcome = { ok: false } | { ok: true; user: User; newUser: boolean; sessionId: string; refreshToken: string };
 
 /**
- * Checks a code under the destination's row lock (concurrent guesses are serialized, so a code
- * never takes more than its attempts and is used once): a wrong guess spends an attempt and the
- * last burns it; the right one burns it and signs in the destination's owner, creating the
- * account on a destination's first sign-in (docs/adr/0012). Every failure is the same 401.
+ * Uses a code (CodeConsumer: attempts, burning, one use) and signs in the destination's owner,
+ * creating the account on a destination's first sign-in (docs/adr/0012). Every failure is the
+ * same 401.
  */
 @Injectable()
 export class VerifyCodeUseCase {
   constructor(
     @Inject(SQL_DB) private readonly db: SqlDb,
-    private readonly pepper: CodePepper,
-    private readonly codes: LoginCodesRepository,
+    private readonly codes: CodeConsumer,
     private readonly identities: IdentitiesRepository,
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
@@ -32,17 +29,9 @@ export class VerifyCodeUseCase {
 
   async execute(input: CodeVerification): Promise<CodeAuthResult> {
     const address = normalizeDestination(input.channel, input.destination);
-    const crypto = this.pepper.get();
-    const key = crypto.destinationKey(input.channel, address);
     // Committed either way: a wrong guess must stay spent.
     const outcome = await this.db.transaction<Outcome>(async (tx) => {
-      const live = await this.codes.lock(tx, key);
-      if (!live || live.codeHash === null || live.expired || live.attemptsLeft <= 0) return { ok: false };
-      if (!crypto.matches(key, input.code, live.codeHash)) {
-        await this.codes.spendAttempt(tx, key);
-        return { ok: false };
-      }
-      await this.codes.burn(tx, key);
+      if (!(await this.codes.consume(tx, input.channel, address, input.code))) return { ok: false };
       const { user, newUser } = await this.ownerOrNewUser(tx, input.channel, address);
       return { ok: true, user, newUser, ...(await this.grants.open(tx, user.id)) };
     });
