@@ -163,6 +163,33 @@ describe('sign-in with a one-time code', () => {
     expect(shortCode.status).toBe(400);
   });
 
+  e2eTest('a password account adds its phone number with a code, then signs in with a code; another account gets 409 only with a valid code', async () => {
+    const { baseUrl } = parley.current;
+    const alice = await registerUser(baseUrl, 'alice');
+    const bob = await registerUser(baseUrl, 'bob');
+    const phone = newPhone();
+    expect((await rest(baseUrl, 'POST', '/v1/me/identities', { json: { channel: 'sms', destination: phone, code: '123456' } })).status).toBe(401);
+    await requestCode(baseUrl, 'sms', phone);
+    const added = await restOk<{ identity: Record<string, unknown> }>(baseUrl, 'POST', '/v1/me/identities', 201, {
+      token: alice.accessToken,
+      json: { channel: 'sms', destination: phone, code: await lastCode('sms', phone, 1) },
+      headers: from(),
+    });
+    expect(added.identity).toEqual({ channel: 'sms', destination: phone, verified_at: expect.any(String) });
+    expect(await restOk(baseUrl, 'GET', '/v1/me/identities', 200, { token: alice.accessToken })).toEqual({ identities: [added.identity] });
+
+    await requestCode(baseUrl, 'sms', phone);
+    const viaCode = await verify(baseUrl, 'sms', phone, await lastCode('sms', phone, 2));
+    expect(viaCode.body).toMatchObject({ new_user: false, user: { id: alice.user.id } });
+
+    await requestCode(baseUrl, 'sms', phone);
+    const wrongBob = await rest(baseUrl, 'POST', '/v1/me/identities', { token: bob.accessToken, json: { channel: 'sms', destination: phone, code: wrongOf(await lastCode('sms', phone, 3)) }, headers: from() });
+    expect(wrongBob.status).toBe(401);
+    const taken = await rest<{ error: { code: string } }>(baseUrl, 'POST', '/v1/me/identities', { token: bob.accessToken, json: { channel: 'sms', destination: phone, code: await lastCode('sms', phone, 3) }, headers: from() });
+    expect([taken.status, taken.body.error.code]).toEqual([409, 'CONFLICT']);
+    expect(await restOk(baseUrl, 'GET', '/v1/me/identities', 200, { token: bob.accessToken })).toEqual({ identities: [] });
+  });
+
   e2eTest('the answers do not reveal whether an account exists', async () => {
     const { baseUrl } = parley.current;
     const known = newPhone();
