@@ -69,10 +69,20 @@ export class TwilioSmsSender implements CodeSender {
   async close(): Promise<void> {}
 }
 
+/** At most MAX_ERROR_BODY bytes of the answer (the rest is not read), parsed as a JSON object. */
 async function readJson(res: Response): Promise<Record<string, unknown> | null> {
   try {
-    const text = (await res.text()).slice(0, MAX_ERROR_BODY);
-    const parsed: unknown = JSON.parse(text);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = res.body?.getReader();
+    while (reader && size < MAX_ERROR_BODY) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+    await reader?.cancel().catch(() => undefined);
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
   } catch {
     return null;

@@ -53,6 +53,17 @@ export class LoginCodesRepository {
     });
   }
 
+  /**
+   * Forgets destinations nobody asked a code for in two hours (their codes expired, their send
+   * windows closed): keeps the table to the destinations of the last hours. Bounded per call.
+   */
+  async prune(): Promise<number> {
+    const r = await this.db.query(
+      `DELETE FROM login_codes WHERE destination_key IN (SELECT destination_key FROM login_codes WHERE sent_at < now() - interval '2 hours' LIMIT 1000)`,
+    );
+    return r.rowCount;
+  }
+
   /** The destination's code, locked for the caller's transaction. */
   async lock(tx: SqlQueryable, key: string): Promise<LiveCode | null> {
     const r = await tx.query<{ code_hash: string | null; expired: boolean; attempts_left: number }>(

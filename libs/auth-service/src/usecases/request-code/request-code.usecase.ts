@@ -9,6 +9,9 @@ import { CodePepper } from '../../codes/code-pepper';
 import { normalizeDestination } from '../../codes/destination';
 import { LoginCodesRepository } from '../../storage/login-codes.repository';
 
+/** One request in this many prunes stale rows. */
+const PRUNE_CHANCE = 0.02;
+
 /**
  * Issues a code to a destination and hands it to the channel's sender. Looks at no account: the
  * answer (and the work behind it) is the same whether or not the destination belongs to one.
@@ -39,6 +42,8 @@ export class RequestCodeUseCase {
     const o = this.options;
     const issued = await this.codes.issue(key, crypto.codeHash(key, code), o.ttlSeconds, o.maxAttempts, o.resendAfterSeconds, o.sendsPerHour);
     if (!issued.issued) return { status: 'throttled', retry_after: Math.max(1, issued.retryAfterSec) };
+    // Now and then, the request that just wrote a row clears the stale ones (bounded; no timer to run).
+    if (Math.random() < PRUNE_CHANCE) void this.codes.prune().catch((e: unknown) => this.logger?.warn('login code pruning failed', { err: e }));
     const delivery = await sender.send({ channel: input.channel, to: address, code, ttlSeconds: o.ttlSeconds });
     if (delivery.status === 'sent') return { status: 'sent', expires_in: o.ttlSeconds };
     this.logger?.warn('one-time code not delivered', { channel: input.channel, provider: sender.name, outcome: delivery.status, reason: delivery.reason });

@@ -1,5 +1,6 @@
 import { CodeDelivery, CodeMessage, CodeSender, SqlDb } from '@parley/ports';
 import { AuthHarness, domainErrorOf, openMemoryDb, startAuth, TEST_AUTH_OPTIONS } from '../../__tests__/auth-harness';
+import { LoginCodesRepository } from '../../storage/login-codes.repository';
 
 /** Records codes; `next` makes the next sends fail the way a provider would. */
 class RecordingSender implements CodeSender {
@@ -149,6 +150,17 @@ describe('one-time-code sign-in', () => {
     expect((await domainErrorOf(h.auth.addIdentity(bob.user.id, { channel: 'sms', destination: phone, code: sms.lastCodeTo(phone) }))).code).toBe('CONFLICT');
     await expect(domainErrorOf(h.auth.addIdentity(bob.user.id, { channel: 'sms', destination: phone, code: '123456' }))).resolves.toEqual(INVALID);
     expect(await h.auth.listIdentities(bob.user.id)).toEqual([]);
+  });
+
+  it('prunes destinations idle for two hours, and only those', async () => {
+    const recent = newPhone();
+    await h.auth.requestCode({ channel: 'sms', destination: newPhone() });
+    await h.auth.requestCode({ channel: 'sms', destination: recent });
+    await db.query(`UPDATE login_codes SET sent_at = now() - interval '3 hours' WHERE sent_at < (SELECT max(sent_at) FROM login_codes)`);
+    const aged = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM login_codes`)).rows[0].n) - 1;
+    expect(await new LoginCodesRepository(db).prune()).toBe(aged);
+    expect((await db.query(`SELECT 1 FROM login_codes`)).rows).toHaveLength(1);
+    expect((await h.auth.verifyCode({ channel: 'sms', destination: recent, code: sms.lastCodeTo(recent) })).new_user).toBe(true);
   });
 
   it('maps provider outcomes: refused destination 400, provider down 503', async () => {
