@@ -5,12 +5,12 @@ import { loadConfig } from '@parley/config';
 import { createLogger, Logger, LOGGER } from '@parley/observability';
 import { AUTH_API, AuthApi, USER_DIRECTORY, UserDirectory } from '@parley/ports';
 import { serveAuth, startGrpcServer } from '@parley/rpc';
-import { delegateTo, MeshInfraModule, runProcess } from '@parley/runtime';
+import { CodeSendersModule, delegateTo, MeshInfraModule, runProcess } from '@parley/runtime';
 
 /** The auth process: users, sessions, refresh tokens, signing keys (Postgres); serves gRPC `Auth`. */
 const config = loadConfig();
 
-@Module({ imports: [MeshInfraModule.forRoot(config, 'auth', { sql: { migrations: authMigrations }, log: true }), AuthModule.register(config.auth)] })
+@Module({ imports: [MeshInfraModule.forRoot(config, 'auth', { sql: { migrations: authMigrations }, log: true }), CodeSendersModule.forRoot(config.otp), AuthModule.register(config.auth)] })
 class AuthProcessModule {}
 
 void runProcess('auth', { module: AuthProcessModule }, createLogger('parley-auth', config.logLevel), async (app) => {

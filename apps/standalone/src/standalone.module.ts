@@ -7,6 +7,7 @@ import { GatewayModule, gatewayOptionsFrom } from '@parley/gateway-service';
 import { MessagingModule } from '@parley/messaging-service';
 import { NotificationModule, notificationOptionsFrom } from '@parley/notification-service';
 import { PresenceModule } from '@parley/presence-service';
+import { CodeSendersModule } from '@parley/runtime';
 import { StandaloneInfraModule } from './standalone-infra.module';
 
 /** All six services in one process, wired in-process, on the embedded adapters. */
@@ -18,6 +19,7 @@ export class StandaloneModule {
       module: StandaloneModule,
       imports: [
         StandaloneInfraModule.forRoot(config),
+        CodeSendersModule.forRoot(config.otp),
         AuthModule.register(config.auth),
         MessagingModule.register({ largeGroup, runSequencer: true, claimWindowHours: config.messaging.claimWindowHours }),
         PresenceModule.register({ connectionTtlMs: config.presence.connectionTtlMs }),

@@ -15,3 +15,5 @@ export * from './redis/redis-route-table.adapter';
 export * from './push/apns-push.provider';
 export * from './push/fcm-push.provider';
 export * from './redis/redis-call-store.adapter';
+export * from './otp/twilio-sms.sender';
+export * from './otp/smtp-email.sender';

@@ -18,11 +18,19 @@ import { RefreshUseCase } from './usecases/refresh/refresh.usecase';
 import { RegisterUseCase } from './usecases/register/register.usecase';
 import { SessionActiveUseCase } from './usecases/session-active/session-active.usecase';
 import { UserDirectory } from './users/user-directory';
+import { CodePepper } from './codes/code-pepper';
+import { CodeConsumer } from './codes/code-consumer';
+import { AddIdentityUseCase } from './usecases/identities/add-identity.usecase';
+import { IdentitiesRepository } from './storage/identities.repository';
+import { LoginCodesRepository } from './storage/login-codes.repository';
+import { RequestCodeUseCase } from './usecases/request-code/request-code.usecase';
+import { VerifyCodeUseCase } from './usecases/verify-code/verify-code.usecase';
 
 /**
  * The auth service. Needs `SQL_DB` (with `authMigrations` applied) and `EVENT_LOG` from the
  * composition root: from a global module, or from the modules passed as `imports`. Exports
- * `AUTH_API` and `USER_DIRECTORY`. Its init loads (or creates) the signing key.
+ * `AUTH_API` and `USER_DIRECTORY`. One-time codes go out through `CODE_SENDERS` when the root
+ * provides it (a channel without a sender is off). Its init loads (or creates) the signing key.
  */
 @Module({})
 export class AuthModule {
@@ -48,6 +56,13 @@ export class AuthModule {
         SessionActiveUseCase,
         JwksUseCase,
         GetUserUseCase,
+        LoginCodesRepository,
+        IdentitiesRepository,
+        CodePepper,
+        CodeConsumer,
+        AddIdentityUseCase,
+        RequestCodeUseCase,
+        VerifyCodeUseCase,
         AuthService,
         { provide: AUTH_API, useExisting: AuthService },
         UserDirectory,

@@ -1,4 +1,5 @@
 import { MAX_ACCESS_TTL_SECONDS } from '@parley/tokens';
+import { checkCodeLoginOptions, CodeLoginOptions, DEFAULT_CODE_LOGIN } from './codes/code-options';
 
 /** Settings of the auth service, parsed from config by the composition root. */
 export interface AuthOptions {
@@ -22,6 +23,8 @@ export interface AuthOptions {
   signingKeysDir?: string;
   /** The kid that signs new tokens when signingKeysDir holds several keys. */
   activeKid?: string;
+  /** One-time-code sign-in (codes/code-options.ts); absent: the defaults. */
+  codes?: CodeLoginOptions;
 }
 
 /** `standard`: OWASP's minimum for argon2id; `test`: the least the library accepts (test suites only). */
@@ -44,5 +47,5 @@ export function checkAuthOptions(o: AuthOptions): AuthOptions {
   if (o.passwordHashCost !== undefined && !PASSWORD_HASH_COSTS.includes(o.passwordHashCost)) {
     throw new Error(`auth: passwordHashCost must be one of ${PASSWORD_HASH_COSTS.join(', ')}`);
   }
-  return { ...o };
+  return { ...o, codes: checkCodeLoginOptions(o.codes ?? DEFAULT_CODE_LOGIN) };
 }

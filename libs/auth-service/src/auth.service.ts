@@ -1,16 +1,21 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { isDomainError, User } from '@parley/domain';
+import { SQL_DB, SqlDb } from '@parley/ports';
 import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
-import { AuthApi, AuthResult, JsonWebKeySet } from '@parley/ports';
+import { AuthApi, AuthResult, CodeAuthResult, CodeRequest, CodeRequestResult, CodeVerification, IdentityView, JsonWebKeySet } from '@parley/ports';
+import { IdentitiesRepository } from './storage/identities.repository';
+import { AddIdentityUseCase } from './usecases/identities/add-identity.usecase';
 import { GetUserUseCase } from './usecases/get-user/get-user.usecase';
 import { JwksUseCase } from './usecases/jwks/jwks.usecase';
 import { LoginUseCase } from './usecases/login/login.usecase';
 import { LogoutUseCase } from './usecases/logout/logout.usecase';
 import { RefreshUseCase } from './usecases/refresh/refresh.usecase';
 import { RegisterUseCase } from './usecases/register/register.usecase';
+import { RequestCodeUseCase } from './usecases/request-code/request-code.usecase';
+import { VerifyCodeUseCase } from './usecases/verify-code/verify-code.usecase';
 import { SessionActiveUseCase } from './usecases/session-active/session-active.usecase';
 
-type Op = 'register' | 'login' | 'refresh' | 'logout';
+type Op = 'register' | 'login' | 'refresh' | 'logout' | 'code_request' | 'code_verify' | 'identity_add';
 
 /**
  * The AuthApi port over the use cases (provided as AUTH_API). Counts each operation's outcome
@@ -28,6 +33,11 @@ export class AuthService implements AuthApi {
     private readonly sessionActiveUseCase: SessionActiveUseCase,
     private readonly jwksUseCase: JwksUseCase,
     private readonly getUserUseCase: GetUserUseCase,
+    private readonly requestCodeUseCase: RequestCodeUseCase,
+    private readonly verifyCodeUseCase: VerifyCodeUseCase,
+    private readonly addIdentityUseCase: AddIdentityUseCase,
+    private readonly identities: IdentitiesRepository,
+    @Inject(SQL_DB) private readonly db: SqlDb,
     @Optional() @Inject(METRICS) metrics?: Metrics,
     @Optional() @Inject(LOGGER) private readonly logger?: Logger,
   ) {
@@ -48,6 +58,22 @@ export class AuthService implements AuthApi {
 
   logout(userId: string, sessionId: string): Promise<void> {
     return this.counted('logout', () => this.logoutUseCase.execute({ userId, sessionId }));
+  }
+
+  requestCode(input: CodeRequest): Promise<CodeRequestResult> {
+    return this.counted('code_request', () => this.requestCodeUseCase.execute(input));
+  }
+
+  verifyCode(input: CodeVerification): Promise<CodeAuthResult> {
+    return this.counted('code_verify', () => this.verifyCodeUseCase.execute(input));
+  }
+
+  addIdentity(userId: string, input: CodeVerification): Promise<{ identity: IdentityView; created: boolean }> {
+    return this.counted('identity_add', () => this.addIdentityUseCase.execute(userId, input));
+  }
+
+  listIdentities(userId: string): Promise<IdentityView[]> {
+    return this.identities.listOf(this.db, userId);
   }
 
   private async counted<T>(op: Op, run: () => Promise<T>): Promise<T> {

@@ -34,6 +34,19 @@ describe('ParleyRest', () => {
     expect(JSON.parse(String(calls[0].init.body))).toEqual({ type: 'group', title: 'T', member_ids: [] });
   });
 
+  it('requests and verifies a one-time code without a bearer token', async () => {
+    const auth = { user: { id: 'u1', username: 'u-0123456789abcdef', display_name: 'u-0123456789abcdef', created_at: '2026-12-04T00:00:00.000Z' }, access_token: 'a', refresh_token: 'r', expires_in: 900, new_user: true };
+    const { calls, impl } = fakeFetch([json(202, { expires_in: 300 }), json(200, auth)]);
+    const rest = new ParleyRest({ baseUrl: 'http://h:1', getAccessToken: () => 'tok', fetchImpl: impl });
+    await expect(rest.requestCode({ channel: 'sms', destination: '+447700900123' })).resolves.toEqual({ expires_in: 300 });
+    await expect(rest.verifyCode({ channel: 'sms', destination: '+447700900123', code: '012345' })).resolves.toEqual(auth);
+    expect(calls.map((c) => [c.url, c.init.method, JSON.parse(String(c.init.body))])).toEqual([
+      ['http://h:1/v1/auth/code/request', 'POST', { channel: 'sms', destination: '+447700900123' }],
+      ['http://h:1/v1/auth/code/verify', 'POST', { channel: 'sms', destination: '+447700900123', code: '012345' }],
+    ]);
+    expect(calls.every((c) => !('authorization' in (c.init.headers as Record<string, string>)))).toBe(true);
+  });
+
   it('puts query parameters on history and leaves out the unset ones', async () => {
     const { calls, impl } = fakeFetch([json(200, { messages: [], has_more: false })]);
     const rest = new ParleyRest({ baseUrl: 'http://h:1', fetchImpl: impl });

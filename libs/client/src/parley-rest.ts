@@ -1,6 +1,9 @@
 import {
   AddMembersResponse,
   AuthResponse,
+  CodeAuthResponse,
+  CodeSentResponse,
+  IdentityDto,
   ConversationDto,
   ConversationPageDto,
   CreateConversationInput,
@@ -68,6 +71,25 @@ export class ParleyRest {
 
   login(input: { username: string; password: string }): Promise<AuthResponse> {
     return this.data('POST', '/v1/auth/login', { body: input, auth: false });
+  }
+
+  /** Sends a one-time sign-in code by SMS (E.164 number) or e-mail; 429 (`retryAfter`) when asked too often. */
+  requestCode(input: { channel: 'sms' | 'email'; destination: string }): Promise<CodeSentResponse> {
+    return this.data('POST', '/v1/auth/code/request', { body: input, auth: false });
+  }
+
+  /** Signs in (or up, on a destination's first sign-in) with the code received. */
+  verifyCode(input: { channel: 'sms' | 'email'; destination: string; code: string }): Promise<CodeAuthResponse> {
+    return this.data('POST', '/v1/auth/code/verify', { body: input, auth: false });
+  }
+
+  /** Adds a phone number or address to the signed-in account with a code from `requestCode`. */
+  async addIdentity(input: { channel: 'sms' | 'email'; destination: string; code: string }): Promise<IdentityDto> {
+    return (await this.data<{ identity: IdentityDto }>('POST', '/v1/me/identities', { body: input })).identity;
+  }
+
+  async identities(): Promise<IdentityDto[]> {
+    return (await this.data<{ identities: IdentityDto[] }>('GET', '/v1/me/identities')).identities;
   }
 
   refresh(refreshToken: string): Promise<AuthResponse> {

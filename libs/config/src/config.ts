@@ -2,6 +2,9 @@
  * Parley's configuration, parsed and validated once at boot into a typed object. Nothing reads
  * process.env after this. Every setting has a default and a one-line description.
  */
+import { flag, int, list, oneOf, read, str, type Setting } from './setting';
+import { loadOtpConfig, OtpConfig, otpSettings } from './otp-config';
+
 export interface ParleyConfig {
   mode: 'standalone' | 'mesh';
   host: string;
@@ -21,6 +24,7 @@ export interface ParleyConfig {
     passwordHashCost: 'standard' | 'test';
     signingKeysDir: string;
     activeKid: string;
+    codes: OtpConfig['codes'];
   };
   gateway: {
     heartbeatMs: number;
@@ -29,7 +33,7 @@ export interface ParleyConfig {
     restSendTimeoutMs: number;
     sendRatePerSecond: number;
     signalRatePerSecond: number;
-    authLimits: { attemptsPerMinute: number; registrationsPerMinute: number; failuresPerAccount: number };
+    authLimits: { attemptsPerMinute: number; registrationsPerMinute: number; failuresPerAccount: number; codeRequestsPerMinute: number };
     clientAddressHeader: string;
     /** SIGTERM: how long the gateway takes to close its sockets (1012), spread over this window. */
     drainMs: number;
@@ -66,6 +70,7 @@ export interface ParleyConfig {
   /** Mesh: gRPC addresses (listen for the owner, connect for the others). */
   grpc: { auth: string; messaging: string; presence: string; gatewayDelivery: string; notification: string };
   push: PushConfig;
+  otp: OtpConfig;
 }
 
 /** Push notifications (docs/notifications.md). A provider without credentials stays off. */
@@ -83,48 +88,6 @@ export interface PushConfig {
   apns: { keyFile: string; keyId: string; teamId: string; topic: string; production: boolean; address: string };
 }
 
-interface Setting<T> {
-  env: string;
-  description: string;
-  default: T;
-  parse(raw: string): T;
-}
-
-const str = (env: string, def: string, description: string): Setting<string> => ({ env, description, default: def, parse: (r) => r });
-const int = (env: string, def: number, description: string, min = 0, max = Number.MAX_SAFE_INTEGER): Setting<number> => ({
-  env,
-  description,
-  default: def,
-  parse: (r) => {
-    const n = Number(r);
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`${env} must be an integer in [${min}, ${max}], got "${r}"`);
-    return n;
-  },
-});
-const oneOf = <T extends string>(env: string, def: T, values: readonly T[], description: string): Setting<T> => ({
-  env,
-  description,
-  default: def,
-  parse: (r) => {
-    if (!values.includes(r as T)) throw new Error(`${env} must be one of ${values.join(', ')}, got "${r}"`);
-    return r as T;
-  },
-});
-const flag = (env: string, def: boolean, description: string): Setting<boolean> => ({
-  env,
-  description,
-  default: def,
-  parse: (r) => {
-    if (r !== 'true' && r !== 'false') throw new Error(`${env} must be true or false, got "${r}"`);
-    return r === 'true';
-  },
-});
-const list = (env: string, def: string[], description: string): Setting<string[]> => ({
-  env,
-  description,
-  default: def,
-  parse: (r) => r.split(',').map((s) => s.trim()).filter(Boolean),
-});
 
 /** Every setting Parley reads, with its environment variable, default and description. */
 export const settings = {
@@ -247,17 +210,15 @@ export const settings = {
   apnsTopic: str('PARLEY_PUSH_APNS_TOPIC', '', "APNs: the default topic (bundle id) for devices that registered none"),
   apnsProduction: flag('PARLEY_PUSH_APNS_PRODUCTION', true, 'APNs: true sends to production (devices registered with sandbox still go to the sandbox); false sends everything to the sandbox'),
   apnsAddress: str('PARLEY_PUSH_APNS_ADDRESS', '', "APNs: host[:port] instead of Apple's (an HTTP/2 egress proxy, a test server)"),
+  ...otpSettings,
 } as const;
-
-function read<T>(env: Record<string, string | undefined>, s: Setting<T>): T {
-  const raw = env[s.env];
-  return raw === undefined || raw === '' ? s.default : s.parse(raw);
-}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): ParleyConfig {
   const s = settings;
+  const mode = read(env, s.mode);
+  const otp = loadOtpConfig(env, mode);
   return {
-    mode: read(env, s.mode),
+    mode,
     host: read(env, s.host),
     port: read(env, s.port),
     admin: { host: read(env, s.adminHost), port: read(env, s.adminPort) },
@@ -273,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       passwordHashCost: read(env, s.passwordHashCost),
       signingKeysDir: read(env, s.jwtKeysDir),
       activeKid: read(env, s.jwtActiveKid),
+      codes: otp.codes,
     },
     gateway: {
       heartbeatMs: read(env, s.heartbeatMs),
@@ -281,7 +243,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       restSendTimeoutMs: read(env, s.restSendTimeoutMs),
       sendRatePerSecond: read(env, s.sendRate),
       signalRatePerSecond: read(env, s.signalRate),
-      authLimits: { attemptsPerMinute: read(env, s.authAttempts), registrationsPerMinute: read(env, s.registrations), failuresPerAccount: read(env, s.loginFailures) },
+      authLimits: { attemptsPerMinute: read(env, s.authAttempts), registrationsPerMinute: read(env, s.registrations), failuresPerAccount: read(env, s.loginFailures), codeRequestsPerMinute: otp.requestsPerMinute },
       clientAddressHeader: read(env, s.clientAddressHeader).toLowerCase(),
       drainMs: read(env, s.drainMs),
     },
@@ -328,6 +290,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         address: read(env, s.apnsAddress),
       },
     },
+    otp,
   };
 }
 

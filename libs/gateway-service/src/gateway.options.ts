@@ -18,7 +18,7 @@ export interface GatewayOptions {
   /** Typing and read frames per second per connection (twice that per user across connections). */
   signalRatePerSecond: number;
   /** Sign-in and sign-up limits per client address and account (see AuthThrottle). */
-  authLimits: { attemptsPerMinute: number; registrationsPerMinute: number; failuresPerAccount: number };
+  authLimits: { attemptsPerMinute: number; registrationsPerMinute: number; failuresPerAccount: number; codeRequestsPerMinute?: number };
   /** Header a trusted proxy sets to the client's address ('' = the peer address). */
   clientAddressHeader: string;
   /** SIGTERM drain window: sockets are closed with 1012 spread over it (ws/drain.ts). */

@@ -22,3 +22,5 @@ export * from './message-body-column';
 export * from './call-batcher';
 export * from './call-store.port';
 export * from './embedded/memory-call-store.adapter';
+export * from './code-sender.port';
+export * from './embedded/dev-log-code.sender';

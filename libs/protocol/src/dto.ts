@@ -117,3 +117,20 @@ export interface ReadReceiptsDto {
   /** Members whose read marker is at or past `seq`. */
   read_by: number;
 }
+
+/** One-time-code sign-in (docs/adr/0012): the answer to a code request, the same whether or not an account exists. */
+export interface CodeSentResponse {
+  expires_in: number;
+}
+
+/** A code sign-in: the tokens of a password sign-in, and whether this sign-in created the account. */
+export interface CodeAuthResponse extends AuthResponse {
+  new_user: boolean;
+}
+
+/** A verified phone number (E.164) or e-mail address of the caller. */
+export interface IdentityDto {
+  channel: 'sms' | 'email';
+  destination: string;
+  verified_at: string;
+}

@@ -12,3 +12,4 @@ export { asyncApiDocument } from './docs/asyncapi';
 export { REST_OPERATIONS } from './docs/rest-operations';
 export * from './push-body.validators';
 export * from './schema/call-frames.schema';
+export * from './code-body.validators';

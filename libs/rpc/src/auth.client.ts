@@ -1,9 +1,21 @@
 import type { User } from '@parley/domain';
-import type { AuthApi, AuthResult, JsonWebKeySet, UserDirectory } from '@parley/ports';
+import type { AuthApi, AuthResult, CodeAuthResult, CodeRequest, CodeRequestResult, CodeVerification, IdentityView, JsonWebKeySet, UserDirectory } from '@parley/ports';
 import { EMPTY, type WireEmpty } from './common.mapping';
+import { required } from './wire-values';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
 import {
   authResultFromWire,
+  codeAuthResultFromWire,
+  codeRequestResultFromWire,
+  identityFromWire,
+  type WireAddIdentityRequest,
+  type WireAddIdentityResponse,
+  type WireIdentityList,
+  type WireListIdentitiesRequest,
+  type WireCodeAuthResult,
+  type WireCodeRequest,
+  type WireCodeRequestResult,
+  type WireVerifyCodeRequest,
   jwksFromWire,
   userResponseFromWire,
   type WireAuthResult,
@@ -73,6 +85,30 @@ export class GrpcAuthClient implements AuthApi, UserDirectory {
 
   findByUsername(username: string): Promise<User | null> {
     return this.channel.call<WireFindByUsernameRequest, WireUserResponse, User | null>('FindByUsername', { username }, userResponseFromWire);
+  }
+
+  requestCode(input: CodeRequest): Promise<CodeRequestResult> {
+    return this.channel.call<WireCodeRequest, WireCodeRequestResult, CodeRequestResult>('RequestCode', { channel: input.channel, destination: input.destination }, codeRequestResultFromWire);
+  }
+
+  verifyCode(input: CodeVerification): Promise<CodeAuthResult> {
+    return this.channel.call<WireVerifyCodeRequest, WireCodeAuthResult, CodeAuthResult>(
+      'VerifyCode',
+      { channel: input.channel, destination: input.destination, code: input.code },
+      codeAuthResultFromWire,
+    );
+  }
+
+  addIdentity(userId: string, input: CodeVerification): Promise<{ identity: IdentityView; created: boolean }> {
+    return this.channel.call<WireAddIdentityRequest, WireAddIdentityResponse, { identity: IdentityView; created: boolean }>(
+      'AddIdentity',
+      { user_id: userId, code: { channel: input.channel, destination: input.destination, code: input.code } },
+      (w) => ({ identity: identityFromWire(required(w.identity, 'identity')), created: w.created }),
+    );
+  }
+
+  listIdentities(userId: string): Promise<IdentityView[]> {
+    return this.channel.call<WireListIdentitiesRequest, WireIdentityList, IdentityView[]>('ListIdentities', { user_id: userId }, (w) => w.identities.map(identityFromWire));
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import type { User } from '@parley/domain';
-import type { AuthResult, JsonWebKeySet } from '@parley/ports';
+import type { AuthResult, CodeAuthResult, CodeChannel, CodeRequestResult, IdentityView, JsonWebKeySet } from '@parley/ports';
 import { validationFailed } from '@parley/domain';
 import { required } from './wire-values';
 import { userFromWire, type WireUser } from './common.mapping';
@@ -90,3 +90,62 @@ export function jwksFromWire(wire: WireJwksResponse): JsonWebKeySet {
   if (!keys.every(isObject)) throw validationFailed('jwks_json keys must be objects');
   return { keys };
 }
+
+export interface WireCodeRequest {
+  channel: string;
+  destination: string;
+}
+export interface WireVerifyCodeRequest extends WireCodeRequest {
+  code: string;
+}
+export interface WireCodeRequestResult {
+  expires_in?: number;
+  retry_after?: number;
+  outcome?: 'expires_in' | 'retry_after';
+}
+export interface WireCodeAuthResult {
+  result: WireAuthResult | null;
+  new_user: boolean;
+}
+
+export function channelFromWire(channel: string): CodeChannel {
+  if (channel !== 'sms' && channel !== 'email') throw validationFailed('channel must be sms or email');
+  return channel;
+}
+
+export const codeRequestResultToWire = (r: CodeRequestResult): WireCodeRequestResult => (r.status === 'sent' ? { expires_in: r.expires_in } : { retry_after: r.retry_after });
+
+export function codeRequestResultFromWire(w: WireCodeRequestResult): CodeRequestResult {
+  if (w.outcome === 'expires_in' && typeof w.expires_in === 'number') return { status: 'sent', expires_in: w.expires_in };
+  if (w.outcome === 'retry_after' && typeof w.retry_after === 'number') return { status: 'throttled', retry_after: w.retry_after };
+  throw validationFailed('CodeRequestResult has no outcome');
+}
+
+export const codeAuthResultToWire = (r: CodeAuthResult): WireCodeAuthResult => {
+  const { new_user, ...result } = r;
+  return { result, new_user };
+};
+
+export const codeAuthResultFromWire = (w: WireCodeAuthResult): CodeAuthResult => ({ ...authResultFromWire(required(w.result, 'result')), new_user: w.new_user });
+
+export interface WireIdentity {
+  channel: string;
+  destination: string;
+  verified_at: string;
+}
+export interface WireAddIdentityRequest {
+  user_id: string;
+  code: WireVerifyCodeRequest | null;
+}
+export interface WireAddIdentityResponse {
+  identity: WireIdentity | null;
+  created: boolean;
+}
+export interface WireListIdentitiesRequest {
+  user_id: string;
+}
+export interface WireIdentityList {
+  identities: WireIdentity[];
+}
+
+export const identityFromWire = (w: WireIdentity): IdentityView => ({ channel: channelFromWire(w.channel), destination: w.destination, verified_at: w.verified_at });

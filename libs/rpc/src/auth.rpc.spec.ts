@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { conflict, unauthenticated, type User } from '@parley/domain';
-import type { AuthApi, AuthResult, JsonWebKeySet, UserDirectory } from '@parley/ports';
+import type { AuthApi, AuthResult, CodeRequest, CodeRequestResult, CodeVerification, IdentityView, JsonWebKeySet, UserDirectory } from '@parley/ports';
 import { GrpcAuthClient } from './auth.client';
 import { serveAuth } from './auth.server';
 import { INTERNAL_DETAILS, RpcError } from './errors';
@@ -53,6 +53,18 @@ class FakeAuth implements AuthApi, UserDirectory {
   findByUsername(username: string) {
     return this.answer(username === 'ALICE' ? alice : null, 'findByUsername', username);
   }
+  requestCode(input: CodeRequest): Promise<CodeRequestResult> {
+    return this.answer(input.destination.startsWith('+1') ? { status: 'throttled', retry_after: 30 } : { status: 'sent', expires_in: 300 }, 'requestCode', input);
+  }
+  verifyCode(input: CodeVerification) {
+    return this.answer({ ...result, new_user: true }, 'verifyCode', input);
+  }
+  addIdentity(userId: string, input: CodeVerification) {
+    return this.answer({ identity: { channel: input.channel, destination: input.destination, verified_at: '2026-12-04T22:00:00.000Z' }, created: true }, 'addIdentity', userId, input);
+  }
+  listIdentities(userId: string): Promise<IdentityView[]> {
+    return this.answer([{ channel: 'sms', destination: '+447700900123', verified_at: '2026-12-04T22:00:00.000Z' }], 'listIdentities', userId);
+  }
 }
 
 describe('Auth over gRPC', () => {
@@ -99,6 +111,26 @@ describe('Auth over gRPC', () => {
       ['sessionActive', 'revoked'],
       ['sessionsActive', ['live', 'gone', 'live']],
     ]);
+  });
+
+  it('requestCode answers sent or throttled, and verifyCode the tokens with new_user', async () => {
+    impl.calls = [];
+    expect(await client.requestCode({ channel: 'sms', destination: '+447700900123' })).toEqual({ status: 'sent', expires_in: 300 });
+    expect(await client.requestCode({ channel: 'email', destination: '+1-throttled' })).toEqual({ status: 'throttled', retry_after: 30 });
+    expect(await client.verifyCode({ channel: 'email', destination: 'ada@example.test', code: '012345' })).toEqual({ ...result, new_user: true });
+    expect(impl.calls).toEqual([
+      ['requestCode', { channel: 'sms', destination: '+447700900123' }],
+      ['requestCode', { channel: 'email', destination: '+1-throttled' }],
+      ['verifyCode', { channel: 'email', destination: 'ada@example.test', code: '012345' }],
+    ]);
+  });
+
+  it('addIdentity and listIdentities carry the user and the identities', async () => {
+    impl.calls = [];
+    const input = { channel: 'sms' as const, destination: '+447700900123', code: '012345' };
+    expect(await client.addIdentity('u-alice', input)).toEqual({ identity: { channel: 'sms', destination: '+447700900123', verified_at: '2026-12-04T22:00:00.000Z' }, created: true });
+    expect(await client.listIdentities('u-alice')).toEqual([{ channel: 'sms', destination: '+447700900123', verified_at: '2026-12-04T22:00:00.000Z' }]);
+    expect(impl.calls).toEqual([['addIdentity', 'u-alice', input], ['listIdentities', 'u-alice']]);
   });
 
   it('jwks keeps every member of free-form keys', async () => {

@@ -2,10 +2,22 @@ import type { Server } from '@grpc/grpc-js';
 import { DomainError } from '@parley/domain';
 import type { AuthApi, UserDirectory } from '@parley/ports';
 import { EMPTY, type WireEmpty } from './common.mapping';
+import { required } from './wire-values';
 import { unaryHandlers, type ServeOptions } from './grpc-server';
 import { parleyServices } from './protos';
 import {
+  channelFromWire,
+  codeAuthResultToWire,
+  codeRequestResultToWire,
   jwksToWire,
+  type WireAddIdentityRequest,
+  type WireAddIdentityResponse,
+  type WireIdentityList,
+  type WireListIdentitiesRequest,
+  type WireCodeAuthResult,
+  type WireCodeRequest,
+  type WireCodeRequestResult,
+  type WireVerifyCodeRequest,
   registerFromWire,
   type WireAuthResult,
   type WireExistingIds,
@@ -44,5 +56,16 @@ export function serveAuth(server: Server, impl: AuthApi & UserDirectory, options
     GetUser: unary('GetUser', async (req: WireGetUserRequest): Promise<WireUserResponse> => ({ user: await impl.getUser(req.user_id) })),
     ExistingIds: unary('ExistingIds', async (req: WireExistingIds): Promise<WireExistingIds> => ({ ids: [...(await impl.existingIds(req.ids))] })),
     FindByUsername: unary('FindByUsername', async (req: WireFindByUsernameRequest): Promise<WireUserResponse> => ({ user: await impl.findByUsername(req.username) })),
+    RequestCode: unary('RequestCode', async (req: WireCodeRequest): Promise<WireCodeRequestResult> =>
+      codeRequestResultToWire(await impl.requestCode({ channel: channelFromWire(req.channel), destination: req.destination })),
+    ),
+    AddIdentity: unary('AddIdentity', async (req: WireAddIdentityRequest): Promise<WireAddIdentityResponse> => {
+      const c = required(req.code, 'code');
+      return impl.addIdentity(req.user_id, { channel: channelFromWire(c.channel), destination: c.destination, code: c.code });
+    }),
+    ListIdentities: unary('ListIdentities', async (req: WireListIdentitiesRequest): Promise<WireIdentityList> => ({ identities: await impl.listIdentities(req.user_id) })),
+    VerifyCode: unary('VerifyCode', async (req: WireVerifyCodeRequest): Promise<WireCodeAuthResult> =>
+      codeAuthResultToWire(await impl.verifyCode({ channel: channelFromWire(req.channel), destination: req.destination, code: req.code })),
+    ),
   });
 }

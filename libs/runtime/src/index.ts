@@ -6,3 +6,4 @@ export * from './admin-server';
 export * from './push-providers';
 export * from './setup';
 export * from './traced-event-log';
+export * from './code-senders';

@@ -4,6 +4,7 @@ import { CallController } from './call-controller';
 import { ChatStore, ConversationEntry } from './chat-store';
 import { byId, el, errorText, show } from './dom';
 import { Session } from './session';
+import { bindCodeSignIn } from './code-sign-in';
 
 const TYPING_SHOWN_MS = 6_000;
 const TYPING_RESEND_MS = 3_000;
@@ -59,6 +60,7 @@ export class ChatApp {
       void this.authenticate('login');
     });
     byId('register').addEventListener('click', () => void this.authenticate('register'));
+    bindCodeSignIn(this.session, () => this.enterChat());
     byId('logout').addEventListener('click', () => void this.logout());
     byId<HTMLFormElement>('direct-form').addEventListener('submit', (e) => {
       e.preventDefault();

@@ -51,6 +51,16 @@ export class Session {
     return this.save(await this.auth.login({ username, password }));
   }
 
+  /** Asks for a one-time sign-in code; the answer says how long it is valid (seconds). */
+  async requestCode(channel: 'sms' | 'email', destination: string): Promise<number> {
+    return (await this.auth.requestCode({ channel, destination })).expires_in;
+  }
+
+  /** Signs in (or up) with the code received. */
+  async verifyCode(channel: 'sms' | 'email', destination: string, code: string): Promise<UserDto> {
+    return this.save(await this.auth.verifyCode({ channel, destination, code }));
+  }
+
   /** False (and signed out) when the server refuses the refresh token; throws on network trouble. */
   refresh(): Promise<boolean> {
     if (!this.refreshing) {

@@ -6,6 +6,8 @@ import {
   AUTH_API,
   AuthApi,
   AppendResult,
+  CODE_SENDERS,
+  CodeSenders,
   Consumer,
   EVENT_LOG,
   EventLog,
@@ -62,7 +64,7 @@ export interface AuthHarness {
 }
 
 /** Starts AuthModule on `db` (migrated here) the way a composition root does. */
-export async function startAuth(db: SqlDb, options: AuthOptions = TEST_AUTH_OPTIONS): Promise<AuthHarness> {
+export async function startAuth(db: SqlDb, options: AuthOptions = TEST_AUTH_OPTIONS, senders: CodeSenders = {}): Promise<AuthHarness> {
   await runMigrations(db, authMigrations);
   const log = new RecordingEventLog();
 
@@ -71,8 +73,9 @@ export async function startAuth(db: SqlDb, options: AuthOptions = TEST_AUTH_OPTI
     providers: [
       { provide: SQL_DB, useValue: db },
       { provide: EVENT_LOG, useValue: log },
+      { provide: CODE_SENDERS, useValue: senders },
     ],
-    exports: [SQL_DB, EVENT_LOG],
+    exports: [SQL_DB, EVENT_LOG, CODE_SENDERS],
   })
   class InfraModule {}
 

@@ -9,6 +9,7 @@ import { SessionLiveness } from '../auth/session-liveness';
 import { AuthThrottle } from '../limits/auth-throttle';
 import { SendPipeline } from '../send/send-pipeline';
 import { HttpExchange } from './http-exchange';
+import { addCodeRoutes } from './code-routes';
 import { addPushRoutes } from './push-routes';
 import { RestRouter, RouteContext, RouteReply } from './rest-router';
 
@@ -169,5 +170,5 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const q = must(parseReadReceiptsQuery(ctx.x.query));
       return { status: 200, body: await conversations.readReceipts(me.userId, id, q.seq) };
     }));
-  return addPushRoutes(router, deps.push, conversations, auth, authed, pathId);
+  return addCodeRoutes(addPushRoutes(router, deps.push, conversations, auth, authed, pathId), auth, deps.throttle, authed);
 }

@@ -15,6 +15,24 @@ const code = (fn: () => void) => {
 };
 
 describe('AuthThrottle', () => {
+  it('limits one-time-code requests per address, with the wait; another address is not affected', () => {
+    const now = { t: 0 };
+    const throttle = new AuthThrottle({ attemptsPerMinute: 1000, registrationsPerMinute: 3, failuresPerAccount: 5, codeRequestsPerMinute: 2, now: () => now.t });
+    expect(code(() => throttle.beforeCodeRequest('1.1.1.1'))).toBe('ok');
+    expect(code(() => throttle.beforeCodeRequest('1.1.1.1'))).toBe('ok');
+    expect(code(() => throttle.beforeCodeRequest('1.1.1.1'))).toBe('RATE_LIMITED 30');
+    expect(code(() => throttle.beforeCodeRequest('2.2.2.2'))).toBe('ok');
+    now.t += 30_000;
+    expect(code(() => throttle.beforeCodeRequest('1.1.1.1'))).toBe('ok');
+  });
+
+  it('counts code verifications as sign-in attempts of the address', () => {
+    const throttle = new AuthThrottle({ attemptsPerMinute: 3, registrationsPerMinute: 3, failuresPerAccount: 5, now: () => 0 });
+    for (let i = 0; i < 3; i++) expect(code(() => throttle.beforeCodeVerify('1.1.1.1'))).toBe('ok');
+    expect(code(() => throttle.beforeCodeVerify('1.1.1.1'))).toBe('RATE_LIMITED 20');
+    expect(code(() => throttle.beforeLogin('1.1.1.1', 'alice'))).toMatch(/^RATE_LIMITED/);
+  });
+
   it('lets an address fail five times against an account, then one try a minute', () => {
     const { throttle, now } = setup();
     for (let i = 0; i < 5; i++) {

@@ -8,6 +8,8 @@ export interface AuthThrottleOptions {
   registrationsPerMinute: number;
   /** Failed logins one address may make against one account before it waits (one more a minute). */
   failuresPerAccount: number;
+  /** One-time-code requests per minute per client address (default 5). */
+  codeRequestsPerMinute?: number;
   now?: () => number;
 }
 
@@ -30,6 +32,7 @@ export class AuthThrottle {
   private readonly registrations: KeyedBuckets;
   private readonly pairs: KeyedBuckets;
   private readonly accounts: KeyedBuckets;
+  private readonly codeRequests: KeyedBuckets;
 
   constructor(opts: AuthThrottleOptions) {
     const now = opts.now ?? Date.now;
@@ -37,6 +40,8 @@ export class AuthThrottle {
     this.registrations = new KeyedBuckets(opts.registrationsPerMinute / 60, opts.registrationsPerMinute, 100_000, now);
     this.pairs = new KeyedBuckets(1 / 60, opts.failuresPerAccount, 200_000, now);
     this.accounts = new KeyedBuckets(1 / 30, ACCOUNT_FAILURE_BURST, 100_000, now);
+    const codes = opts.codeRequestsPerMinute ?? 5;
+    this.codeRequests = new KeyedBuckets(codes / 60, codes, 100_000, now);
   }
 
   /** Before a login: refuses when the address or this (account, address) pair must wait. */
@@ -63,6 +68,20 @@ export class AuthThrottle {
   beforeRegister(address: string): void {
     this.spend(this.attempts, address, 'too many attempts from this address');
     this.spend(this.registrations, address, 'too many sign-ups from this address');
+  }
+
+  /**
+   * Before a one-time code is sent: the address's auth attempts and its code requests (SMS and
+   * mail cost money and annoy their owners). Per destination, the auth service limits sends itself.
+   */
+  beforeCodeRequest(address: string): void {
+    this.spend(this.attempts, address, 'too many attempts from this address');
+    this.spend(this.codeRequests, address, 'too many sign-in codes requested from this address');
+  }
+
+  /** Before a code is checked: the address's auth attempts (each code also burns after a few wrong guesses). */
+  beforeCodeVerify(address: string): void {
+    this.spend(this.attempts, address, 'too many sign-in attempts from this address');
   }
 
   private spend(buckets: KeyedBuckets, key: string, message: string): void {

@@ -5,7 +5,7 @@ import { ErrorBody } from '../schema/responses.schema';
 type Json = Record<string, unknown>;
 
 const REASONS: Record<number, string> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Invalid input (VALIDATION_FAILED)', 401: 'Missing, bad or expired token, or a revoked session',
+  200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 400: 'Invalid input (VALIDATION_FAILED)', 401: 'Missing, bad or expired token, or a revoked session',
   403: 'Not allowed', 404: 'Not found (also what a non-member sees)', 405: 'Method not allowed', 409: 'Conflict', 413: 'Body too large',
   429: 'Rate limited (Retry-After)', 503: 'A dependency is unavailable; retry',
 };

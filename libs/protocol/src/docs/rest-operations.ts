@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Limits } from '../constants';
 import * as P from '../schema/push-bodies.schema';
 import * as B from '../schema/rest-bodies.schema';
+import * as C from '../schema/code-bodies.schema';
 import * as R from '../schema/responses.schema';
 
 export interface QueryParam {
@@ -62,6 +63,11 @@ export const REST_OPERATIONS: RestOperation[] = [
   { method: 'PUT', path: '/v1/me/notification-settings', summary: 'Hide or show message previews in pushes', auth: true, body: P.NotificationPrefsBody, ok: [[200, R.NotificationPrefs]], errors: [] },
   { method: 'GET', path: '/v1/conversations/:id/notifications', summary: "The caller's notification level and mute for a conversation", auth: true, ok: [[200, R.ConversationNotifications]], errors: [404] },
   { method: 'PUT', path: '/v1/conversations/:id/notifications', summary: 'Set the notification level or mute a conversation', auth: true, body: P.ConversationNotificationBody, ok: [[200, R.ConversationNotifications]], errors: [404] },
+  // One-time-code sign-in (docs/adr/0012).
+  { method: 'POST', path: '/v1/auth/code/request', summary: 'Send a one-time sign-in code to a phone number or e-mail address', auth: false, body: { oneOf: [C.SmsCodeRequestBody, C.EmailCodeRequestBody] }, ok: [[202, R.CodeSent]], errors: [] },
+  { method: 'GET', path: '/v1/me/identities', summary: "The caller's verified phone numbers and e-mail addresses", auth: true, ok: [[200, R.IdentityList]], errors: [] },
+  { method: 'POST', path: '/v1/me/identities', summary: 'Add a phone number or e-mail address with a code sent to it (200 when already yours)', auth: true, body: { oneOf: [C.SmsCodeVerifyBody, C.EmailCodeVerifyBody] }, ok: [[201, R.IdentityResult], [200, R.IdentityResult]], errors: [409] },
+  { method: 'POST', path: '/v1/auth/code/verify', summary: 'Sign in (or up) with a one-time code', auth: false, body: { oneOf: [C.SmsCodeVerifyBody, C.EmailCodeVerifyBody] }, ok: [[200, R.CodeAuthResult]], errors: [401] },
 ];
 
 /** Errors any operation may answer: bad input, too large, rate limited, a dependency down. */

@@ -86,3 +86,26 @@ export const ConversationNotifications = Type.Object(
   { conversation_id: Type.String(), level: Type.Union([Type.Literal('all'), Type.Literal('mentions'), Type.Literal('none')]), muted_until: Nullable(Timestamp()) },
   { $id: 'ConversationNotifications' },
 );
+
+/** One-time-code sign-in (docs/adr/0012): the answer to a code request, the same whether or not an account exists. */
+export const CodeSent = Type.Object({ expires_in: Type.Integer({ minimum: 1, description: 'seconds the code is valid' }) }, { $id: 'CodeSent' });
+
+export const CodeAuthResult = Type.Object(
+  {
+    user: User,
+    access_token: Type.String(),
+    refresh_token: Type.String(),
+    expires_in: Type.Integer({ minimum: 1, description: 'seconds until the access token expires' }),
+    new_user: Type.Boolean({ description: 'this sign-in created the account' }),
+  },
+  { $id: 'CodeAuthResult' },
+);
+
+export const Identity = Type.Object(
+  { channel: Type.Union([Type.Literal('sms'), Type.Literal('email')]), destination: Type.String(), verified_at: Timestamp() },
+  { $id: 'Identity' },
+);
+
+export const IdentityResult = Type.Object({ identity: Identity }, { $id: 'IdentityResult' });
+
+export const IdentityList = Type.Object({ identities: Type.Array(Identity) }, { $id: 'IdentityList' });
