@@ -3,7 +3,7 @@ import { loadConfig, ParleyConfig } from '@parley/config';
 import { Message } from '@parley/domain';
 import { createLogger } from '@parley/observability';
 import { LogRecord, Topics } from '@parley/ports';
-import { startTlsCassandra, startTlsKafka } from '../../adapters/src/testing/tls-jvm-servers';
+import { CASSANDRA_TEST_USER, startTlsCassandra, startTlsKafka, TLS_TEST_USER, TlsKafka } from '../../adapters/src/testing/tls-jvm-servers';
 import { recordingLogger } from '../../adapters/src/testing/recording-logger';
 import { makeTestCa, removeTestCa, RunningServer, TestCa } from '../../adapters/src/testing/tls-servers';
 import { cassandraConnection, kafkaConnection, openCassandraMessageStore, openKafkaEventLog } from './real-adapters';
@@ -17,7 +17,7 @@ import { runSetup } from './setup';
  */
 const logger = createLogger('data-tls-test', 'error');
 let ca: TestCa;
-let kafka: RunningServer;
+let kafka: TlsKafka;
 let cassandra: RunningServer;
 let config: ParleyConfig;
 
@@ -41,9 +41,26 @@ beforeAll(async () => {
     PARLEY_CASSANDRA_TLS_CA_FILE: ca.caFile,
     PARLEY_CASSANDRA_TLS_CERT_FILE: ca.clientCertFile,
     PARLEY_CASSANDRA_TLS_KEY_FILE: ca.clientKeyFile,
+    PARLEY_CASSANDRA_USERNAME: CASSANDRA_TEST_USER.username,
+    PARLEY_CASSANDRA_PASSWORD: CASSANDRA_TEST_USER.password,
     PARLEY_SCHEMA_SETUP: 'verify',
   });
+  await untilCassandraAcceptsItsSuperuser();
 }, 300_000);
+
+/** PasswordAuthenticator creates the default superuser just after the node starts listening. */
+async function untilCassandraAcceptsItsSuperuser(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const probe = await CassandraMessageStore.connect({ ...cassandraConnection(config, logger), logger: recordingLogger(), keyspace: 'system', connectTimeoutMs: 3000 });
+      return await probe.close();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
 afterAll(async () => {
   await Promise.all([kafka?.stop(), cassandra?.stop()]);
   if (ca) removeTestCa(ca);
@@ -59,7 +76,7 @@ const message = (seq: number): Message => ({
   created_at: new Date(Date.UTC(2026, 11, 4, 22, 0, seq)).toISOString(),
 });
 
-describe('TLS to Kafka and Cassandra', () => {
+describe('TLS to Kafka and Cassandra, with their credentials', () => {
   test('the setup job creates topics and keyspace over TLS; the processes then append, consume, write and read over it', async () => {
     const report = await runSetup(config, [], logger);
     expect(report.topicsCreated.sort()).toEqual([`tls.${Topics.events}`, `tls.${Topics.ingress}`]);
@@ -87,6 +104,30 @@ describe('TLS to Kafka and Cassandra', () => {
     }
   }, 120_000);
 
+  test('Kafka SASL/SCRAM over TLS (SASL_SSL): the settings connect with the right password, a wrong one is refused', async () => {
+    const env = (password: string) =>
+      loadConfig({
+        ...process.env,
+        PARLEY_MODE: 'mesh',
+        PARLEY_KAFKA_BROKERS: `localhost:${kafka.saslPort}`,
+        PARLEY_KAFKA_NAME_PREFIX: 'tls.',
+        PARLEY_KAFKA_TLS: 'true',
+        PARLEY_KAFKA_TLS_CA_FILE: ca.caFile,
+        PARLEY_KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        PARLEY_KAFKA_SASL_USERNAME: TLS_TEST_USER.username,
+        PARLEY_KAFKA_SASL_PASSWORD: password,
+        PARLEY_SCHEMA_SETUP: 'verify',
+      });
+    const log = await openKafkaEventLog(env(TLS_TEST_USER.password), logger);
+    try {
+      expect((await log.append(Topics.ingress, 'k', { sasl: true })).partition).toBeGreaterThanOrEqual(0);
+    } finally {
+      await log.close();
+    }
+    const wrong = { ...kafkaConnection(env('not-the-password'), 'sasl-refused', logger), logger: recordingLogger(), connectionTimeoutMs: 2000, requestTimeoutMs: 3000, retries: 1 };
+    await expect(KafkaEventLog.connect(wrong)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/SASL|authentication/i) });
+  }, 60_000);
+
   test('Kafka refuses plaintext, a client without a certificate, and a client trusting another CA', async () => {
     const base = { ...kafkaConnection(config, 'tls-refused', logger), logger: recordingLogger(), connectionTimeoutMs: 2000, requestTimeoutMs: 3000, retries: 1 };
     const tls = config.kafka.tls!;
@@ -101,13 +142,15 @@ describe('TLS to Kafka and Cassandra', () => {
     }
   }, 60_000);
 
-  test('Cassandra refuses plaintext, a client without a certificate, and a client trusting another CA', async () => {
+  test('Cassandra refuses plaintext, a client without a certificate or trusting another CA, a wrong password and no credentials', async () => {
     const base = { ...cassandraConnection(config, logger), logger: recordingLogger(), connectTimeoutMs: 2000 };
     const tls = config.cassandra.tls!;
     const cases: Array<[CassandraConnectOptions, RegExp]> = [
       [{ ...base, tls: undefined }, /ECONNRESET|closed|socket/i],
       [{ ...base, tls: { caFile: tls.caFile } }, /certificate required|bad certificate/],
       [{ ...base, tls: { ...tls, caFile: ca.otherCaFile } }, /unable to verify|self.signed/],
+      [{ ...base, credentials: { username: CASSANDRA_TEST_USER.username, password: 'wrong' } }, /bad credentials|Authentication|password/i],
+      [{ ...base, credentials: undefined }, /auth/i],
     ];
     for (const [options, reason] of cases) {
       const error = await CassandraMessageStore.connect(options).then(() => null, (e: unknown) => e);

@@ -56,15 +56,27 @@ function startJvm(name: string, args: string[], ready: (out: string) => boolean,
   });
 }
 
-const kafkaProperties = (ca: TestCa, dir: string, port: number, cport: number) => [
+/** The SCRAM user of the TLS broker's SASL_SSL listener and the Cassandra node's superuser (PasswordAuthenticator). */
+export const TLS_TEST_USER = { username: 'parley', password: randomBytes(12).toString('base64url') };
+export const CASSANDRA_TEST_USER = { username: 'cassandra', password: 'cassandra' };
+
+export interface TlsKafka extends RunningServer {
+  /** The SASL_SSL listener (SCRAM-SHA-512, TLS without client certificates). */
+  saslPort: number;
+}
+
+const kafkaProperties = (ca: TestCa, dir: string, port: number, cport: number, saslPort: number) => [
   'process.roles=broker,controller',
   'node.id=1',
   `controller.quorum.voters=1@127.0.0.1:${cport}`,
-  `listeners=SSL://127.0.0.1:${port},CONTROLLER://127.0.0.1:${cport}`,
-  `advertised.listeners=SSL://localhost:${port}`,
+  `listeners=SSL://127.0.0.1:${port},SASL_SSL://127.0.0.1:${saslPort},CONTROLLER://127.0.0.1:${cport}`,
+  `advertised.listeners=SSL://localhost:${port},SASL_SSL://localhost:${saslPort}`,
   'controller.listener.names=CONTROLLER',
   'inter.broker.listener.name=SSL',
-  'listener.security.protocol.map=SSL:SSL,CONTROLLER:PLAINTEXT',
+  'listener.security.protocol.map=SSL:SSL,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+  'sasl.enabled.mechanisms=SCRAM-SHA-512',
+  'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+  'listener.name.sasl_ssl.ssl.client.auth=none',
   'ssl.keystore.type=PEM',
   `ssl.keystore.location=${serverBundle(ca)}`,
   'ssl.truststore.type=PEM',
@@ -84,18 +96,21 @@ const kafkaProperties = (ca: TestCa, dir: string, port: number, cport: number) =
   '',
 ];
 
-/** A KRaft broker+controller whose only client listener is SSL (ssl.client.auth=required), advertised as localhost. */
-export async function startTlsKafka(ca: TestCa): Promise<RunningServer> {
+/**
+ * A KRaft broker+controller whose client listeners are SSL (ssl.client.auth=required) and SASL_SSL
+ * (SCRAM-SHA-512, TLS_TEST_USER), advertised as localhost.
+ */
+export async function startTlsKafka(ca: TestCa): Promise<TlsKafka> {
   const lib = jarsOf('kafka');
   const dir = join(ca.dir, 'kafka');
   mkdirSync(join(dir, 'data'), { recursive: true });
-  const [port, cport] = [await freePort(), await freePort()];
+  const [port, cport, saslPort] = [await freePort(), await freePort(), await freePort()];
   const props = join(dir, 'server.properties');
-  writeFileSync(props, kafkaProperties(ca, dir, port, cport).join('\n'));
+  writeFileSync(props, kafkaProperties(ca, dir, port, cport, saslPort).join('\n'));
   const base = ['-Xms128m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${join(REPO, 'infra/conf/kafka-log4j2.properties')}`, '-cp', `${lib}/*`];
-  execFileSync(JAVA, [...base, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', props], { stdio: 'ignore', timeout: 60_000 });
+  execFileSync(JAVA, [...base, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', props, '--add-scram', `SCRAM-SHA-512=[name=${TLS_TEST_USER.username},password=${TLS_TEST_USER.password}]`], { stdio: 'ignore', timeout: 60_000 });
   const stop = await startJvm('kafka (TLS)', [...base, 'kafka.Kafka', props], (out) => /Kafka Server started/.test(out), 120_000);
-  return { port, stop };
+  return { port, saslPort, stop };
 }
 
 /** The JDK 17 flags Cassandra needs, as infra/lib/cassandra.sh lists them (one list). */
@@ -104,13 +119,17 @@ function cassandraJdkFlags(): string[] {
   return execFileSync('bash', ['-c', script], { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
 
-/** A single Cassandra node whose native port speaks only TLS (client_encryption_options, PEM files) and requires a client certificate. */
+/**
+ * A single Cassandra node whose native port speaks only TLS (client_encryption_options, PEM files),
+ * requires a client certificate, and a password (PasswordAuthenticator, CASSANDRA_TEST_USER).
+ */
 export async function startTlsCassandra(ca: TestCa): Promise<RunningServer> {
   const lib = jarsOf('cassandra');
   const dir = join(ca.dir, 'cassandra');
   for (const sub of ['conf', 'logs', 'triggers', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
   const [port, storage, jmx] = [await freePort(), await freePort(), await freePort()];
-  const yaml = readFileSync(join(REPO, 'infra/conf/cassandra.yaml'), 'utf8').replaceAll('@DIR@', dir).replaceAll('@NATIVE_PORT@', String(port)).replaceAll('@STORAGE_PORT@', String(storage));
+  const yaml = readFileSync(join(REPO, 'infra/conf/cassandra.yaml'), 'utf8').replaceAll('@DIR@', dir).replaceAll('@NATIVE_PORT@', String(port)).replaceAll('@STORAGE_PORT@', String(storage))
+    .replace('authenticator: AllowAllAuthenticator', 'authenticator: PasswordAuthenticator');
   const tls = [
     'client_encryption_options:',
     '  enabled: true',
