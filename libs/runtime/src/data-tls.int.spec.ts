@@ -132,7 +132,7 @@ describe('TLS to Kafka and Cassandra, with their credentials', () => {
     const base = { ...kafkaConnection(config, 'tls-refused', logger), logger: recordingLogger(), connectionTimeoutMs: 2000, requestTimeoutMs: 3000, retries: 1 };
     const tls = config.kafka.tls!;
     const cases: Array<[KafkaEventLogOptions, RegExp]> = [
-      [{ ...base, tls: undefined }, /closed connection|ECONNRESET|disconnected/i],
+      [{ ...base, tls: undefined }, /closed connection|ECONNRESET|disconnected|timeout/i],
       [{ ...base, tls: { caFile: tls.caFile } }, /bad certificate|certificate required/],
       [{ ...base, tls: { ...tls, caFile: ca.otherCaFile } }, /unable to verify|self.signed/],
     ];
@@ -146,7 +146,7 @@ describe('TLS to Kafka and Cassandra, with their credentials', () => {
     const base = { ...cassandraConnection(config, logger), logger: recordingLogger(), connectTimeoutMs: 2000 };
     const tls = config.cassandra.tls!;
     const cases: Array<[CassandraConnectOptions, RegExp]> = [
-      [{ ...base, tls: undefined }, /ECONNRESET|closed|socket/i],
+      [{ ...base, tls: undefined }, /ECONNRESET|closed|socket|timed? ?out/i],
       [{ ...base, tls: { caFile: tls.caFile } }, /certificate required|bad certificate/],
       [{ ...base, tls: { ...tls, caFile: ca.otherCaFile } }, /unable to verify|self.signed/],
       [{ ...base, credentials: { username: CASSANDRA_TEST_USER.username, password: 'wrong' } }, /bad credentials|Authentication|password/i],
