@@ -42,6 +42,13 @@ const depConstraints = [
  */
 const contractSuites = '^(\\.\\./)+ports/src/contract$';
 
+/**
+ * The TLS test servers and test CA of libs/adapters/src/testing (made at test time with openssl)
+ * and its recording logger: the specs of other libs that speak TLS (rpc, runtime) import them by
+ * relative path, rather than a second copy; nothing else may.
+ */
+const adapterTestServers = '^(\\.\\./)+adapters/src/testing/(tls-servers|tls-jvm-servers|recording-logger)$';
+
 /** Node's globals, for the few plain JavaScript files (tools, jest.config.js). */
 const nodeGlobals = Object.fromEntries(
   ['process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout', 'require', 'module', 'exports', '__dirname', '__filename'].map((name) => [
@@ -85,7 +92,7 @@ export default defineConfig([
   {
     files: ['libs/**/*.spec.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { allow: [contractSuites], depConstraints }],
+      '@nx/enforce-module-boundaries': ['error', { allow: [contractSuites, adapterTestServers], depConstraints }],
     },
   },
   {

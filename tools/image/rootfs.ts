@@ -107,11 +107,18 @@ export function productionModules(root: string): string {
   return stage;
 }
 
-/** uWebSockets.js ships a binary per platform and Node ABI: keep only this one's. */
+/**
+ * What of node_modules goes into the image. uWebSockets.js ships a binary per platform and Node
+ * ABI: only this one's. Never loaded at run time, so left out: TypeScript sources and declarations
+ * (Node 20 runs no .ts), source maps, and documentation other than licence and notice files.
+ */
 export function keepModule(rel: string): boolean {
   const m = /^uWebSockets\.js\/(?:binaries|dist)\/uws_([a-z0-9]+_[a-z0-9]+_\d+)\.node$/.exec(rel);
   if (m) return m[1] === `${process.platform}_${process.arch}_${process.versions.modules}`;
-  return !rel.startsWith('.bin') && !rel.endsWith('.d.ts') && !rel.endsWith('.map') && rel !== '.package-lock.json';
+  if (rel.startsWith('.bin') || rel === '.package-lock.json') return false;
+  if (/\.([mc]?ts|map)$/.test(rel)) return false;
+  const base = rel.slice(rel.lastIndexOf('/') + 1);
+  return !/\.(md|markdown)$/i.test(base) || /^(licen[cs]e|notice|copying|authors)/i.test(base);
 }
 
 export function modulesLayer(stage: string): TarEntry[] {

@@ -15,6 +15,6 @@ class AuthProcessModule {}
 
 void runProcess('auth', { module: AuthProcessModule }, createLogger('parley-auth', config.logLevel), async (app) => {
   const impl = delegateTo<AuthApi & UserDirectory>(app.get<AuthApi>(AUTH_API), app.get<UserDirectory>(USER_DIRECTORY));
-  const grpc = await startGrpcServer(config.grpc.auth, (server) => serveAuth(server, impl, { logger: app.get<Logger>(LOGGER) }));
+  const grpc = await startGrpcServer(config.grpc.auth, (server) => serveAuth(server, impl, { logger: app.get<Logger>(LOGGER) }), config.grpc.tls ? { tls: config.grpc.tls } : {});
   return () => grpc.close();
 });

@@ -25,6 +25,6 @@ const gatewayId = config.grpc.gatewayDelivery;
 class GatewayProcessModule {}
 
 void runProcess('gateway', { module: GatewayProcessModule }, createLogger('parley-gateway', config.logLevel), async (app) => {
-  const grpc = await startGrpcServer(gatewayId, (server) => serveGatewayDelivery(server, app.get(GatewayServer).delivery, { logger: app.get<Logger>(LOGGER) }));
+  const grpc = await startGrpcServer(gatewayId, (server) => serveGatewayDelivery(server, app.get(GatewayServer).delivery, { logger: app.get<Logger>(LOGGER) }), config.grpc.tls ? { tls: config.grpc.tls } : {});
   return () => grpc.close();
 }, { drain: { run: (app) => app.get(GatewayServer).drain(), drainMs: config.gateway.drainMs } });

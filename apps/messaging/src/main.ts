@@ -24,6 +24,6 @@ const listen = config.grpc.messaging.split(',')[0].trim();
 class MessagingProcessModule {}
 
 void runProcess('messaging', { module: MessagingProcessModule }, createLogger('parley-messaging', config.logLevel), async (app) => {
-  const grpc = await startGrpcServer(listen, (server) => serveConversations(server, app.get(ConversationService), { logger: app.get<Logger>(LOGGER) }));
+  const grpc = await startGrpcServer(listen, (server) => serveConversations(server, app.get(ConversationService), { logger: app.get<Logger>(LOGGER) }), config.grpc.tls ? { tls: config.grpc.tls } : {});
   return () => grpc.close();
 });

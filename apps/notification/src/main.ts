@@ -24,6 +24,6 @@ const config = loadConfig();
 class NotificationProcessModule {}
 
 void runProcess('notification', { module: NotificationProcessModule }, createLogger('parley-notification', config.logLevel), async (app) => {
-  const grpc = await startGrpcServer(config.grpc.notification, (server) => serveNotifications(server, app.get<PushApi>(PUSH_API), { logger: app.get<Logger>(LOGGER) }));
+  const grpc = await startGrpcServer(config.grpc.notification, (server) => serveNotifications(server, app.get<PushApi>(PUSH_API), { logger: app.get<Logger>(LOGGER) }), config.grpc.tls ? { tls: config.grpc.tls } : {});
   return () => grpc.close();
 });

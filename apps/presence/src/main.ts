@@ -19,6 +19,6 @@ const config = loadConfig();
 class PresenceProcessModule {}
 
 void runProcess('presence', { module: PresenceProcessModule }, createLogger('parley-presence', config.logLevel), async (app) => {
-  const grpc = await startGrpcServer(config.grpc.presence, (server) => servePresence(server, app.get<PresenceApi>(PRESENCE_API), { logger: app.get<Logger>(LOGGER) }));
+  const grpc = await startGrpcServer(config.grpc.presence, (server) => servePresence(server, app.get<PresenceApi>(PRESENCE_API), { logger: app.get<Logger>(LOGGER) }), config.grpc.tls ? { tls: config.grpc.tls } : {});
   return () => grpc.close();
 });

@@ -128,6 +128,22 @@ notification:
 - PARLEY_KAFKA_SASL_PASSWORD
 - PARLEY_CASSANDRA_USERNAME
 - PARLEY_CASSANDRA_PASSWORD
+- PARLEY_REDIS_TLS_CA_FILE
+- PARLEY_KAFKA_TLS
+- PARLEY_KAFKA_TLS_CA_FILE
+- PARLEY_KAFKA_TLS_CERT_FILE
+- PARLEY_KAFKA_TLS_KEY_FILE
+- PARLEY_CASSANDRA_TLS
+- PARLEY_CASSANDRA_TLS_CA_FILE
+- PARLEY_CASSANDRA_TLS_CERT_FILE
+- PARLEY_CASSANDRA_TLS_KEY_FILE
+- PARLEY_CASSANDRA_TLS_VERIFY_HOSTNAME
+- PARLEY_GRPC_TLS
+- PARLEY_GRPC_TLS_CA_FILE
+- PARLEY_GRPC_TLS_CERT_FILE
+- PARLEY_GRPC_TLS_KEY_FILE
+- PARLEY_GRPC_TLS_CLIENT_AUTH
+- PARLEY_GRPC_TLS_SERVER_NAME
 {{- end }}
 
 {{/*
@@ -240,4 +256,33 @@ OTEL_RESOURCE_ATTRIBUTES: the release's namespace and name, then the user's attr
 {{- $pairs = append $pairs (printf "%s=%s" $k (get $.attributes $k)) -}}
 {{- end -}}
 {{- join "," $pairs -}}
+{{- end }}
+
+{{/* The ConfigMap's settings, before config.extraEnv. */}}
+{{- define "parley.configData" -}}
+PARLEY_MODE: mesh
+PARLEY_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
+PARLEY_LOG_PARTITIONS: {{ .Values.config.logPartitions | int64 | quote }}
+PARLEY_JWT_ISSUER: {{ .Values.config.jwt.issuer | quote }}
+PARLEY_JWT_AUDIENCE: {{ .Values.config.jwt.audience | quote }}
+PARLEY_ACCESS_TOKEN_TTL_SECONDS: {{ .Values.config.jwt.accessTokenTtlSeconds | int64 | quote }}
+PARLEY_REFRESH_TOKEN_TTL_SECONDS: {{ .Values.config.jwt.refreshTokenTtlSeconds | int64 | quote }}
+PARLEY_PRESENCE_TTL_MS: {{ .Values.config.presenceTtlMs | int64 | quote }}
+PARLEY_LARGE_GROUP_THRESHOLD: {{ .Values.config.largeGroupThreshold | int64 | quote }}
+PARLEY_TYPING_SAMPLE_MS: {{ .Values.config.typingSampleMs | int64 | quote }}
+PARLEY_HEARTBEAT_MS: {{ .Values.config.gateway.heartbeatMs | int64 | quote }}
+PARLEY_WS_MAX_BUFFERED_BYTES: {{ .Values.config.gateway.wsMaxBufferedBytes | int64 | quote }}
+PARLEY_WS_MAX_INVALID_FRAMES: {{ .Values.config.gateway.wsMaxInvalidFrames | int64 | quote }}
+PARLEY_REST_SEND_TIMEOUT_MS: {{ .Values.config.gateway.restSendTimeoutMs | int64 | quote }}
+PARLEY_SEND_RATE_PER_SECOND: {{ .Values.config.gateway.sendRatePerSecond | int64 | quote }}
+PARLEY_SIGNAL_RATE_PER_SECOND: {{ .Values.config.gateway.signalRatePerSecond | int64 | quote }}
+PARLEY_AUTH_ATTEMPTS_PER_MINUTE: {{ .Values.config.gateway.authAttemptsPerMinute | int64 | quote }}
+PARLEY_REGISTRATIONS_PER_MINUTE: {{ .Values.config.gateway.registrationsPerMinute | int64 | quote }}
+PARLEY_LOGIN_FAILURES_PER_ACCOUNT: {{ .Values.config.gateway.loginFailuresPerAccount | int64 | quote }}
+{{- with .Values.config.gateway.clientAddressHeader | default (ternary "x-forwarded-for" "" .Values.ingress.enabled) }}
+PARLEY_CLIENT_ADDRESS_HEADER: {{ . | quote }}
+{{- end }}
+PARLEY_DRAIN_MS: {{ mul .Values.config.gateway.drainSeconds 1000 | int64 | quote }}
+PARLEY_SCHEMA_SETUP: {{ ternary "verify" "create" .Values.setup.enabled | quote }}
+{{ include "parley.dataEnv" . }}
 {{- end }}

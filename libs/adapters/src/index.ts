@@ -17,3 +17,4 @@ export * from './push/fcm-push.provider';
 export * from './redis/redis-call-store.adapter';
 export * from './otp/twilio-sms.sender';
 export * from './otp/smtp-email.sender';
+export * from './shared/tls-files';

@@ -100,3 +100,40 @@ describe('deployment settings (issue 11)', () => {
     expect(() => loadConfig({ PARLEY_CASSANDRA_USERNAME: 'u' })).toThrow(/go together/);
   });
 });
+
+describe('TLS settings of Kafka, Cassandra and gRPC (issue 11)', () => {
+  it('are off by default', () => {
+    const c = loadConfig({});
+    expect([c.kafka.tls, c.cassandra.tls, c.grpc.tls]).toEqual([null, null, null]);
+  });
+
+  it('read the switch and the PEM files of each connection', () => {
+    const c = loadConfig({
+      PARLEY_KAFKA_TLS: 'true',
+      PARLEY_KAFKA_TLS_CA_FILE: '/tls/kafka/ca.crt',
+      PARLEY_CASSANDRA_TLS: 'true',
+      PARLEY_CASSANDRA_TLS_CERT_FILE: '/tls/cassandra/tls.crt',
+      PARLEY_CASSANDRA_TLS_KEY_FILE: '/tls/cassandra/tls.key',
+      PARLEY_CASSANDRA_TLS_VERIFY_HOSTNAME: 'false',
+      PARLEY_GRPC_TLS: 'true',
+      PARLEY_GRPC_TLS_CA_FILE: '/tls/grpc/ca.crt',
+      PARLEY_GRPC_TLS_CERT_FILE: '/tls/grpc/tls.crt',
+      PARLEY_GRPC_TLS_KEY_FILE: '/tls/grpc/tls.key',
+      PARLEY_GRPC_TLS_CLIENT_AUTH: 'true',
+      PARLEY_GRPC_TLS_SERVER_NAME: 'parley.internal',
+    });
+    expect(c.kafka.tls).toEqual({ caFile: '/tls/kafka/ca.crt', certFile: '', keyFile: '' });
+    expect(c.cassandra.tls).toEqual({ caFile: '', certFile: '/tls/cassandra/tls.crt', keyFile: '/tls/cassandra/tls.key', verifyHostname: false });
+    expect(c.grpc.tls).toEqual({ caFile: '/tls/grpc/ca.crt', certFile: '/tls/grpc/tls.crt', keyFile: '/tls/grpc/tls.key', mutual: true, serverName: 'parley.internal' });
+    expect(loadConfig({ PARLEY_CASSANDRA_TLS: 'true' }).cassandra.tls).toEqual({ caFile: '', certFile: '', keyFile: '', verifyHostname: true });
+  });
+
+  it('refuse files without the switch, a certificate without its key, and gRPC TLS without a certificate or mutual TLS without a CA', () => {
+    expect(() => loadConfig({ PARLEY_KAFKA_TLS_CA_FILE: '/ca' })).toThrow(/need PARLEY_KAFKA_TLS=true/);
+    expect(() => loadConfig({ PARLEY_KAFKA_TLS: 'yes' })).toThrow(/PARLEY_KAFKA_TLS must be true or false/);
+    expect(() => loadConfig({ PARLEY_CASSANDRA_TLS: 'true', PARLEY_CASSANDRA_TLS_CERT_FILE: '/c' })).toThrow(/PARLEY_CASSANDRA_TLS_CERT_FILE and PARLEY_CASSANDRA_TLS_KEY_FILE go together/);
+    expect(() => loadConfig({ PARLEY_GRPC_TLS: 'true' })).toThrow(/needs PARLEY_GRPC_TLS_CERT_FILE/);
+    expect(() => loadConfig({ PARLEY_GRPC_TLS_CLIENT_AUTH: 'true' })).toThrow(/need PARLEY_GRPC_TLS=true/);
+    expect(() => loadConfig({ PARLEY_GRPC_TLS: 'true', PARLEY_GRPC_TLS_CERT_FILE: '/c', PARLEY_GRPC_TLS_KEY_FILE: '/k', PARLEY_GRPC_TLS_CLIENT_AUTH: 'true' })).toThrow(/needs PARLEY_GRPC_TLS_CA_FILE/);
+  });
+});

@@ -1,3 +1,5 @@
+import { checkGrpcTls, checkTlsFiles, GrpcTls, TlsFiles } from './tls';
+
 /**
  * Parley's configuration, parsed and validated once at boot into a typed object. Nothing reads
  * process.env after this. Every setting has a default and a one-line description.
@@ -54,6 +56,8 @@ export interface ParleyConfig {
     namePrefix: string;
     /** SASL/SCRAM; null: none. */
     sasl: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | null;
+    /** TLS to the brokers (SSL or SASL_SSL listeners); null: plaintext. */
+    tls: TlsFiles | null;
   };
   cassandra: {
     contactPoints: string[];
@@ -62,13 +66,15 @@ export interface ParleyConfig {
     replication: Record<string, number>;
     /** null: no authentication. */
     credentials: { username: string; password: string } | null;
+    /** Client-to-node encryption; null: plaintext. */
+    tls: (TlsFiles & { verifyHostname: boolean }) | null;
   };
   postgresUrl: string;
   redisUrl: string;
   /** rediss://: CA file that signed Redis's certificate; empty: the system's CAs. */
   redisTlsCaFile: string;
   /** Mesh: gRPC addresses (listen for the owner, connect for the others). */
-  grpc: { auth: string; messaging: string; presence: string; gatewayDelivery: string; notification: string };
+  grpc: { auth: string; messaging: string; presence: string; gatewayDelivery: string; notification: string; tls: GrpcTls | null };
   push: PushConfig;
   otp: OtpConfig;
 }
@@ -178,9 +184,25 @@ export const settings = {
       return out;
     },
   } satisfies Setting<Record<string, number>>,
-  kafkaSaslMechanism: oneOf('PARLEY_KAFKA_SASL_MECHANISM', 'none', ['none', 'scram-sha-256', 'scram-sha-512'] as const, 'mesh: SASL mechanism towards Kafka (SCRAM only: the connection is not encrypted)'),
+  kafkaSaslMechanism: oneOf('PARLEY_KAFKA_SASL_MECHANISM', 'none', ['none', 'scram-sha-256', 'scram-sha-512'] as const, 'mesh: SASL mechanism towards Kafka (SCRAM; with PARLEY_KAFKA_TLS a SASL_SSL listener, else SASL_PLAINTEXT)'),
   kafkaSaslUsername: str('PARLEY_KAFKA_SASL_USERNAME', '', 'mesh: Kafka SASL user (with PARLEY_KAFKA_SASL_MECHANISM)'),
   kafkaSaslPassword: str('PARLEY_KAFKA_SASL_PASSWORD', '', 'mesh: Kafka SASL password (from a Secret)'),
+  // TLS to Kafka, Cassandra and between the services (docs/deploy.md, "TLS"): PEM files, e.g. a mounted Secret.
+  kafkaTls: flag('PARLEY_KAFKA_TLS', false, 'mesh: connect to Kafka over TLS (an SSL or SASL_SSL listener); the broker certificate and name are verified'),
+  kafkaTlsCaFile: str('PARLEY_KAFKA_TLS_CA_FILE', '', 'mesh: PEM file of the CA that signed the Kafka brokers; empty: the system CAs'),
+  kafkaTlsCertFile: str('PARLEY_KAFKA_TLS_CERT_FILE', '', 'mesh: client certificate (PEM) for brokers that require one (ssl.client.auth=required), with PARLEY_KAFKA_TLS_KEY_FILE'),
+  kafkaTlsKeyFile: str('PARLEY_KAFKA_TLS_KEY_FILE', '', 'mesh: private key (PEM) of PARLEY_KAFKA_TLS_CERT_FILE'),
+  cassandraTls: flag('PARLEY_CASSANDRA_TLS', false, 'mesh: client-to-node encryption towards Cassandra/ScyllaDB; the node certificates are verified'),
+  cassandraTlsCaFile: str('PARLEY_CASSANDRA_TLS_CA_FILE', '', 'mesh: PEM file of the CA that signed the Cassandra nodes; empty: the system CAs'),
+  cassandraTlsCertFile: str('PARLEY_CASSANDRA_TLS_CERT_FILE', '', 'mesh: client certificate (PEM) for nodes that require one (require_client_auth), with PARLEY_CASSANDRA_TLS_KEY_FILE'),
+  cassandraTlsKeyFile: str('PARLEY_CASSANDRA_TLS_KEY_FILE', '', 'mesh: private key (PEM) of PARLEY_CASSANDRA_TLS_CERT_FILE'),
+  cassandraTlsVerifyHostname: flag('PARLEY_CASSANDRA_TLS_VERIFY_HOSTNAME', true, 'mesh: also check that a node certificate names the address the driver dialled (the driver dials the IPs nodes announce; false: chain check only, for certificates without node IPs)'),
+  grpcTls: flag('PARLEY_GRPC_TLS', false, 'mesh: gRPC between the services over TLS: servers present PARLEY_GRPC_TLS_CERT_FILE, clients verify it against PARLEY_GRPC_TLS_CA_FILE'),
+  grpcTlsCaFile: str('PARLEY_GRPC_TLS_CA_FILE', '', 'mesh: PEM file of the CA that signed the services (and with client auth, the clients); empty: the system CAs'),
+  grpcTlsCertFile: str('PARLEY_GRPC_TLS_CERT_FILE', '', "mesh: this process's certificate (PEM), served and, with client auth, presented to its peers"),
+  grpcTlsKeyFile: str('PARLEY_GRPC_TLS_KEY_FILE', '', 'mesh: private key (PEM) of PARLEY_GRPC_TLS_CERT_FILE'),
+  grpcTlsClientAuth: flag('PARLEY_GRPC_TLS_CLIENT_AUTH', false, 'mesh: mutual TLS: servers refuse clients without a certificate signed by PARLEY_GRPC_TLS_CA_FILE'),
+  grpcTlsServerName: str('PARLEY_GRPC_TLS_SERVER_NAME', '', 'mesh: the name clients expect in every server certificate (one certificate for all services); empty: the host of each address'),
   cassandraUsername: str('PARLEY_CASSANDRA_USERNAME', '', 'mesh: Cassandra/ScyllaDB user; empty: no authentication'),
   cassandraPassword: str('PARLEY_CASSANDRA_PASSWORD', '', 'mesh: Cassandra/ScyllaDB password (from a Secret)'),
   cassandraContactPoints: list('PARLEY_CASSANDRA_CONTACT_POINTS', ['127.0.0.1:9042'], 'mesh: Cassandra/ScyllaDB contact points'),
@@ -259,6 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minInsyncReplicas: read(env, s.kafkaMinInsync),
       namePrefix: read(env, s.kafkaNamePrefix),
       sasl: kafkaSasl(env),
+      tls: tlsFiles(env, 'kafka'),
     },
     cassandra: {
       contactPoints: read(env, s.cassandraContactPoints),
@@ -266,11 +289,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keyspace: read(env, s.cassandraKeyspace),
       replication: read(env, s.cassandraReplication),
       credentials: cassandraCredentials(env),
+      tls: cassandraTls(env),
     },
     postgresUrl: read(env, s.postgresUrl),
     redisUrl: read(env, s.redisUrl),
     redisTlsCaFile: read(env, s.redisTlsCaFile),
-    grpc: { auth: read(env, s.authAddr), messaging: read(env, s.messagingAddr), presence: read(env, s.presenceAddr), gatewayDelivery: read(env, s.gatewayDeliveryAddr), notification: read(env, s.notificationAddr) },
+    grpc: { auth: read(env, s.authAddr), messaging: read(env, s.messagingAddr), presence: read(env, s.presenceAddr), gatewayDelivery: read(env, s.gatewayDeliveryAddr), notification: read(env, s.notificationAddr), tls: grpcTls(env) },
     push: {
       coalesceMs: read(env, s.pushCoalesceMs),
       outboxMax: read(env, s.pushOutboxMax),
@@ -313,5 +337,18 @@ function cassandraCredentials(env: Record<string, string | undefined>): ParleyCo
   if (!username || !password) throw new Error('PARLEY_CASSANDRA_USERNAME and PARLEY_CASSANDRA_PASSWORD go together');
   return { username, password };
 }
+
+/** PARLEY_<SYSTEM>_TLS and its files (libs/config/src/tls.ts checks them). */
+function tlsFiles(env: Record<string, string | undefined>, system: 'kafka' | 'cassandra' | 'grpc'): TlsFiles | null {
+  const [on, ca, cert, key] = [settings[`${system}Tls`], settings[`${system}TlsCaFile`], settings[`${system}TlsCertFile`], settings[`${system}TlsKeyFile`]];
+  return checkTlsFiles({ on: on.env, ca: ca.env, cert: cert.env, key: key.env }, read(env, on), { caFile: read(env, ca), certFile: read(env, cert), keyFile: read(env, key) });
+}
+
+function cassandraTls(env: Record<string, string | undefined>): ParleyConfig['cassandra']['tls'] {
+  const files = tlsFiles(env, 'cassandra');
+  return files && { ...files, verifyHostname: read(env, settings.cassandraTlsVerifyHostname) };
+}
+
+const grpcTls = (env: Record<string, string | undefined>): GrpcTls | null => checkGrpcTls(tlsFiles(env, 'grpc'), read(env, settings.grpcTlsClientAuth), read(env, settings.grpcTlsServerName));
 
 export const CONFIG = Symbol('ParleyConfig');

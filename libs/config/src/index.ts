@@ -1,2 +1,3 @@
 export * from './config';
 export * from './otp-config';
+export * from './tls';

@@ -1,8 +1,9 @@
-import { Client, credentials, Metadata, type MethodDefinition, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, type MethodDefinition, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
 import { DomainError, isDomainError } from '@parley/domain';
 import { parseTraceparent } from '@parley/observability';
 import { fromServiceError, RpcError } from './errors';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './grpc-server';
+import { grpcChannelCredentials, type GrpcTlsOptions } from './grpc-tls';
 import { parleyServices, type ParleyServiceName } from './protos';
 
 export interface RpcClientOptions {
@@ -15,6 +16,8 @@ export interface RpcClientOptions {
   maxReconnectBackoffMs?: number;
   /** Directory holding parley/v1/*.proto (default: see resolveProtoDir). */
   protoDir?: string;
+  /** TLS to the peer (PARLEY_GRPC_TLS); absent: plaintext. */
+  tls?: GrpcTlsOptions;
 }
 
 export const DEFAULT_DEADLINE_MS = 5_000;
@@ -42,7 +45,9 @@ export class RpcChannel {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     if (!Number.isFinite(this.deadlineMs) || this.deadlineMs <= 0) throw new RangeError('deadlineMs must be a positive number');
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.client = new Client(address, credentials.createInsecure(), {
+    const transport = grpcChannelCredentials(options.tls);
+    this.client = new Client(address, transport.credentials, {
+      ...transport.options,
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
       'grpc.initial_reconnect_backoff_ms': 250,

@@ -1,7 +1,8 @@
-import { Server, ServerCredentials, type handleUnaryCall, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { Server, type handleUnaryCall, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { parseTraceparent, type Logger, type TraceContext } from '@parley/observability';
 import { isDomainError } from '@parley/domain';
 import { toGrpcStatus } from './errors';
+import { grpcServerCredentials, type GrpcTlsOptions } from './grpc-tls';
 
 /** Bound on one request or response in either direction (gRPC's own default for receiving). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -59,6 +60,8 @@ export interface GrpcServerOptions {
   maxMessageBytes?: number;
   /** How long `close` waits for in-flight calls before cutting them off. */
   shutdownGraceMs?: number;
+  /** TLS (PARLEY_GRPC_TLS), mutual when tls.mutual; absent: plaintext. */
+  tls?: GrpcTlsOptions;
 }
 
 export interface RunningGrpcServer {
@@ -71,8 +74,8 @@ export interface RunningGrpcServer {
 
 /**
  * Starts a gRPC server on `address` (`host:port`, e.g. `127.0.0.1:0`) with the services `register`
- * adds. Plaintext: mesh mode talks over loopback; across hosts the transport is the platform's
- * concern (a service mesh's mTLS), not this lib's.
+ * adds. Plaintext unless options.tls: TLS, optionally mutual (PARLEY_GRPC_TLS, docs/deploy.md), for
+ * clusters whose platform does not already encrypt pod-to-pod traffic.
  */
 export async function startGrpcServer(address: string, register: (server: Server) => void, options: GrpcServerOptions = {}): Promise<RunningGrpcServer> {
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -80,7 +83,7 @@ export async function startGrpcServer(address: string, register: (server: Server
   const server = new Server({ 'grpc.max_receive_message_length': maxBytes, 'grpc.max_send_message_length': maxBytes });
   register(server);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    server.bindAsync(address, grpcServerCredentials(options.tls), (error, bound) => (error ? reject(error) : resolve(bound)));
   }).catch((error: unknown) => {
     server.forceShutdown();
     throw error;

@@ -2,6 +2,7 @@ export * from './protos';
 export * from './errors';
 export * from './grpc-server';
 export * from './grpc-channel';
+export * from './grpc-tls';
 export * from './auth.server';
 export * from './auth.client';
 export * from './conversations.server';

@@ -1,4 +1,4 @@
-import { CassandraMessageStore, KafkaEventLog, PgSqlDb, openRedis, RedisCallStore, RedisPresenceStore, RedisRouteTable } from '@parley/adapters';
+import { CassandraConnectOptions, CassandraMessageStore, KafkaEventLog, KafkaEventLogOptions, PgSqlDb, openRedis, RedisCallStore, RedisPresenceStore, RedisRouteTable } from '@parley/adapters';
 import { ParleyConfig } from '@parley/config';
 import { Logger } from '@parley/observability';
 import { Topics } from '@parley/ports';
@@ -20,15 +20,22 @@ export async function openRedisRouteTable(config: ParleyConfig, logger: Logger):
 
 export function openCassandraMessageStore(config: ParleyConfig, logger: Logger): Promise<CassandraMessageStore> {
   return CassandraMessageStore.connect({
-    contactPoints: config.cassandra.contactPoints,
-    localDataCenter: config.cassandra.localDataCenter,
-    keyspace: config.cassandra.keyspace,
+    ...cassandraConnection(config, logger),
     createSchema: config.schemaSetup === 'create',
     verifySchema: config.schemaSetup === 'verify',
-    replication: config.cassandra.replication,
-    ...(config.cassandra.credentials ? { credentials: config.cassandra.credentials } : {}),
-    logger: logger.child({ adapter: 'cassandra' }),
   });
+}
+
+/** Where and how to reach Cassandra (contact points, keyspace, replication, credentials, TLS), for the processes and the setup job. */
+export function cassandraConnection(config: ParleyConfig, logger: Logger): CassandraConnectOptions {
+  const { contactPoints, localDataCenter, keyspace, replication, credentials, tls } = config.cassandra;
+  return { contactPoints, localDataCenter, keyspace, replication, ...(credentials ? { credentials } : {}), ...(tls ? { tls } : {}), logger: logger.child({ adapter: 'cassandra' }) };
+}
+
+/** Where and how to reach Kafka (brokers, name prefix, SASL, TLS), for the processes and the setup job. */
+export function kafkaConnection(config: ParleyConfig, clientId: string, logger: Logger): KafkaEventLogOptions {
+  const { brokers, namePrefix, sasl, tls } = config.kafka;
+  return { brokers, clientId, namePrefix, ...(sasl ? { sasl } : {}), ...(tls ? { tls } : {}), logger: logger.child({ adapter: 'kafka' }) };
 }
 
 /**
@@ -37,7 +44,7 @@ export function openCassandraMessageStore(config: ParleyConfig, logger: Logger):
  * only checks that the setup job did.
  */
 export async function openKafkaEventLog(config: ParleyConfig, logger: Logger): Promise<KafkaEventLog> {
-  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley', namePrefix: config.kafka.namePrefix, ...(config.kafka.sasl ? { sasl: config.kafka.sasl } : {}), logger: logger.child({ adapter: 'kafka' }) });
+  const log = await KafkaEventLog.connect(kafkaConnection(config, 'parley', logger));
   try {
     if (config.schemaSetup === 'verify') await log.verifyTopics([Topics.ingress, Topics.events]);
     else await ensureParleyTopics(log, config);

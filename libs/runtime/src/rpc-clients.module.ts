@@ -29,32 +29,33 @@ export class RpcClientsModule {
     const clients: Array<{ close(): void | Promise<void> }> = [];
     const providers: DynamicModule['providers'] = [{ provide: 'RPC_CLIENTS', useValue: clients }, RpcClientsCloser];
     const exported: symbol[] = [];
+    const tls = config.grpc.tls ? { tls: config.grpc.tls } : {};
     if (peers.auth) {
-      const c = new GrpcAuthClient(config.grpc.auth);
+      const c = new GrpcAuthClient(config.grpc.auth, tls);
       clients.push(c);
       providers.push({ provide: AUTH_API, useValue: c }, { provide: USER_DIRECTORY, useValue: c });
       exported.push(AUTH_API, USER_DIRECTORY);
     }
     if (peers.conversations) {
-      const c = new GrpcConversationsClient(replicasTarget(config.grpc.messaging));
+      const c = new GrpcConversationsClient(replicasTarget(config.grpc.messaging), tls);
       clients.push(c);
       providers.push({ provide: CONVERSATION_API, useValue: c }, { provide: MEMBERSHIP_DIRECTORY, useValue: c });
       exported.push(CONVERSATION_API, MEMBERSHIP_DIRECTORY);
     }
     if (peers.presence) {
-      const c = new GrpcPresenceClient(config.grpc.presence);
+      const c = new GrpcPresenceClient(config.grpc.presence, tls);
       clients.push(c);
       providers.push({ provide: PRESENCE_API, useValue: c });
       exported.push(PRESENCE_API);
     }
     if (peers.gatewayDelivery) {
-      const c = new GrpcGatewayDeliveryClient({ deadlineMs: 2000 });
+      const c = new GrpcGatewayDeliveryClient({ deadlineMs: 2000, ...tls });
       clients.push(c);
       providers.push({ provide: GATEWAY_DELIVERY, useValue: c });
       exported.push(GATEWAY_DELIVERY);
     }
     if (peers.notifications) {
-      const c = new GrpcNotificationsClient(config.grpc.notification);
+      const c = new GrpcNotificationsClient(config.grpc.notification, tls);
       clients.push(c);
       providers.push({ provide: PUSH_API, useValue: c });
       exported.push(PUSH_API);

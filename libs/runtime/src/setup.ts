@@ -2,7 +2,7 @@ import { CassandraMessageStore, KafkaEventLog } from '@parley/adapters';
 import { ParleyConfig } from '@parley/config';
 import { Logger } from '@parley/observability';
 import { Migration, runMigrations } from '@parley/ports';
-import { ensureParleyTopics, openPostgres } from './real-adapters';
+import { cassandraConnection, ensureParleyTopics, kafkaConnection, openPostgres } from './real-adapters';
 
 export interface SetupReport {
   migrationsApplied: string[];
@@ -18,16 +18,7 @@ export interface SetupReport {
  * PARLEY_SCHEMA_SETUP=verify and create nothing themselves.
  */
 export async function runSetup(config: ParleyConfig, migrations: readonly Migration[], logger: Logger): Promise<SetupReport> {
-  const store = await CassandraMessageStore.connect({
-    contactPoints: config.cassandra.contactPoints,
-    localDataCenter: config.cassandra.localDataCenter,
-    keyspace: config.cassandra.keyspace,
-    createSchema: true,
-    replication: config.cassandra.replication,
-    ...(config.cassandra.credentials ? { credentials: config.cassandra.credentials } : {}),
-    connectTimeoutMs: 10_000,
-    logger: logger.child({ adapter: 'cassandra' }),
-  });
+  const store = await CassandraMessageStore.connect({ ...cassandraConnection(config, logger), createSchema: true, connectTimeoutMs: 10_000 });
   await store.close();
   logger.info('cassandra keyspace and tables ready', { keyspace: config.cassandra.keyspace, replication: config.cassandra.replication });
 
@@ -40,7 +31,7 @@ export async function runSetup(config: ParleyConfig, migrations: readonly Migrat
   }
   logger.info('postgres migrations applied', { applied: migrationsApplied });
 
-  const log = await KafkaEventLog.connect({ brokers: config.kafka.brokers, clientId: 'parley-setup', namePrefix: config.kafka.namePrefix, ...(config.kafka.sasl ? { sasl: config.kafka.sasl } : {}), logger: logger.child({ adapter: 'kafka' }) });
+  const log = await KafkaEventLog.connect(kafkaConnection(config, 'parley-setup', logger));
   let topicsCreated: string[];
   try {
     topicsCreated = await ensureParleyTopics(log, config);

@@ -3,6 +3,7 @@ import { Logger } from '@parley/observability';
 import { Client, QueryOptions, auth, policies, types } from 'cassandra-driver';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { withTimeout } from '../shared/adapter-errors';
+import { TlsFileOptions, tlsConnectionOptions } from '../shared/tls-files';
 import { bodyColumn, checkId, checkMessage, checkNonNegativeInteger, checkOneConversation, checkPositiveInteger, ClientMsgIdConflictError, fromBodyColumn, MessageStore, SeqConflictError } from '@parley/ports';
 import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema, verifyMessageStoreSchema } from './cassandra-message-store.schema';
 import { rowBatches } from './cassandra-row-batches';
@@ -42,6 +43,8 @@ export interface CassandraConnectOptions extends Omit<CassandraMessageStoreOptio
   replication?: Record<string, number>;
   /** Credentials for PasswordAuthenticator (Cassandra) or ScyllaDB's equivalent. */
   credentials?: { username: string; password: string };
+  /** Client-to-node encryption; the chain is verified, the node's name too unless verifyHostname is false. */
+  tls?: TlsFileOptions & { verifyHostname?: boolean };
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -130,6 +133,7 @@ export class CassandraMessageStore implements MessageStore {
       queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
       policies: { reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false) },
       protocolOptions: { maxSchemaAgreementWaitSeconds: 10 },
+      ...(options.tls ? { sslOptions: tlsConnectionOptions(options.tls, options.tls.verifyHostname ?? true) } : {}),
       ...(options.credentials ? { authProvider: new auth.PlainTextAuthProvider(options.credentials.username, options.credentials.password) } : {}),
     });
     const connecting = client.connect();

@@ -3,6 +3,7 @@ import { Logger } from '@parley/observability';
 import { Admin, Kafka, LogEntry, RetryOptions, SASLOptions, logLevel as KafkaLogLevel } from 'kafkajs';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { withTimeout } from '../shared/adapter-errors';
+import { TlsFileOptions, tlsConnectionOptions } from '../shared/tls-files';
 import { AppendResult, checkHeaders, checkPositiveInteger, checkTopic, Consumer, ConsumerOptions, EventLog, serializeValue } from '@parley/ports';
 import { AppendBatcher } from './kafka-append-batcher';
 import { mapKafkaError } from './kafka-errors';
@@ -54,6 +55,8 @@ export interface KafkaEventLogOptions {
   namePrefix?: string;
   /** SASL/SCRAM credentials (a broker's SASL_PLAINTEXT listener): SCRAM never sends the password itself. */
   sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** TLS to the brokers (an SSL or, with sasl, SASL_SSL listener); the broker certificate and name are verified. */
+  tls?: TlsFileOptions;
 }
 
 export interface EnsureTopicsOptions {
@@ -141,6 +144,7 @@ export class KafkaEventLog implements EventLog {
       logLevel: KAFKA_LOG_LEVELS[options.kafkaLogLevel ?? 'error'],
       logCreator: () => (entry: LogEntry) => routeKafkaLog(logger, entry),
       ...(options.sasl ? { sasl: checkSasl(options.sasl) } : {}),
+      ...(options.tls ? { ssl: tlsConnectionOptions(options.tls) } : {}),
     });
     this.admin = this.kafka.admin({ retry: this.retry });
     this.batcher = new AppendBatcher(

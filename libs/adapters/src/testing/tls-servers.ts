@@ -17,6 +17,12 @@ export interface TestCa {
   keyFile: string;
   /** A second CA that signed nothing here: trusting it must fail. */
   otherCaFile: string;
+  /** A client certificate (CN=parley client) signed by the CA, for servers that require one. */
+  clientCertFile: string;
+  clientKeyFile: string;
+  /** The same, signed by the other CA: a server trusting only the CA refuses it. */
+  otherClientCertFile: string;
+  otherClientKeyFile: string;
 }
 
 const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -30,7 +36,22 @@ export function makeTestCa(): TestCa {
   openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], dir);
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
   openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext'], dir);
-  return { dir, caFile: join(dir, 'ca.pem'), certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key'), otherCaFile: join(dir, 'other.pem') };
+  for (const [name, signer] of [['client', 'ca'], ['other-client', 'other']]) {
+    openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=parley client'], dir);
+    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${signer}.pem`, '-CAkey', `${signer}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '1'], dir);
+  }
+  const file = (name: string) => join(dir, name);
+  return {
+    dir,
+    caFile: file('ca.pem'),
+    certFile: file('server.pem'),
+    keyFile: file('server.key'),
+    otherCaFile: file('other.pem'),
+    clientCertFile: file('client.pem'),
+    clientKeyFile: file('client.key'),
+    otherClientCertFile: file('other-client.pem'),
+    otherClientKeyFile: file('other-client.key'),
+  };
 }
 
 export function freePort(): Promise<number> {
