@@ -64,7 +64,7 @@ export class GatewayServer {
     const sessions = new SessionLiveness({ lookup: (sid) => deps.auth.sessionActive(sid) });
     this.telemetry = new GatewayTelemetry(deps.metrics, logger);
     this.writer = new SocketWriter(options.maxBufferedBytes);
-    this.pipeline = new SendPipeline(options.gatewayId, deps.log, undefined, this.telemetry);
+    this.pipeline = new SendPipeline(options.gatewayId, deps.log, undefined, this.telemetry, options.reactionRatePerSecond);
     let delivery: LocalDelivery | null = null;
     this.registry = new ConnectionRegistry(options.gatewayId, deps.routes, options.routeTtlMs, logger, (key) => delivery?.dropFeed(key));
     delivery = new LocalDelivery(options.gatewayId, this.app, this.registry, this.writer, this.pipeline, deps.conversations, sessions, logger, this.telemetry);
