@@ -25,7 +25,7 @@ describe('finding the proto directory', () => {
   it('loads the five services with every method of their TypeScript interfaces', () => {
     const services = parleyServices(repoProto);
     expect(Object.keys(services.Auth).sort()).toEqual(['ExistingIds', 'FindByUsername', 'GetUser', 'Jwks', 'Login', 'Logout', 'Refresh', 'Register', 'SessionActive']);
-    expect(Object.keys(services.Conversations)).toHaveLength(17);
+    expect(Object.keys(services.Conversations)).toHaveLength(19);
     expect(Object.keys(services.Conversations)).toContain('ReadReceipts');
     expect(Object.keys(services.Presence).sort()).toEqual(['Connected', 'Disconnected', 'GatewayHeartbeat', 'Get']);
     expect(Object.keys(services.GatewayDelivery)).toEqual(['Deliver']);
