@@ -10,6 +10,8 @@ import { rest } from '../support/rest';
 import { e2eTest, useParley } from '../support/suite';
 import { closeAll, createGroup, getConversation, makeWs, registerUser } from '../support/users';
 import type { TestSocket } from '../support/ws-client';
+import { ParleyApiError, ParleyRest } from '@parley/client';
+import { sdkClient } from '../support/sdk';
 
 const parley = useParley();
 
@@ -136,4 +138,46 @@ describe('message lifecycle in the seq stream', () => {
     }
     expect((await rest<WireError>(baseUrl, 'PATCH', `/v1/conversations/${group.id}/messages/999`, { token: alice.accessToken, json: { client_msg_id: 'a', body: { text: 'x' } } })).status).toBe(404);
   });
+
+  e2eTest('the SDK edits, reacts, replies and deletes over the socket and over REST', async () => {
+    const { baseUrl, wsUrl } = parley.current;
+    const checker = new HistoryChecker(baseUrl);
+    const [alice, bob] = await Promise.all(['alice', 'bob'].map((p) => registerUser(baseUrl, p)));
+    const group = await createGroup(baseUrl, alice.accessToken, 'sdk', [bob.user.id]);
+    checker.addReader(group.id, alice.accessToken);
+    const bobSdk = sdkClient(wsUrl, async () => bob.accessToken, { checker, clientId: 'bob-sdk', userId: bob.user.id });
+    const aliceRest = new ParleyRest({ baseUrl, getAccessToken: () => alice.accessToken });
+    try {
+      await bobSdk.client.connect();
+      bobSdk.client.trackConversation(group.id, 0);
+      const first = await bobSdk.client.send(group.id, 'from the sdk');
+      const edit = await bobSdk.client.edit(group.id, first.seq, 'edited by the sdk');
+      const reply = await bobSdk.client.send(group.id, 'a reply', { replyTo: first.seq });
+      const reaction = await aliceRest.react(group.id, first.seq, randomUUID(), ':tada:');
+      expect(reaction).toMatchObject({ created: true, message: { kind: 'reaction', reaction: { emoji: ':tada:', count: 1 } } });
+      await expect(bobSdk.client.edit(group.id, edit.seq, 'an entry is no message')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(aliceRest.editMessage(group.id, first.seq, randomUUID(), 'not mine')).rejects.toBeInstanceOf(ParleyApiError);
+      expect((await aliceRest.replies(group.id, first.seq)).messages.map((m) => m.seq)).toEqual([reply.seq]);
+      expect((await aliceRest.revisions(group.id, first.seq)).revisions.map((r) => r.text)).toEqual(['from the sdk']);
+      const bobReaction = await bobSdk.client.react(group.id, first.seq, ':tada:', 'add');
+      const deleted = await bobSdk.client.deleteMessage(group.id, first.seq);
+      await waitUntil(() => bobSdk.delivered.some((m) => m.seq === deleted.seq));
+      expect(bobSdk.delivered.map((m) => m.seq)).toEqual([first.seq, edit.seq, reply.seq, reaction.message.seq, bobReaction.seq, deleted.seq]);
+      expect(bobSdk.delivered.map((m) => m.kind ?? 'message')).toEqual(['message', 'edit', 'message', 'reaction', 'reaction', 'delete']);
+      const history = await aliceRest.history(group.id);
+      expect(history.messages[0]).toMatchObject({ body: { text: '' }, deleted_by: bob.user.id });
+      checker.expectCompleteDelivery(group.id, ['bob-sdk:app']);
+      await checker.verify();
+    } finally {
+      bobSdk.client.close();
+    }
+  });
 });
+
+async function waitUntil(done: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
