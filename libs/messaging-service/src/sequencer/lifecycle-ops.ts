@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkDelete, checkEdit, checkLive, DomainError, isLargeGroup, LargeGroupPolicy, Message, tombstone } from '@parley/domain';
+import { checkDelete, checkEdit, checkLive, checkReplyTarget, DomainError, isLargeGroup, LargeGroupPolicy, Message, tombstone } from '@parley/domain';
 import { ConversationEvent, IngressSend, LifecycleOp, MessageStore, RejectCode } from '@parley/ports';
 import { ConversationRepository } from '../storage/conversation.repository';
 import { LifecycleRepository } from '../storage/lifecycle.repository';
@@ -61,8 +61,12 @@ export class LifecycleOps {
   async badReplyTargets(conversationId: string, seqs: readonly number[]): Promise<Set<number>> {
     const bad = new Set<number>();
     await Promise.all([...new Set(seqs)].map(async (seq) => {
-      const target = await messageAt(this.messages, conversationId, seq);
-      if (!target || target.kind !== undefined) bad.add(seq);
+      try {
+        checkReplyTarget(await messageAt(this.messages, conversationId, seq));
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        bad.add(seq);
+      }
     }));
     return bad;
   }
