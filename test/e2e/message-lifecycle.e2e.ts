@@ -12,6 +12,7 @@ import { closeAll, createGroup, getConversation, makeWs, registerUser } from '..
 import type { TestSocket } from '../support/ws-client';
 import { ParleyApiError, ParleyRest } from '@parley/client';
 import { sdkClient } from '../support/sdk';
+import { storedBodies } from '../support/stored-bodies';
 
 const parley = useParley();
 
@@ -102,6 +103,11 @@ describe('message lifecycle in the seq stream', () => {
     expect(history.text).not.toContain('original text');
     expect(history.text).not.toContain('edited text');
     expect((await rest<{ revisions: unknown[] }>(baseUrl, 'GET', `/v1/conversations/${group.id}/messages/${original.seq}/revisions`, { token: alice.accessToken })).body.revisions).toEqual([]);
+    const stored = await storedBodies(group.id); // the mesh's Cassandra rows themselves (null on standalone)
+    if (stored !== null) {
+      expect(stored.length).toBe(history.body.messages.length);
+      expect(stored.join('\n')).not.toMatch(/original text|edited text/);
+    }
 
     // A socket that syncs from 0 gets every entry in seq order; the checker reads the whole stream back.
     const late = await makeWs(wsUrl, carol.accessToken, { checker, clientId: 'carol-late' });
