@@ -174,4 +174,37 @@ describe('large-group policy', () => {
     checker.expectCompleteDelivery(small.id, [aliceWs, bobWs, carolWs].map((s) => s.clientId));
     await checker.verify();
   });
+
+  // Issue 13: reactions keep per-reactor ids only below the threshold; above it, counts only, and one count update per reaction.
+  e2eTest('reactions: who reacted in a small group, counts only in a large one', async () => {
+    const checker = new HistoryChecker(parley.current.baseUrl);
+    const users = await registerUsers(parley.current.baseUrl, 'react', 5);
+    const [alice, ...others] = users;
+    const large = await createGroup(parley.current.baseUrl, alice.accessToken, 'large reactions', others.map((u) => u.user.id));
+    const small = await createGroup(parley.current.baseUrl, alice.accessToken, 'small reactions', [others[0].user.id]);
+    checker.addReader(large.id, alice.accessToken);
+    checker.addReader(small.id, alice.accessToken);
+    const ws = await connect(users, checker, 'react');
+    for (const conv of [large, small]) {
+      const seq = await barrier(ws[0], conv.id === large.id ? ws : ws.slice(0, 2), conv.id, 'react to me');
+      for (const u of conv.id === large.id ? users.slice(0, 3) : users.slice(0, 2)) {
+        await restOk(parley.current.baseUrl, 'POST', `/v1/conversations/${conv.id}/messages/${seq}/reactions`, 201, { token: u.accessToken, json: { client_msg_id: `r-${u.user.id}`, emoji: '👍' } });
+      }
+      const history = await restOk<{ messages: Array<{ seq: number; kind?: string; reactions?: Array<{ emoji: string; count: number; user_ids?: string[] }> }> }>(
+        parley.current.baseUrl, 'GET', `/v1/conversations/${conv.id}/messages`, 200, { token: alice.accessToken },
+      );
+      const target = history.messages.find((m) => m.seq === seq);
+      if (conv.id === large.id) {
+        expect(target?.reactions).toEqual([{ emoji: '👍', count: 3 }]);
+        const last = history.messages.at(-1)?.seq ?? 0;
+        await Promise.all(ws.map((s) => s.waitForSeq(conv.id, last)));
+        // One count update per reaction reached each member: the three entries, nothing else.
+        for (const s of ws) expect(framesOf(s, 'message', conv.id).filter((f) => f.kind === 'reaction').map((f) => (f.reaction as { count: number }).count)).toEqual([1, 2, 3]);
+      } else {
+        expect(target?.reactions).toEqual([{ emoji: '👍', count: 2, user_ids: [alice.user.id, others[0].user.id] }]);
+      }
+    }
+    checker.expectCompleteDelivery(large.id, ws.map((s) => s.clientId));
+    await checker.verify();
+  });
 });

@@ -25,6 +25,16 @@ export interface WireMessage {
   client_msg_id: string;
   body: { text: string };
   created_at: string;
+  // Issue 13 (docs/adr/0010-message-lifecycle.md): each absent when unused.
+  mentions?: string[];
+  reply_to?: number;
+  kind?: 'edit' | 'delete' | 'reaction';
+  target_seq?: number;
+  reaction?: { emoji: string; action: 'add' | 'remove'; count: number };
+  edited_at?: string;
+  deleted_at?: string;
+  deleted_by?: string;
+  reactions?: Array<{ emoji: string; count: number; user_ids?: string[] }>;
 }
 
 export interface WireConversation {

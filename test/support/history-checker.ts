@@ -12,6 +12,7 @@
  * - optionally, every listed client received every message of a conversation over its connections.
  */
 import type { HistoryPage, WireConversation, WireMessage } from './contract';
+import { checkLifecycle, textMayDiffer } from './lifecycle-checks';
 
 export interface StoredHistory {
   messages: WireMessage[];
@@ -240,6 +241,7 @@ export class HistoryChecker {
       }
       ids.set(m.id, m.seq);
     }
+    checkLifecycle(conversationId, bySeq, violations);
     if (history.lastSeq !== null && history.lastSeq !== previous) {
       violations.push(`last_seq: conversation ${conversationId} reports last_seq ${history.lastSeq} but its history ends at seq ${previous}`);
     }
@@ -278,7 +280,7 @@ export class HistoryChecker {
       const ack = ackByKey.get(`${send.conversationId}\u0000${send.senderId}\u0000${send.clientMsgId}`);
       if (ack === undefined) continue;
       const stored = stores.get(send.conversationId)?.get(ack.seq);
-      if (stored !== undefined && stored.client_msg_id === send.clientMsgId && stored.body?.text !== send.text) {
+      if (stored !== undefined && stored.client_msg_id === send.clientMsgId && stored.body?.text !== send.text && !textMayDiffer(stored)) {
         violations.push(
           `text mismatch: ${send.clientId} sent client_msg_id ${send.clientMsgId} in ${send.conversationId} with ${describeText(send.text)} but the store has ${describeText(stored.body?.text)}`,
         );
@@ -314,7 +316,7 @@ export class HistoryChecker {
             stored.id !== m.id ||
             stored.sender_id !== m.sender_id ||
             stored.client_msg_id !== m.client_msg_id ||
-            stored.body?.text !== m.body?.text
+            (stored.body?.text !== m.body?.text && !textMayDiffer(stored))
           ) {
             violations.push(
               `delivery differs from store: ${where} received seq ${m.seq} as id ${m.id} client_msg_id ${m.client_msg_id}, the store has id ${stored.id} client_msg_id ${stored.client_msg_id}`,

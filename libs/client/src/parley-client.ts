@@ -103,7 +103,8 @@ export interface ParleyClientEvents {
 interface PendingSend {
   conversationId: string;
   clientMsgId: string;
-  text: string;
+  /** What goes on the wire (again after a reconnect): a send, or an edit, delete or react frame. */
+  frame: ClientFrame;
   /** queued: waiting for a usable socket; sent: on the wire; received: the server holds it durably. */
   status: 'queued' | 'sent' | 'received';
   resolve: (ack: PersistedAck) => void;
@@ -247,17 +248,41 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
    * Sends a message; resolves with its persisted ack. The send survives reconnects (re-sent with
    * the same client_msg_id) until persisted, rejected by the server, timed out or closed.
    */
-  send(conversationId: string, text: string, options: { clientMsgId?: string } = {}): Promise<PersistedAck> {
+  send(conversationId: string, text: string, options: { clientMsgId?: string; replyTo?: number } = {}): Promise<PersistedAck> {
     const n = charLength(text);
     if (n < 1 || n > Limits.TEXT_MAX_CHARS) {
       return Promise.reject(new ParleyClientError('VALIDATION_FAILED', `text must be 1 to ${Limits.TEXT_MAX_CHARS} characters`));
     }
+    const reply = options.replyTo === undefined ? {} : { reply_to: options.replyTo };
+    return this.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'send', conversation_id: conversationId, client_msg_id: id, body: { text }, ...reply }));
+  }
+
+  /**
+   * Issue 13 (docs/api/v1.md, message lifecycle): edit your message `seq`, delete a message, add or
+   * remove a reaction. Each resolves with the persisted ack of its entry (its own seq) and survives
+   * reconnects like a send; a refusal rejects with the server's code (FORBIDDEN, NOT_FOUND, CONFLICT).
+   */
+  edit(conversationId: string, seq: number, text: string, options: { clientMsgId?: string } = {}): Promise<PersistedAck> {
+    const n = charLength(text);
+    if (n < 1 || n > Limits.TEXT_MAX_CHARS) return Promise.reject(new ParleyClientError('VALIDATION_FAILED', `text must be 1 to ${Limits.TEXT_MAX_CHARS} characters`));
+    return this.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'edit', conversation_id: conversationId, seq, client_msg_id: id, body: { text } }));
+  }
+
+  deleteMessage(conversationId: string, seq: number, options: { clientMsgId?: string } = {}): Promise<PersistedAck> {
+    return this.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'delete', conversation_id: conversationId, seq, client_msg_id: id }));
+  }
+
+  react(conversationId: string, seq: number, emoji: string, action: 'add' | 'remove' = 'add', options: { clientMsgId?: string } = {}): Promise<PersistedAck> {
+    return this.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'react', conversation_id: conversationId, seq, client_msg_id: id, emoji, action }));
+  }
+
+  private enqueue(conversationId: string, requestedId: string | undefined, frameOf: (clientMsgId: string) => ClientFrame): Promise<PersistedAck> {
     if (!conversationId || conversationId.length > Limits.ID_MAX) {
       return Promise.reject(new ParleyClientError('VALIDATION_FAILED', 'conversation id is invalid'));
     }
     let clientMsgId: string;
     try {
-      clientMsgId = options.clientMsgId ?? newClientMsgId();
+      clientMsgId = requestedId ?? newClientMsgId();
     } catch (e) {
       return Promise.reject(e);
     }
@@ -277,7 +302,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
       const p: PendingSend = {
         conversationId,
         clientMsgId,
-        text,
+        frame: frameOf(clientMsgId),
         status: 'queued',
         resolve,
         reject,
@@ -674,7 +699,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
   }
 
   private transmit(p: PendingSend): void {
-    const sent = this.sendFrame({ type: 'send', conversation_id: p.conversationId, client_msg_id: p.clientMsgId, body: { text: p.text } });
+    const sent = this.sendFrame(p.frame);
     if (sent) p.status = 'sent';
   }
 

@@ -8,6 +8,7 @@ import {
   ConversationPageDto,
   CreateConversationInput,
   HistoryDto,
+  RevisionsDto,
   MemberPageDto,
   MessageDto,
   PresenceDto,
@@ -150,10 +151,36 @@ export class ParleyRest {
   }
 
   /** `created` is false when the same client_msg_id was already stored (200, same message). */
-  async sendMessage(conversationId: string, clientMsgId: string, text: string): Promise<{ message: MessageDto; created: boolean }> {
+  async sendMessage(conversationId: string, clientMsgId: string, text: string, replyTo?: number): Promise<{ message: MessageDto; created: boolean }> {
     const { status, data } = await this.request<SendMessageResponse>('POST', `/v1/conversations/${enc(conversationId)}/messages`, {
-      body: { client_msg_id: clientMsgId, body: { text } },
+      body: { client_msg_id: clientMsgId, body: { text }, ...(replyTo === undefined ? {} : { reply_to: replyTo }) },
     });
+    return { message: data.message, created: status === 201 };
+  }
+
+  // Issue 13, message lifecycle: each change answers its entry (created false when client_msg_id repeats).
+  editMessage(conversationId: string, seq: number, clientMsgId: string, text: string): Promise<{ message: MessageDto; created: boolean }> {
+    return this.entry('PATCH', `${messagePath(conversationId, seq)}`, { client_msg_id: clientMsgId, body: { text } });
+  }
+
+  deleteMessage(conversationId: string, seq: number, clientMsgId: string): Promise<{ message: MessageDto; created: boolean }> {
+    return this.entry('DELETE', messagePath(conversationId, seq), { client_msg_id: clientMsgId });
+  }
+
+  react(conversationId: string, seq: number, clientMsgId: string, emoji: string, action: 'add' | 'remove' = 'add'): Promise<{ message: MessageDto; created: boolean }> {
+    return this.entry(action === 'add' ? 'POST' : 'DELETE', `${messagePath(conversationId, seq)}/reactions`, { client_msg_id: clientMsgId, emoji });
+  }
+
+  replies(conversationId: string, seq: number, options: { after_seq?: number; limit?: number } = {}): Promise<HistoryDto> {
+    return this.data('GET', `${messagePath(conversationId, seq)}/replies`, { query: { after_seq: options.after_seq, limit: options.limit } });
+  }
+
+  revisions(conversationId: string, seq: number): Promise<RevisionsDto> {
+    return this.data('GET', `${messagePath(conversationId, seq)}/revisions`);
+  }
+
+  private async entry(method: string, path: string, body: unknown): Promise<{ message: MessageDto; created: boolean }> {
+    const { status, data } = await this.request<SendMessageResponse>(method, path, { body });
     return { message: data.message, created: status === 201 };
   }
 
@@ -212,6 +239,8 @@ export class ParleyRest {
     throw new ParleyApiError(response.status, error.code, error.message, retryAfter);
   }
 }
+
+const messagePath = (conversationId: string, seq: number) => `/v1/conversations/${enc(conversationId)}/messages/${seq}`;
 
 function parseJson(text: string, status: number): unknown {
   try {

@@ -35,6 +35,8 @@ export interface ParleyConfig {
     restSendTimeoutMs: number;
     sendRatePerSecond: number;
     signalRatePerSecond: number;
+    /** Reactions (add or remove) per second per user, over REST and WebSocket together (issue 13). */
+    reactionRatePerSecond: number;
     authLimits: { attemptsPerMinute: number; registrationsPerMinute: number; failuresPerAccount: number; codeRequestsPerMinute: number };
     clientAddressHeader: string;
     /** SIGTERM: how long the gateway takes to close its sockets (1012), spread over this window. */
@@ -138,6 +140,7 @@ export const settings = {
   loginFailures: int('PARLEY_LOGIN_FAILURES_PER_ACCOUNT', 5, 'failed sign-ins one address may make against one account before it waits (then one a minute)', 1),
   clientAddressHeader: str('PARLEY_CLIENT_ADDRESS_HEADER', '', 'header a trusted proxy sets to the client address (its last entry is used, e.g. x-forwarded-for); empty: the peer address'),
   signalRate: int('PARLEY_SIGNAL_RATE_PER_SECOND', 10, 'typing and read frames per second per connection (twice that per user); typing over it is dropped, read answered RATE_LIMITED', 1),
+  reactionRate: int('PARLEY_REACTION_RATE_PER_SECOND', 5, 'reactions (add or remove) per second per user, twice that as a burst; over it: RATE_LIMITED', 1),
   drainMs: int(
     'PARLEY_DRAIN_MS',
     0,
@@ -265,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       restSendTimeoutMs: read(env, s.restSendTimeoutMs),
       sendRatePerSecond: read(env, s.sendRate),
       signalRatePerSecond: read(env, s.signalRate),
+      reactionRatePerSecond: read(env, s.reactionRate),
       authLimits: { attemptsPerMinute: read(env, s.authAttempts), registrationsPerMinute: read(env, s.registrations), failuresPerAccount: read(env, s.loginFailures), codeRequestsPerMinute: otp.requestsPerMinute },
       clientAddressHeader: read(env, s.clientAddressHeader).toLowerCase(),
       drainMs: read(env, s.drainMs),

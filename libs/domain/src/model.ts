@@ -46,6 +46,30 @@ export interface Message {
   mentions?: string[];
   /** Set on the system message a finished call leaves (docs/adr/0013-call-signaling.md). */
   call?: CallSummaryRecord;
+  // Lifecycle (issue 13, docs/adr/0010-message-lifecycle.md); every field absent when unused.
+  /** The seq of the message this one answers (same conversation). */
+  reply_to?: number;
+  /** Absent for a message; set on an entry of the seq stream that changes an earlier message. */
+  kind?: EntryKind;
+  /** The message an entry changes. */
+  target_seq?: number;
+  /** A reaction entry's change and the emoji's count after it. */
+  reaction?: { emoji: string; action: 'add' | 'remove'; count: number };
+  /** Current state of a message: when its text was last edited. */
+  edited_at?: string;
+  /** A tombstone: the message was deleted (its body is gone), by whom. */
+  deleted_at?: string;
+  deleted_by?: string;
+  /** Current reaction counts; `user_ids` only below the large-group threshold. */
+  reactions?: ReactionCount[];
+}
+
+export type EntryKind = 'edit' | 'delete' | 'reaction';
+
+export interface ReactionCount {
+  emoji: string;
+  count: number;
+  user_ids?: string[];
 }
 
 /** What a finished call leaves in its conversation; nothing of the call's media setup is kept. */

@@ -17,6 +17,8 @@ export interface GatewayOptions {
   sendRatePerSecond: number;
   /** Typing and read frames per second per connection (twice that per user across connections). */
   signalRatePerSecond: number;
+  /** Reactions per second per user (REST and WebSocket together; issue 13). */
+  reactionRatePerSecond: number;
   /** Sign-in and sign-up limits per client address and account (see AuthThrottle). */
   authLimits: { attemptsPerMinute: number; registrationsPerMinute: number; failuresPerAccount: number; codeRequestsPerMinute?: number };
   /** Header a trusted proxy sets to the client's address ('' = the peer address). */
@@ -47,6 +49,7 @@ export function gatewayOptionsFrom(config: ParleyConfig, gatewayId: string, webD
     restSendTimeoutMs: config.gateway.restSendTimeoutMs,
     sendRatePerSecond: config.gateway.sendRatePerSecond,
     signalRatePerSecond: config.gateway.signalRatePerSecond,
+    reactionRatePerSecond: config.gateway.reactionRatePerSecond,
     authLimits: config.gateway.authLimits,
     clientAddressHeader: config.gateway.clientAddressHeader,
     drainMs: config.gateway.drainMs,

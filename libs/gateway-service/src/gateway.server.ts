@@ -69,7 +69,7 @@ export class GatewayServer {
     const sessions = new SessionLiveness({ lookup: (sid) => sessionChecks.add(sid) });
     this.telemetry = new GatewayTelemetry(deps.metrics, logger);
     this.writer = new SocketWriter(options.maxBufferedBytes);
-    this.pipeline = new SendPipeline(options.gatewayId, deps.log, undefined, this.telemetry);
+    this.pipeline = new SendPipeline(options.gatewayId, deps.log, undefined, this.telemetry, options.reactionRatePerSecond);
     let delivery: LocalDelivery | null = null;
     this.registry = new ConnectionRegistry(options.gatewayId, deps.routes, options.routeTtlMs, logger, (key) => delivery?.dropFeed(key));
     delivery = new LocalDelivery(options.gatewayId, this.app, this.registry, this.writer, this.pipeline, deps.conversations, sessions, logger, this.telemetry);
@@ -103,7 +103,7 @@ export class GatewayServer {
       deps.calls ?? new MemoryCallStore(),
       deps.conversations,
       deps.log,
-      (sender, conversationId, clientMsgId, text, call) => this.pipeline.publish(sender, conversationId, clientMsgId, text, clientMsgId, {}, call),
+      (sender, conversationId, clientMsgId, text, call) => this.pipeline.publish(sender, conversationId, clientMsgId, text, clientMsgId, {}, call ? { call } : {}),
       logger.child({ component: 'calls' }),
       (socketId) => this.registry.get(socketId) !== undefined,
       { ...DEFAULT_CALL_OPTIONS, ...options.calls },

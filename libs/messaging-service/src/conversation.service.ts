@@ -1,5 +1,7 @@
 import { ConversationType, DomainError, LargeGroupPolicy, Message } from '@parley/domain';
-import { ConversationApi, ConversationView, EventLog, HistoryQuery, MAX_SOCKET_SETUPS, MemberView, MembershipDirectory, MessageStore, Page, ReadReceipts, SocketSetup, SqlDb, UserDirectory } from '@parley/ports';
+import { ConversationApi, ConversationView, EventLog, HistoryQuery, MAX_SOCKET_SETUPS, MemberView, MembershipDirectory, MessageStore, Page, ReadReceipts, RevisionsView, SocketSetup, SqlDb, UserDirectory } from '@parley/ports';
+import { LifecycleRepository } from './storage/lifecycle.repository';
+import { ReadLifecycleUseCase } from './usecases/message-lifecycle/read-lifecycle.usecase';
 import { ConversationRepository } from './storage/conversation.repository';
 import { StoreReads } from './storage/store-reads';
 import { ChangeMembersUseCase } from './usecases/change-members/change-members.usecase';
@@ -18,6 +20,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   private readonly receipts: ReadReceiptsUseCase;
   private readonly history$: ReadHistoryUseCase;
   private readonly queries: QueryConversationsUseCase;
+  private readonly lifecycle: ReadLifecycleUseCase;
 
   constructor(
     db: SqlDb,
@@ -34,6 +37,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
     this.receipts = new ReadReceiptsUseCase(this.repo);
     this.history$ = new ReadHistoryUseCase(this.repo, messages, reads);
     this.queries = new QueryConversationsUseCase(this.repo);
+    this.lifecycle = new ReadLifecycleUseCase(this.repo, new LifecycleRepository(db), messages);
   }
 
   create(actorId: string, input: { type: ConversationType; title?: string | null; member_ids: string[] }) {
@@ -62,6 +66,12 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   }
   history(actorId: string, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }> {
     return this.history$.execute(actorId, conversationId, query);
+  }
+  replies(actorId: string, conversationId: string, seq: number, afterSeq: number, limit: number): Promise<{ messages: Message[]; has_more: boolean }> {
+    return this.lifecycle.replies(actorId, conversationId, seq, afterSeq, limit);
+  }
+  revisions(actorId: string, conversationId: string, seq: number): Promise<RevisionsView> {
+    return this.lifecycle.revisions(actorId, conversationId, seq);
   }
   conversationIdsOf(userId: string): Promise<string[]> {
     return this.repo.conversationIdsOf(userId);

@@ -5,6 +5,8 @@ import { ConversationService } from './conversation.service';
 import { ConversationSequencer, MentionResolver, SEQUENCER_GROUP } from './sequencer/conversation-sequencer';
 import { ConversationRepository } from './storage/conversation.repository';
 import { SendClaimsRepository } from './storage/send-claims.repository';
+import { LifecycleOps } from './sequencer/lifecycle-ops';
+import { LifecycleRepository } from './storage/lifecycle.repository';
 import { countStoreReads } from './storage/store-reads';
 import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
 
@@ -57,11 +59,13 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
     const repo = new ConversationRepository(db);
     const writes = metrics.histogram('parley_messaging_store_write_duration_seconds', 'message store writes by the sequencer (one batch of a conversation)', [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
     this.claims = new SendClaimsRepository(db);
+    const mentions = mentionResolver(users, repo);
+    const ops = new LifecycleOps(repo, this.claims, new LifecycleRepository(db), messages, options.largeGroup, mentions);
     this.sequencer = new ConversationSequencer(repo, this.claims, messages, log, {
       onMalformed: () => malformed.inc(),
       onStoreRead: (op) => reads.count(op),
       onStoreWrite: (seconds) => writes.observe(seconds),
-    }, mentionResolver(users, repo));
+    }, mentions, ops);
   }
 
   async onApplicationBootstrap(): Promise<void> {

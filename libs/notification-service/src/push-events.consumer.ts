@@ -64,7 +64,10 @@ export class PushEventsConsumer {
   }
 
   private async handle(value: ConversationEvent): Promise<void> {
-    if (value.type === 'message.created') await this.admit(value.message);
+    // Lifecycle entries (edits, deletes, reactions; docs/adr/0010) are not new messages: no push.
+    if (value.type === 'message.created') {
+      if (value.message.kind === undefined) await this.admit(value.message);
+    }
     else if (value.type === 'read.updated') await this.outbox.read(value.user_id, value.conversation_id, value.seq);
     else if (value.type === 'session.revoked') await this.devices.dropSessionDevices(value.session_id);
     else if (value.type === 'member.added' || value.type === 'member.removed') this.memberLists.forget(value.conversation_id);

@@ -18,6 +18,12 @@ export interface MessageStore {
    * become visible in seq order), so a catching-up client cannot skip one.
    */
   insertClaimed(messages: readonly Message[]): Promise<void>;
+  /**
+   * Writes a stored message's new state over it (issue 13: an edit, a tombstone, new reaction
+   * counts), by (conversation_id, seq). Only the sequencer calls it, for a message it already
+   * wrote; the same state again is the same write.
+   */
+  rewrite(message: Message): Promise<void>;
   findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null>;
   /** Highest stored seq of the conversation, 0 when empty. */
   lastSeq(conversationId: string): Promise<number>;

@@ -117,4 +117,31 @@ describe('frames with text no store keeps faithfully', () => {
     expect(parseClientFrame(JSON.stringify({ type: 'typing', conversation_id: s, state: 'start' })).ok).toBe(false);
     expect(parseClientFrame(JSON.stringify({ type: 'ping', nonce: s })).ok).toBe(false);
   });
+
+  it('accepts the lifecycle frames and reply_to (issue 13), and names the client_msg_id of a bad one', () => {
+    expect(frame(send({ reply_to: 3 }))).toEqual({ ok: true, value: { type: 'send', conversation_id: 'c1', client_msg_id: 'm1', body: { text: 'hi' }, reply_to: 3 } });
+    expect(frame(send({ reply_to: null }))).toEqual({ ok: true, value: { type: 'send', conversation_id: 'c1', client_msg_id: 'm1', body: { text: 'hi' } } });
+    expect(frame({ type: 'edit', conversation_id: 'c1', seq: 2, client_msg_id: 'e1', body: { text: 'new' }, x: 1 })).toEqual({
+      ok: true,
+      value: { type: 'edit', conversation_id: 'c1', seq: 2, client_msg_id: 'e1', body: { text: 'new' } },
+    });
+    expect(frame({ type: 'delete', conversation_id: 'c1', seq: 2, client_msg_id: 'd1' })).toEqual({ ok: true, value: { type: 'delete', conversation_id: 'c1', seq: 2, client_msg_id: 'd1' } });
+    expect(frame({ type: 'react', conversation_id: 'c1', seq: 2, client_msg_id: 'r1', emoji: '👍🏽', action: 'remove' })).toEqual({
+      ok: true,
+      value: { type: 'react', conversation_id: 'c1', seq: 2, client_msg_id: 'r1', emoji: '👍🏽', action: 'remove' },
+    });
+    for (const bad of [
+      send({ reply_to: 0 }),
+      { type: 'edit', conversation_id: 'c1', seq: 0, client_msg_id: 'x', body: { text: 'new' } },
+      { type: 'edit', conversation_id: 'c1', seq: 1, client_msg_id: 'x', body: { text: '' } },
+      { type: 'delete', conversation_id: 'c1', seq: 1.5, client_msg_id: 'x' },
+      { type: 'react', conversation_id: 'c1', seq: 1, client_msg_id: 'x', emoji: 'a b', action: 'add' },
+      { type: 'react', conversation_id: 'c1', seq: 1, client_msg_id: 'x', emoji: 'x'.repeat(Limits.EMOJI_MAX + 1), action: 'add' },
+      { type: 'react', conversation_id: 'c1', seq: 1, client_msg_id: 'x', emoji: 'ok', action: 'toggle' },
+    ]) {
+      const r = frame(bad);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.client_msg_id).toBe(bad.client_msg_id);
+    }
+  });
 });

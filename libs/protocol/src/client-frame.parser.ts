@@ -19,7 +19,7 @@ export function parseClientFrame(text: string): Result<ClientFrame> {
     return invalid(`frame is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!isRecord(data)) return invalid('frame must be a JSON object');
-  const echo = data.type === 'send' && typeof data.client_msg_id === 'string' ? data.client_msg_id : undefined;
+  const echo = ECHOED.has(String(data.type)) && typeof data.client_msg_id === 'string' ? data.client_msg_id : undefined;
   const type = data.type;
   if (type === undefined) return invalid('frame has no type');
   if (typeof type !== 'string' || !Object.hasOwn(CLIENT_FRAME_SCHEMAS, type)) return invalid(`unknown frame type ${JSON.stringify(String(type)).slice(0, 80)}`);
@@ -28,11 +28,22 @@ export function parseClientFrame(text: string): Result<ClientFrame> {
   return { ok: true, value: known(checked.value as Record<string, unknown> & ClientFrame) };
 }
 
+/** Frames whose error names their client_msg_id. */
+const ECHOED = new Set(['send', 'edit', 'delete', 'react']);
+
 /** The frame with only the contract's fields (and null optionals dropped). */
 function known(f: Record<string, unknown> & ClientFrame): ClientFrame {
   switch (f.type) {
     case 'send':
-      return { type: 'send', conversation_id: f.conversation_id, client_msg_id: f.client_msg_id, body: { text: f.body.text } };
+      return f.reply_to === undefined || f.reply_to === null
+        ? { type: 'send', conversation_id: f.conversation_id, client_msg_id: f.client_msg_id, body: { text: f.body.text } }
+        : { type: 'send', conversation_id: f.conversation_id, client_msg_id: f.client_msg_id, body: { text: f.body.text }, reply_to: f.reply_to };
+    case 'edit':
+      return { type: 'edit', conversation_id: f.conversation_id, seq: f.seq, client_msg_id: f.client_msg_id, body: { text: f.body.text } };
+    case 'delete':
+      return { type: 'delete', conversation_id: f.conversation_id, seq: f.seq, client_msg_id: f.client_msg_id };
+    case 'react':
+      return { type: 'react', conversation_id: f.conversation_id, seq: f.seq, client_msg_id: f.client_msg_id, emoji: f.emoji, action: f.action };
     case 'sync':
       return f.limit === undefined || f.limit === null
         ? { type: 'sync', conversation_id: f.conversation_id, after_seq: f.after_seq }

@@ -55,4 +55,8 @@ export const Limits = {
   TOKEN_MAX: 4096,
   /** Extension: bound on a ping nonce string. */
   NONCE_MAX: 128,
+  /** Extension (issue 13): a reaction is one emoji (or short code) of at most this many code points, no whitespace. */
+  EMOJI_MAX: 32,
+  /** Extension (issue 13): page size of a message's replies. */
+  REPLIES_MAX_LIMIT: 100,
 } as const;

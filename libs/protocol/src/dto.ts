@@ -38,6 +38,23 @@ export interface MessageDto {
   mentions?: string[];
   /** Extension: set on the system message a finished call leaves (docs/api/v1.md, Calls). */
   call?: CallSummary;
+  // Extension, issue 13 (docs/adr/0010-message-lifecycle.md): each absent when unused.
+  reply_to?: number;
+  /** Absent for a message; an entry of the seq stream that changes message `target_seq`. */
+  kind?: 'edit' | 'delete' | 'reaction';
+  target_seq?: number;
+  reaction?: { emoji: string; action: 'add' | 'remove'; count: number };
+  edited_at?: string;
+  deleted_at?: string;
+  deleted_by?: string;
+  reactions?: Array<{ emoji: string; count: number; user_ids?: string[] }>;
+}
+
+/** Extension, issue 13: the texts an edited message had before each edit (moderators only). */
+export interface RevisionsDto {
+  conversation_id: string;
+  seq: number;
+  revisions: Array<{ entry_seq: number; text: string; replaced_at: string }>;
 }
 
 export interface ConversationMeDto {

@@ -12,7 +12,36 @@ export interface SendFrame {
   conversation_id: string;
   client_msg_id: string;
   body: { text: string };
+  /** Extension (issue 13): the seq of the message this one answers. */
+  reply_to?: number;
 }
+
+/** Extension (issue 13): lifecycle operations on message `seq`, answered like a send (acks, or an error frame naming client_msg_id). */
+export interface EditFrame {
+  type: 'edit';
+  conversation_id: string;
+  seq: number;
+  client_msg_id: string;
+  body: { text: string };
+}
+
+export interface DeleteFrame {
+  type: 'delete';
+  conversation_id: string;
+  seq: number;
+  client_msg_id: string;
+}
+
+export interface ReactFrame {
+  type: 'react';
+  conversation_id: string;
+  seq: number;
+  client_msg_id: string;
+  emoji: string;
+  action: 'add' | 'remove';
+}
+
+export type LifecycleFrame = EditFrame | DeleteFrame | ReactFrame;
 
 export interface SyncFrame {
   type: 'sync';
@@ -39,7 +68,7 @@ export interface PingFrame {
   nonce?: string | number;
 }
 
-export type ClientFrame = SendFrame | SyncFrame | TypingFrame | ReadFrame | PingFrame | CallClientFrame;
+export type ClientFrame = SendFrame | SyncFrame | TypingFrame | ReadFrame | PingFrame | CallClientFrame | LifecycleFrame;
 
 // Server → client.
 

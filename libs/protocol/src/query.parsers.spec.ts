@@ -1,4 +1,4 @@
-import { parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery } from './query.parsers';
+import { parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery, parseRepliesQuery, parseSeqParam } from './query.parsers';
 
 const q = (s: string) => new URLSearchParams(s);
 
@@ -67,5 +67,18 @@ describe('parsePageQuery cursors', () => {
 
   it('refuses a repeated cursor', () => {
     expect(parsePageQuery(q('cursor=abc&cursor=def')).ok).toBe(false);
+  });
+});
+
+describe('issue 13: a message seq in the path, and the replies page', () => {
+  it('takes a positive integer seq and nothing else', () => {
+    expect(parseSeqParam('42')).toEqual({ ok: true, value: 42 });
+    for (const raw of [undefined, '', '0', '-1', '1.5', 'abc', '1e3', '99999999999999999']) expect(parseSeqParam(raw).ok).toBe(false);
+  });
+
+  it('pages replies from after_seq (default 0) with a bounded limit', () => {
+    expect(parseRepliesQuery(q(''))).toEqual({ ok: true, value: { after_seq: 0, limit: 50 } });
+    expect(parseRepliesQuery(q('after_seq=7&limit=100'))).toEqual({ ok: true, value: { after_seq: 7, limit: 100 } });
+    for (const s of ['limit=0', 'limit=101', 'after_seq=-1', 'after_seq=1&after_seq=2']) expect(parseRepliesQuery(q(s)).ok).toBe(false);
   });
 });

@@ -61,3 +61,23 @@ export const parseReadReceiptsQuery = (params: URLSearchParams): Result<ReadRece
     if (seq === undefined) fail('seq is required');
     return { seq };
   });
+
+/** Extension (issue 13): a message's seq in a path (`/messages/{seq}`), 1 or more. */
+export const parseSeqParam = (raw: string | undefined): Result<number> =>
+  validated(() => {
+    const value = Number(raw);
+    if (raw === undefined || !DIGITS.test(raw) || !Number.isSafeInteger(value) || value < 1) fail('seq must be a positive integer');
+    return value;
+  });
+
+export interface RepliesQueryInput {
+  after_seq: number;
+  limit: number;
+}
+
+/** Extension (issue 13): `?after_seq=N&limit=L` of a message's replies (keyset: the last seq of the previous page). */
+export const parseRepliesQuery = (params: URLSearchParams): Result<RepliesQueryInput> =>
+  validated(() => ({
+    after_seq: readInt(params, 'after_seq', 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    limit: readInt(params, 'limit', 1, Limits.REPLIES_MAX_LIMIT) ?? Limits.HISTORY_DEFAULT_LIMIT,
+  }));

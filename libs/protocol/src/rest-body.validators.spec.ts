@@ -6,6 +6,9 @@ import {
   validateReadMarker,
   validateRefresh,
   validateRegister,
+  validateDeleteMessage,
+  validateEditMessage,
+  validateReaction,
   validateSendMessage,
 } from './rest-body.validators';
 
@@ -158,5 +161,22 @@ describe('text that no store keeps faithfully (NUL, unpaired surrogates) is refu
   it('keeps paired surrogates (emoji) and counts them as one character', () => {
     const emoji = '\u{1F600}'.repeat(Limits.TEXT_MAX_CHARS);
     expect(validateSendMessage({ client_msg_id: 'm1', body: { text: emoji } })).toEqual({ ok: true, value: { client_msg_id: 'm1', body: { text: emoji } } });
+  });
+});
+
+describe('issue 13: lifecycle bodies and reply_to', () => {
+  it('keeps reply_to on a send when it is a seq, drops a null one, refuses anything else', () => {
+    expect(validateSendMessage({ client_msg_id: 'a', body: { text: 'x' }, reply_to: 4 })).toEqual({ ok: true, value: { client_msg_id: 'a', body: { text: 'x' }, reply_to: 4 } });
+    expect(validateSendMessage({ client_msg_id: 'a', body: { text: 'x' }, reply_to: null })).toEqual({ ok: true, value: { client_msg_id: 'a', body: { text: 'x' } } });
+    for (const reply_to of [0, -1, 1.5, '4']) expect(validateSendMessage({ client_msg_id: 'a', body: { text: 'x' }, reply_to }).ok).toBe(false);
+  });
+
+  it('checks edit, delete and reaction bodies', () => {
+    expect(validateEditMessage({ client_msg_id: 'e', body: { text: 'new' }, x: 1 })).toEqual({ ok: true, value: { client_msg_id: 'e', body: { text: 'new' } } });
+    expect(validateEditMessage({ client_msg_id: 'e', body: { text: 'x'.repeat(Limits.TEXT_MAX_CHARS + 1) } }).ok).toBe(false);
+    expect(validateDeleteMessage({ client_msg_id: 'd' })).toEqual({ ok: true, value: { client_msg_id: 'd' } });
+    expect(validateDeleteMessage({}).ok).toBe(false);
+    expect(validateReaction({ client_msg_id: 'r', emoji: '❤️' })).toEqual({ ok: true, value: { client_msg_id: 'r', emoji: '❤️' } });
+    for (const emoji of ['', 'a b', '\u0000', 'x'.repeat(Limits.EMOJI_MAX + 1), 5]) expect(validateReaction({ client_msg_id: 'r', emoji }).ok).toBe(false);
   });
 });

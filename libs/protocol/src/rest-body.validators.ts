@@ -2,7 +2,7 @@ import { Limits } from './constants';
 import { charLength, isRecord } from './fields';
 import { invalid, ok, Result } from './result';
 import { Id } from './schema/primitives';
-import { AddMembersBody, CreateDirectBody, CreateGroupBody, LoginBody, ReadMarkerBody, RefreshBody, RegisterBody, SendMessageBody } from './schema/rest-bodies.schema';
+import { AddMembersBody, CreateDirectBody, CreateGroupBody, DeleteMessageBody, EditMessageBody, LoginBody, ReactionBody, ReadMarkerBody, RefreshBody, RegisterBody, SendMessageBody } from './schema/rest-bodies.schema';
 import { check } from './schema/validate';
 
 /**
@@ -37,6 +37,22 @@ export interface AddMembersInput {
 export interface SendMessageInput {
   client_msg_id: string;
   body: { text: string };
+  reply_to?: number;
+}
+
+/** Issue 13: an edit's new text, a delete, a reaction; each with its own client_msg_id. */
+export interface EditMessageInput {
+  client_msg_id: string;
+  body: { text: string };
+}
+
+export interface DeleteMessageInput {
+  client_msg_id: string;
+}
+
+export interface ReactionInput {
+  client_msg_id: string;
+  emoji: string;
 }
 
 export interface ReadMarkerInput {
@@ -83,7 +99,15 @@ export const validateCreateConversation = (input: unknown): Result<CreateConvers
 export const validateAddMembers = (input: unknown): Result<AddMembersInput> => then(check(AddMembersBody, input, 'body'), (o) => ok({ user_ids: [...o.user_ids] }));
 
 export const validateSendMessage = (input: unknown): Result<SendMessageInput> =>
-  then(check(SendMessageBody, input, 'body'), (o) => ok({ client_msg_id: o.client_msg_id, body: { text: o.body.text } }));
+  then(check(SendMessageBody, input, 'body'), (o) =>
+    ok(o.reply_to === undefined || o.reply_to === null ? { client_msg_id: o.client_msg_id, body: { text: o.body.text } } : { client_msg_id: o.client_msg_id, body: { text: o.body.text }, reply_to: o.reply_to }));
+
+export const validateEditMessage = (input: unknown): Result<EditMessageInput> =>
+  then(check(EditMessageBody, input, 'body'), (o) => ok({ client_msg_id: o.client_msg_id, body: { text: o.body.text } }));
+
+export const validateDeleteMessage = (input: unknown): Result<DeleteMessageInput> => then(check(DeleteMessageBody, input, 'body'), (o) => ok({ client_msg_id: o.client_msg_id }));
+
+export const validateReaction = (input: unknown): Result<ReactionInput> => then(check(ReactionBody, input, 'body'), (o) => ok({ client_msg_id: o.client_msg_id, emoji: o.emoji }));
 
 export const validateReadMarker = (input: unknown): Result<ReadMarkerInput> => then(check(ReadMarkerBody, input, 'body'), (o) => ok({ seq: o.seq }));
 

@@ -27,6 +27,37 @@ export interface WireMessage {
   created_at: string;
   mentions?: Maybe<string[]>;
   call?: Maybe<{ call_id: string; media: string; outcome: string; started_at: string; duration_ms: number }>;
+  reply_to?: Maybe<number>;
+  kind?: Maybe<string>;
+  target_seq?: Maybe<number>;
+  reaction?: Maybe<{ emoji: string; action: string; count: number }>;
+  edited_at?: Maybe<string>;
+  deleted_at?: Maybe<string>;
+  deleted_by?: Maybe<string>;
+  reactions?: Maybe<Array<{ emoji: string; count: number; user_ids?: Maybe<string[]> }>>;
+}
+
+const ENTRY_KINDS = ['edit', 'delete', 'reaction'] as const;
+
+/** Issue 13's fields of a message, each absent when the wire has its zero value. */
+function lifecycleFromWire(wire: WireMessage, field: string): Partial<Message> {
+  const out: Partial<Message> = {};
+  if (wire.reply_to) out.reply_to = count(wire.reply_to, `${field}.reply_to`);
+  if (wire.kind) out.kind = oneOf(wire.kind, ENTRY_KINDS, `${field}.kind`);
+  if (wire.target_seq) out.target_seq = count(wire.target_seq, `${field}.target_seq`);
+  if (wire.reaction && wire.reaction.emoji) {
+    out.reaction = { emoji: wire.reaction.emoji, action: oneOf(wire.reaction.action, ['add', 'remove'] as const, `${field}.reaction.action`), count: count(wire.reaction.count, `${field}.reaction.count`) };
+  }
+  if (wire.edited_at) out.edited_at = wire.edited_at;
+  if (wire.deleted_at) out.deleted_at = wire.deleted_at;
+  if (wire.deleted_by) out.deleted_by = wire.deleted_by;
+  if (wire.reactions && wire.reactions.length > 0) {
+    out.reactions = wire.reactions.map((r, i) => {
+      const n = count(r.count, `${field}.reactions[${i}].count`);
+      return r.user_ids && r.user_ids.length > 0 ? { emoji: r.emoji, count: n, user_ids: [...r.user_ids] } : { emoji: r.emoji, count: n };
+    });
+  }
+  return out;
 }
 
 export interface WireConversationView {
@@ -68,6 +99,7 @@ export function messageFromWire(wire: WireMessage, field = 'message'): Message {
     created_at: wire.created_at,
     ...(wire.mentions && wire.mentions.length > 0 ? { mentions: [...wire.mentions] } : {}),
     ...(wire.call ? { call: callFromWire(wire.call, `${field}.call`) } : {}),
+    ...lifecycleFromWire(wire, field),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ConversationType, Message } from '@parley/domain';
-import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page, ReadReceipts, SocketSetup } from '@parley/ports';
+import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page, ReadReceipts, RevisionsView, SocketSetup } from '@parley/ports';
 import { conversationViewFromWire, type WireConversationView, type WireEmpty, type WireMemberView, type WireUserIds } from './common.mapping';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
 import { count } from './wire-values';
@@ -20,6 +20,9 @@ import {
   type WireGetRequest,
   type WireHistoryRequest,
   type WireHistoryResponse,
+  type WireRepliesRequest,
+  type WireRevisionsRequest,
+  type WireRevisionsResponse,
   type WireIsMemberRequest,
   type WireIsMemberResponse,
   type WireSharesConversationRequest,
@@ -104,6 +107,22 @@ export class GrpcConversationsClient implements ConversationApi, MembershipDirec
       { actor_id: actorId, conversation_id: conversationId, after_seq: query.after_seq, before_seq: query.before_seq, limit: query.limit },
       (res) => ({ messages: messagesFromWire(res.messages), has_more: res.has_more }),
     );
+  }
+
+  replies(actorId: string, conversationId: string, seq: number, afterSeq: number, limit: number): Promise<{ messages: Message[]; has_more: boolean }> {
+    return this.channel.call<WireRepliesRequest, WireHistoryResponse, { messages: Message[]; has_more: boolean }>(
+      'Replies',
+      { actor_id: actorId, conversation_id: conversationId, seq, after_seq: afterSeq, limit },
+      (res) => ({ messages: messagesFromWire(res.messages), has_more: res.has_more }),
+    );
+  }
+
+  revisions(actorId: string, conversationId: string, seq: number): Promise<RevisionsView> {
+    return this.channel.call<WireRevisionsRequest, WireRevisionsResponse, RevisionsView>('Revisions', { actor_id: actorId, conversation_id: conversationId, seq }, (res) => ({
+      conversation_id: res.conversation_id,
+      seq: count(res.seq, 'seq'),
+      revisions: (res.revisions ?? []).map((r, i) => ({ entry_seq: count(r.entry_seq, `revisions[${i}].entry_seq`), text: r.text, replaced_at: r.replaced_at })),
+    }));
   }
 
   conversationIdsOf(userId: string): Promise<string[]> {

@@ -69,6 +69,23 @@ export interface WireHistoryRequest {
   before_seq?: Maybe<number>;
   limit: number;
 }
+export interface WireRepliesRequest {
+  actor_id: string;
+  conversation_id: string;
+  seq: number;
+  after_seq: number;
+  limit: number;
+}
+export interface WireRevisionsRequest {
+  actor_id: string;
+  conversation_id: string;
+  seq: number;
+}
+export interface WireRevisionsResponse {
+  conversation_id: string;
+  seq: number;
+  revisions: Array<{ entry_seq: number; text: string; replaced_at: string }>;
+}
 export interface WireHistoryResponse {
   messages: WireMessage[];
   has_more: boolean;

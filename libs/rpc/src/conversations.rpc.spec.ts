@@ -66,6 +66,13 @@ class FakeConversations implements ConversationApi, MembershipDirectory {
   history(actorId: string, conversationId: string, query: HistoryQuery) {
     return this.answer({ messages: query.limit === 0 ? [] : [message(1), message(BIG)], has_more: query.limit !== 0 }, 'history', actorId, conversationId, query);
   }
+  replies(actorId: string, conversationId: string, seq: number, afterSeq: number, limit: number) {
+    const reply = { ...message(afterSeq + 1), reply_to: seq };
+    return this.answer({ messages: [reply], has_more: false }, 'replies', actorId, conversationId, seq, afterSeq, limit);
+  }
+  revisions(actorId: string, conversationId: string, seq: number) {
+    return this.answer({ conversation_id: conversationId, seq, revisions: [{ entry_seq: BIG, text: 'before', replaced_at: '2025-01-01T00:00:05.000Z' }] }, 'revisions', actorId, conversationId, seq);
+  }
   conversationIdsOf(userId: string) {
     return this.answer(userId === 'u-none' ? [] : ['c-1', 'c-2'], 'conversationIdsOf', userId);
   }
@@ -188,6 +195,22 @@ describe('Conversations over gRPC', () => {
       ['history', 'u-1', 'c-1', { limit: 50 }],
       ['history', 'u-1', 'c-1', { after_seq: 0, before_seq: BIG, limit: 0 }],
     ]);
+  });
+
+  it('replies, revisions and the lifecycle fields of messages (issue 13) cross the wire; zero values stay absent', async () => {
+    expect(await client.replies('u-1', 'c-1', 3, 7, 50)).toEqual({ messages: [{ ...message(8), reply_to: 3 }], has_more: false });
+    expect(await client.revisions('u-1', 'c-1', 3)).toEqual({ conversation_id: 'c-1', seq: 3, revisions: [{ entry_seq: BIG, text: 'before', replaced_at: '2025-01-01T00:00:05.000Z' }] });
+    const entry: Message = { ...message(9), body: { text: '' }, kind: 'reaction', target_seq: 3, reaction: { emoji: '👍', action: 'add', count: 2 } };
+    const target: Message = { ...message(3), edited_at: '2025-01-01T00:00:06.000Z', reactions: [{ emoji: '👍', count: 2, user_ids: ['u-1', 'u-2'] }, { emoji: ':ok:', count: 1 }] };
+    const tomb: Message = { ...message(4), body: { text: '' }, deleted_at: '2025-01-01T00:00:07.000Z', deleted_by: 'u-1' };
+    const original = impl.backfill.bind(impl);
+    impl.backfill = (c: string, a: number, l: number) => (impl as unknown as { answer: (v: Message[]) => Promise<Message[]> }).answer([target, tomb, entry]) ?? original(c, a, l);
+    try {
+      expect(await client.backfill('c-1', 2, 3)).toEqual([target, tomb, entry]);
+    } finally {
+      impl.backfill = original;
+    }
+    expect(impl.calls).toEqual(expect.arrayContaining([['replies', 'u-1', 'c-1', 3, 7, 50], ['revisions', 'u-1', 'c-1', 3]]));
   });
 
   it('membership lookups, backfill and the directory calls answer through', async () => {

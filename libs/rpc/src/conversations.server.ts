@@ -18,6 +18,9 @@ import {
   type WireGetRequest,
   type WireHistoryRequest,
   type WireHistoryResponse,
+  type WireRepliesRequest,
+  type WireRevisionsRequest,
+  type WireRevisionsResponse,
   type WireIsMemberRequest,
   type WireIsMemberResponse,
   type WireSharesConversationRequest,
@@ -61,6 +64,10 @@ export function serveConversations(server: Server, impl: ConversationApi & Membe
       impl.readReceipts(req.actor_id, req.conversation_id, count(req.seq, 'seq')),
     ),
     History: unary('History', (req: WireHistoryRequest): Promise<WireHistoryResponse> => impl.history(req.actor_id, req.conversation_id, historyQueryFromWire(req))),
+    Replies: unary('Replies', (req: WireRepliesRequest): Promise<WireHistoryResponse> =>
+      impl.replies(req.actor_id, req.conversation_id, count(req.seq, 'seq'), count(req.after_seq, 'after_seq'), count(req.limit, 'limit')),
+    ),
+    Revisions: unary('Revisions', (req: WireRevisionsRequest): Promise<WireRevisionsResponse> => impl.revisions(req.actor_id, req.conversation_id, count(req.seq, 'seq'))),
     ConversationIdsOf: unary('ConversationIdsOf', async (req: WireUserRequest): Promise<WireConversationIds> => ({
       conversation_ids: await impl.conversationIdsOf(req.user_id),
     })),

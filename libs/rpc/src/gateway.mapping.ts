@@ -121,7 +121,7 @@ export function eventFromWire(wire: WireEvent, field: string): Delivery | null {
         type: 'send.rejected',
         conversation_id: v.conversation_id,
         client_msg_id: v.client_msg_id,
-        code: oneOf(v.code, ['FORBIDDEN', 'VALIDATION_FAILED'] as const, `${field}.code`),
+        code: oneOf(v.code, ['FORBIDDEN', 'VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT'] as const, `${field}.code`),
         message: v.message,
         origin: originFromWire(required(v.origin, `${field}.origin`)),
       };

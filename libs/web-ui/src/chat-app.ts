@@ -387,7 +387,7 @@ export class ChatApp {
 
   private acceptMessage(entry: ConversationEntry, m: MessageDto): void {
     // A conversation fetched after this message was stored already counts it as unread.
-    const news = m.seq > entry.dto.last_seq;
+    const news = m.seq > entry.dto.last_seq && m.kind === undefined; // lifecycle entries are not unread messages
     this.store.addStored(entry, m);
     this.store.touch(entry.dto.id);
     const timer = entry.typing.get(m.sender_id);
@@ -511,6 +511,7 @@ export class ChatApp {
           { class: mine ? 'message mine' : 'message', 'data-testid': 'message', 'data-seq': m.seq ?? undefined, 'data-mine': mine },
           ...(mine || entry.dto.type === 'direct' ? [] : [el('span', { class: 'sender' }, this.nameOf(m.sender_id))]),
           el('span', { class: 'text' }, m.text),
+          ...(m.note ? [el('span', { class: 'note', 'data-testid': 'note' }, m.note)] : []),
           ...(status ? [el('span', { class: 'status', 'data-testid': 'status' }, status)] : []),
         );
       }),

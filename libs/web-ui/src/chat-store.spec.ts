@@ -35,6 +35,22 @@ describe('ChatStore', () => {
     expect(entry.dto.last_seq).toBe(3);
   });
 
+  it('applies edit, reaction and delete entries to the message they target instead of showing them (issue 13)', () => {
+    const store = new ChatStore();
+    const entry = store.upsertConversation(conversation('c1'));
+    store.addStored(entry, message(1));
+    store.addStored(entry, { ...message(2), body: { text: 'new text' }, kind: 'edit', target_seq: 1 });
+    store.addStored(entry, { ...message(3), body: { text: '' }, kind: 'reaction', target_seq: 1, reaction: { emoji: '👍', action: 'add', count: 2 } });
+    expect(store.sortedMessages(entry).map((m) => [m.seq, m.text, m.note])).toEqual([[1, 'new text', 'edited · 👍 2']]);
+    expect(entry.dto.last_seq).toBe(3);
+    store.addStored(entry, { ...message(4), body: { text: '' }, kind: 'reaction', target_seq: 1, reaction: { emoji: '👍', action: 'remove', count: 0 } });
+    expect(store.sortedMessages(entry)[0].note).toBe('edited');
+    store.addStored(entry, { ...message(5), body: { text: '' }, kind: 'delete', target_seq: 1 });
+    expect(store.sortedMessages(entry).map((m) => [m.text, m.note])).toEqual([['', 'message deleted']]);
+    store.addStored(entry, { ...message(6), reactions: [{ emoji: ':ok:', count: 1 }], edited_at: 't' });
+    expect(store.sortedMessages(entry)[1].note).toBe('edited · :ok: 1');
+  });
+
   it('marks a failed send without losing its text', () => {
     const store = new ChatStore();
     const entry = store.upsertConversation(conversation('c1'));

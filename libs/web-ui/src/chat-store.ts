@@ -10,6 +10,15 @@ export interface ShownMessage {
   created_at: string;
   status: 'sending' | 'sent' | 'failed';
   error?: string;
+  /** Issue 13: "edited", "deleted" and reaction counts, shown beside the text. */
+  note?: string;
+}
+
+/** What the page says about a message's lifecycle state (docs/api/v1.md, message lifecycle). */
+function noteOf(m: Pick<MessageDto, 'edited_at' | 'deleted_at' | 'reactions'>): string | undefined {
+  if (m.deleted_at) return 'message deleted';
+  const parts = [...(m.edited_at ? ['edited'] : []), ...(m.reactions ?? []).map((r) => `${r.emoji} ${r.count}`)];
+  return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
 export interface ConversationEntry {
@@ -74,8 +83,12 @@ export class ChatStore {
 
   /** Adds a stored message (from history or live); replaces the pending copy of the user's own. */
   addStored(entry: ConversationEntry, m: MessageDto): void {
+    if (m.seq > entry.dto.last_seq) entry.dto = { ...entry.dto, last_seq: m.seq };
+    if (m.kind !== undefined) return this.applyEntry(entry, m);
     const key = keyOf(m.sender_id, m.client_msg_id);
+    const note = noteOf(m);
     entry.messages.set(key, {
+      ...(note ? { note } : {}),
       key,
       seq: m.seq,
       sender_id: m.sender_id,
@@ -84,8 +97,24 @@ export class ChatStore {
       created_at: m.created_at,
       status: 'sent',
     });
-    if (m.seq > entry.dto.last_seq) entry.dto = { ...entry.dto, last_seq: m.seq };
     this.trim(entry);
+  }
+
+  /** An edit, delete or reaction entry changes the shown message at its target_seq (if still shown); it is no row of its own. */
+  private applyEntry(entry: ConversationEntry, m: MessageDto): void {
+    const target = [...entry.messages.values()].find((x) => x.seq === m.target_seq);
+    if (!target) return;
+    if (m.kind === 'edit' && !target.note?.startsWith('message deleted')) {
+      target.text = m.body.text;
+      target.note = ['edited', ...(target.note ?? '').split(' · ').filter((p) => p && p !== 'edited')].join(' · ');
+    } else if (m.kind === 'delete') {
+      target.text = '';
+      target.note = 'message deleted';
+    } else if (m.kind === 'reaction' && m.reaction) {
+      const { emoji, count } = m.reaction;
+      const others = (target.note ?? '').split(' · ').filter((p) => p && !p.startsWith(`${emoji} `));
+      target.note = [...others, ...(count > 0 ? [`${emoji} ${count}`] : [])].join(' · ') || undefined;
+    }
   }
 
   addPending(entry: ConversationEntry, senderId: string, clientMsgId: string, text: string): void {

@@ -205,6 +205,12 @@ export class CassandraMessageStore implements MessageStore {
     }
   }
 
+  /** An upsert of the message row (the index rows do not change). */
+  async rewrite(message: Message): Promise<void> {
+    checkMessage(message);
+    await this.write(this.cql.insertMessage, this.messageParams(message));
+  }
+
   async findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null> {
     checkId('conversationId', conversationId);
     checkId('senderId', senderId);

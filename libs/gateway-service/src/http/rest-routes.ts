@@ -10,6 +10,7 @@ import { AuthThrottle } from '../limits/auth-throttle';
 import { SendPipeline } from '../send/send-pipeline';
 import { HttpExchange } from './http-exchange';
 import { addCodeRoutes } from './code-routes';
+import { addLifecycleRoutes } from './lifecycle-routes';
 import { addPushRoutes } from './push-routes';
 import { RestRouter, RouteContext, RouteReply } from './rest-router';
 
@@ -150,7 +151,8 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const input = must(validateSendMessage(await ctx.x.readJson()));
       // Non-members learn nothing: the same 404 as an unknown conversation, before anything is queued.
       if (!(await conversations.isMember(me.userId, id))) throw new DomainError('NOT_FOUND', 'conversation not found');
-      const outcome = await pipeline.sendAndWait(me.userId, id, input.client_msg_id, input.body.text, deps.restSendTimeoutMs);
+      const extras = input.reply_to === undefined ? {} : { reply_to: input.reply_to };
+      const outcome = await pipeline.sendAndWait(me.userId, id, input.client_msg_id, input.body.text, deps.restSendTimeoutMs, {}, extras);
       if (outcome.kind === 'rejected') throw new DomainError(outcome.code === 'FORBIDDEN' ? 'NOT_FOUND' : outcome.code, outcome.code === 'FORBIDDEN' ? 'conversation not found' : outcome.message);
       return { status: outcome.created ? 201 : 200, body: { message: outcome.message } };
     }))
@@ -170,5 +172,6 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const q = must(parseReadReceiptsQuery(ctx.x.query));
       return { status: 200, body: await conversations.readReceipts(me.userId, id, q.seq) };
     }));
+  addLifecycleRoutes(router, conversations, pipeline, deps.restSendTimeoutMs, authed, pathId);
   return addCodeRoutes(addPushRoutes(router, deps.push, conversations, auth, authed, pathId), auth, deps.throttle, authed);
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { CallSummaryRecord, DomainError, Message } from '@parley/domain';
-import { EventLog, IngressSend, Topics } from '@parley/ports';
+import { DomainError, Message } from '@parley/domain';
+import { EventLog, IngressSend, RejectCode, Topics } from '@parley/ports';
 import type { Histogram } from 'prom-client';
+import { KeyedBuckets } from '../limits/keyed-buckets';
 
 /** Sends still waiting for their persisted ack that are timed (send → persisted); older ones are dropped. */
 const MAX_TIMED_SENDS = 50_000;
@@ -9,7 +10,10 @@ const TIMED_SEND_TTL_MS = 60_000;
 
 export type SendOutcome =
   | { kind: 'persisted'; message: Message; created: boolean }
-  | { kind: 'rejected'; code: 'FORBIDDEN' | 'VALIDATION_FAILED'; message: string };
+  | { kind: 'rejected'; code: RejectCode; message: string };
+
+/** What a send may carry besides its text (issue 13): a reply target, or a lifecycle operation. */
+export type SendExtras = Pick<IngressSend, 'reply_to' | 'op' | 'call'>;
 
 interface RestWaiter {
   resolve(outcome: SendOutcome): void;
@@ -26,18 +30,27 @@ export class SendPipeline {
   private readonly restWaiters = new Map<string, RestWaiter>();
   /** `ref \n client_msg_id` → when the send was published (ms, performance.now()). */
   private readonly timed = new Map<string, number>();
+  /** Reactions per user, REST and WebSocket together (issue 13): the fair-share buckets of the edge. */
+  private readonly reactions: KeyedBuckets;
 
   constructor(
     private readonly gatewayId: string,
     private readonly log: EventLog,
     private readonly maxRestWaiters = 10_000,
     private readonly telemetry?: { sendPersistedSeconds: Histogram<string> },
-  ) {}
+    reactionRatePerSecond = 5,
+  ) {
+    this.reactions = new KeyedBuckets(reactionRatePerSecond, reactionRatePerSecond * 2);
+  }
+
+  /** Whether a user may add or remove a reaction now (one token); false: answer RATE_LIMITED. */
+  allowReaction(userId: string): boolean {
+    return this.reactions.take(userId);
+  }
 
   /** Resolves once the send is durably in the ingress log (the `received` ack). */
-  async publish(senderId: string, conversationId: string, clientMsgId: string, text: string, ref: string, headers: Record<string, string> = {}, call?: CallSummaryRecord): Promise<void> {
+  async publish(senderId: string, conversationId: string, clientMsgId: string, text: string, ref: string, headers: Record<string, string> = {}, extras: SendExtras = {}): Promise<void> {
     const send: IngressSend = {
-      ...(call ? { call } : {}),
       type: 'send',
       conversation_id: conversationId,
       sender_id: senderId,
@@ -45,6 +58,9 @@ export class SendPipeline {
       body: { text },
       origin: { gateway_id: this.gatewayId, ref },
       received_at: new Date().toISOString(),
+      ...(extras.reply_to !== undefined ? { reply_to: extras.reply_to } : {}),
+      ...(extras.op ? { op: extras.op } : {}),
+      ...(extras.call ? { call: extras.call } : {}),
     };
     this.startTiming(ref, clientMsgId);
     // One message, one trace: the active span (the WebSocket frame's or the REST request's; else a
@@ -74,7 +90,7 @@ export class SendPipeline {
   }
 
   /** REST: publish, then wait for the persisted (or rejected) answer, at most timeoutMs. */
-  async sendAndWait(senderId: string, conversationId: string, clientMsgId: string, text: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<SendOutcome> {
+  async sendAndWait(senderId: string, conversationId: string, clientMsgId: string, text: string, timeoutMs: number, headers: Record<string, string> = {}, extras: SendExtras = {}): Promise<SendOutcome> {
     if (this.restWaiters.size >= this.maxRestWaiters) throw new DomainError('RATE_LIMITED', 'too many sends in flight');
     const ref = `rest:${randomUUID()}`;
     const outcome = new Promise<SendOutcome>((resolve, reject) => {
@@ -85,7 +101,7 @@ export class SendPipeline {
       this.restWaiters.set(ref, { resolve, reject, timer });
     });
     try {
-      await this.publish(senderId, conversationId, clientMsgId, text, ref, headers);
+      await this.publish(senderId, conversationId, clientMsgId, text, ref, headers, extras);
     } catch (e) {
       this.settle(ref, null);
       throw e;

@@ -3,13 +3,14 @@ import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } fro
 import { isDomainError, TypingSampler, unauthenticated } from '@parley/domain';
 import { inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
 import { CallBatcher, ConversationApi, ConversationEvent, EventLog, MAX_SOCKET_SETUPS, PresenceApi, SocketSetup, Topics } from '@parley/ports';
-import { ClientFrame, CloseCode, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
+import { ClientFrame, CloseCode, LifecycleFrame, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
 import { TokenVerifier, VerifiedToken } from '@parley/tokens';
 import { SessionLiveness } from '../auth/session-liveness';
 import { SyncSource } from '../delivery/sync-source';
 import { GatewayOptions } from '../gateway.options';
 import { GatewayTelemetry } from '../gateway-telemetry';
 import { errorBody, toErrorReply } from '../http/api-error';
+import { ingressOf } from '../send/lifecycle-sends';
 import { SendPipeline } from '../send/send-pipeline';
 import { ConnectionData, Socket, userTopic } from './connection';
 import { ConnectionRegistry } from './connection-registry';
@@ -276,7 +277,7 @@ export class SocketHandler {
     void this.handle(ws, parsed.value).catch((err: unknown) => {
       const reply = toErrorReply(err);
       if (reply.status === 500) this.logger.error('frame handling failed', { err });
-      const clientMsgId = parsed.value.type === 'send' ? parsed.value.client_msg_id : undefined;
+      const clientMsgId = 'client_msg_id' in parsed.value ? parsed.value.client_msg_id : undefined;
       this.writer.send(ws, { type: 'error', code: reply.code === 'INTERNAL' ? 'UNAVAILABLE' : reply.code, message: reply.message, ...(clientMsgId ? { client_msg_id: clientMsgId } : {}) });
     });
   }
@@ -288,6 +289,9 @@ export class SocketHandler {
         this.writer.send(ws, f.nonce === undefined ? { type: 'pong' } : { type: 'pong', nonce: f.nonce });
         return;
       case 'send':
+      case 'edit':
+      case 'delete':
+      case 'react':
         return this.send(ws, f);
       case 'sync':
         return this.setupWork.run(() => this.sync(ws, f));
@@ -315,9 +319,9 @@ export class SocketHandler {
     }
   }
 
-  private async send(ws: Socket, f: SendFrame): Promise<void> {
+  private async send(ws: Socket, f: SendFrame | LifecycleFrame): Promise<void> {
     const d = ws.getUserData();
-    if (!this.takeToken(d)) {
+    if (!this.takeToken(d) || (f.type === 'react' && !this.pipeline.allowReaction(d.userId))) {
       if (++d.rateLimitedInARow >= RATE_LIMIT_CLOSE_AFTER) return this.writer.close(ws, CloseCode.RATE_LIMITED, 'rate limited');
       this.writer.send(ws, { type: 'error', code: 'RATE_LIMITED', message: 'sending too fast', client_msg_id: f.client_msg_id });
       return;
@@ -331,8 +335,10 @@ export class SocketHandler {
     const attributes = { 'parley.conversation_id': f.conversation_id, 'parley.client_msg_id': f.client_msg_id, 'network.protocol.name': 'websocket' };
     try {
       await inSpan('ws send', { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, () =>
-        this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, f.body.text, d.id),
-      );
+      {
+        const { text, extras } = ingressOf(f);
+        return this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, text, d.id, {}, extras);
+      });
     } catch (err) {
       d.pendingAcks = Math.max(0, d.pendingAcks - 1);
       throw err;

@@ -5,6 +5,7 @@ import { ConversationEvent, EventLog, IngressSend, LogRecord, MessageStore, Topi
 import { ConversationRepository } from '../storage/conversation.repository';
 import { SendClaim, SendClaimsRepository, claimKey } from '../storage/send-claims.repository';
 import { StoreReadOp } from '../storage/store-reads';
+import { LifecycleOps, OpSend } from './lifecycle-ops';
 
 export const SEQUENCER_GROUP = 'parley-messaging-sequencer';
 
@@ -54,6 +55,8 @@ export class ConversationSequencer {
     private readonly log: EventLog,
     private readonly stats: SequencerStats = { onMalformed: () => undefined },
     private readonly mentions: MentionResolver = async () => [],
+    /** Edits, deletes, reactions and reply checks (issue 13); without it they are refused. */
+    private readonly ops: LifecycleOps | null = null,
   ) {}
 
   /**
@@ -85,7 +88,38 @@ export class ConversationSequencer {
    * is appended, so the trace goes on to fanout. The batch's shared statements (membership, the
    * claim, the store write) are one span in the first send's trace, linked to the others.
    */
-  private async handleConversation(conversationId: string, sends: Pending[]): Promise<void> {
+  private async handleConversation(conversationId: string, records: Pending[]): Promise<void> {
+    // A lifecycle operation (edit, delete, reaction) goes alone, between the runs of sends around
+    // it, so the conversation's records keep their partition order (docs/adr/0010).
+    let run: Pending[] = [];
+    for (const p of records) {
+      if (!p.send.op) {
+        run.push(p);
+        continue;
+      }
+      if (run.length > 0) await this.handleSends(conversationId, run);
+      run = [];
+      await this.handleOp(conversationId, p as Pending & { send: OpSend });
+    }
+    if (run.length > 0) await this.handleSends(conversationId, run);
+  }
+
+  private handleOp(conversationId: string, { send, headers }: Pending & { send: OpSend }): Promise<void> {
+    const attributes = messagingAttributes('process', Topics.ingress, {
+      'messaging.consumer.group.name': SEQUENCER_GROUP,
+      'parley.conversation_id': conversationId,
+      'parley.client_msg_id': send.client_msg_id,
+      'parley.op': send.op.kind,
+    });
+    return inSpan(`process ${Topics.ingress}`, { kind: SpanKind.CONSUMER, parent: contextFrom(headers.traceparent), attributes }, async () => {
+      const event: ConversationEvent = this.ops
+        ? await this.ops.handle(conversationId, send)
+        : { type: 'send.rejected', conversation_id: conversationId, client_msg_id: send.client_msg_id, code: 'VALIDATION_FAILED', message: 'message lifecycle is not enabled', origin: send.origin };
+      return this.emit(conversationId, event, headers);
+    });
+  }
+
+  private async handleSends(conversationId: string, sends: Pending[]): Promise<void> {
     const batch = this.claimAndStore(conversationId, sends);
     batch.catch(() => undefined); // every send's span awaits it below
     const announced = new Set<string>();
@@ -96,7 +130,18 @@ export class ConversationSequencer {
         'parley.client_msg_id': send.client_msg_id,
       });
       return inSpan(`process ${Topics.ingress}`, { kind: SpanKind.CONSUMER, parent: contextFrom(headers.traceparent), attributes }, async (span) => {
-        const { members, outcomes } = await batch;
+        const { members, outcomes, badReplies } = await batch;
+        if (members.has(send.sender_id) && send.reply_to !== undefined && badReplies.has(send.reply_to)) {
+          failSpan(span, null, 'VALIDATION_FAILED: reply_to');
+          return this.emit(conversationId, {
+            type: 'send.rejected',
+            conversation_id: conversationId,
+            client_msg_id: send.client_msg_id,
+            code: 'VALIDATION_FAILED',
+            message: `reply_to ${send.reply_to} names no message of this conversation`,
+            origin: send.origin,
+          }, headers);
+        }
         if (!members.has(send.sender_id)) {
           failSpan(span, null, 'FORBIDDEN: not a member of this conversation');
           return this.emit(conversationId, {
@@ -119,7 +164,7 @@ export class ConversationSequencer {
   }
 
   /** Membership of the senders, one claim statement for the batch, then the new messages stored. */
-  private claimAndStore(conversationId: string, sends: Pending[]): Promise<{ members: Set<string>; outcomes: Map<string, Outcome> }> {
+  private claimAndStore(conversationId: string, sends: Pending[]): Promise<{ members: Set<string>; outcomes: Map<string, Outcome>; badReplies: Set<number> }> {
     const [first, ...rest] = sends;
     const options = {
       parent: contextFrom(first.headers.traceparent),
@@ -128,13 +173,15 @@ export class ConversationSequencer {
     };
     return inSpan('claim seq', options, async () => {
       const members = await this.repo.membersAmong(conversationId, [...new Set(sends.map((p) => p.send.sender_id))]);
-      const accepted = sends.filter((p) => members.has(p.send.sender_id));
+      const replyTargets = sends.flatMap((p) => (members.has(p.send.sender_id) && p.send.reply_to !== undefined ? [p.send.reply_to] : []));
+      const badReplies = replyTargets.length === 0 ? new Set<number>() : this.ops ? await this.ops.badReplyTargets(conversationId, replyTargets) : new Set(replyTargets);
+      const accepted = sends.filter((p) => members.has(p.send.sender_id) && !(p.send.reply_to !== undefined && badReplies.has(p.send.reply_to)));
       const claims = await this.claims.claimBatch(
         conversationId,
         accepted.map(({ send }) => ({ sender_id: send.sender_id, client_msg_id: send.client_msg_id, message_id: randomUUID() })),
         new Date().toISOString(),
       );
-      return { members, outcomes: await this.settle(conversationId, accepted, claims) };
+      return { members, outcomes: await this.settle(conversationId, accepted, claims), badReplies };
     });
   }
 
@@ -170,6 +217,7 @@ export class ConversationSequencer {
       if (mentions.length > 0) m.mentions = mentions;
     }));
     if (toWrite.length > 0) {
+      await this.ops?.indexReplies(conversationId, toWrite);
       const started = performance.now();
       await inSpan('store message', { attributes: { 'messaging.batch.message_count': toWrite.length } }, () => this.messages.insertClaimed(toWrite.sort((a, b) => a.seq - b.seq)));
       this.stats.onStoreWrite?.((performance.now() - started) / 1000);
@@ -201,6 +249,7 @@ function messageOf(conversationId: string, send: IngressSend, claim: SendClaim):
     body: { text: send.body.text },
     created_at: claim.created_at,
     ...(send.call ? { call: send.call } : {}),
+    ...(send.reply_to !== undefined ? { reply_to: send.reply_to } : {}),
   };
 }
 
@@ -209,5 +258,16 @@ function isIngressSend(v: unknown): v is IngressSend {
   const s = v as Partial<IngressSend>;
   return s.type === 'send' && typeof s.conversation_id === 'string' && typeof s.sender_id === 'string'
     && typeof s.client_msg_id === 'string' && typeof s.body?.text === 'string'
-    && typeof s.origin?.gateway_id === 'string' && typeof s.origin?.ref === 'string';
+    && typeof s.origin?.gateway_id === 'string' && typeof s.origin?.ref === 'string'
+    && (s.reply_to === undefined || isSeq(s.reply_to)) && (s.op === undefined || isOp(s.op));
+}
+
+const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 1;
+
+function isOp(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const op = v as { kind?: unknown; target_seq?: unknown; emoji?: unknown; action?: unknown };
+  if (!isSeq(op.target_seq)) return false;
+  if (op.kind === 'edit' || op.kind === 'delete') return true;
+  return op.kind === 'reaction' && typeof op.emoji === 'string' && (op.action === 'add' || op.action === 'remove');
 }

@@ -42,7 +42,12 @@ const toMembership = (r: MembershipRow): Membership => ({
 export interface ConversationWithMe {
   conversation: Conversation;
   me: Membership;
+  /** Lifecycle entries (edits, deletes, reactions) above the caller's read marker: not unread messages (docs/adr/0010). */
+  entriesUnread?: number;
 }
+
+/** Entries of the seq stream above the member's marker (m, c in scope): one index range of lifecycle_entries. */
+const ENTRIES_UNREAD = `(SELECT count(*) FROM lifecycle_entries e WHERE e.conversation_id = c.id AND e.seq > m.last_read_seq) AS m_entries_unread`;
 
 /** Conversations, memberships and read markers in SQL. */
 export class ConversationRepository {
@@ -90,8 +95,8 @@ export class ConversationRepository {
 
   /** The conversation and the caller's membership in one read; null for non-members. */
   async getForMember(conversationId: string, userId: string): Promise<ConversationWithMe | null> {
-    const r = await this.db.query<ConversationRow & { m_role: MemberRole; m_joined_at: Date | string; m_last_read_seq: string | number }>(
-      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq
+    const r = await this.db.query<ConversationRow & { m_role: MemberRole; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
+      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq, ${ENTRIES_UNREAD}
          FROM conversations c JOIN memberships m ON m.conversation_id = c.id
         WHERE c.id = $1 AND m.user_id = $2`,
       [conversationId, userId],
@@ -101,6 +106,7 @@ export class ConversationRepository {
     return {
       conversation: toConversation(row),
       me: { conversation_id: conversationId, user_id: userId, role: row.m_role, joined_at: iso(row.m_joined_at), last_read_seq: Number(row.m_last_read_seq) },
+      entriesUnread: Number(row.m_entries_unread),
     };
   }
 
@@ -112,8 +118,8 @@ export class ConversationRepository {
       params.push(after.at, after.id);
       where = `AND (c.last_activity_at, c.id) < ($3::timestamptz, $4)`;
     }
-    const r = await this.db.query<ConversationRow & { m_role: MemberRole; m_joined_at: Date | string; m_last_read_seq: string | number }>(
-      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq
+    const r = await this.db.query<ConversationRow & { m_role: MemberRole; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
+      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq, ${ENTRIES_UNREAD}
          FROM memberships m JOIN conversations c ON c.id = m.conversation_id
         WHERE m.user_id = $1 ${where}
         ORDER BY c.last_activity_at DESC, c.id DESC
@@ -123,6 +129,7 @@ export class ConversationRepository {
     return r.rows.map((row) => ({
       conversation: toConversation(row),
       me: { conversation_id: row.id, user_id: userId, role: row.m_role, joined_at: iso(row.m_joined_at), last_read_seq: Number(row.m_last_read_seq) },
+      entriesUnread: Number(row.m_entries_unread),
     }));
   }
 
@@ -257,7 +264,8 @@ export class ConversationRepository {
   /** The user's unread total over all conversations (one pass over their memberships) and the conversation's title. */
   async pushContext(userId: string, conversationId: string): Promise<{ unread_total: number; title: string | null }> {
     const r = await this.db.query<{ unread_total: string | number | null; title: string | null }>(
-      `SELECT (SELECT COALESCE(sum(GREATEST(c.last_seq - m.last_read_seq, 0)), 0)
+      `SELECT (SELECT COALESCE(sum(GREATEST(c.last_seq - m.last_read_seq
+                   - (SELECT count(*) FROM lifecycle_entries e WHERE e.conversation_id = c.id AND e.seq > m.last_read_seq), 0)), 0)
                  FROM memberships m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = $1) AS unread_total,
               (SELECT title FROM conversations WHERE id = $2) AS title`,
       [userId, conversationId],

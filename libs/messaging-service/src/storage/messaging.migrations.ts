@@ -74,3 +74,43 @@ CREATE TABLE IF NOT EXISTS send_keys (
 CREATE INDEX IF NOT EXISTS send_claims_by_age ON send_claims (created_at);
 `,
 });
+
+/**
+ * Issue 13, message lifecycle (docs/adr/0010-message-lifecycle.md): the entries of the seq stream
+ * that are not messages (unread counts leave them out), the originals of edited messages (for
+ * moderators; dropped with the message), who reacted with what, and the replies of a message.
+ */
+messagingMigrations.push({
+  id: 'messaging/005_message_lifecycle',
+  sql: `
+CREATE TABLE IF NOT EXISTS lifecycle_entries (
+  conversation_id text NOT NULL,
+  seq bigint NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('edit', 'delete', 'reaction')),
+  target_seq bigint NOT NULL,
+  PRIMARY KEY (conversation_id, seq)
+);
+CREATE TABLE IF NOT EXISTS message_revisions (
+  conversation_id text NOT NULL,
+  target_seq bigint NOT NULL,
+  entry_seq bigint NOT NULL,
+  text text NOT NULL,
+  replaced_at timestamptz NOT NULL,
+  PRIMARY KEY (conversation_id, target_seq, entry_seq)
+);
+CREATE TABLE IF NOT EXISTS message_reactions (
+  conversation_id text NOT NULL,
+  target_seq bigint NOT NULL,
+  emoji text NOT NULL,
+  user_id text NOT NULL,
+  reacted_at timestamptz NOT NULL,
+  PRIMARY KEY (conversation_id, target_seq, emoji, user_id)
+);
+CREATE TABLE IF NOT EXISTS message_replies (
+  conversation_id text NOT NULL,
+  reply_to bigint NOT NULL,
+  seq bigint NOT NULL,
+  PRIMARY KEY (conversation_id, reply_to, seq)
+);
+`,
+});

@@ -71,6 +71,22 @@ export function describeMessageStoreContract(name: string, makeAdapter: () => Pr
       expect(await store.findByClientMsgId(id, 'user-1', 'c-1')).toEqual(m);
     });
 
+    it('keeps the lifecycle fields of entries and messages, and rewrites a message in place (issue 13)', async () => {
+      const id = uniqueName('conv');
+      const reply = message(id, 2, { reply_to: 1 });
+      const entry = message(id, 3, { body: { text: '' }, kind: 'reaction', target_seq: 1, reaction: { emoji: '👍', action: 'add', count: 1 } });
+      await store.insertClaimed([message(id, 1), reply, entry]);
+      expect(await store.after(id, 1, 10)).toEqual([reply, entry]);
+      const edited = message(id, 1, { body: { text: 'edited' }, edited_at: '2025-01-02T00:00:00.000Z', reactions: [{ emoji: '👍', count: 1, user_ids: ['user-2'] }] });
+      await store.rewrite(edited);
+      expect(await store.after(id, 0, 1)).toEqual([edited]);
+      expect(await store.findByClientMsgId(id, 'user-1', 'c-1')).toEqual(edited);
+      const tomb = message(id, 1, { body: { text: '' }, deleted_at: '2025-01-03T00:00:00.000Z', deleted_by: 'user-2' });
+      await store.rewrite(tomb);
+      expect(await store.latest(id, 10)).toEqual([tomb, reply, entry]);
+      expect(await store.lastSeq(id)).toBe(3);
+    });
+
     it('treats writing the same message at the same seq again as a no-op', async () => {
       const { id, messages } = await conversationWith(2);
       await store.insert(messages[1]);

@@ -128,6 +128,15 @@ export class SqlMessageStore implements MessageStore {
     );
   }
 
+  async rewrite(message: Message): Promise<void> {
+    checkMessage(message);
+    await this.db.query(`UPDATE messages SET body = $3::text::jsonb WHERE conversation_id = $1 AND seq = $2::bigint`, [
+      message.conversation_id,
+      String(message.seq),
+      bodyColumn(message),
+    ]);
+  }
+
   async findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null> {
     checkId('conversationId', conversationId);
     checkId('senderId', senderId);

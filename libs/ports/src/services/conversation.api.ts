@@ -38,6 +38,13 @@ export interface SocketSetup {
 /** The most users one socketSetups call takes. */
 export const MAX_SOCKET_SETUPS = 1000;
 
+/** Issue 13: the texts an edited message had before each edit (moderators only). */
+export interface RevisionsView {
+  conversation_id: string;
+  seq: number;
+  revisions: Array<{ entry_seq: number; text: string; replaced_at: string }>;
+}
+
 export interface HistoryQuery {
   after_seq?: number;
   before_seq?: number;
@@ -64,6 +71,10 @@ export interface ConversationApi {
    */
   readReceipts(actorId: string, conversationId: string, seq: number): Promise<ReadReceipts>;
   history(actorId: string, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }>;
+  /** Issue 13: the replies to message `seq` with seq > afterSeq, ascending, at most limit (members only). */
+  replies(actorId: string, conversationId: string, seq: number, afterSeq: number, limit: number): Promise<{ messages: Message[]; has_more: boolean }>;
+  /** Issue 13: an edited message's earlier texts; FORBIDDEN unless the actor moderates the conversation. */
+  revisions(actorId: string, conversationId: string, seq: number): Promise<RevisionsView>;
   /** The conversations a connecting socket is subscribed to. */
   conversationIdsOf(userId: string): Promise<string[]>;
   /**

@@ -19,12 +19,24 @@ export interface IngressSend {
   call?: CallSummaryRecord;
   origin: SendOrigin;
   received_at: string;
+  /** A reply: the seq of the message it answers (checked by the sequencer). */
+  reply_to?: number;
+  /** Absent for a new message; else a lifecycle operation on `target_seq` (docs/adr/0010). `body` is the new text of an edit, empty otherwise. */
+  op?: LifecycleOp;
 }
+
+export type LifecycleOp =
+  | { kind: 'edit'; target_seq: number }
+  | { kind: 'delete'; target_seq: number }
+  | { kind: 'reaction'; target_seq: number; emoji: string; action: 'add' | 'remove' };
+
+/** Why the sequencer refused a send or a lifecycle operation (nothing was stored for it). */
+export type RejectCode = 'FORBIDDEN' | 'VALIDATION_FAILED' | 'NOT_FOUND' | 'CONFLICT';
 
 /** Records on the events topic (key: conversation_id, or user id for user-addressed events). */
 export type ConversationEvent =
   | { type: 'message.created'; message: Message; origin: SendOrigin | null; /** false when a repeated client_msg_id found the original */ created: boolean }
-  | { type: 'send.rejected'; conversation_id: string; client_msg_id: string; code: 'FORBIDDEN' | 'VALIDATION_FAILED'; message: string; origin: SendOrigin }
+  | { type: 'send.rejected'; conversation_id: string; client_msg_id: string; code: RejectCode; message: string; origin: SendOrigin }
   | { type: 'member.added'; conversation_id: string; user_ids: string[] }
   | { type: 'member.removed'; conversation_id: string; user_id: string }
   /** `services_only`: above the large-group threshold the marker is for services (push clearing), never fanned out to gateways. */

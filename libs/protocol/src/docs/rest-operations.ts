@@ -14,7 +14,7 @@ export interface QueryParam {
 
 /** One REST operation of the contract, as the OpenAPI document and the route check see it. */
 export interface RestOperation {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The gateway router's pattern (`:id`); the document writes `{id}`. */
   path: string;
   summary: string;
@@ -55,6 +55,13 @@ export const REST_OPERATIONS: RestOperation[] = [
   { method: 'GET', path: '/v1/conversations/:id/messages', summary: 'History by seq', auth: true, query: [seqParam('after_seq'), seqParam('before_seq'), limit(Limits.HISTORY_MAX_LIMIT, 50)], ok: [[200, R.History]], errors: [404] },
   { method: 'POST', path: '/v1/conversations/:id/read', summary: 'Move the read marker forward', auth: true, body: B.ReadMarkerBody, ok: [[204, null]], errors: [404] },
   { method: 'GET', path: '/v1/conversations/:id/read-receipts', summary: '"Read by N" at a seq', auth: true, query: [{ ...seqParam('seq', true), schema: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } }], ok: [[200, R.ReadReceipts]], errors: [404] },
+  // Message lifecycle (issue 13, docs/adr/0010-message-lifecycle.md): each change is an entry with its own seq, answered like a send.
+  { method: 'PATCH', path: '/v1/conversations/:id/messages/:seq', summary: "Edit one's own message (201 with the edit entry; 200 with it when client_msg_id repeats)", auth: true, body: B.EditMessageBody, ok: [[201, R.SendMessageResult], [200, R.SendMessageResult]], errors: [403, 404] },
+  { method: 'DELETE', path: '/v1/conversations/:id/messages/:seq', summary: 'Delete a message (its sender or an admin): a tombstone, the body removed', auth: true, body: B.DeleteMessageBody, ok: [[201, R.SendMessageResult], [200, R.SendMessageResult]], errors: [403, 404] },
+  { method: 'POST', path: '/v1/conversations/:id/messages/:seq/reactions', summary: 'Add a reaction (409 when the caller has it already)', auth: true, body: B.ReactionBody, ok: [[201, R.SendMessageResult], [200, R.SendMessageResult]], errors: [404, 409] },
+  { method: 'DELETE', path: '/v1/conversations/:id/messages/:seq/reactions', summary: "Remove the caller's reaction (404 when the caller has none)", auth: true, body: B.ReactionBody, ok: [[201, R.SendMessageResult], [200, R.SendMessageResult]], errors: [404] },
+  { method: 'GET', path: '/v1/conversations/:id/messages/:seq/replies', summary: 'The replies to a message, ascending, keyset-paged by after_seq', auth: true, query: [seqParam('after_seq'), limit(Limits.REPLIES_MAX_LIMIT, 50)], ok: [[200, R.History]], errors: [404] },
+  { method: 'GET', path: '/v1/conversations/:id/messages/:seq/revisions', summary: 'The texts an edited message had (admins only)', auth: true, ok: [[200, R.Revisions]], errors: [403, 404] },
   // The push extension (devices and notification settings).
   { method: 'GET', path: '/v1/me/devices', summary: "The caller's push devices", auth: true, ok: [[200, R.DeviceList]], errors: [] },
   { method: 'POST', path: '/v1/me/devices', summary: 'Register a push token for the current session', auth: true, body: P.RegisterDeviceBody, ok: [[200, R.DeviceResult]], errors: [] },

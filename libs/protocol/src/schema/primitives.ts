@@ -25,3 +25,9 @@ export const PresenceStatus = Type.Union([Type.Literal('online'), Type.Literal('
 /** One of a few strings, as a JSON Schema `enum` (one clear error: "must be one of a, b"). */
 export const Enum = <T extends string>(values: readonly T[], description?: string): TUnsafe<T> =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+
+/** A seq that names a message (1 or more). */
+export const TargetSeq = (description?: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, ...(description ? { description } : {}) });
+
+/** A reaction: one emoji or short code, no whitespace (issue 13). */
+export const Emoji = () => Type.String({ minLength: 1, maxLength: Limits.EMOJI_MAX, format: 'text', pattern: '^\\S+$', description: 'one emoji or short code without whitespace' });

@@ -21,6 +21,16 @@ export const Message = Type.Object(
     body: Type.Object({ text: Type.String() }),
     created_at: Timestamp(),
     call: Type.Optional(CallSummarySchema),
+    mentions: Type.Optional(Type.Array(Type.String(), { description: 'members the text names as @username, resolved when stored' })),
+    // Issue 13 (docs/adr/0010-message-lifecycle.md): each absent when unused.
+    reply_to: Type.Optional(Type.Integer({ minimum: 1, description: 'the seq of the message this one answers' })),
+    kind: Type.Optional(Type.Union([Type.Literal('edit'), Type.Literal('delete'), Type.Literal('reaction')], { description: 'absent for a message; an entry of the stream that changes message target_seq' })),
+    target_seq: Type.Optional(Type.Integer({ minimum: 1 })),
+    reaction: Type.Optional(Type.Object({ emoji: Type.String(), action: Type.Union([Type.Literal('add'), Type.Literal('remove')]), count: Type.Integer({ minimum: 0 }) })),
+    edited_at: Type.Optional(Timestamp()),
+    deleted_at: Type.Optional(Timestamp()),
+    deleted_by: Type.Optional(Type.String()),
+    reactions: Type.Optional(Type.Array(Type.Object({ emoji: Type.String(), count: Type.Integer({ minimum: 1 }), user_ids: Type.Optional(Type.Array(Type.String())) }))),
   },
   { $id: 'Message' },
 );
@@ -45,6 +55,10 @@ export const Presence = Type.Object({ user_id: Type.String(), status: PresenceSt
 export const ConversationPage = Type.Object({ conversations: Type.Array(Conversation), next_cursor: Nullable(Type.String()) }, { $id: 'ConversationPage' });
 export const MemberPage = Type.Object({ members: Type.Array(Member), next_cursor: Nullable(Type.String()) }, { $id: 'MemberPage' });
 export const History = Type.Object({ messages: Type.Array(Message), has_more: Type.Boolean() }, { $id: 'History' });
+export const Revisions = Type.Object(
+  { conversation_id: Type.String(), seq: Type.Integer({ minimum: 1 }), revisions: Type.Array(Type.Object({ entry_seq: Type.Integer({ minimum: 1 }), text: Type.String(), replaced_at: Timestamp() })) },
+  { $id: 'Revisions', description: 'the texts an edited message had before each edit, oldest first (moderators only)' },
+);
 export const SendMessageResult = Type.Object({ message: Message }, { $id: 'SendMessageResult' });
 export const AddMembersResult = Type.Object({ added: Type.Array(Type.String()) }, { $id: 'AddMembersResult' });
 export const UserLookup = Type.Object({ user: User }, { $id: 'UserLookup' });

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Limits } from '../constants';
-import { Id, Nullable, Seq, Text } from './primitives';
+import { Emoji, Id, Nullable, Seq, TargetSeq, Text } from './primitives';
 
 /** REST request bodies (`docs/api/v1.md`). Unknown fields are allowed and ignored. */
 
@@ -32,7 +32,15 @@ export const AddMembersBody = Type.Object({ user_ids: Type.Array(Id(), { minItem
 
 export const MessageBody = Type.Object({ text: Text(Limits.TEXT_MAX_CHARS) }, { $id: 'MessageBody' });
 
-export const SendMessageBody = Type.Object({ client_msg_id: Text(Limits.CLIENT_MSG_ID_MAX), body: MessageBody }, { $id: 'SendMessageBody' });
+export const SendMessageBody = Type.Object(
+  { client_msg_id: Text(Limits.CLIENT_MSG_ID_MAX), body: MessageBody, reply_to: Type.Optional(Nullable(TargetSeq('the seq of the message this one answers'))) },
+  { $id: 'SendMessageBody' },
+);
+
+/** Issue 13: lifecycle operations, each identified by its own client_msg_id (a repeat finds the original). */
+export const EditMessageBody = Type.Object({ client_msg_id: Text(Limits.CLIENT_MSG_ID_MAX), body: MessageBody }, { $id: 'EditMessageBody' });
+export const DeleteMessageBody = Type.Object({ client_msg_id: Text(Limits.CLIENT_MSG_ID_MAX) }, { $id: 'DeleteMessageBody' });
+export const ReactionBody = Type.Object({ client_msg_id: Text(Limits.CLIENT_MSG_ID_MAX), emoji: Emoji() }, { $id: 'ReactionBody' });
 
 export const ReadMarkerBody = Type.Object({ seq: Seq() }, { $id: 'ReadMarkerBody' });
 
