@@ -2,8 +2,7 @@ import { ConversationDto, MessageDto, PresenceStatus } from './dto';
 import { bool, fail, InvalidInput, isRecord, Json, oneOf, record } from './fields';
 import { ServerFrame, TypingState } from './frames';
 import { invalid, Result } from './result';
-import { CALL_SERVER_FRAME_SCHEMAS, CallServerFrame } from './schema/call-frames.schema';
-import { check } from './schema/validate';
+import { readCallFrame } from './call-frame.reader';
 
 /**
  * Parses one text frame from the server, for clients. It checks what a client relies on (the
@@ -123,13 +122,4 @@ function readServerFrame(o: Json): ServerFrame {
       if (typeof o.type === 'string' && o.type.startsWith('call.')) return readCallFrame(o);
       return fail(`unknown frame type ${JSON.stringify(String(o.type)).slice(0, 80)}`);
   }
-}
-
-/** Call frames (an extension) are checked against their schemas; extra fields are kept. */
-function readCallFrame(o: Json): CallServerFrame {
-  const schema = CALL_SERVER_FRAME_SCHEMAS.find((x) => (x.properties.type as { const?: unknown }).const === o.type);
-  if (!schema) return fail(`unknown frame type ${JSON.stringify(String(o.type)).slice(0, 80)}`);
-  const checked = check(schema, o, 'frame');
-  if (!checked.ok) return fail(checked.message);
-  return o as unknown as CallServerFrame;
 }
