@@ -14,3 +14,4 @@ export * from './redis/redis-presence.adapter';
 export * from './redis/redis-route-table.adapter';
 export * from './push/apns-push.provider';
 export * from './push/fcm-push.provider';
+export * from './s3/s3-blob-store.adapter';

@@ -4,3 +4,4 @@ export * from './membership.rules';
 export * from './read-markers';
 export * from './large-group.policy';
 export * from './mentions';
+export * from './attachments';

@@ -26,6 +26,8 @@ export interface GatewayOptions {
   /** TTL of this gateway's routes and connections; refreshed every ttl/3. */
   routeTtlMs: number;
   largeGroup: LargeGroupPolicy;
+  /** Attachments: the largest file, how long upload and download URLs live, thumbnail size. */
+  attachments: { maxBytes: number; uploadTtlSeconds: number; downloadTtlSeconds: number; thumbnailPx: number };
 }
 
 export const GATEWAY_OPTIONS = Symbol('GatewayOptions');
@@ -50,5 +52,6 @@ export function gatewayOptionsFrom(config: ParleyConfig, gatewayId: string, webD
     drainMs: config.gateway.drainMs,
     routeTtlMs: config.presence.connectionTtlMs,
     largeGroup: config.largeGroup,
+    attachments: config.attachments.limits,
   };
 }

@@ -19,3 +19,5 @@ export * from './services/push.api';
 export * from './push-provider.port';
 export * from './embedded/recording-push.provider';
 export * from './message-body-column';
+export * from './blob-store.port';
+export * from './embedded/disk-blob-store.adapter';

@@ -1,4 +1,4 @@
-import { Message } from '@parley/domain';
+import { Attachment, Message } from '@parley/domain';
 
 /**
  * Both message stores keep a message's body as JSON in one column; a message's `mentions` (an
@@ -11,7 +11,9 @@ export function bodyColumn(message: Message): string {
 
 /** The body and the mentions of a stored body column (already parsed from JSON). */
 export function fromBodyColumn(stored: unknown): Pick<Message, 'body' | 'mentions'> {
-  const { mentions, text } = stored as { text: string; mentions?: unknown };
+  const { mentions, text, attachments } = stored as { text: string; mentions?: unknown; attachments?: Attachment[] };
   const ids = Array.isArray(mentions) ? mentions.filter((m): m is string => typeof m === 'string') : [];
-  return ids.length > 0 ? { body: { text }, mentions: ids } : { body: { text } };
+  // Attachments (an additive field of the body) were checked by the gateway before they were stored.
+  const body = Array.isArray(attachments) && attachments.length > 0 ? { text, attachments } : { text };
+  return ids.length > 0 ? { body, mentions: ids } : { body };
 }

@@ -1,4 +1,5 @@
 import { isRecord } from './fields';
+import { sendBodyOf } from './rest-body.validators';
 import { ClientFrame } from './frames';
 import { invalid, Result } from './result';
 import { CLIENT_FRAME_SCHEMAS } from './schema/client-frames.schema';
@@ -31,7 +32,7 @@ export function parseClientFrame(text: string): Result<ClientFrame> {
 function known(f: Record<string, unknown> & ClientFrame): ClientFrame {
   switch (f.type) {
     case 'send':
-      return { type: 'send', conversation_id: f.conversation_id, client_msg_id: f.client_msg_id, body: { text: f.body.text } };
+      return { type: 'send', conversation_id: f.conversation_id, client_msg_id: f.client_msg_id, body: sendBodyOf(f.body) };
     case 'sync':
       return f.limit === undefined || f.limit === null
         ? { type: 'sync', conversation_id: f.conversation_id, after_seq: f.after_seq }

@@ -23,6 +23,16 @@ export interface UserDto {
 
 export interface MessageBodyDto {
   text: string;
+  /** Extension: attachments, checked at send time; absent when none. */
+  attachments?: AttachmentDto[];
+}
+
+/** Extension: an attachment as a message carries it (its type sniffed from its bytes). */
+export interface AttachmentDto {
+  id: string;
+  content_type: string;
+  size: number;
+  thumbnail: boolean;
 }
 
 export interface MessageDto {

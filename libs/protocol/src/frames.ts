@@ -10,7 +10,7 @@ export interface SendFrame {
   type: 'send';
   conversation_id: string;
   client_msg_id: string;
-  body: { text: string };
+  body: { text: string; attachments?: Array<{ id: string }> };
 }
 
 export interface SyncFrame {

@@ -2,7 +2,7 @@ import { Limits } from './constants';
 import { charLength, isRecord } from './fields';
 import { invalid, ok, Result } from './result';
 import { Id } from './schema/primitives';
-import { AddMembersBody, CreateDirectBody, CreateGroupBody, LoginBody, ReadMarkerBody, RefreshBody, RegisterBody, SendMessageBody } from './schema/rest-bodies.schema';
+import { AddMembersBody, CreateAttachmentBody, CreateDirectBody, CreateGroupBody, LoginBody, ReadMarkerBody, RefreshBody, RegisterBody, SendMessageBody } from './schema/rest-bodies.schema';
 import { check } from './schema/validate';
 
 /**
@@ -36,7 +36,22 @@ export interface AddMembersInput {
 
 export interface SendMessageInput {
   client_msg_id: string;
-  body: { text: string };
+  body: SendBodyInput;
+}
+
+/** A message body as a client sends it: attachments are references, resolved by the gateway. */
+export interface SendBodyInput {
+  text: string;
+  attachments?: Array<{ id: string }>;
+}
+
+/** The body with only the contract's fields (attachments only when there are some). */
+export const sendBodyOf = (b: SendBodyInput): SendBodyInput =>
+  b.attachments && b.attachments.length > 0 ? { text: b.text, attachments: b.attachments.map((a) => ({ id: a.id })) } : { text: b.text };
+
+export interface CreateAttachmentInput {
+  content_type: string;
+  size: number;
 }
 
 export interface ReadMarkerInput {
@@ -83,7 +98,10 @@ export const validateCreateConversation = (input: unknown): Result<CreateConvers
 export const validateAddMembers = (input: unknown): Result<AddMembersInput> => then(check(AddMembersBody, input, 'body'), (o) => ok({ user_ids: [...o.user_ids] }));
 
 export const validateSendMessage = (input: unknown): Result<SendMessageInput> =>
-  then(check(SendMessageBody, input, 'body'), (o) => ok({ client_msg_id: o.client_msg_id, body: { text: o.body.text } }));
+  then(check(SendMessageBody, input, 'body'), (o) => ok({ client_msg_id: o.client_msg_id, body: sendBodyOf(o.body) }));
+
+export const validateCreateAttachment = (input: unknown): Result<CreateAttachmentInput> =>
+  then(check(CreateAttachmentBody, input, 'body'), (o) => ok({ content_type: o.content_type, size: o.size }));
 
 export const validateReadMarker = (input: unknown): Result<ReadMarkerInput> => then(check(ReadMarkerBody, input, 'body'), (o) => ok({ seq: o.seq }));
 

@@ -1,9 +1,9 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CONFIG, ParleyConfig } from '@parley/config';
 import { createLogger, LOGGER, Metrics, METRICS } from '@parley/observability';
-import { EVENT_LOG, MESSAGE_STORE, Migration, pendingMigrations, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB } from '@parley/ports';
+import { BLOB_STORE, EVENT_LOG, MESSAGE_STORE, Migration, pendingMigrations, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB } from '@parley/ports';
 import { TracedEventLog } from './traced-event-log';
-import { openCassandraMessageStore, openKafkaEventLog, openPostgres, openRedisPresence, openRedisRouteTable } from './real-adapters';
+import { openCassandraMessageStore, openKafkaEventLog, openPostgres, openRedisPresence, openRedisRouteTable, openS3BlobStore } from './real-adapters';
 
 /** Which real systems a mesh process talks to. */
 export interface MeshParts {
@@ -12,6 +12,8 @@ export interface MeshParts {
   messages?: boolean;
   presence?: boolean;
   routes?: boolean;
+  /** The attachments bucket (S3). */
+  blobs?: boolean;
 }
 
 interface Closable {
@@ -86,6 +88,10 @@ export class MeshInfraModule {
     if (parts.routes) {
       providers.push({ provide: ROUTE_TABLE, useFactory: async () => track('redis-routes', await openRedisRouteTable(config, logger)) });
       exported.push(ROUTE_TABLE);
+    }
+    if (parts.blobs) {
+      providers.push({ provide: BLOB_STORE, useFactory: async () => track('s3', await openS3BlobStore(config)) });
+      exported.push(BLOB_STORE);
     }
     // Resolved after the adapters above (it injects them), so `closables` is filled by then.
     const adapterTokens = exported.filter((t) => t !== CONFIG && t !== LOGGER && t !== METRICS);

@@ -1,4 +1,4 @@
-import { CassandraMessageStore, KafkaEventLog, PgSqlDb, openRedis, RedisPresenceStore, RedisRouteTable } from '@parley/adapters';
+import { CassandraMessageStore, KafkaEventLog, PgSqlDb, openRedis, RedisPresenceStore, RedisRouteTable, S3BlobStore } from '@parley/adapters';
 import { ParleyConfig } from '@parley/config';
 import { Logger } from '@parley/observability';
 import { Topics } from '@parley/ports';
@@ -55,4 +55,14 @@ export function ensureParleyTopics(log: KafkaEventLog, config: ParleyConfig): Pr
     replicationFactor: config.kafka.replicationFactor,
     ...(config.kafka.minInsyncReplicas > 0 ? { minInsyncReplicas: config.kafka.minInsyncReplicas } : {}),
   });
+}
+
+/** The attachments bucket; created when missing unless the setup job owns it (PARLEY_SCHEMA_SETUP=verify). */
+export async function openS3BlobStore(config: ParleyConfig): Promise<S3BlobStore> {
+  const s3 = config.attachments.s3;
+  if (!s3.accessKeyId || !s3.secretAccessKey) throw new Error('PARLEY_S3_ACCESS_KEY_ID and PARLEY_S3_SECRET_ACCESS_KEY are needed for attachments in the mesh');
+  const store = new S3BlobStore(s3);
+  if (config.schemaSetup === 'create') await store.ensureBucket();
+  else await store.healthy();
+  return store;
 }

@@ -10,6 +10,8 @@ import { AuthThrottle } from '../limits/auth-throttle';
 import { SendPipeline } from '../send/send-pipeline';
 import { HttpExchange } from './http-exchange';
 import { addPushRoutes } from './push-routes';
+import { addAttachmentRoutes } from './attachment-routes';
+import { AttachmentService } from '../attachments/attachment-service';
 import { RestRouter, RouteContext, RouteReply } from './rest-router';
 
 export interface RestDeps {
@@ -23,6 +25,7 @@ export interface RestDeps {
   sessions: SessionLiveness;
   throttle: AuthThrottle;
   restSendTimeoutMs: number;
+  attachments: AttachmentService;
 }
 
 /** The version the API documents carry (the v1 contract plus its additive extensions). */
@@ -149,7 +152,8 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const input = must(validateSendMessage(await ctx.x.readJson()));
       // Non-members learn nothing: the same 404 as an unknown conversation, before anything is queued.
       if (!(await conversations.isMember(me.userId, id))) throw new DomainError('NOT_FOUND', 'conversation not found');
-      const outcome = await pipeline.sendAndWait(me.userId, id, input.client_msg_id, input.body.text, deps.restSendTimeoutMs);
+      const body = await deps.attachments.bodyFor(me.userId, id, input.body);
+      const outcome = await pipeline.sendAndWait(me.userId, id, input.client_msg_id, body, deps.restSendTimeoutMs);
       if (outcome.kind === 'rejected') throw new DomainError(outcome.code === 'FORBIDDEN' ? 'NOT_FOUND' : outcome.code, outcome.code === 'FORBIDDEN' ? 'conversation not found' : outcome.message);
       return { status: outcome.created ? 201 : 200, body: { message: outcome.message } };
     }))
@@ -169,5 +173,6 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const q = must(parseReadReceiptsQuery(ctx.x.query));
       return { status: 200, body: await conversations.readReceipts(me.userId, id, q.seq) };
     }));
+  addAttachmentRoutes(router, deps.attachments, conversations, authed, pathId);
   return addPushRoutes(router, deps.push, conversations, auth, authed, pathId);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, Message } from '@parley/domain';
+import { DomainError, Message, MessageBody } from '@parley/domain';
 import { EventLog, IngressSend, Topics } from '@parley/ports';
 import type { Histogram } from 'prom-client';
 
@@ -35,13 +35,13 @@ export class SendPipeline {
   ) {}
 
   /** Resolves once the send is durably in the ingress log (the `received` ack). */
-  async publish(senderId: string, conversationId: string, clientMsgId: string, text: string, ref: string, headers: Record<string, string> = {}): Promise<void> {
+  async publish(senderId: string, conversationId: string, clientMsgId: string, body: MessageBody, ref: string, headers: Record<string, string> = {}): Promise<void> {
     const send: IngressSend = {
       type: 'send',
       conversation_id: conversationId,
       sender_id: senderId,
       client_msg_id: clientMsgId,
-      body: { text },
+      body,
       origin: { gateway_id: this.gatewayId, ref },
       received_at: new Date().toISOString(),
     };
@@ -73,7 +73,7 @@ export class SendPipeline {
   }
 
   /** REST: publish, then wait for the persisted (or rejected) answer, at most timeoutMs. */
-  async sendAndWait(senderId: string, conversationId: string, clientMsgId: string, text: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<SendOutcome> {
+  async sendAndWait(senderId: string, conversationId: string, clientMsgId: string, body: MessageBody, timeoutMs: number, headers: Record<string, string> = {}): Promise<SendOutcome> {
     if (this.restWaiters.size >= this.maxRestWaiters) throw new DomainError('RATE_LIMITED', 'too many sends in flight');
     const ref = `rest:${randomUUID()}`;
     const outcome = new Promise<SendOutcome>((resolve, reject) => {
@@ -84,7 +84,7 @@ export class SendPipeline {
       this.restWaiters.set(ref, { resolve, reject, timer });
     });
     try {
-      await this.publish(senderId, conversationId, clientMsgId, text, ref, headers);
+      await this.publish(senderId, conversationId, clientMsgId, body, ref, headers);
     } catch (e) {
       this.settle(ref, null);
       throw e;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
-import { isDomainError, TypingSampler, unauthenticated } from '@parley/domain';
+import { DomainError, isDomainError, MessageBody, TypingSampler, unauthenticated } from '@parley/domain';
+import { AttachmentService } from '../attachments/attachment-service';
 import { inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
 import { ConversationApi, ConversationEvent, EventLog, PresenceApi, Topics } from '@parley/ports';
 import { ClientFrame, CloseCode, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
@@ -56,6 +57,7 @@ export class SocketHandler {
     private readonly logger: Logger,
     metrics: Metrics,
     private readonly telemetry: GatewayTelemetry,
+    private readonly attachments: AttachmentService | null = null,
   ) {
     this.typingSampler = new TypingSampler(options.largeGroup);
     this.userSignals = new KeyedBuckets(options.signalRatePerSecond * 2, options.signalRatePerSecond * 4);
@@ -312,6 +314,7 @@ export class SocketHandler {
       return;
     }
     d.rateLimitedInARow = 0;
+    const body = await this.bodyOf(d.userId, f);
     // Membership is checked by the sequencer (the one writer); a non-member gets FORBIDDEN from it.
     // Counted before the publish: the answer may come back before the publish call returns.
     d.pendingAcks++;
@@ -320,7 +323,7 @@ export class SocketHandler {
     const attributes = { 'parley.conversation_id': f.conversation_id, 'parley.client_msg_id': f.client_msg_id, 'network.protocol.name': 'websocket' };
     try {
       await inSpan('ws send', { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, () =>
-        this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, f.body.text, d.id),
+        this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, body, d.id),
       );
     } catch (err) {
       d.pendingAcks = Math.max(0, d.pendingAcks - 1);
@@ -328,6 +331,13 @@ export class SocketHandler {
     }
     this.telemetry.sendReceivedSeconds.observe((performance.now() - started) / 1000);
     this.writer.send(ws, { type: 'ack', client_msg_id: f.client_msg_id, conversation_id: f.conversation_id, status: 'received' });
+  }
+
+  /** The body to publish: attachments (a member's own uploads) checked and described first. */
+  private async bodyOf(userId: string, f: SendFrame): Promise<MessageBody> {
+    if (!f.body.attachments || f.body.attachments.length === 0) return { text: f.body.text };
+    if (!this.attachments || !(await this.conversations.isMember(userId, f.conversation_id))) throw new DomainError('NOT_FOUND', 'conversation not found');
+    return this.attachments.bodyFor(userId, f.conversation_id, f.body);
   }
 
   private async sync(ws: Socket, f: SyncFrame): Promise<void> {

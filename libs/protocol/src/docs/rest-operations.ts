@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Limits } from '../constants';
+import * as A from '../schema/attachments.schema';
 import * as P from '../schema/push-bodies.schema';
 import * as B from '../schema/rest-bodies.schema';
 import * as R from '../schema/responses.schema';
@@ -62,6 +63,9 @@ export const REST_OPERATIONS: RestOperation[] = [
   { method: 'PUT', path: '/v1/me/notification-settings', summary: 'Hide or show message previews in pushes', auth: true, body: P.NotificationPrefsBody, ok: [[200, R.NotificationPrefs]], errors: [] },
   { method: 'GET', path: '/v1/conversations/:id/notifications', summary: "The caller's notification level and mute for a conversation", auth: true, ok: [[200, R.ConversationNotifications]], errors: [404] },
   { method: 'PUT', path: '/v1/conversations/:id/notifications', summary: 'Set the notification level or mute a conversation', auth: true, body: P.ConversationNotificationBody, ok: [[200, R.ConversationNotifications]], errors: [404] },
+  // The attachments extension.
+  { method: 'POST', path: '/v1/conversations/:id/attachments', summary: 'An upload URL for a file the caller will attach to a message', auth: true, body: B.CreateAttachmentBody, ok: [[201, A.AttachmentUpload]], errors: [404] },
+  { method: 'GET', path: '/v1/conversations/:id/attachments/:attachmentId', summary: 'Short-lived download URLs of a sent attachment (members only)', auth: true, ok: [[200, A.AttachmentDownload]], errors: [404] },
 ];
 
 /** Errors any operation may answer: bad input, too large, rate limited, a dependency down. */

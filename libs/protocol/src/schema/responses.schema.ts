@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { Attachment } from './attachments.schema';
 import { ConversationType, MemberRole, Nullable, PresenceStatus, Timestamp } from './primitives';
 
 /** What the REST API answers (`docs/api/v1.md`): the DTOs of `dto.ts` as schemas, for the documents. */
@@ -17,7 +18,7 @@ export const Message = Type.Object(
     seq: Type.Integer({ minimum: 1 }),
     sender_id: Type.String(),
     client_msg_id: Type.String(),
-    body: Type.Object({ text: Type.String() }),
+    body: Type.Object({ text: Type.String(), attachments: Type.Optional(Type.Array(Attachment)) }),
     created_at: Timestamp(),
   },
   { $id: 'Message' },
