@@ -97,6 +97,8 @@ interface PendingSend {
   conversationId: string;
   clientMsgId: string;
   text: string;
+  /** Attachment ids (uploaded with ParleyRest.uploadAttachment); absent when none. */
+  attachments?: string[];
   /** queued: waiting for a usable socket; sent: on the wire; received: the server holds it durably. */
   status: 'queued' | 'sent' | 'received';
   resolve: (ack: PersistedAck) => void;
@@ -240,7 +242,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
    * Sends a message; resolves with its persisted ack. The send survives reconnects (re-sent with
    * the same client_msg_id) until persisted, rejected by the server, timed out or closed.
    */
-  send(conversationId: string, text: string, options: { clientMsgId?: string } = {}): Promise<PersistedAck> {
+  send(conversationId: string, text: string, options: { clientMsgId?: string; attachments?: string[] } = {}): Promise<PersistedAck> {
     const n = charLength(text);
     if (n < 1 || n > Limits.TEXT_MAX_CHARS) {
       return Promise.reject(new ParleyClientError('VALIDATION_FAILED', `text must be 1 to ${Limits.TEXT_MAX_CHARS} characters`));
@@ -271,6 +273,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
         conversationId,
         clientMsgId,
         text,
+        ...(options.attachments && options.attachments.length > 0 ? { attachments: [...options.attachments] } : {}),
         status: 'queued',
         resolve,
         reject,
@@ -659,7 +662,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
   }
 
   private transmit(p: PendingSend): void {
-    const sent = this.sendFrame({ type: 'send', conversation_id: p.conversationId, client_msg_id: p.clientMsgId, body: { text: p.text } });
+    const sent = this.sendFrame({ type: 'send', conversation_id: p.conversationId, client_msg_id: p.clientMsgId, body: p.attachments ? { text: p.text, attachments: p.attachments.map((id) => ({ id })) } : { text: p.text } });
     if (sent) p.status = 'sent';
   }
 

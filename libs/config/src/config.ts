@@ -255,7 +255,7 @@ export const settings = {
   // Attachments.
   attachmentMaxBytes: int('PARLEY_ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 'largest attachment accepted, in bytes (declared at upload, enforced by the upload URL, checked at send)', 1, 1024 * 1024 * 1024),
   attachmentUploadTtl: int('PARLEY_ATTACHMENT_UPLOAD_TTL_SECONDS', 300, 'how long an upload URL is valid', 10, 3600),
-  attachmentDownloadTtl: int('PARLEY_ATTACHMENT_DOWNLOAD_TTL_SECONDS', 300, 'how long a download URL is valid (issued to members only)', 10, 3600),
+  attachmentDownloadTtl: int('PARLEY_ATTACHMENT_DOWNLOAD_TTL_SECONDS', 300, 'how long a download URL is valid (issued to members only)', 1, 3600),
   attachmentThumbnailPx: int('PARLEY_ATTACHMENT_THUMBNAIL_PX', 320, 'longer side of image thumbnails, in pixels', 16, 2048),
   attachmentSigningKeyFile: str('PARLEY_ATTACHMENT_SIGNING_KEY_FILE', '', 'standalone: file holding the key (base64url, 32+ bytes) that signs file URLs; empty: <data dir>/attachments.key, made on first start'),
   s3Endpoint: str('PARLEY_S3_ENDPOINT', 'http://127.0.0.1:58333', 'mesh: the S3 API endpoint Parley uses for attachments'),

@@ -124,3 +124,25 @@ export interface ReadReceiptsDto {
   /** Members whose read marker is at or past `seq`. */
   read_by: number;
 }
+
+/** Extension (attachments): a request the client makes itself, straight to the file store. */
+export interface SignedRequestDto {
+  method: 'PUT' | 'GET';
+  /** Absolute, or a path on the gateway to resolve against its base URL. */
+  url: string;
+  headers: Record<string, string>;
+  expires_at: string;
+}
+
+/** Extension (attachments): the answer to POST /v1/conversations/{id}/attachments. */
+export interface AttachmentUploadDto {
+  attachment: { id: string; content_type: string; size: number };
+  upload: SignedRequestDto;
+}
+
+/** Extension (attachments): the answer to GET /v1/conversations/{id}/attachments/{attachmentId}. */
+export interface AttachmentDownloadDto {
+  attachment: AttachmentDto;
+  download: SignedRequestDto;
+  thumbnail: SignedRequestDto | null;
+}
