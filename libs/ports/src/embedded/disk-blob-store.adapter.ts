@@ -46,12 +46,10 @@ export class DiskBlobStore implements BlobStore {
     }
   }
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- the port is async (S3 signs asynchronously)
   async signUpload(key: string, contentType: string, size: number, ttlSeconds: number): Promise<SignedRequest> {
     return this.sign('put', key, ttlSeconds, size, contentType);
   }
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- as above
   async signDownload(key: string, contentType: string, ttlSeconds: number): Promise<SignedRequest> {
     return this.sign('get', key, ttlSeconds, 0, contentType);
   }
