@@ -1,3 +1,5 @@
+import { DomainError } from '@parley/domain';
+
 /**
  * Where attachment bytes live (docs/adr/0011-attachments.md): standalone's files on local disk
  * behind URLs the gateway signs and serves (embedded/disk-blob-store.adapter.ts), the mesh's S3
@@ -31,6 +33,21 @@ export interface BlobStore {
 }
 
 export const BLOB_STORE = Symbol('BlobStore');
+
+/** No file store configured: every attachment request is a 503 (everything else keeps working). */
+export class DisabledBlobStore implements BlobStore {
+  private off(): Promise<never> {
+    return Promise.reject(new DomainError('UNAVAILABLE', 'attachments are not configured on this server'));
+  }
+  signUpload = () => this.off();
+  signDownload = () => this.off();
+  size = () => this.off();
+  read = () => this.off();
+  put = () => this.off();
+  copy = () => this.off();
+  healthy = () => Promise.resolve(true);
+  close = () => Promise.resolve();
+}
 
 /** Keys are a few `/`-separated segments of [A-Za-z0-9._-], none `.` or `..`: no path traversal. */
 export function isSafeBlobKey(key: string): boolean {

@@ -90,7 +90,7 @@ export class MeshInfraModule {
       exported.push(ROUTE_TABLE);
     }
     if (parts.blobs) {
-      providers.push({ provide: BLOB_STORE, useFactory: async () => track('s3', await openS3BlobStore(config)) });
+      providers.push({ provide: BLOB_STORE, useFactory: async () => track('s3', await openS3BlobStore(config, logger)) });
       exported.push(BLOB_STORE);
     }
     // Resolved after the adapters above (it injects them), so `closables` is filled by then.
