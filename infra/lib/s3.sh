@@ -6,11 +6,13 @@
 
 S3_WEED_MODULE="${PARLEY_S3_WEED_MODULE:-github.com/seaweedfs/seaweedfs}"
 S3_WEED_VERSION="${PARLEY_S3_WEED_VERSION:-v0.0.0-20261109003541-7506e5f91cd6}"
-S3_PORT="${PARLEY_S3_PORT:-58333}"
-# Internal ports of the other parts (each gRPC port set explicitly: the defaults add 10000).
-S3_MASTER_PORT="${PARLEY_S3_MASTER_PORT:-49333}"
-S3_VOLUME_PORT="${PARLEY_S3_VOLUME_PORT:-48080}"
-S3_FILER_PORT="${PARLEY_S3_FILER_PORT:-48888}"
+# One block of ports, below the ephemeral range (32768+, where an outgoing connection could hold
+# one) and below the end-to-end meshes' gRPC blocks (20000-31999): the S3 API, then the master,
+# volume and filer, each followed by its gRPC port (set explicitly: the defaults add 10000).
+S3_PORT="${PARLEY_S3_PORT:-18333}"
+S3_MASTER_PORT=$((S3_PORT + 2))
+S3_VOLUME_PORT=$((S3_PORT + 4))
+S3_FILER_PORT=$((S3_PORT + 6))
 S3_START_TIMEOUT="${PARLEY_S3_START_TIMEOUT:-90}"
 S3_DIR="$STATE/s3"
 S3_DATA="$S3_DIR/data"
@@ -47,14 +49,14 @@ s3_start() {
     s3_ready && { log "s3 already running (http://127.0.0.1:$S3_PORT)"; return 0; }
   else
     s3_provision
-    local p; for p in "$S3_PORT" "$S3_MASTER_PORT" "$S3_VOLUME_PORT" "$S3_FILER_PORT"; do require_free_port s3 "$p"; require_free_port s3 $((p + 10000)); done
+    local p; for p in $(seq "$S3_PORT" $((S3_PORT + 7))); do require_free_port s3 "$p"; done
     s3_write_conf
     log "starting s3 (SeaweedFS; S3 API 127.0.0.1:$S3_PORT)"
     spawn s3 "$S3_BIN" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$S3_DATA" \
-      -master.port="$S3_MASTER_PORT" -master.port.grpc=$((S3_MASTER_PORT + 10000)) -master.volumeSizeLimitMB=64 \
-      -volume.port="$S3_VOLUME_PORT" -volume.port.grpc=$((S3_VOLUME_PORT + 10000)) -volume.max=8 \
-      -filer -filer.port="$S3_FILER_PORT" -filer.port.grpc=$((S3_FILER_PORT + 10000)) \
-      -s3 -s3.port="$S3_PORT" -s3.config="$S3_CONF"
+      -master.port="$S3_MASTER_PORT" -master.port.grpc=$((S3_MASTER_PORT + 1)) -master.volumeSizeLimitMB=32 \
+      -volume.port="$S3_VOLUME_PORT" -volume.port.grpc=$((S3_VOLUME_PORT + 1)) -volume.max=100 \
+      -filer -filer.port="$S3_FILER_PORT" -filer.port.grpc=$((S3_FILER_PORT + 1)) \
+      -s3 -s3.port="$S3_PORT" -s3.port.grpc=$((S3_PORT + 1)) -s3.config="$S3_CONF"
   fi
   wait_for s3 "$S3_START_TIMEOUT" "$S3_MARK" s3_ready
   log "s3 ready: http://127.0.0.1:$S3_PORT"

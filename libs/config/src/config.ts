@@ -258,7 +258,7 @@ export const settings = {
   attachmentDownloadTtl: int('PARLEY_ATTACHMENT_DOWNLOAD_TTL_SECONDS', 300, 'how long a download URL is valid (issued to members only)', 1, 3600),
   attachmentThumbnailPx: int('PARLEY_ATTACHMENT_THUMBNAIL_PX', 320, 'longer side of image thumbnails, in pixels', 16, 2048),
   attachmentSigningKeyFile: str('PARLEY_ATTACHMENT_SIGNING_KEY_FILE', '', 'standalone: file holding the key (base64url, 32+ bytes) that signs file URLs; empty: <data dir>/attachments.key, made on first start'),
-  s3Endpoint: str('PARLEY_S3_ENDPOINT', 'http://127.0.0.1:58333', 'mesh: the S3 API endpoint Parley uses for attachments'),
+  s3Endpoint: str('PARLEY_S3_ENDPOINT', 'http://127.0.0.1:18333', 'mesh: the S3 API endpoint Parley uses for attachments'),
   s3PublicEndpoint: str('PARLEY_S3_PUBLIC_ENDPOINT', '', 'mesh: the S3 endpoint clients reach (the host of presigned URLs); empty: PARLEY_S3_ENDPOINT'),
   s3Region: str('PARLEY_S3_REGION', 'us-east-1', 'mesh: S3 region (signing)'),
   s3Bucket: str('PARLEY_S3_BUCKET', 'parley-attachments', 'mesh: the bucket attachments are kept in (created when PARLEY_SCHEMA_SETUP=create)'),

@@ -3,8 +3,14 @@ import { integrationEnv, requireServer } from '../testing/integration-env';
 import { S3BlobStore } from './s3-blob-store.adapter';
 
 /** The S3 adapter against a real S3 server on loopback (SeaweedFS: `parley-infra start s3`). */
+// A fresh SeaweedFS grows its first volumes on the first write (seconds on a busy machine).
+jest.setTimeout(30_000);
+
 describe('S3BlobStore (real S3 server)', () => {
-  const bucket = `parley-int-${randomUUID().slice(0, 8)}`;
+  // One bucket for every run (each bucket is a SeaweedFS collection with volumes of its own); keys are per run.
+  const bucket = 'parley-integration';
+  const run = randomUUID().slice(0, 8);
+  const k = (key: string) => `${run}/${key}`;
   let store: S3BlobStore;
 
   beforeAll(async () => {
@@ -25,33 +31,33 @@ describe('S3BlobStore (real S3 server)', () => {
   afterAll(() => store.close());
 
   it('puts, sizes, reads a prefix and copies objects; a missing key is null', async () => {
-    await store.put('meta/c1/a.json', Buffer.from('{"hello":"world"}'), 'application/json');
-    expect(await store.size('meta/c1/a.json')).toBe(17);
-    expect((await store.read('meta/c1/a.json', 5))?.toString()).toBe('{"hel');
-    expect((await store.read('meta/c1/a.json', 1000))?.toString()).toBe('{"hello":"world"}');
-    await store.copy('meta/c1/a.json', 'files/c1/a');
-    expect((await store.read('files/c1/a', 100))?.toString()).toBe('{"hello":"world"}');
-    expect(await store.size('meta/c1/none')).toBeNull();
-    expect(await store.read('meta/c1/none', 10)).toBeNull();
+    await store.put(k('meta/c1/a.json'), Buffer.from('{"hello":"world"}'), 'application/json');
+    expect(await store.size(k('meta/c1/a.json'))).toBe(17);
+    expect((await store.read(k('meta/c1/a.json'), 5))?.toString()).toBe('{"hel');
+    expect((await store.read(k('meta/c1/a.json'), 1000))?.toString()).toBe('{"hello":"world"}');
+    await store.copy(k('meta/c1/a.json'), k('files/c1/a'));
+    expect((await store.read(k('files/c1/a'), 100))?.toString()).toBe('{"hello":"world"}');
+    expect(await store.size(k('meta/c1/none'))).toBeNull();
+    expect(await store.read(k('meta/c1/none'), 10)).toBeNull();
     expect(await store.healthy()).toBe(true);
   });
 
   it('a presigned upload takes exactly the signed bytes and type; a presigned download returns them', async () => {
     const bytes = Buffer.from('%PDF-1.4 twenty bytes');
-    const up = await store.signUpload('uploads/c1/b', 'application/pdf', bytes.length, 60);
+    const up = await store.signUpload(k('uploads/c1/b'), 'application/pdf', bytes.length, 60);
     expect(up.method).toBe('PUT');
     const put = await fetch(up.url, { method: 'PUT', headers: up.headers, body: new Uint8Array(bytes) });
     expect(put.status).toBe(200);
-    expect(await store.size('uploads/c1/b')).toBe(bytes.length);
+    expect(await store.size(k('uploads/c1/b'))).toBe(bytes.length);
 
     // More bytes than signed, or another type: the server refuses the signature.
     const longer = await fetch(up.url, { method: 'PUT', headers: up.headers, body: new Uint8Array(Buffer.concat([bytes, bytes])) });
     expect(longer.ok).toBe(false);
     const otherType = await fetch(up.url, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(bytes) });
     expect(otherType.ok).toBe(false);
-    expect((await store.read('uploads/c1/b', 100))?.equals(bytes)).toBe(true);
+    expect((await store.read(k('uploads/c1/b'), 100))?.equals(bytes)).toBe(true);
 
-    const down = await store.signDownload('uploads/c1/b', 'application/pdf', 60);
+    const down = await store.signDownload(k('uploads/c1/b'), 'application/pdf', 60);
     const got = await fetch(down.url);
     expect(got.status).toBe(200);
     expect(got.headers.get('content-type')).toBe('application/pdf');
@@ -59,12 +65,12 @@ describe('S3BlobStore (real S3 server)', () => {
   });
 
   it('refuses a forged or expired download signature', async () => {
-    await store.put('files/c1/c', Buffer.from('secret'), 'application/pdf');
-    const forged = new URL((await store.signDownload('files/c1/c', 'application/pdf', 60)).url);
+    await store.put(k('files/c1/c'), Buffer.from('secret'), 'application/pdf');
+    const forged = new URL((await store.signDownload(k('files/c1/c'), 'application/pdf', 60)).url);
     const sig = forged.searchParams.get('X-Amz-Signature') ?? '';
     forged.searchParams.set('X-Amz-Signature', (sig[0] === 'a' ? 'b' : 'a') + sig.slice(1));
     expect((await fetch(forged)).status).toBe(403);
-    const short = await store.signDownload('files/c1/c', 'application/pdf', 1);
+    const short = await store.signDownload(k('files/c1/c'), 'application/pdf', 1);
     await new Promise((r) => setTimeout(r, 2500));
     expect((await fetch(short.url)).status).toBe(403);
   });

@@ -34,6 +34,9 @@ export class S3BlobStore implements BlobStore {
       forcePathStyle: options.forcePathStyle,
       maxAttempts: 3,
       requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
+      // No default CRC32 checksums: a presigned PUT would carry the checksum of an empty body.
+      requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+      responseChecksumValidation: 'WHEN_REQUIRED' as const,
     };
     this.client = new S3Client({ ...base, endpoint: options.endpoint });
     this.signer = new S3Client({ ...base, endpoint: options.publicEndpoint || options.endpoint });
