@@ -5,7 +5,8 @@ import type { AttachmentDownloadDto, MessageDto } from '@parley/protocol';
 import type { WireError } from '../support/contract';
 import { rest } from '../support/rest';
 import { e2eTest, useParley } from '../support/suite';
-import { createGroup, registerUser, type TestUser } from '../support/users';
+import type { ErrorFrame, MessageFrame } from '../support/contract';
+import { closeAll, createGroup, makeWs, registerUser, type TestUser } from '../support/users';
 
 /**
  * Attachments on both targets: standalone's files on disk behind gateway-signed URLs, the mesh's
@@ -55,6 +56,27 @@ describe('attachments', () => {
     // An id that was never sent is unknown even to a member.
     const unknown = await rest<WireError>(baseUrl, 'GET', `/v1/conversations/${group.id}/attachments/${randomUUID()}`, { token: bob.accessToken });
     expect(unknown.status).toBe(404);
+  });
+
+  e2eTest('a WebSocket send carries attachments to the other members; a bad one is an error frame naming the send', async () => {
+    const { wsUrl } = parley.current;
+    const { alice, bob, group } = await setup();
+    const [aliceWs, bobWs] = await Promise.all([makeWs(wsUrl, alice.accessToken), makeWs(wsUrl, bob.accessToken)]);
+    try {
+      const image = await png(40, 30);
+      const id = await sdk(alice).uploadAttachment(group.id, image, 'image/png');
+      const cmid = randomUUID();
+      aliceWs.send({ type: 'send', conversation_id: group.id, client_msg_id: cmid, body: { text: 'over the socket', attachments: [{ id }] } });
+      const got = await bobWs.waitFor<MessageFrame>((f) => f.type === 'message' && f.client_msg_id === cmid, 'the message with its attachment');
+      expect(got.body).toEqual({ text: 'over the socket', attachments: [{ id, content_type: 'image/png', size: image.length, thumbnail: true }] });
+
+      const bad = randomUUID();
+      aliceWs.send({ type: 'send', conversation_id: group.id, client_msg_id: bad, body: { text: 'nope', attachments: [{ id: randomUUID() }] } });
+      const err = await aliceWs.waitFor<ErrorFrame>((f) => f.type === 'error' && f.client_msg_id === bad, 'the refusal');
+      expect(err.code).toBe('VALIDATION_FAILED');
+    } finally {
+      await closeAll([aliceWs, bobWs]);
+    }
   });
 
   e2eTest('a forged or expired signature is refused', async () => {
