@@ -4,6 +4,9 @@ import { copyFile, mkdir, open, readFile, rename, stat, unlink, writeFile } from
 import { dirname, join } from 'node:path';
 import { BlobStore, isSafeBlobKey, SignedRequest } from '../blob-store.port';
 
+/** No such file (or a path through a file: a key can never name one, but a lookup must not fail on it). */
+const isMissing = (e: unknown) => ['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '');
+
 /** The path prefix under which the gateway serves the disk store's signed URLs. */
 export const FILES_PATH = '/v1/files/';
 
@@ -106,7 +109,7 @@ export class DiskBlobStore implements BlobStore {
     try {
       return (await stat(this.pathOf(key))).size;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (isMissing(e)) return null;
       throw e;
     }
   }
@@ -116,7 +119,7 @@ export class DiskBlobStore implements BlobStore {
     try {
       fh = await open(this.pathOf(key), 'r');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (isMissing(e)) return null;
       throw e;
     }
     try {
