@@ -48,7 +48,12 @@ export class S3BlobStore implements BlobStore {
       await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
     } catch (e) {
       if (!isMissing(e)) throw e;
-      await this.client.send(new CreateBucketCommand({ Bucket: this.options.bucket }));
+      try {
+        await this.client.send(new CreateBucketCommand({ Bucket: this.options.bucket }));
+      } catch (err) {
+        // Another process (a second gateway) created it first.
+        if (!(err instanceof S3ServiceException && (err.name === 'BucketAlreadyOwnedByYou' || err.name === 'BucketAlreadyExists'))) throw err;
+      }
     }
   }
 
