@@ -49,7 +49,8 @@ npm run image
 # Jaeger and promtool are Go builds (minutes on 2 cores, once per machine: cached under
 # ~/.cache/parley/infra/bin). They start now, beside the unit tier; the rule tests wait for them.
 GO_TOOLS_LOG="$RESULTS/go-tools.log"
-( infra/bin/parley-infra provision jaeger && infra/bin/parley-infra promtool --version ) >"$GO_TOOLS_LOG" 2>&1 &
+# SeaweedFS (the S3 server of the mesh's attachments, infra/lib/s3.sh) is the third, built after them.
+( infra/bin/parley-infra provision jaeger && infra/bin/parley-infra promtool --version && infra/bin/parley-infra provision s3 ) >"$GO_TOOLS_LOG" 2>&1 &
 GO_TOOLS_PID=$!
 stop_go_tools() { kill -- "$GO_TOOLS_PID" 2>/dev/null || true; }
 trap 'stop_go_tools; rm -rf "$RESULTS"' EXIT
@@ -95,7 +96,7 @@ run_tier unit
 step "promtool check rules + test rules (docs/slo.md)"
 if ! wait "$GO_TOOLS_PID"; then
   cat "$GO_TOOLS_LOG" >&2
-  echo "run-all: building jaeger or promtool failed" >&2
+  echo "run-all: building jaeger, promtool or seaweedfs failed" >&2
   summary 1
   exit 1
 fi
@@ -116,7 +117,7 @@ stop_infra() {
   fi
 }
 trap 'stop_go_tools; stop_infra; rm -rf "$RESULTS"' EXIT
-for target in kafka cassandra postgres redis jaeger; do
+for target in kafka cassandra postgres redis jaeger s3; do
   if ! "$INFRA" status "$target" 2>/dev/null | grep -q running; then STARTED_INFRA+=("$target"); fi
 done
 # Jaeger first: the end-to-end tiers (standalone, then mesh) read their traces back from it.
@@ -124,6 +125,9 @@ step "starting jaeger (trace backend of the tracing end-to-end test)"
 "$INFRA" start jaeger
 step "starting kafka, cassandra, postgres, redis"
 "$INFRA" start all
+# The S3 server of the mesh's attachments (its integration suite and the mesh end-to-end tier).
+step "starting s3 (SeaweedFS)"
+"$INFRA" start s3
 eval "$("$INFRA" env)"
 
 # --forceExit: still needed. Three cassandra-driver timer leaks are fixed

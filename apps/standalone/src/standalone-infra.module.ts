@@ -7,7 +7,7 @@ import { messagingMigrations } from '@parley/messaging-service';
 import { notificationMigrations } from '@parley/notification-service';
 import { createLogger, Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
 import {
-  EmbeddedEventLog, EVENT_LOG, EventLog, eventLogMigrations, MESSAGE_STORE, messageStoreMigrations, MemoryPresenceStore, MemoryRouteTable,
+  BLOB_STORE, DiskBlobStore, EmbeddedEventLog, EVENT_LOG, EventLog, eventLogMigrations, MESSAGE_STORE, messageStoreMigrations, MemoryPresenceStore, MemoryRouteTable,
   PgliteSqlDb, PRESENCE_STORE, PUSH_PROVIDERS, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB, SqlDb, SqlMessageStore,
 } from '@parley/ports';
 import { openPushProviders } from '@parley/runtime';
@@ -80,6 +80,11 @@ export class StandaloneInfraModule {
             ),
         },
         { provide: MESSAGE_STORE, inject: [SQL_DB], useFactory: (db: SqlDb) => new SqlMessageStore(db) },
+        {
+          provide: BLOB_STORE,
+          useFactory: async () =>
+            new DiskBlobStore(join(config.dataDir, 'attachments'), await DiskBlobStore.keyFrom(config.attachments.signingKeyFile || join(config.dataDir, 'attachments.key'))),
+        },
         { provide: PRESENCE_STORE, useValue: new MemoryPresenceStore() },
         { provide: ROUTE_TABLE, useValue: new MemoryRouteTable() },
         { provide: PUSH_PROVIDERS, inject: [SQL_DB], useFactory: (db: SqlDb) => openPushProviders(config.push, db, logger.child({ component: 'push' })) },
@@ -93,7 +98,7 @@ export class StandaloneInfraModule {
         },
         EmbeddedInfraCloser,
       ],
-      exports: [CONFIG, LOGGER, METRICS, SQL_DB, EVENT_LOG, MESSAGE_STORE, PRESENCE_STORE, ROUTE_TABLE, PUSH_PROVIDERS, READINESS_CHECKS],
+      exports: [BLOB_STORE, CONFIG, LOGGER, METRICS, SQL_DB, EVENT_LOG, MESSAGE_STORE, PRESENCE_STORE, ROUTE_TABLE, PUSH_PROVIDERS, READINESS_CHECKS],
     };
   }
 }

@@ -18,3 +18,4 @@ export * from './redis/redis-call-store.adapter';
 export * from './otp/twilio-sms.sender';
 export * from './otp/smtp-email.sender';
 export * from './shared/tls-files';
+export * from './s3/s3-blob-store.adapter';

@@ -248,13 +248,14 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
    * Sends a message; resolves with its persisted ack. The send survives reconnects (re-sent with
    * the same client_msg_id) until persisted, rejected by the server, timed out or closed.
    */
-  send(conversationId: string, text: string, options: { clientMsgId?: string; replyTo?: number } = {}): Promise<PersistedAck> {
+  send(conversationId: string, text: string, options: { clientMsgId?: string; replyTo?: number; attachments?: string[] } = {}): Promise<PersistedAck> {
     const n = charLength(text);
     if (n < 1 || n > Limits.TEXT_MAX_CHARS) {
       return Promise.reject(new ParleyClientError('VALIDATION_FAILED', `text must be 1 to ${Limits.TEXT_MAX_CHARS} characters`));
     }
     const reply = options.replyTo === undefined ? {} : { reply_to: options.replyTo };
-    return this.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'send', conversation_id: conversationId, client_msg_id: id, body: { text }, ...reply }));
+    const body = options.attachments && options.attachments.length > 0 ? { text, attachments: options.attachments.map((a) => ({ id: a })) } : { text };
+    return this.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'send', conversation_id: conversationId, client_msg_id: id, body, ...reply }));
   }
 
   /**

@@ -1,5 +1,8 @@
 import {
   AddMembersResponse,
+  AttachmentDownloadDto,
+  AttachmentUploadDto,
+  SignedRequestDto,
   AuthResponse,
   CodeAuthResponse,
   CodeSentResponse,
@@ -151,9 +154,10 @@ export class ParleyRest {
   }
 
   /** `created` is false when the same client_msg_id was already stored (200, same message). */
-  async sendMessage(conversationId: string, clientMsgId: string, text: string, replyTo?: number): Promise<{ message: MessageDto; created: boolean }> {
+  async sendMessage(conversationId: string, clientMsgId: string, text: string, options: { replyTo?: number; attachments?: string[] } = {}): Promise<{ message: MessageDto; created: boolean }> {
+    const attachments = options.attachments && options.attachments.length > 0 ? { attachments: options.attachments.map((id) => ({ id })) } : {};
     const { status, data } = await this.request<SendMessageResponse>('POST', `/v1/conversations/${enc(conversationId)}/messages`, {
-      body: { client_msg_id: clientMsgId, body: { text }, ...(replyTo === undefined ? {} : { reply_to: replyTo }) },
+      body: { client_msg_id: clientMsgId, body: { text, ...attachments }, ...(options.replyTo === undefined ? {} : { reply_to: options.replyTo }) },
     });
     return { message: data.message, created: status === 201 };
   }
@@ -182,6 +186,45 @@ export class ParleyRest {
   private async entry(method: string, path: string, body: unknown): Promise<{ message: MessageDto; created: boolean }> {
     const { status, data } = await this.request<SendMessageResponse>(method, path, { body });
     return { message: data.message, created: status === 201 };
+  }
+
+  /** Attachments: an upload URL for `size` bytes of `contentType` (then PUT them, then send the id). */
+  async createAttachment(conversationId: string, contentType: string, size: number): Promise<AttachmentUploadDto> {
+    return this.data('POST', `/v1/conversations/${enc(conversationId)}/attachments`, { body: { content_type: contentType, size } });
+  }
+
+  /** Attachments: asks for an upload URL and uploads `bytes`; resolves with the id to send. */
+  async uploadAttachment(conversationId: string, bytes: Uint8Array, contentType: string): Promise<string> {
+    const { attachment, upload } = await this.createAttachment(conversationId, contentType, bytes.byteLength);
+    await this.transfer(upload, bytes);
+    return attachment.id;
+  }
+
+  /** Attachments: short-lived download URLs of a sent attachment (members only). */
+  attachmentUrls(conversationId: string, attachmentId: string): Promise<AttachmentDownloadDto> {
+    return this.data('GET', `/v1/conversations/${enc(conversationId)}/attachments/${enc(attachmentId)}`);
+  }
+
+  /** Attachments: the bytes of a sent attachment, or of its thumbnail (images). */
+  async downloadAttachment(conversationId: string, attachmentId: string, options: { thumbnail?: boolean } = {}): Promise<Uint8Array> {
+    const urls = await this.attachmentUrls(conversationId, attachmentId);
+    const request = options.thumbnail ? urls.thumbnail : urls.download;
+    if (!request) throw new ParleyApiError(404, 'NOT_FOUND', 'this attachment has no thumbnail');
+    return this.transfer(request);
+  }
+
+  /** Makes a signed request (a relative URL is the gateway's own); a non-2xx answer throws. */
+  private async transfer(request: SignedRequestDto, body?: Uint8Array): Promise<Uint8Array> {
+    const url = new URL(request.url, `${this.baseUrl}/`).toString();
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, { method: request.method, headers: request.headers, ...(body ? { body: new Uint8Array(body) as Uint8Array<ArrayBuffer> } : {}) });
+    } catch (e) {
+      throw new ParleyApiError(0, 'NETWORK_ERROR', `${request.method} of an attachment failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (!res.ok) throw new ParleyApiError(res.status, res.status === 403 ? 'FORBIDDEN' : res.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'TRANSFER_FAILED', `${request.method} of an attachment answered ${res.status}`);
+    return bytes;
   }
 
   history(conversationId: string, options: HistoryOptions = {}): Promise<HistoryDto> {

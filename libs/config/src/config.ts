@@ -79,6 +79,15 @@ export interface ParleyConfig {
   grpc: { auth: string; messaging: string; presence: string; gatewayDelivery: string; notification: string; tls: GrpcTls | null };
   push: PushConfig;
   otp: OtpConfig;
+  attachments: AttachmentsConfig;
+}
+
+/** Attachments (docs/adr/0011-attachments.md): standalone keeps files on disk, the mesh in an S3 bucket. */
+export interface AttachmentsConfig {
+  limits: { maxBytes: number; uploadTtlSeconds: number; downloadTtlSeconds: number; thumbnailPx: number };
+  /** Standalone: the file with the key that signs file URLs; empty: `<data dir>/attachments.key` (made on first start). */
+  signingKeyFile: string;
+  s3: { endpoint: string; publicEndpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
 }
 
 /** Push notifications (docs/notifications.md). A provider without credentials stays off. */
@@ -236,6 +245,19 @@ export const settings = {
   apnsProduction: flag('PARLEY_PUSH_APNS_PRODUCTION', true, 'APNs: true sends to production (devices registered with sandbox still go to the sandbox); false sends everything to the sandbox'),
   apnsAddress: str('PARLEY_PUSH_APNS_ADDRESS', '', "APNs: host[:port] instead of Apple's (an HTTP/2 egress proxy, a test server)"),
   ...otpSettings,
+  // Attachments.
+  attachmentMaxBytes: int('PARLEY_ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 'largest attachment accepted, in bytes (declared at upload, enforced by the upload URL, checked at send)', 1, 1024 * 1024 * 1024),
+  attachmentUploadTtl: int('PARLEY_ATTACHMENT_UPLOAD_TTL_SECONDS', 300, 'how long an upload URL is valid', 10, 3600),
+  attachmentDownloadTtl: int('PARLEY_ATTACHMENT_DOWNLOAD_TTL_SECONDS', 300, 'how long a download URL is valid (issued to members only)', 1, 3600),
+  attachmentThumbnailPx: int('PARLEY_ATTACHMENT_THUMBNAIL_PX', 320, 'longer side of image thumbnails, in pixels', 16, 2048),
+  attachmentSigningKeyFile: str('PARLEY_ATTACHMENT_SIGNING_KEY_FILE', '', 'standalone: file holding the key (base64url, 32+ bytes) that signs file URLs; empty: <data dir>/attachments.key, made on first start'),
+  s3Endpoint: str('PARLEY_S3_ENDPOINT', 'http://127.0.0.1:18333', 'mesh: the S3 API endpoint Parley uses for attachments'),
+  s3PublicEndpoint: str('PARLEY_S3_PUBLIC_ENDPOINT', '', 'mesh: the S3 endpoint clients reach (the host of presigned URLs); empty: PARLEY_S3_ENDPOINT'),
+  s3Region: str('PARLEY_S3_REGION', 'us-east-1', 'mesh: S3 region (signing)'),
+  s3Bucket: str('PARLEY_S3_BUCKET', 'parley-attachments', 'mesh: the bucket attachments are kept in (created when PARLEY_SCHEMA_SETUP=create)'),
+  s3AccessKeyId: str('PARLEY_S3_ACCESS_KEY_ID', '', 'mesh: S3 access key id (from a Secret)'),
+  s3SecretAccessKey: str('PARLEY_S3_SECRET_ACCESS_KEY', '', 'mesh: S3 secret access key (from a Secret)'),
+  s3ForcePathStyle: flag('PARLEY_S3_FORCE_PATH_STYLE', true, 'mesh: path-style S3 URLs (endpoint/bucket/key), as self-hosted S3 servers need'),
 } as const;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): ParleyConfig {
@@ -319,6 +341,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     },
     otp,
+    attachments: {
+      limits: { maxBytes: read(env, s.attachmentMaxBytes), uploadTtlSeconds: read(env, s.attachmentUploadTtl), downloadTtlSeconds: read(env, s.attachmentDownloadTtl), thumbnailPx: read(env, s.attachmentThumbnailPx) },
+      signingKeyFile: read(env, s.attachmentSigningKeyFile),
+      s3: {
+        endpoint: read(env, s.s3Endpoint),
+        publicEndpoint: read(env, s.s3PublicEndpoint),
+        region: read(env, s.s3Region),
+        bucket: read(env, s.s3Bucket),
+        accessKeyId: read(env, s.s3AccessKeyId),
+        secretAccessKey: read(env, s.s3SecretAccessKey),
+        forcePathStyle: read(env, s.s3ForcePathStyle),
+      },
+    },
   };
 }
 

@@ -5,3 +5,4 @@ export * from './read-markers';
 export * from './large-group.policy';
 export * from './mentions';
 export * from './message-lifecycle.rules';
+export * from './attachments';

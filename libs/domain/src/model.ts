@@ -1,3 +1,5 @@
+import type { Attachment } from './attachments';
+
 /** The domain's records. Field names follow the public contract (snake_case on the wire). */
 
 export type ConversationType = 'direct' | 'group';
@@ -32,6 +34,8 @@ export interface Membership {
 
 export interface MessageBody {
   text: string;
+  /** Files the message carries (docs/adr/0011-attachments.md); absent when none. */
+  attachments?: Attachment[];
 }
 
 export interface Message {

@@ -30,6 +30,8 @@ export interface GatewayOptions {
   largeGroup: LargeGroupPolicy;
   /** Call signaling; absent: DEFAULT_CALL_OPTIONS. */
   calls?: { ringTimeoutMs: number; iceRatePerSecond: number };
+  /** Attachments: the largest file, how long upload and download URLs live, thumbnail size. */
+  attachments: { maxBytes: number; uploadTtlSeconds: number; downloadTtlSeconds: number; thumbnailPx: number };
 }
 
 export const GATEWAY_OPTIONS = Symbol('GatewayOptions');
@@ -56,5 +58,6 @@ export function gatewayOptionsFrom(config: ParleyConfig, gatewayId: string, webD
     routeTtlMs: config.presence.connectionTtlMs,
     largeGroup: config.largeGroup,
     calls: config.calls,
+    attachments: config.attachments.limits,
   };
 }

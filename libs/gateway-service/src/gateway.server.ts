@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
 import { failSpan, inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
-import { AuthApi, CallBatcher, CallStore, checkReadiness, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
+import { AuthApi, BlobStore, CallBatcher, CallStore, checkReadiness, DiskBlobStore, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
@@ -17,6 +17,9 @@ import { HttpExchange } from './http/http-exchange';
 import { buildRestRouter } from './http/rest-routes';
 import { RestRouter } from './http/rest-router';
 import { SendPipeline } from './send/send-pipeline';
+import { AttachmentService } from './attachments/attachment-service';
+import { sharpThumbnailer } from './attachments/thumbnail';
+import { serveFiles } from './http/file-routes';
 import { ConnectionRegistry } from './ws/connection-registry';
 import { drainSockets } from './ws/drain';
 import { SocketHandler } from './ws/socket-handler';
@@ -36,6 +39,8 @@ export interface GatewayDeps {
   metrics: Metrics;
   /** Call state: Redis in the mesh; absent (standalone, tests): in memory. */
   calls?: CallStore;
+  /** Where attachment bytes live (docs/adr/0011-attachments.md). */
+  blobs: BlobStore;
 }
 
 /**
@@ -89,7 +94,8 @@ export class GatewayServer {
       },
       onKeySetError: (err) => logger.warn('jwks fetch failed', { err }),
     });
-    this.router = buildRestRouter({ ...deps, pipeline: this.pipeline, verifier, sessions, throttle: new AuthThrottle(options.authLimits), restSendTimeoutMs: options.restSendTimeoutMs });
+    const attachments = new AttachmentService(deps.blobs, options.attachments, sharpThumbnailer(options.attachments.thumbnailPx));
+    this.router = buildRestRouter({ ...deps, attachments, pipeline: this.pipeline, verifier, sessions, throttle: new AuthThrottle(options.authLimits), restSendTimeoutMs: options.restSendTimeoutMs });
     const syncAnswers = deps.metrics.counter('parley_gateway_sync_answers_total', 'sync (resume) answers by source: recent messages here, a shared store read, or a store read', ['source']);
     const syncs = (this.syncs = new SyncSource({
       recentAfter: (id, after, limit) => this.delivery.recentAfter(id, after, limit),
@@ -97,13 +103,13 @@ export class GatewayServer {
       storeAfter: (userId, id, after, limit) => deps.conversations.history(userId, id, { after_seq: after, limit }),
       onAnswer: (source) => syncAnswers.inc({ source }),
     }));
-    const sockets = (this.sockets = new SocketHandler(options, verifier, sessions, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics, this.telemetry));
+    const sockets = (this.sockets = new SocketHandler(options, verifier, sessions, this.registry, this.writer, this.pipeline, deps.conversations, deps.presence, deps.log, syncs, logger, deps.metrics, this.telemetry, attachments));
     const callsEnded = deps.metrics.counter('parley_gateway_calls_ended_total', 'calls this gateway ended, by outcome (completed, missed, rejected, cancelled, busy)', ['outcome']);
     sockets.calls = new CallSignaling(
       deps.calls ?? new MemoryCallStore(),
       deps.conversations,
       deps.log,
-      (sender, conversationId, clientMsgId, text, call) => this.pipeline.publish(sender, conversationId, clientMsgId, text, clientMsgId, {}, call ? { call } : {}),
+      (sender, conversationId, clientMsgId, text, call) => this.pipeline.publish(sender, conversationId, clientMsgId, { text }, clientMsgId, {}, call ? { call } : {}),
       logger.child({ component: 'calls' }),
       (socketId) => this.registry.get(socketId) !== undefined,
       { ...DEFAULT_CALL_OPTIONS, ...options.calls },
@@ -115,6 +121,8 @@ export class GatewayServer {
     deps.metrics.gauge('parley_gateway_connections_open', 'open WebSocket connections', [], () => this.registry.size);
     deps.metrics.gauge('parley_gateway_sync_shared_bytes', 'estimated bytes of the sync pages held for sharing (bounded)', [], () => this.syncs.heldBytes);
     this.loadStatic();
+    // Standalone's attachment files: signed URLs served here (the mesh's are S3's).
+    if (deps.blobs instanceof DiskBlobStore) serveFiles(this.app, deps.blobs, logger);
 
     this.app
       .ws('/v1/ws', sockets.behavior())

@@ -24,3 +24,5 @@ export * from './call-store.port';
 export * from './embedded/memory-call-store.adapter';
 export * from './code-sender.port';
 export * from './embedded/dev-log-code.sender';
+export * from './blob-store.port';
+export * from './embedded/disk-blob-store.adapter';

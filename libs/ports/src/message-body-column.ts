@@ -1,4 +1,4 @@
-import { Message } from '@parley/domain';
+import { Attachment, Message } from '@parley/domain';
 
 /**
  * Both message stores keep a message's body as JSON in one column; the additive fields of a
@@ -21,9 +21,11 @@ export function bodyColumn(message: Message): string {
 
 /** The body and the additive fields of a stored body column (already parsed from JSON). */
 export function fromBodyColumn(stored: unknown): Pick<Message, 'body'> & Extra {
-  const { mentions, text, ...rest } = stored as { text: string; mentions?: unknown } & Record<string, unknown>;
+  const { mentions, text, attachments, ...rest } = stored as { text: string; mentions?: unknown; attachments?: Attachment[] } & Record<string, unknown>;
+  // Attachments (an additive field of the body) were checked by the gateway before they were stored.
+  const body = Array.isArray(attachments) && attachments.length > 0 ? { text, attachments } : { text };
   const ids = Array.isArray(mentions) ? mentions.filter((m): m is string => typeof m === 'string') : [];
-  const out: Pick<Message, 'body'> & Extra = ids.length > 0 ? { body: { text }, mentions: ids } : { body: { text } };
+  const out: Pick<Message, 'body'> & Extra = ids.length > 0 ? { body, mentions: ids } : { body };
   const extra = out as Record<string, unknown>;
   for (const f of EXTRA_FIELDS) if (f !== 'mentions' && rest[f] !== undefined && rest[f] !== null) extra[f] = rest[f];
   // A call summary counts only in its one well-formed shape.

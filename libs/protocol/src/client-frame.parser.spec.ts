@@ -68,6 +68,15 @@ describe('parseClientFrame', () => {
     if (!r.ok) expect(r.client_msg_id).toBe(typeof patch.client_msg_id === 'string' ? patch.client_msg_id : 'm1');
   });
 
+  it('keeps a send\'s attachment ids (attachments extension) and nothing else of them; refuses bad ones', () => {
+    const ok = frame(send({ body: { text: 'hi', attachments: [{ id: 'a-1', name: 'x' }] } }));
+    expect(ok).toEqual({ ok: true, value: { type: 'send', conversation_id: 'c1', client_msg_id: 'm1', body: { text: 'hi', attachments: [{ id: 'a-1' }] } } });
+    expect(frame(send({ body: { text: 'hi', attachments: [] } }))).toEqual({ ok: true, value: { type: 'send', conversation_id: 'c1', client_msg_id: 'm1', body: { text: 'hi' } } });
+    for (const attachments of [[{ id: '../x' }], [{}], 'a-1', Array.from({ length: Limits.ATTACHMENTS_MAX + 1 }, (_, i) => ({ id: `a${i}` }))]) {
+      expect(frame(send({ body: { text: 'hi', attachments } }))).toMatchObject({ ok: false, client_msg_id: 'm1' });
+    }
+  });
+
   it('echoes nothing when the send had no string client_msg_id', () => {
     const r = frame(send({ client_msg_id: 7 }));
     expect(r).toEqual({ ok: false, message: expect.any(String) });

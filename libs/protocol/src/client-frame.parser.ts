@@ -1,4 +1,5 @@
 import { isRecord } from './fields';
+import { sendBodyOf } from './rest-body.validators';
 import { ClientFrame } from './frames';
 import { invalid, Result } from './result';
 import { CLIENT_FRAME_SCHEMAS } from './schema/client-frames.schema';
@@ -36,8 +37,8 @@ function known(f: Record<string, unknown> & ClientFrame): ClientFrame {
   switch (f.type) {
     case 'send':
       return f.reply_to === undefined || f.reply_to === null
-        ? { type: 'send', conversation_id: f.conversation_id, client_msg_id: f.client_msg_id, body: { text: f.body.text } }
-        : { type: 'send', conversation_id: f.conversation_id, client_msg_id: f.client_msg_id, body: { text: f.body.text }, reply_to: f.reply_to };
+        ? { type: 'send', conversation_id: f.conversation_id, client_msg_id: f.client_msg_id, body: sendBodyOf(f.body) }
+        : { type: 'send', conversation_id: f.conversation_id, client_msg_id: f.client_msg_id, body: sendBodyOf(f.body), reply_to: f.reply_to };
     case 'edit':
       return { type: 'edit', conversation_id: f.conversation_id, seq: f.seq, client_msg_id: f.client_msg_id, body: { text: f.body.text } };
     case 'delete':

@@ -38,6 +38,8 @@ export const Limits = {
   MAX_FRAME_BYTES: 65536,
   MAX_REST_BODY_BYTES: 16384,
   TEXT_MAX_CHARS: 4000,
+  /** Attachments one message may reference (attachments extension). */
+  ATTACHMENTS_MAX: 10,
   CLIENT_MSG_ID_MAX: 128,
   SYNC_DEFAULT_LIMIT: 100,
   SYNC_MAX_LIMIT: 500,

@@ -24,6 +24,16 @@ export interface UserDto {
 
 export interface MessageBodyDto {
   text: string;
+  /** Extension: attachments, checked at send time; absent when none. */
+  attachments?: AttachmentDto[];
+}
+
+/** Extension: an attachment as a message carries it (its type sniffed from its bytes). */
+export interface AttachmentDto {
+  id: string;
+  content_type: string;
+  size: number;
+  thumbnail: boolean;
 }
 
 export interface MessageDto {
@@ -150,4 +160,26 @@ export interface IdentityDto {
   channel: 'sms' | 'email';
   destination: string;
   verified_at: string;
+}
+
+/** Extension (attachments): a request the client makes itself, straight to the file store. */
+export interface SignedRequestDto {
+  method: 'PUT' | 'GET';
+  /** Absolute, or a path on the gateway to resolve against its base URL. */
+  url: string;
+  headers: Record<string, string>;
+  expires_at: string;
+}
+
+/** Extension (attachments): the answer to POST /v1/conversations/{id}/attachments. */
+export interface AttachmentUploadDto {
+  attachment: { id: string; content_type: string; size: number };
+  upload: SignedRequestDto;
+}
+
+/** Extension (attachments): the answer to GET /v1/conversations/{id}/attachments/{attachmentId}. */
+export interface AttachmentDownloadDto {
+  attachment: AttachmentDto;
+  download: SignedRequestDto;
+  thumbnail: SignedRequestDto | null;
 }

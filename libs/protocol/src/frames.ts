@@ -11,7 +11,7 @@ export interface SendFrame {
   type: 'send';
   conversation_id: string;
   client_msg_id: string;
-  body: { text: string };
+  body: { text: string; attachments?: Array<{ id: string }> };
   /** Extension (issue 13): the seq of the message this one answers. */
   reply_to?: number;
 }

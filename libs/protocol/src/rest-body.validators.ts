@@ -2,7 +2,7 @@ import { Limits } from './constants';
 import { charLength, isRecord } from './fields';
 import { invalid, ok, Result } from './result';
 import { Id } from './schema/primitives';
-import { AddMembersBody, CreateDirectBody, CreateGroupBody, DeleteMessageBody, EditMessageBody, LoginBody, ReactionBody, ReadMarkerBody, RefreshBody, RegisterBody, SendMessageBody } from './schema/rest-bodies.schema';
+import { AddMembersBody, CreateAttachmentBody, CreateDirectBody, CreateGroupBody, DeleteMessageBody, EditMessageBody, LoginBody, ReactionBody, ReadMarkerBody, RefreshBody, RegisterBody, SendMessageBody } from './schema/rest-bodies.schema';
 import { check } from './schema/validate';
 
 /**
@@ -36,8 +36,23 @@ export interface AddMembersInput {
 
 export interface SendMessageInput {
   client_msg_id: string;
-  body: { text: string };
+  body: SendBodyInput;
   reply_to?: number;
+}
+
+/** A message body as a client sends it: attachments are references, resolved by the gateway. */
+export interface SendBodyInput {
+  text: string;
+  attachments?: Array<{ id: string }>;
+}
+
+/** The body with only the contract's fields (attachments only when there are some). */
+export const sendBodyOf = (b: SendBodyInput): SendBodyInput =>
+  b.attachments && b.attachments.length > 0 ? { text: b.text, attachments: b.attachments.map((a) => ({ id: a.id })) } : { text: b.text };
+
+export interface CreateAttachmentInput {
+  content_type: string;
+  size: number;
 }
 
 /** Issue 13: an edit's new text, a delete, a reaction; each with its own client_msg_id. */
@@ -100,7 +115,7 @@ export const validateAddMembers = (input: unknown): Result<AddMembersInput> => t
 
 export const validateSendMessage = (input: unknown): Result<SendMessageInput> =>
   then(check(SendMessageBody, input, 'body'), (o) =>
-    ok(o.reply_to === undefined || o.reply_to === null ? { client_msg_id: o.client_msg_id, body: { text: o.body.text } } : { client_msg_id: o.client_msg_id, body: { text: o.body.text }, reply_to: o.reply_to }));
+    ok(o.reply_to === undefined || o.reply_to === null ? { client_msg_id: o.client_msg_id, body: sendBodyOf(o.body) } : { client_msg_id: o.client_msg_id, body: sendBodyOf(o.body), reply_to: o.reply_to }));
 
 export const validateEditMessage = (input: unknown): Result<EditMessageInput> =>
   then(check(EditMessageBody, input, 'body'), (o) => ok({ client_msg_id: o.client_msg_id, body: { text: o.body.text } }));
@@ -108,6 +123,9 @@ export const validateEditMessage = (input: unknown): Result<EditMessageInput> =>
 export const validateDeleteMessage = (input: unknown): Result<DeleteMessageInput> => then(check(DeleteMessageBody, input, 'body'), (o) => ok({ client_msg_id: o.client_msg_id }));
 
 export const validateReaction = (input: unknown): Result<ReactionInput> => then(check(ReactionBody, input, 'body'), (o) => ok({ client_msg_id: o.client_msg_id, emoji: o.emoji }));
+
+export const validateCreateAttachment = (input: unknown): Result<CreateAttachmentInput> =>
+  then(check(CreateAttachmentBody, input, 'body'), (o) => ok({ content_type: o.content_type, size: o.size }));
 
 export const validateReadMarker = (input: unknown): Result<ReadMarkerInput> => then(check(ReadMarkerBody, input, 'body'), (o) => ok({ seq: o.seq }));
 

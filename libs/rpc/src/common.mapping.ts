@@ -1,4 +1,4 @@
-import type { MemberRole, Message, User, ConversationType } from '@parley/domain';
+import type { Attachment, MemberRole, Message, User, ConversationType } from '@parley/domain';
 import type { ConversationView, MemberView } from '@parley/ports';
 import { count, type Maybe, oneOf, orNull, required } from './wire-values';
 
@@ -23,7 +23,7 @@ export interface WireMessage {
   seq: number;
   sender_id: string;
   client_msg_id: string;
-  body: Maybe<{ text: string }>;
+  body: Maybe<{ text: string; attachments?: Maybe<Attachment[]> }>;
   created_at: string;
   mentions?: Maybe<string[]>;
   call?: Maybe<{ call_id: string; media: string; outcome: string; started_at: string; duration_ms: number }>;
@@ -95,7 +95,9 @@ export function messageFromWire(wire: WireMessage, field = 'message'): Message {
     seq: count(wire.seq, `${field}.seq`),
     sender_id: wire.sender_id,
     client_msg_id: wire.client_msg_id,
-    body: { text: body.text },
+    body: body.attachments && body.attachments.length > 0
+      ? { text: body.text, attachments: body.attachments.map((a) => ({ id: a.id, content_type: a.content_type, size: count(a.size, `${field}.body.attachments.size`), thumbnail: a.thumbnail === true })) }
+      : { text: body.text },
     created_at: wire.created_at,
     ...(wire.mentions && wire.mentions.length > 0 ? { mentions: [...wire.mentions] } : {}),
     ...(wire.call ? { call: callFromWire(wire.call, `${field}.call`) } : {}),

@@ -1,7 +1,7 @@
-import { CassandraConnectOptions, CassandraMessageStore, KafkaEventLog, KafkaEventLogOptions, PgSqlDb, openRedis, RedisCallStore, RedisPresenceStore, RedisRouteTable } from '@parley/adapters';
+import { CassandraConnectOptions, CassandraMessageStore, KafkaEventLog, KafkaEventLogOptions, PgSqlDb, openRedis, RedisCallStore, RedisPresenceStore, RedisRouteTable, S3BlobStore } from '@parley/adapters';
 import { ParleyConfig } from '@parley/config';
 import { Logger } from '@parley/observability';
-import { Topics } from '@parley/ports';
+import { BlobStore, DisabledBlobStore, Topics } from '@parley/ports';
 
 /** The mesh's real adapters, built from config. Each opens its own client (closed with it). */
 export function openPostgres(config: ParleyConfig, logger: Logger): PgSqlDb {
@@ -68,4 +68,21 @@ export function ensureParleyTopics(log: KafkaEventLog, config: ParleyConfig): Pr
 export async function openRedisCallStore(config: ParleyConfig, logger: Logger): Promise<RedisCallStore> {
   const redis = await openRedis({ url: config.redisUrl, ...(config.redisTlsCaFile ? { tlsCaFile: config.redisTlsCaFile } : {}), logger: logger.child({ adapter: 'redis' }) });
   return new RedisCallStore(redis, {}, true);
+}
+
+/**
+ * The attachments bucket; created when missing unless the setup job owns it (PARLEY_SCHEMA_SETUP=verify).
+ * Without credentials attachments are off: every attachment request answers 503 (a mesh without an
+ * S3 server still serves everything else).
+ */
+export async function openS3BlobStore(config: ParleyConfig, logger: Logger): Promise<BlobStore> {
+  const s3 = config.attachments.s3;
+  if (!s3.accessKeyId || !s3.secretAccessKey) {
+    logger.warn('attachments are off: PARLEY_S3_ACCESS_KEY_ID and PARLEY_S3_SECRET_ACCESS_KEY are not set');
+    return new DisabledBlobStore();
+  }
+  const store = new S3BlobStore(s3);
+  if (config.schemaSetup === 'create') await store.ensureBucket();
+  else await store.healthy();
+  return store;
 }

@@ -1,4 +1,4 @@
-import { CassandraMessageStore, KafkaEventLog } from '@parley/adapters';
+import { CassandraMessageStore, KafkaEventLog, S3BlobStore } from '@parley/adapters';
 import { ParleyConfig } from '@parley/config';
 import { Logger } from '@parley/observability';
 import { Migration, runMigrations } from '@parley/ports';
@@ -14,7 +14,7 @@ export interface SetupReport {
  * What the chart's pre-install/pre-upgrade Job runs once (apps/setup): the Cassandra keyspace
  * (NetworkTopologyStrategy with PARLEY_CASSANDRA_REPLICATION) and tables, every service's Postgres
  * migrations, and the Kafka topics (PARLEY_KAFKA_REPLICATION_FACTOR, PARLEY_KAFKA_MIN_INSYNC_REPLICAS,
- * behind PARLEY_KAFKA_NAME_PREFIX). Idempotent. The processes then start with
+ * behind PARLEY_KAFKA_NAME_PREFIX), and the attachments bucket (with S3 credentials). Idempotent. The processes then start with
  * PARLEY_SCHEMA_SETUP=verify and create nothing themselves.
  */
 export async function runSetup(config: ParleyConfig, migrations: readonly Migration[], logger: Logger): Promise<SetupReport> {
@@ -39,5 +39,17 @@ export async function runSetup(config: ParleyConfig, migrations: readonly Migrat
     await log.close();
   }
   logger.info('kafka topics ready', { created: topicsCreated, prefix: config.kafka.namePrefix });
+
+  // The attachments bucket, when S3 credentials are set (without them attachments are off).
+  const s3 = config.attachments.s3;
+  if (s3.accessKeyId && s3.secretAccessKey) {
+    const blobs = new S3BlobStore(s3);
+    try {
+      await blobs.ensureBucket();
+    } finally {
+      await blobs.close();
+    }
+    logger.info('attachments bucket ready', { bucket: s3.bucket });
+  }
   return { migrationsApplied, topicsCreated, keyspace: config.cassandra.keyspace };
 }

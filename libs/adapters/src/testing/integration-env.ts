@@ -10,9 +10,13 @@ export const integrationEnv = {
   cassandraDc: process.env.PARLEY_CASSANDRA_DC || 'datacenter1',
   postgresUrl: process.env.PARLEY_POSTGRES_URL || 'postgres://parley:parley@127.0.0.1:55432/parley',
   redisUrl: process.env.PARLEY_REDIS_URL || 'redis://127.0.0.1:56379',
+  /** The S3 server (`parley-infra start s3`); its credentials are made at provision, so they come from `parley-infra env`. */
+  s3Endpoint: process.env.PARLEY_S3_ENDPOINT || 'http://127.0.0.1:18333',
+  s3AccessKeyId: process.env.PARLEY_S3_ACCESS_KEY_ID ?? '',
+  s3SecretAccessKey: process.env.PARLEY_S3_SECRET_ACCESS_KEY ?? '',
 };
 
-export type InfraTarget = 'kafka' | 'cassandra' | 'postgres' | 'redis';
+export type InfraTarget = 'kafka' | 'cassandra' | 'postgres' | 'redis' | 's3';
 
 /**
  * Fails, with the command that fixes it, when nothing accepts connections at `address`

@@ -12,6 +12,8 @@ import { HttpExchange } from './http-exchange';
 import { addCodeRoutes } from './code-routes';
 import { addLifecycleRoutes } from './lifecycle-routes';
 import { addPushRoutes } from './push-routes';
+import { addAttachmentRoutes } from './attachment-routes';
+import { AttachmentService } from '../attachments/attachment-service';
 import { RestRouter, RouteContext, RouteReply } from './rest-router';
 
 export interface RestDeps {
@@ -25,6 +27,7 @@ export interface RestDeps {
   sessions: SessionLiveness;
   throttle: AuthThrottle;
   restSendTimeoutMs: number;
+  attachments: AttachmentService;
 }
 
 /** The version the API documents carry (the v1 contract plus its additive extensions). */
@@ -151,8 +154,9 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const input = must(validateSendMessage(await ctx.x.readJson()));
       // Non-members learn nothing: the same 404 as an unknown conversation, before anything is queued.
       if (!(await conversations.isMember(me.userId, id))) throw new DomainError('NOT_FOUND', 'conversation not found');
+      const body = await deps.attachments.bodyFor(me.userId, id, input.body);
       const extras = input.reply_to === undefined ? {} : { reply_to: input.reply_to };
-      const outcome = await pipeline.sendAndWait(me.userId, id, input.client_msg_id, input.body.text, deps.restSendTimeoutMs, {}, extras);
+      const outcome = await pipeline.sendAndWait(me.userId, id, input.client_msg_id, body, deps.restSendTimeoutMs, {}, extras);
       if (outcome.kind === 'rejected') throw new DomainError(outcome.code === 'FORBIDDEN' ? 'NOT_FOUND' : outcome.code, outcome.code === 'FORBIDDEN' ? 'conversation not found' : outcome.message);
       return { status: outcome.created ? 201 : 200, body: { message: outcome.message } };
     }))
@@ -173,5 +177,6 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       return { status: 200, body: await conversations.readReceipts(me.userId, id, q.seq) };
     }));
   addLifecycleRoutes(router, conversations, pipeline, deps.restSendTimeoutMs, authed, pathId);
+  addAttachmentRoutes(router, deps.attachments, conversations, authed, pathId);
   return addCodeRoutes(addPushRoutes(router, deps.push, conversations, auth, authed, pathId), auth, deps.throttle, authed);
 }

@@ -57,7 +57,7 @@ afterEach(() => {
 describe('SendPipeline', () => {
   it('publishes a send to the ingress log, keyed by conversation, with its origin and headers', async () => {
     const log = new FakeLog();
-    await pipeline(log).publish('alice', 'c1', 'k1', 'hello', 'conn-7', { traceparent: 't' });
+    await pipeline(log).publish('alice', 'c1', 'k1', { text: 'hello' }, 'conn-7', { traceparent: 't' });
     expect(log.appends).toEqual([
       {
         topic: Topics.ingress,
@@ -80,7 +80,7 @@ describe('SendPipeline', () => {
   it('answers a REST send with the outcome the sequencer sends back to its ref', async () => {
     const log = new FakeLog();
     const p = pipeline(log);
-    const outcome = p.sendAndWait('alice', 'c1', 'k1', 'hi', LONG);
+    const outcome = p.sendAndWait('alice', 'c1', 'k1', { text: 'hi' }, LONG);
     const ref = await log.refOf(0);
     expect(ref).toMatch(/^rest:/);
     expect(p.settle(ref, persisted(4, false))).toBe(true);
@@ -90,7 +90,7 @@ describe('SendPipeline', () => {
   it('answers a rejected send with the rejection', async () => {
     const log = new FakeLog();
     const p = pipeline(log);
-    const outcome = p.sendAndWait('mallory', 'c1', 'k1', 'hi', LONG);
+    const outcome = p.sendAndWait('mallory', 'c1', 'k1', { text: 'hi' }, LONG);
     p.settle(await log.refOf(0), { kind: 'rejected', code: 'FORBIDDEN', message: 'not a member' });
     await expect(outcome).resolves.toEqual({ kind: 'rejected', code: 'FORBIDDEN', message: 'not a member' });
   });
@@ -98,9 +98,9 @@ describe('SendPipeline', () => {
   it('gives each REST send its own ref, and settles each one once', async () => {
     const log = new FakeLog();
     const p = pipeline(log);
-    const first = p.sendAndWait('alice', 'c1', 'k1', 'a', LONG);
+    const first = p.sendAndWait('alice', 'c1', 'k1', { text: 'a' }, LONG);
     const ref1 = await log.refOf(0);
-    const second = p.sendAndWait('alice', 'c1', 'k2', 'b', LONG);
+    const second = p.sendAndWait('alice', 'c1', 'k2', { text: 'b' }, LONG);
     const ref2 = await log.refOf(1);
     expect(ref2).not.toBe(ref1);
     expect(p.settle(ref2, persisted(2))).toBe(true);
@@ -117,7 +117,7 @@ describe('SendPipeline', () => {
   it('gives up on a REST send that is not answered in time with UNAVAILABLE, and forgets it', async () => {
     const log = new FakeLog();
     const p = pipeline(log);
-    const outcome = p.sendAndWait('alice', 'c1', 'k1', 'hi', 1);
+    const outcome = p.sendAndWait('alice', 'c1', 'k1', { text: 'hi' }, 1);
     const ref = await log.refOf(0);
     const error = await outcome.then(() => null, (e: unknown) => e);
     expect(isDomainError(error) && error.code).toBe('UNAVAILABLE');
@@ -128,10 +128,10 @@ describe('SendPipeline', () => {
     const log = new FakeLog();
     log.failWith = new Error('ingress log down');
     const p = pipeline(log, 1);
-    await expect(p.sendAndWait('alice', 'c1', 'k1', 'hi', LONG)).rejects.toThrow('ingress log down');
+    await expect(p.sendAndWait('alice', 'c1', 'k1', { text: 'hi' }, LONG)).rejects.toThrow('ingress log down');
     log.failWith = null;
     // The failed send freed its slot: the single slot is usable again.
-    const outcome = p.sendAndWait('alice', 'c1', 'k2', 'hi', LONG);
+    const outcome = p.sendAndWait('alice', 'c1', 'k2', { text: 'hi' }, LONG);
     p.settle(await log.refOf(0), persisted(1));
     await expect(outcome).resolves.toEqual(persisted(1));
   });
@@ -139,8 +139,8 @@ describe('SendPipeline', () => {
   it('refuses REST sends beyond maxRestWaiters in flight with RATE_LIMITED, before publishing', async () => {
     const log = new FakeLog();
     const p = pipeline(log, 2);
-    const waiting = [p.sendAndWait('alice', 'c1', 'k1', 'a', LONG), p.sendAndWait('alice', 'c1', 'k2', 'b', LONG)];
-    const error = await p.sendAndWait('alice', 'c1', 'k3', 'c', LONG).then(() => null, (e: unknown) => e);
+    const waiting = [p.sendAndWait('alice', 'c1', 'k1', { text: 'a' }, LONG), p.sendAndWait('alice', 'c1', 'k2', { text: 'b' }, LONG)];
+    const error = await p.sendAndWait('alice', 'c1', 'k3', { text: 'c' }, LONG).then(() => null, (e: unknown) => e);
     expect(isDomainError(error) && error.code).toBe('RATE_LIMITED');
     await Promise.resolve();
     expect(log.appends.map((a) => a.value.client_msg_id)).toEqual(['k1', 'k2']);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, Message } from '@parley/domain';
+import { DomainError, Message, MessageBody } from '@parley/domain';
 import { EventLog, IngressSend, RejectCode, Topics } from '@parley/ports';
 import type { Histogram } from 'prom-client';
 import { KeyedBuckets } from '../limits/keyed-buckets';
@@ -49,13 +49,13 @@ export class SendPipeline {
   }
 
   /** Resolves once the send is durably in the ingress log (the `received` ack). */
-  async publish(senderId: string, conversationId: string, clientMsgId: string, text: string, ref: string, headers: Record<string, string> = {}, extras: SendExtras = {}): Promise<void> {
+  async publish(senderId: string, conversationId: string, clientMsgId: string, body: MessageBody, ref: string, headers: Record<string, string> = {}, extras: SendExtras = {}): Promise<void> {
     const send: IngressSend = {
       type: 'send',
       conversation_id: conversationId,
       sender_id: senderId,
       client_msg_id: clientMsgId,
-      body: { text },
+      body,
       origin: { gateway_id: this.gatewayId, ref },
       received_at: new Date().toISOString(),
       ...(extras.reply_to !== undefined ? { reply_to: extras.reply_to } : {}),
@@ -90,7 +90,7 @@ export class SendPipeline {
   }
 
   /** REST: publish, then wait for the persisted (or rejected) answer, at most timeoutMs. */
-  async sendAndWait(senderId: string, conversationId: string, clientMsgId: string, text: string, timeoutMs: number, headers: Record<string, string> = {}, extras: SendExtras = {}): Promise<SendOutcome> {
+  async sendAndWait(senderId: string, conversationId: string, clientMsgId: string, body: MessageBody, timeoutMs: number, headers: Record<string, string> = {}, extras: SendExtras = {}): Promise<SendOutcome> {
     if (this.restWaiters.size >= this.maxRestWaiters) throw new DomainError('RATE_LIMITED', 'too many sends in flight');
     const ref = `rest:${randomUUID()}`;
     const outcome = new Promise<SendOutcome>((resolve, reject) => {
@@ -101,7 +101,7 @@ export class SendPipeline {
       this.restWaiters.set(ref, { resolve, reject, timer });
     });
     try {
-      await this.publish(senderId, conversationId, clientMsgId, text, ref, headers, extras);
+      await this.publish(senderId, conversationId, clientMsgId, body, ref, headers, extras);
     } catch (e) {
       this.settle(ref, null);
       throw e;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
-import { isDomainError, TypingSampler, unauthenticated } from '@parley/domain';
+import { DomainError, isDomainError, MessageBody, TypingSampler, unauthenticated } from '@parley/domain';
+import { AttachmentService } from '../attachments/attachment-service';
 import { inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
 import { CallBatcher, ConversationApi, ConversationEvent, EventLog, MAX_SOCKET_SETUPS, PresenceApi, SocketSetup, Topics } from '@parley/ports';
 import { ClientFrame, CloseCode, LifecycleFrame, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
@@ -62,6 +63,7 @@ export class SocketHandler {
     private readonly logger: Logger,
     metrics: Metrics,
     private readonly telemetry: GatewayTelemetry,
+    private readonly attachments: AttachmentService | null = null,
   ) {
     this.typingSampler = new TypingSampler(options.largeGroup);
     this.setups = new CallBatcher((userIds) => this.conversations.socketSetups(userIds), { windowMs: 2, maxItems: Math.min(256, MAX_SOCKET_SETUPS) });
@@ -327,6 +329,8 @@ export class SocketHandler {
       return;
     }
     d.rateLimitedInARow = 0;
+    const { text, extras } = ingressOf(f);
+    const body = f.type === 'send' ? await this.bodyOf(d.userId, f) : { text };
     // Membership is checked by the sequencer (the one writer); a non-member gets FORBIDDEN from it.
     // Counted before the publish: the answer may come back before the publish call returns.
     d.pendingAcks++;
@@ -335,16 +339,21 @@ export class SocketHandler {
     const attributes = { 'parley.conversation_id': f.conversation_id, 'parley.client_msg_id': f.client_msg_id, 'network.protocol.name': 'websocket' };
     try {
       await inSpan('ws send', { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, () =>
-      {
-        const { text, extras } = ingressOf(f);
-        return this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, text, d.id, {}, extras);
-      });
+        this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, body, d.id, {}, extras),
+      );
     } catch (err) {
       d.pendingAcks = Math.max(0, d.pendingAcks - 1);
       throw err;
     }
     this.telemetry.sendReceivedSeconds.observe((performance.now() - started) / 1000);
     this.writer.send(ws, { type: 'ack', client_msg_id: f.client_msg_id, conversation_id: f.conversation_id, status: 'received' });
+  }
+
+  /** The body to publish: attachments (a member's own uploads) checked and described first. */
+  private async bodyOf(userId: string, f: SendFrame): Promise<MessageBody> {
+    if (!f.body.attachments || f.body.attachments.length === 0) return { text: f.body.text };
+    if (!this.attachments || !(await this.conversations.isMember(userId, f.conversation_id))) throw new DomainError('NOT_FOUND', 'conversation not found');
+    return this.attachments.bodyFor(userId, f.conversation_id, f.body);
   }
 
   private async sync(ws: Socket, f: SyncFrame): Promise<void> {

@@ -246,7 +246,7 @@ function messageOf(conversationId: string, send: IngressSend, claim: SendClaim):
     seq: claim.seq,
     sender_id: send.sender_id,
     client_msg_id: send.client_msg_id,
-    body: { text: send.body.text },
+    body: send.body.attachments && send.body.attachments.length > 0 ? { text: send.body.text, attachments: send.body.attachments } : { text: send.body.text },
     created_at: claim.created_at,
     ...(send.call ? { call: send.call } : {}),
     ...(send.reply_to !== undefined ? { reply_to: send.reply_to } : {}),

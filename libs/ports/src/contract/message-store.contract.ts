@@ -87,6 +87,14 @@ export function describeMessageStoreContract(name: string, makeAdapter: () => Pr
       expect(await store.lastSeq(id)).toBe(3);
     });
 
+    it('keeps a body\'s attachments (an additive field) with mentions beside them', async () => {
+      const id = uniqueName('conv');
+      const attachments = [{ id: 'att-1', content_type: 'image/png', size: 1234, thumbnail: true }];
+      const m = message(id, 1, { body: { text: 'look', attachments }, mentions: ['user-2'] });
+      await store.insert(m);
+      expect(await store.after(id, 0, 10)).toEqual([m]);
+    });
+
     it('treats writing the same message at the same seq again as a no-op', async () => {
       const { id, messages } = await conversationWith(2);
       await store.insert(messages[1]);

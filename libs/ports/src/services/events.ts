@@ -1,4 +1,4 @@
-import { CallSummaryRecord, Message } from '@parley/domain';
+import { CallSummaryRecord, Message, MessageBody } from '@parley/domain';
 import { ConversationView } from './conversation.api';
 
 /** Where a send came from, so its acks find their way back. */
@@ -14,7 +14,7 @@ export interface IngressSend {
   conversation_id: string;
   sender_id: string;
   client_msg_id: string;
-  body: { text: string };
+  body: MessageBody;
   /** Set on a call's summary (a system message sent by the gateway that ended the call). */
   call?: CallSummaryRecord;
   origin: SendOrigin;

@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Limits } from '../constants';
+import * as A from '../schema/attachments.schema';
 import * as P from '../schema/push-bodies.schema';
 import * as B from '../schema/rest-bodies.schema';
 import * as C from '../schema/code-bodies.schema';
@@ -75,6 +76,9 @@ export const REST_OPERATIONS: RestOperation[] = [
   { method: 'GET', path: '/v1/me/identities', summary: "The caller's verified phone numbers and e-mail addresses", auth: true, ok: [[200, R.IdentityList]], errors: [] },
   { method: 'POST', path: '/v1/me/identities', summary: 'Add a phone number or e-mail address with a code sent to it (200 when already yours)', auth: true, body: { oneOf: [C.SmsCodeVerifyBody, C.EmailCodeVerifyBody] }, ok: [[201, R.IdentityResult], [200, R.IdentityResult]], errors: [409] },
   { method: 'POST', path: '/v1/auth/code/verify', summary: 'Sign in (or up) with a one-time code', auth: false, body: { oneOf: [C.SmsCodeVerifyBody, C.EmailCodeVerifyBody] }, ok: [[200, R.CodeAuthResult]], errors: [401] },
+  // The attachments extension.
+  { method: 'POST', path: '/v1/conversations/:id/attachments', summary: 'An upload URL for a file the caller will attach to a message', auth: true, body: B.CreateAttachmentBody, ok: [[201, A.AttachmentUpload]], errors: [404] },
+  { method: 'GET', path: '/v1/conversations/:id/attachments/:attachmentId', summary: 'Short-lived download URLs of a sent attachment (members only)', auth: true, ok: [[200, A.AttachmentDownload]], errors: [404] },
 ];
 
 /** Errors any operation may answer: bad input, too large, rate limited, a dependency down. */

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { CallSummarySchema } from './call-frames.schema';
+import { Attachment } from './attachments.schema';
 import { ConversationType, MemberRole, Nullable, PresenceStatus, Timestamp } from './primitives';
 
 /** What the REST API answers (`docs/api/v1.md`): the DTOs of `dto.ts` as schemas, for the documents. */
@@ -18,7 +19,7 @@ export const Message = Type.Object(
     seq: Type.Integer({ minimum: 1 }),
     sender_id: Type.String(),
     client_msg_id: Type.String(),
-    body: Type.Object({ text: Type.String() }),
+    body: Type.Object({ text: Type.String(), attachments: Type.Optional(Type.Array(Attachment)) }),
     created_at: Timestamp(),
     call: Type.Optional(CallSummarySchema),
     mentions: Type.Optional(Type.Array(Type.String(), { description: 'members the text names as @username, resolved when stored' })),

@@ -30,7 +30,22 @@ export const CreateGroupBody = Type.Object(
 
 export const AddMembersBody = Type.Object({ user_ids: Type.Array(Id(), { minItems: 1, maxItems: Limits.MEMBER_IDS_MAX }) }, { $id: 'AddMembersBody' });
 
-export const MessageBody = Type.Object({ text: Text(Limits.TEXT_MAX_CHARS) }, { $id: 'MessageBody' });
+/** An uploaded attachment a message references (attachments extension). */
+export const AttachmentRef = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]{1,64}$' }) }, { $id: 'AttachmentRef' });
+
+export const MessageBody = Type.Object(
+  { text: Text(Limits.TEXT_MAX_CHARS), attachments: Type.Optional(Type.Array(AttachmentRef, { maxItems: Limits.ATTACHMENTS_MAX, description: 'attachments extension: ids from POST /v1/conversations/{id}/attachments, uploaded by the sender' })) },
+  { $id: 'MessageBody' },
+);
+
+/** Asks for an upload URL (attachments extension); the declared type is checked against the bytes at send time. */
+export const CreateAttachmentBody = Type.Object(
+  {
+    content_type: Type.String({ minLength: 3, maxLength: 100, pattern: '^[a-z]+/[a-z0-9.+-]+$', description: 'one of image/png, image/jpeg, image/gif, image/webp, application/pdf, video/mp4' }),
+    size: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'bytes; at most the server limit (413 over it)' }),
+  },
+  { $id: 'CreateAttachmentBody' },
+);
 
 export const SendMessageBody = Type.Object(
   { client_msg_id: Text(Limits.CLIENT_MSG_ID_MAX), body: MessageBody, reply_to: Type.Optional(Nullable(TargetSeq('the seq of the message this one answers'))) },
