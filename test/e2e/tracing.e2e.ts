@@ -97,6 +97,17 @@ describe('tracing: one trace per message in Jaeger', () => {
     expect(JSON.stringify(trace)).not.toContain('traced hello');
     // Every span carries the resource attributes from OTEL_RESOURCE_ATTRIBUTES.
     for (const p of Object.values(trace.processes)) expect(p.tags).toContainEqual(expect.objectContaining({ key: 'parley.test_run', value: run }));
+
+    // The sender's gateway's send → persisted histogram names this trace as an exemplar, in
+    // OpenMetrics when the scraper asks for it (the plain text format has none).
+    const url = (await parley.current.metricsUrls())[mesh ? 'gateway' : 'standalone'];
+    const om = await fetch(url, { headers: { accept: 'application/openmetrics-text;version=1.0.0;q=0.6,text/plain;version=0.0.4;q=0.3' } });
+    expect(om.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
+    const traceId = trace.traceID.padStart(32, '0');
+    expect(await om.text()).toMatch(new RegExp(`^parley_gateway_send_persisted_seconds_bucket\\{[^}]*transport="ws"[^}]*\\} [1-9]\\d* # \\{trace_id="${traceId}",span_id="[0-9a-f]{16}"\\} [0-9.e-]+ [0-9.]+$`, 'm'));
+    const text = await (await fetch(url)).text();
+    expect(text).toMatch(/^parley_gateway_send_persisted_seconds_bucket\{/m);
+    expect(text).not.toContain(traceId);
   });
 
   e2eTest('a refused send (not a member) is a trace whose sequencer and gateway spans have an error status', async () => {
