@@ -1,9 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { LocalApns, startLocalApns } from '../../libs/adapters/src/testing/push/local-apns';
 import type { ErrorFrame } from '../support/contract';
 import { ancestry, findTrace, jaegerEnv, type JaegerSpan, type JaegerTrace, serviceOf, tag } from '../support/jaeger';
 import { e2eTarget } from '../support/parley-process';
 import { e2eTest, useParley } from '../support/suite';
 import { closeAll, createDirect, makeWs, registerUser } from '../support/users';
+import { restOk } from '../support/rest';
+import { eventually } from '../support/wait';
 import type { TestSocket } from '../support/ws-client';
 
 /**
@@ -14,16 +17,22 @@ import type { TestSocket } from '../support/ws-client';
 const mesh = e2eTarget() === 'mesh';
 const run = randomUUID();
 const jaeger = jaegerEnv();
-const parley = useParley({
-  env: {
-    OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlp,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_TRACES_SAMPLER: 'parentbased_always_on',
-    OTEL_RESOURCE_ATTRIBUTES: `parley.test_run=${run}`,
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    ...(mesh ? { PARLEY_MESH_GATEWAYS: '2' } : {}),
-  },
+const env: Record<string, string> = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlp,
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+  OTEL_RESOURCE_ATTRIBUTES: `parley.test_run=${run}`,
+  OTEL_BSP_SCHEDULE_DELAY: '200',
+  ...(mesh ? { PARLEY_MESH_GATEWAYS: '2' } : {}),
+};
+// A local APNs (the real adapter over HTTP/2 + TLS) so that the push path has a provider to trace.
+let apns: LocalApns;
+beforeAll(async () => {
+  apns = await startLocalApns();
+  Object.assign(env, apns.env, { PARLEY_PUSH_APNS_KEY_ID: 'E2EKEY0001', PARLEY_PUSH_APNS_TEAM_ID: 'E2ETEAM001', PARLEY_PUSH_APNS_TOPIC: 'com.example.parley', PARLEY_PUSH_COALESCE_MS: '100' });
 });
+const parley = useParley({ env });
+afterAll(() => apns?.stop());
 
 const GATEWAY = mesh ? 'parley-gateway' : 'parley';
 const service = (name: string) => (mesh ? `parley-${name}` : 'parley');
@@ -88,6 +97,17 @@ describe('tracing: one trace per message in Jaeger', () => {
     expect(JSON.stringify(trace)).not.toContain('traced hello');
     // Every span carries the resource attributes from OTEL_RESOURCE_ATTRIBUTES.
     for (const p of Object.values(trace.processes)) expect(p.tags).toContainEqual(expect.objectContaining({ key: 'parley.test_run', value: run }));
+
+    // The sender's gateway's send → persisted histogram names this trace as an exemplar, in
+    // OpenMetrics when the scraper asks for it (the plain text format has none).
+    const url = (await parley.current.metricsUrls())[mesh ? 'gateway' : 'standalone'];
+    const om = await fetch(url, { headers: { accept: 'application/openmetrics-text;version=1.0.0;q=0.6,text/plain;version=0.0.4;q=0.3' } });
+    expect(om.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
+    const traceId = trace.traceID.padStart(32, '0');
+    expect(await om.text()).toMatch(new RegExp(`^parley_gateway_send_persisted_seconds_bucket\\{[^}]*transport="ws"[^}]*\\} [1-9]\\d* # \\{trace_id="${traceId}",span_id="[0-9a-f]{16}"\\} [0-9.e-]+ [0-9.]+$`, 'm'));
+    const text = await (await fetch(url)).text();
+    expect(text).toMatch(/^parley_gateway_send_persisted_seconds_bucket\{/m);
+    expect(text).not.toContain(traceId);
   });
 
   e2eTest('a refused send (not a member) is a trace whose sequencer and gateway spans have an error status', async () => {
@@ -113,5 +133,48 @@ describe('tracing: one trace per message in Jaeger', () => {
     expect(isError(rejected)).toBe(true);
     expect(ancestry(trace, rejected).at(-1)).toBe('ws send');
     expect(trace.spans.filter((s) => s.operationName === 'store message')).toEqual([]);
+  });
+
+  e2eTest('a message to an offline member with a device: the push is part of its trace, from the notification consumer to the provider call', async () => {
+    const g1 = parley.current.gatewayUrls()[0];
+    const alice = await registerUser(g1.baseUrl, 'alice');
+    const bob = await registerUser(g1.baseUrl, 'bob');
+    const device = randomBytes(32).toString('hex');
+    await restOk(g1.baseUrl, 'POST', '/v1/me/devices', 200, { token: bob.accessToken, json: { platform: 'apns', token: device, app_id: 'com.example.parley' } });
+    const direct = await createDirect(g1.baseUrl, alice.accessToken, bob.user.id);
+    const aliceWs = await makeWs(g1.wsUrl, alice.accessToken, { clientId: 'alice' });
+    sockets.push(aliceWs);
+    const cmid = randomUUID();
+    await aliceWs.sendMessage(direct.id, 'pushed secret', cmid);
+    await eventually('the push at the local APNs', async () => {
+      if (!apns.apns.requests.some((r) => r.token === device)) throw new Error('no push yet');
+    }, 20_000);
+
+    const isAdmission = (s: JaegerSpan) => s.operationName === 'process parley.events.v1' && tag(s, 'messaging.consumer.group.name') === 'parley-notification';
+    const trace = await findTrace(jaeger.query, GATEWAY, 'parley.client_msg_id', cmid, (t) => {
+      only(t, 'notification admission', isAdmission);
+      only(t, 'outbox row', (s) => s.operationName === 'process push_outbox');
+      only(t, 'provider call', (s) => s.operationName === 'apns/send');
+    });
+    const admission = only(trace, 'notification admission', isAdmission);
+    expect(serviceOf(trace, admission).service).toBe(service('notification'));
+    expect(tag(admission, 'parley.conversation_id')).toBe(direct.id);
+    expect(tag(admission, 'parley.push.recipients')).toBe(1);
+    expect(ancestry(trace, admission)).toEqual(['process parley.events.v1', 'send parley.events.v1', 'process parley.ingress.v1', 'send parley.ingress.v1', 'ws send']);
+    const row = only(trace, 'outbox row', (s) => s.operationName === 'process push_outbox');
+    expect(tag(row, 'parley.push.kind')).toBe('alert');
+    // The batch that claimed the row is a trace of its own, linked from the row.
+    expect(row.references.some((r) => r.refType === 'FOLLOWS_FROM' && r.traceID !== trace.traceID)).toBe(true);
+    const call = only(trace, 'provider call', (s) => s.operationName === 'apns/send');
+    expect(serviceOf(trace, call).service).toBe(service('notification'));
+    expect(tag(call, 'span.kind')).toBe('client');
+    expect(tag(call, 'rpc.system')).toBe('apns');
+    expect(tag(call, 'parley.push.outcome')).toBe('accepted');
+    expect(ancestry(trace, call).slice(0, 4)).toEqual(['apns/send', 'process push_outbox', 'process parley.events.v1', 'send parley.events.v1']);
+    expect(ancestry(trace, call).at(-1)).toBe('ws send');
+    // Never a body or a device token.
+    const all = JSON.stringify(trace);
+    expect(all).not.toContain('pushed secret');
+    expect(all).not.toContain(device);
   });
 });

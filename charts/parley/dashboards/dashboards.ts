@@ -101,6 +101,7 @@ export const DASHBOARDS: DashboardSpec[] = [
           { title: 'Store write latency', description: 'message store inserts by the sequencer', unit: 's', targets: quantiles('parley_messaging_store_write_duration_seconds') },
           { title: 'Store reads by op', description: 'per second', unit: 'ops', targets: [rate('parley_messaging_store_reads_total', 'op')] },
           { title: 'Malformed ingress records', description: 'per second (skipped, counted)', unit: 'ops', targets: [q(`sum(rate(parley_messaging_malformed_ingress_total{${SEL}}[$__rate_interval]))`, 'malformed')] },
+          { title: 'Sends per claim', description: 'sends of one conversation claimed and stored together (p50, p99)', unit: 'short', targets: quantiles('parley_messaging_sequencer_batch_sends') },
         ],
       },
       consumer('parley-messaging-sequencer'),

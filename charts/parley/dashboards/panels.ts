@@ -1,11 +1,15 @@
+import { common, dashboard, prometheus, timeseries } from './grafana-sdk';
+
 /**
- * A small typed builder for Grafana dashboard JSON (schemaVersion 39): only what Parley's
- * dashboards use. Every query is PromQL over the metrics the processes export on their admin
+ * Parley's dashboards as data (rows of panels of PromQL targets), rendered to Grafana JSON with
+ * Grafana's foundation SDK. Every query is PromQL over the metrics the processes export on their admin
  * ports; test/e2e/metric-names.e2e.ts fails when one names a metric that no process exports.
  */
 export interface Target {
   expr: string;
   legendFormat: string;
+  /** Show the exemplars (trace ids) Prometheus keeps for this query's histogram. */
+  exemplar?: boolean;
 }
 
 export interface Panel {
@@ -36,72 +40,68 @@ export const q = (expr: string, legendFormat: string): Target => ({ expr, legend
 export function quantiles(metric: string, by = ''): Target[] {
   const group = by ? `le, ${by}` : 'le';
   const legend = by ? `{{${by}}} ` : '';
-  return [0.5, 0.99].map((p) => q(`histogram_quantile(${p}, sum by (${group}) (rate(${metric}_bucket{${SEL}}[$__rate_interval])))`, `${legend}p${p * 100}`));
+  return [0.5, 0.99].map((p) => ({ ...q(`histogram_quantile(${p}, sum by (${group}) (rate(${metric}_bucket{${SEL}}[$__rate_interval])))`, `${legend}p${p * 100}`), exemplar: true }));
 }
 
 export function rate(metric: string, by: string, legend = `{{${by}}}`): Target {
   return q(`sum by (${by}) (rate(${metric}{${SEL}}[$__rate_interval]))`, legend);
 }
 
-/** The dashboard JSON Grafana imports (the chart ships it in a ConfigMap for the dashboard sidecar). */
-export function render(spec: DashboardSpec): Record<string, unknown> {
+const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
+
+/** One query; a latency quantile asks Grafana for the exemplars (trace ids) beside it. */
+function query(t: Target, i: number): prometheus.DataqueryBuilder {
+  return new prometheus.DataqueryBuilder().refId(String.fromCharCode(65 + i)).expr(t.expr).legendFormat(t.legendFormat).datasource(DATASOURCE).exemplar(t.exemplar === true);
+}
+
+function timeseriesPanel(p: Panel, id: number): timeseries.PanelBuilder {
+  const panel = new timeseries.PanelBuilder()
+    .id(id)
+    .title(p.title)
+    .description(p.description)
+    .datasource(DATASOURCE)
+    .unit(p.unit)
+    .span(12)
+    .height(8)
+    .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).showLegend(true))
+    .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi));
+  p.targets.forEach((t, i) => panel.withTarget(query(t, i)));
+  return panel;
+}
+
+/**
+ * The dashboard JSON Grafana imports (the chart ships it in a ConfigMap for the dashboard
+ * sidecar), built with Grafana's foundation SDK (@grafana/grafana-foundation-sdk, Apache-2.0).
+ */
+export function render(spec: DashboardSpec): object {
+  const board = new dashboard.DashboardBuilder(spec.title)
+    .uid(spec.uid)
+    .description(spec.description)
+    .tags(['parley'])
+    .editable()
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .refresh('30s')
+    .time({ from: 'now-6h', to: 'now' })
+    .timezone('browser')
+    .withVariable(new dashboard.DatasourceVariableBuilder('datasource').label('Data source').type('prometheus'))
+    .withVariable(
+      new dashboard.QueryVariableBuilder('namespace')
+        .label('Namespace')
+        .datasource(DATASOURCE)
+        .query({ query: 'label_values(process_start_time_seconds, namespace)', refId: 'namespace' })
+        .definition('label_values(process_start_time_seconds, namespace)')
+        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+        .sort(dashboard.VariableSort.AlphabeticalAsc)
+        .includeAll(true)
+        .allValue('.*'),
+    );
+  // Panel ids are unique within a dashboard (Grafana links and the sidecar's updates use them).
   let id = 1;
-  let y = 0;
-  const panels: Record<string, unknown>[] = [];
   for (const row of spec.rows) {
-    panels.push({ id: id++, type: 'row', title: row.title, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y: y++ }, panels: [] });
-    row.panels.forEach((p, i) => {
-      panels.push({
-        id: id++,
-        type: 'timeseries',
-        title: p.title,
-        description: p.description,
-        datasource: { type: 'prometheus', uid: '${datasource}' },
-        gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: y + Math.floor(i / 2) * 8 },
-        fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
-        options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
-        targets: p.targets.map((t, j) => ({ refId: String.fromCharCode(65 + j), expr: t.expr, legendFormat: t.legendFormat, datasource: { type: 'prometheus', uid: '${datasource}' } })),
-      });
-    });
-    y += Math.ceil(row.panels.length / 2) * 8;
+    board.withRow(new dashboard.RowBuilder(row.title).id(id++));
+    for (const p of row.panels) board.withPanel(timeseriesPanel(p, id++));
   }
-  return {
-    uid: spec.uid,
-    title: spec.title,
-    description: spec.description,
-    tags: ['parley'],
-    editable: true,
-    graphTooltip: 1,
-    refresh: '30s',
-    schemaVersion: 39,
-    version: 1,
-    time: { from: 'now-6h', to: 'now' },
-    timezone: 'browser',
-    annotations: { list: [] },
-    links: [],
-    templating: {
-      list: [
-        { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, options: [] },
-        {
-          name: 'namespace',
-          label: 'Namespace',
-          type: 'query',
-          datasource: { type: 'prometheus', uid: '${datasource}' },
-          query: { query: 'label_values(process_start_time_seconds, namespace)', refId: 'namespace' },
-          definition: 'label_values(process_start_time_seconds, namespace)',
-          refresh: 2,
-          current: {},
-          hide: 0,
-          includeAll: true,
-          allValue: '.*',
-          multi: false,
-          options: [],
-          sort: 1,
-        },
-      ],
-    },
-    panels,
-  };
+  return board.build();
 }
 
 /** Every PromQL expression of a dashboard (for the metric-name check). */

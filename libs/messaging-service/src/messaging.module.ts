@@ -58,6 +58,7 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
     const reads = countStoreReads(metrics);
     const repo = new ConversationRepository(db);
     const writes = metrics.histogram('parley_messaging_store_write_duration_seconds', 'message store writes by the sequencer (one batch of a conversation)', [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
+    const claimBatches = metrics.histogram('parley_messaging_sequencer_batch_sends', 'sends of one conversation the sequencer claims and stores together', [1, 2, 5, 10, 20, 50, 100, 200]);
     this.claims = new SendClaimsRepository(db);
     const mentions = mentionResolver(users, repo);
     const ops = new LifecycleOps(repo, this.claims, new LifecycleRepository(db), messages, options.largeGroup, mentions);
@@ -65,6 +66,7 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
       onMalformed: () => malformed.inc(),
       onStoreRead: (op) => reads.count(op),
       onStoreWrite: (seconds) => writes.observe(seconds),
+      onClaimBatch: (sends) => claimBatches.observe(sends),
     }, mentions, ops);
   }
 

@@ -43,4 +43,9 @@ CREATE TABLE IF NOT EXISTS push_log (
   sent_at timestamptz NOT NULL DEFAULT now());
 `,
   },
+  {
+    // The traces of the messages a push carries (docs/adr/0007-tracing.md): ids only, never bodies.
+    id: 'notification/003_push_traces',
+    sql: `ALTER TABLE push_state ADD COLUMN IF NOT EXISTS traceparents text[] NOT NULL DEFAULT '{}';`,
+  },
 ];

@@ -1,6 +1,8 @@
 import { LargeGroupPolicy, Message } from '@parley/domain';
 import { ConversationEvent, LogRecord, MembershipDirectory, PresenceStore, PushApi, SqlDb } from '@parley/ports';
+import { traceparentOf } from '@parley/observability';
 import { PushMetrics } from './delivery/push-metrics';
+import { admissionSpan } from './delivery/push-tracing';
 import { MemberListCache } from './storage/member-list.cache';
 import { PushOutboxRepository } from './storage/push-outbox.repository';
 
@@ -47,26 +49,34 @@ export class PushEventsConsumer {
    * batch after the others settle, and the replay repeats only no-ops for what had finished.
    */
   async handleBatch(records: LogRecord<ConversationEvent>[]): Promise<void> {
-    const lanes = new Map<string, ConversationEvent[]>();
-    for (const { value } of records) {
+    const lanes = new Map<string, LogRecord<ConversationEvent>[]>();
+    for (const record of records) {
+      const value = record.value;
       const lane = value.type === 'message.created' ? `c:${value.message.conversation_id}` : 'conversation_id' in value ? `c:${value.conversation_id}` : 'user_id' in value ? `u:${value.user_id}` : '';
       const list = lanes.get(lane);
-      if (list) list.push(value);
-      else lanes.set(lane, [value]);
+      if (list) list.push(record);
+      else lanes.set(lane, [record]);
     }
     const results = await Promise.allSettled(
-      [...lanes.values()].map(async (events) => {
-        for (const e of events) await this.handle(e);
+      [...lanes.values()].map(async (lane) => {
+        for (const record of lane) await this.handle(record);
       }),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  private async handle(value: ConversationEvent): Promise<void> {
-    // Lifecycle entries (edits, deletes, reactions; docs/adr/0010) are not new messages: no push.
+  private async handle(record: LogRecord<ConversationEvent>): Promise<void> {
+    const value = record.value;
     if (value.type === 'message.created') {
-      if (value.message.kind === undefined) await this.admit(value.message);
+      // One step of the message's trace; the push that carries it continues from here.
+      const { message } = value;
+      // Lifecycle entries (edits, deletes, reactions; docs/adr/0010) are not new messages: no push.
+      if (message.kind !== undefined) return;
+      await admissionSpan(record, NOTIFICATION_GROUP, { 'parley.conversation_id': message.conversation_id, 'parley.seq': message.seq }, async (span) => {
+        const admitted = await this.admit(message, traceparentOf(span));
+        span.setAttribute('parley.push.recipients', admitted);
+      });
     }
     else if (value.type === 'read.updated') await this.outbox.read(value.user_id, value.conversation_id, value.seq);
     else if (value.type === 'session.revoked') await this.devices.dropSessionDevices(value.session_id);
@@ -96,12 +106,13 @@ export class PushEventsConsumer {
     return withDevices.filter((id) => !online.has(id));
   }
 
-  private async admit(message: Message): Promise<void> {
+  /** Queues the message's pushes; returns how many recipients it has (0 when dropped). */
+  private async admit(message: Message, traceparent: string): Promise<number> {
     const userIds = await this.recipients(message);
-    if (userIds.length === 0) return;
+    if (userIds.length === 0) return 0;
     if ((await this.currentDepth()) >= this.options.outboxMax) {
       this.metrics.dropped.inc({ reason: 'outbox_full' }, userIds.length);
-      return;
+      return 0;
     }
     await this.outbox.admit({
       userIds,
@@ -112,7 +123,9 @@ export class PushEventsConsumer {
       preview: message.body.text.slice(0, PREVIEW_STORED),
       persistedAt: message.created_at,
       coalesceMs: this.options.coalesceMs,
+      traceparent,
     });
+    return userIds.length;
   }
 
   /** The depth, read at most once a second (the bound is approximate by design). */

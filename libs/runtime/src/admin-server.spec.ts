@@ -10,10 +10,10 @@ interface Reply {
   body: string;
 }
 
-function call(address: string, method: string, path: string): Promise<Reply> {
+function call(address: string, method: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
   const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, method, path, agent: false }, (res) => {
+    const req = request({ host, port, method, path, agent: false, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -52,6 +52,17 @@ describe('admin server', () => {
     expect(reply.type).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(reply.body).toContain('parley_admin_test_things_total{kind="a",service="admin-test"} 3');
     expect(reply.body).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('serves OpenMetrics (where exemplars are written) when the scraper asks for it', async () => {
+    const reply = await call(server.address, 'GET', '/metrics', { accept: 'application/openmetrics-text;version=1.0.0;q=0.6,text/plain;version=0.0.4;q=0.3,*/*;q=0.2' });
+    expect(reply.status).toBe(200);
+    expect(reply.type).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    expect(reply.body).toContain('# TYPE parley_admin_test_things counter');
+    expect(reply.body).toContain('parley_admin_test_things_total{kind="a",service="admin-test"} 3');
+    expect(reply.body.endsWith('# EOF\n')).toBe(true);
+    // The next plain scrape is the text format again, counters named as before.
+    expect((await call(server.address, 'GET', '/metrics')).body).toContain('# TYPE parley_admin_test_things_total counter');
   });
 
   it('answers /healthz while the process runs, query string or not', async () => {

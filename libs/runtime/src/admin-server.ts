@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Logger, Metrics } from '@parley/observability';
+import { Logger, Metrics, OPENMETRICS_TEXT, PROMETHEUS_TEXT, wantsOpenMetrics } from '@parley/observability';
 import { checkReadiness, ReadinessCheck } from '@parley/ports';
 
 export interface AdminServerOptions {
@@ -61,8 +61,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: AdminS
       return;
     }
     case '/metrics': {
-      const text = await options.metrics.text();
-      res.writeHead(200, { 'content-type': options.metrics.registry.contentType, 'content-length': Buffer.byteLength(text) });
+      // OpenMetrics (with exemplars) when the scraper asks for it; the Prometheus text format otherwise.
+      const contentType = wantsOpenMetrics(req.headers.accept) ? OPENMETRICS_TEXT : PROMETHEUS_TEXT;
+      const text = await options.metrics.render(contentType);
+      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), vary: 'accept' });
       res.end(text);
       return;
     }

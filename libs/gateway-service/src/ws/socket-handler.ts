@@ -338,14 +338,15 @@ export class SocketHandler {
     const started = performance.now();
     const attributes = { 'parley.conversation_id': f.conversation_id, 'parley.client_msg_id': f.client_msg_id, 'network.protocol.name': 'websocket' };
     try {
-      await inSpan('ws send', { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, () =>
-        this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, body, d.id, {}, extras),
-      );
+      await inSpan('ws send', { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, async () => {
+        await this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, body, d.id, {}, extras);
+        // Inside the span: the observation's exemplar is this message's trace.
+        this.telemetry.sendReceivedSeconds.observe((performance.now() - started) / 1000);
+      });
     } catch (err) {
       d.pendingAcks = Math.max(0, d.pendingAcks - 1);
       throw err;
     }
-    this.telemetry.sendReceivedSeconds.observe((performance.now() - started) / 1000);
     this.writer.send(ws, { type: 'ack', client_msg_id: f.client_msg_id, conversation_id: f.conversation_id, status: 'received' });
   }
 

@@ -19,6 +19,8 @@ export interface SequencerStats {
   onStoreRead?(op: StoreReadOp): void;
   /** A message written to the message store, and how long the write took. */
   onStoreWrite?(seconds: number): void;
+  /** Sends of one conversation claimed together (one claim statement). */
+  onClaimBatch?(sends: number): void;
 }
 
 interface Pending {
@@ -171,6 +173,7 @@ export class ConversationSequencer {
       links: linksFrom(rest.map((p) => p.headers.traceparent)),
       attributes: { 'parley.conversation_id': conversationId, 'messaging.batch.message_count': sends.length },
     };
+    this.stats.onClaimBatch?.(sends.length);
     return inSpan('claim seq', options, async () => {
       const members = await this.repo.membersAmong(conversationId, [...new Set(sends.map((p) => p.send.sender_id))]);
       const replyTargets = sends.flatMap((p) => (members.has(p.send.sender_id) && p.send.reply_to !== undefined ? [p.send.reply_to] : []));

@@ -1,8 +1,10 @@
+import { context } from '@opentelemetry/api';
 import { Logger } from '@parley/observability';
 import { AuthApi, MembershipDirectory, PushMessage, PushOutcome, PushProviders, SqlDb } from '@parley/ports';
 import { DueRow, PushOutboxRepository } from '../storage/push-outbox.repository';
 import { backoffMs, CircuitBreaker } from './circuit-breaker';
 import { PushMetrics } from './push-metrics';
+import { batchSpan, providerSpan, rowSpan } from './push-tracing';
 
 export interface DispatcherOptions {
   coalesceMs: number;
@@ -131,8 +133,18 @@ export class PushDispatcher {
   }
 
   private async dispatchBatch(rows: DueRow[]): Promise<void> {
+    await batchSpan(rows.map((r) => r.traceparents[0]), () => this.dispatchTraced(rows));
+  }
+
+  private async dispatchTraced(rows: DueRow[]): Promise<void> {
     const ctx = await this.context(rows);
-    const results = await Promise.all(rows.map((row) => this.dispatch(row, ctx)));
+    const batch = context.active();
+    const results = await Promise.all(
+      rows.map((row) => {
+        const attributes = { 'parley.conversation_id': row.conversation_id, 'parley.seq': row.pending > 0 ? row.last_seq : row.pushed_seq, 'parley.push.kind': row.pending > 0 ? 'alert' : 'clear', 'parley.push.count': row.pending };
+        return rowSpan(row.traceparents, batch, attributes, () => this.dispatch(row, ctx));
+      }),
+    );
     await this.outbox.alertsDone(results.filter((r) => r.kind === 'alert').map((r) => r.row), this.options.coalesceMs);
     await this.outbox.clearsDone(results.filter((r) => r.kind === 'clear').map((r) => r.row));
     for (const r of results) if (r.kind === 'retry') await this.outbox.retryLater(r.row, r.delayMs, r.accepted);
@@ -197,9 +209,11 @@ export class PushDispatcher {
         retryAfter = Math.max(retryAfter ?? 0, breaker.retryInMs());
         continue;
       }
-      const outcome = await provider
-        .send({ ...message, platform: device.platform, token: device.token, app_id: device.app_id, sandbox: device.sandbox })
-        .catch((err: unknown): PushOutcome => ({ status: 'retry', reason: err instanceof Error ? err.message : String(err) }));
+      const outcome = await providerSpan(provider.name, device.platform, kind, () =>
+        provider
+          .send({ ...message, platform: device.platform, token: device.token, app_id: device.app_id, sandbox: device.sandbox })
+          .catch((err: unknown): PushOutcome => ({ status: 'retry', reason: err instanceof Error ? err.message : String(err) })),
+      );
       this.metrics.sent.inc({ provider: provider.name, kind, outcome: outcome.status.replace('-', '_') });
       if (outcome.status === 'retry') {
         breaker.failure();

@@ -1,4 +1,5 @@
 import { SqlDb } from '@parley/ports';
+import { MAX_TRACES_PER_ROW } from '../delivery/push-tracing';
 
 /** A claimed push_state row: what one dispatch sends. */
 export interface DueRow {
@@ -13,6 +14,8 @@ export interface DueRow {
   pushed_seq: number;
   attempts: number;
   accepted_tokens: string[];
+  /** The `traceparent`s of the first messages the row carries (docs/adr/0007-tracing.md). */
+  traceparents: string[];
 }
 
 export interface AdmitInput {
@@ -24,6 +27,8 @@ export interface AdmitInput {
   preview: string;
   persistedAt: string;
   coalesceMs: number;
+  /** The admission span's context: the push continues the message's trace. */
+  traceparent?: string;
 }
 
 const num = (v: unknown) => Number(v ?? 0);
@@ -42,8 +47,8 @@ export class PushOutboxRepository {
       `WITH fresh AS (
          INSERT INTO push_outbox (user_id, conversation_id, seq, message_id)
          SELECT u, $2, $3, $4 FROM unnest($1::text[]) AS u ON CONFLICT DO NOTHING RETURNING user_id)
-       INSERT INTO push_state (user_id, conversation_id, last_seq, pending, preview, sender_id, first_persisted_at, due_at)
-       SELECT user_id, $2, $3, 1, $5, $6, $7::timestamptz, now() + $8 * interval '1 millisecond' FROM fresh
+       INSERT INTO push_state (user_id, conversation_id, last_seq, pending, preview, sender_id, first_persisted_at, due_at, traceparents)
+       SELECT user_id, $2, $3, 1, $5, $6, $7::timestamptz, now() + $8 * interval '1 millisecond', CASE WHEN $9::text IS NULL THEN '{}'::text[] ELSE ARRAY[$9::text] END FROM fresh
        ON CONFLICT (user_id, conversation_id) DO UPDATE SET
          pending = push_state.pending + 1,
          last_seq = GREATEST(push_state.last_seq, EXCLUDED.last_seq),
@@ -51,8 +56,9 @@ export class PushOutboxRepository {
          sender_id = CASE WHEN EXCLUDED.last_seq > push_state.last_seq THEN EXCLUDED.sender_id ELSE push_state.sender_id END,
          first_persisted_at = COALESCE(push_state.first_persisted_at, EXCLUDED.first_persisted_at),
          due_at = CASE WHEN push_state.pending = 0 THEN EXCLUDED.due_at ELSE push_state.due_at END,
-         clear_due = false`,
-      [a.userIds, a.conversationId, a.seq, a.messageId, a.preview, a.senderId, a.persistedAt, a.coalesceMs],
+         clear_due = false,
+         traceparents = (push_state.traceparents || EXCLUDED.traceparents)[1:${MAX_TRACES_PER_ROW}]`,
+      [a.userIds, a.conversationId, a.seq, a.messageId, a.preview, a.senderId, a.persistedAt, a.coalesceMs, a.traceparent ?? null],
     );
     return r.rowCount;
   }
@@ -66,6 +72,7 @@ export class PushOutboxRepository {
       `UPDATE push_state SET
          pending = CASE WHEN last_seq <= $3 THEN 0 ELSE pending END,
          first_persisted_at = CASE WHEN last_seq <= $3 THEN NULL ELSE first_persisted_at END,
+         traceparents = CASE WHEN last_seq <= $3 THEN '{}' ELSE traceparents END,
          clear_due = clear_due OR (pushed_seq > cleared_seq AND pushed_seq <= $3),
          cleared_seq = CASE WHEN pushed_seq > cleared_seq AND pushed_seq <= $3 THEN pushed_seq ELSE cleared_seq END,
          due_at = CASE
@@ -100,6 +107,7 @@ export class PushOutboxRepository {
       pushed_seq: num(x.pushed_seq),
       attempts: num(x.attempts),
       accepted_tokens: Array.isArray(x.accepted_tokens) ? (x.accepted_tokens as string[]) : [],
+      traceparents: Array.isArray(x.traceparents) ? (x.traceparents as string[]) : [],
     }));
   }
 
@@ -114,7 +122,8 @@ export class PushOutboxRepository {
       `UPDATE push_state s SET
          pushed_seq = GREATEST(s.pushed_seq, d.seq), pending = GREATEST(s.pending - d.n, 0), attempts = 0, lease_until = NULL, accepted_tokens = '{}',
          clear_due = false, due_at = CASE WHEN s.pending - d.n > 0 THEN now() + $5 * interval '1 millisecond' ELSE NULL END,
-         first_persisted_at = CASE WHEN s.pending - d.n > 0 THEN s.first_persisted_at ELSE NULL END
+         first_persisted_at = CASE WHEN s.pending - d.n > 0 THEN s.first_persisted_at ELSE NULL END,
+         traceparents = CASE WHEN s.pending - d.n > 0 THEN s.traceparents[d.n + 1:] ELSE '{}' END
        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS d(u, c, seq, n)
        WHERE s.user_id = d.u AND s.conversation_id = d.c`,
       [...cols, coalesceMs],
