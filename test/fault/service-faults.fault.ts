@@ -26,19 +26,17 @@ afterAll(() => {
   if (recoveries.length) process.stdout.write(`[fault matrix] recovery times:\n${recoveries.map((r) => `  ${r}`).join('\n')}\n`);
 });
 
-/**
- * Known defect, not yet fixed (found by this matrix, in the closing note of 2026-12-04): a gateway
- * SIGKILLed and restarted under its old id can lose the persisted ack of a send in flight: fanout's
- * gRPC channel to it is still backing off when the client's resend is acknowledged, the delivery
- * fails, and the SDK resends only on its next reconnect. The scenario is left out until fanout
- * retries acks (or the SDK resends unacknowledged sends on a timer).
+/*
+ * SIGKILL gateway-2 found a defect (closing note of 2026-12-04): the gateway, restarted under its
+ * old id, lost the persisted ack of a send in flight, because fanout's gRPC channel to it was still
+ * backing off when the client's resend (on reconnect) was acknowledged, and the SDK resent only on
+ * reconnect. Fixed in the SDK: a send still unacknowledged after `resendAfterMs` is sent again on
+ * the same socket (same client_msg_id, stored once), so a lost ack copy is asked for again.
  */
-const KNOWN_DEFECTS = new Set(['SIGKILL gateway-2']);
 
 describe('fault matrix: every service killed and paused under load', () => {
   for (const target of TARGETS) {
     for (const fault of FAULTS) {
-      if (KNOWN_DEFECTS.has(`${fault} ${target}`)) continue;
       e2eTest(`${fault} ${target} while two gateways' clients send: history intact, recovery timed`, () => scenario(target, fault));
     }
   }

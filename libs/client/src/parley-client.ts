@@ -50,6 +50,13 @@ export interface ParleyClientOptions {
   requestTimeoutMs?: number;
   /** Bound of sends awaiting their persisted ack (default 1000); beyond it `send` rejects. */
   maxPendingSends?: number;
+  /**
+   * A send on the wire without its persisted ack after this time is sent again on the same socket,
+   * with the same client_msg_id (the server stores it once and answers with the original's ack);
+   * the wait doubles with each resend, up to 8 times this value. Default 5000 ms; 0 resends only on
+   * reconnect. It repairs an ack lost on the server's side while the socket stayed open.
+   */
+  resendAfterMs?: number;
   /** Bound of out-of-order messages held per conversation (default 1000). */
   maxBufferedPerConversation?: number;
   /** Page size of syncs (1..500, default 100). */
@@ -102,6 +109,10 @@ interface PendingSend {
   resolve: (ack: PersistedAck) => void;
   reject: (error: ParleyClientError) => void;
   timer: ReturnType<typeof setTimeout>;
+  /** Next resend on the same socket (resendAfterMs), while the send is on the wire unacknowledged. */
+  resendTimer?: ReturnType<typeof setTimeout>;
+  /** Resends on the current socket so far (the wait doubles with each). */
+  resends: number;
 }
 
 interface Waiter<T> {
@@ -274,6 +285,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
         status: 'queued',
         resolve,
         reject,
+        resends: 0,
         timer: setTimeout(() => this.settleSend(p, new ParleyClientError('TIMEOUT', `send not persisted within ${timeoutMs} ms`, clientMsgId)), timeoutMs),
       };
       unref(p.timer);
@@ -412,7 +424,10 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
     this.detachSocket();
     const closeError = new ParleyClientError('DISCONNECTED', `socket closed (${code}${reason ? `: ${reason}` : ''})`, undefined, code);
     this.failWaiters(closeError);
-    for (const p of this.pending.values()) p.status = 'queued';
+    for (const p of this.pending.values()) {
+      p.status = 'queued';
+      p.resends = 0;
+    }
     if (!this.wanted) {
       this.setState('closed');
       return;
@@ -660,7 +675,29 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
 
   private transmit(p: PendingSend): void {
     const sent = this.sendFrame({ type: 'send', conversation_id: p.conversationId, client_msg_id: p.clientMsgId, body: { text: p.text } });
-    if (sent) p.status = 'sent';
+    if (!sent) return;
+    p.status = 'sent';
+    this.scheduleResend(p);
+  }
+
+  /**
+   * Sends `p` again on the same socket if its persisted ack has not come within resendAfterMs
+   * (doubling). A drop cancels nothing here: the timer finds the send queued and leaves it to the
+   * resume, which transmits it again.
+   */
+  private scheduleResend(p: PendingSend): void {
+    const base = this.options.resendAfterMs ?? 5000;
+    if (p.resendTimer) clearTimeout(p.resendTimer);
+    p.resendTimer = undefined;
+    if (base <= 0) return;
+    const wait = base * 2 ** Math.min(p.resends, 3);
+    p.resendTimer = setTimeout(() => {
+      p.resendTimer = undefined;
+      if (this.pending.get(p.clientMsgId) !== p || p.status === 'queued' || !this.canSendMessages()) return;
+      p.resends++;
+      this.transmit(p);
+    }, wait);
+    unref(p.resendTimer);
   }
 
   private sendFrame(frame: ClientFrame): boolean {
@@ -680,6 +717,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
     if (this.pending.get(p.clientMsgId) !== p) return;
     this.pending.delete(p.clientMsgId);
     clearTimeout(p.timer);
+    if (p.resendTimer) clearTimeout(p.resendTimer);
     if (outcome instanceof ParleyClientError) {
       p.reject(outcome);
       return;
