@@ -22,7 +22,7 @@ let own: OwnInfra | null = null;
 let cassandra: TcpProxy | null = null;
 // Before useParley's own beforeAll (hooks run in order): Parley starts pointed at these.
 beforeAll(async () => {
-  own = await OwnInfra.start();
+  own = await OwnInfra.start(['redis', 'postgres']);
   const [host, port] = (process.env.PARLEY_CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:9042').split(',')[0].split(':');
   cassandra = await TcpProxy.start(host, Number(port ?? 9042));
   Object.assign(env, own.env(), { PARLEY_CASSANDRA_CONTACT_POINTS: `127.0.0.1:${cassandra.port}` });

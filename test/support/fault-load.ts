@@ -15,6 +15,8 @@ import { eventually, sleep } from './wait';
 export interface FaultContext {
   /** Sends acknowledged (persisted) so far. */
   acked(): number;
+  /** The group the load sends into. */
+  conversationId: string;
 }
 
 export interface FaultOutcome {
@@ -61,7 +63,7 @@ export async function faultUnderLoad(p: ParleyProcess, label: string, inject: (c
       }
     });
     await eventually('a third of the sends acknowledged', async () => expect(acked).toBeGreaterThanOrEqual((2 * PER_SENDER) / 3), 60_000);
-    await inject({ acked: () => acked });
+    await inject({ acked: () => acked, conversationId: group.id });
     const atFault = acked;
     const faultEndedAt = Date.now();
     await eventually(`acknowledgements flow again after ${label}`, async () => expect(acked).toBeGreaterThanOrEqual(Math.min(2 * PER_SENDER, atFault + 4)), 120_000);

@@ -1,43 +1,71 @@
 /**
- * Data servers of a fault test's own: Redis and Postgres started by `parley-infra` in a private
- * state directory on free ports, so a test can kill, pause and restart them without touching the
+ * Data servers of a fault test's own: Redis, Postgres or a three-broker Kafka started by
+ * `parley-infra` in a private state directory on free ports, so a test can kill, pause and restart them without touching the
  * shared instances on the default ports. Each is stopped by the pid its own state directory holds.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, REPO_ROOT } from './parley-process';
+import { freePort, freePortRange, REPO_ROOT } from './parley-process';
 
 const run = promisify(execFile);
-export type OwnServer = 'redis' | 'postgres';
+/** What parley-infra starts: `kafka3` is three combined broker/controller nodes. */
+export type OwnTarget = 'redis' | 'postgres' | 'kafka3';
+/** One process: a Kafka node by its name (node id 1 to 3). */
+export type OwnServer = 'redis' | 'postgres' | 'kafka3-1' | 'kafka3-2' | 'kafka3-3';
+
+interface Ports {
+  redis: number;
+  postgres: number;
+  /** First of three broker ports, and of three controller ports. */
+  kafka3: number;
+  kafka3Controller: number;
+}
 
 export class OwnInfra {
   private constructor(
     private readonly dir: string,
-    private readonly ports: Record<OwnServer, number>,
+    private readonly targets: OwnTarget[],
+    private readonly ports: Ports,
   ) {}
 
-  /** Starts both servers (Postgres: initdb into the private directory, ~5 s). */
-  static async start(): Promise<OwnInfra> {
+  /** Starts the targets (Postgres: initdb into the private directory, ~5 s; Kafka: ~30-60 s). */
+  static async start(targets: OwnTarget[]): Promise<OwnInfra> {
     // Postgres runs as the `postgres` user: the state directory must be reachable by it (/tmp is).
     const dir = mkdtempSync(join(tmpdir(), 'parley-own-infra-'));
-    const infra = new OwnInfra(dir, { redis: await freePort(), postgres: await freePort() });
-    await infra.infra('start', 'redis', 'postgres');
+    // Kafka's jars: those the shared state directory already fetched (read only), else fetched here.
+    const sharedJars = join(process.env.HOME ?? homedir(), '.cache', 'parley', 'infra', 'jars');
+    if (existsSync(sharedJars)) symlinkSync(sharedJars, join(dir, 'jars'));
+    else mkdirSync(join(dir, 'jars'));
+    const ports: Ports = { redis: 0, postgres: 0, kafka3: 0, kafka3Controller: 0 };
+    if (targets.includes('redis')) ports.redis = await freePort();
+    if (targets.includes('postgres')) ports.postgres = await freePort();
+    if (targets.includes('kafka3')) {
+      ports.kafka3 = await freePortRange(3);
+      ports.kafka3Controller = await freePortRange(3);
+    }
+    const infra = new OwnInfra(dir, targets, ports);
+    await infra.infra('start', ...targets);
     return infra;
   }
 
-  /** Settings that point Parley at these servers. */
+  /** Settings that point Parley at these servers (Kafka: topics replicated 3 times, 2 in sync). */
   env(): Record<string, string> {
-    return {
-      PARLEY_REDIS_URL: `redis://127.0.0.1:${this.ports.redis}`,
-      PARLEY_POSTGRES_URL: `postgres://parley:parley@127.0.0.1:${this.ports.postgres}/parley`,
-    };
+    const env: Record<string, string> = {};
+    if (this.targets.includes('redis')) env.PARLEY_REDIS_URL = `redis://127.0.0.1:${this.ports.redis}`;
+    if (this.targets.includes('postgres')) env.PARLEY_POSTGRES_URL = `postgres://parley:parley@127.0.0.1:${this.ports.postgres}/parley`;
+    if (this.targets.includes('kafka3')) {
+      env.PARLEY_KAFKA_BROKERS = this.kafkaBrokers().join(',');
+      env.PARLEY_KAFKA_REPLICATION_FACTOR = '3';
+      env.PARLEY_KAFKA_MIN_INSYNC_REPLICAS = '2';
+    }
+    return env;
   }
 
-  port(server: OwnServer): number {
-    return this.ports[server];
+  kafkaBrokers(): string[] {
+    return [0, 1, 2].map((i) => `127.0.0.1:${this.ports.kafka3 + i}`);
   }
 
   /** The server's pid, from this instance's own pid file. */
@@ -72,15 +100,18 @@ export class OwnInfra {
     return [root, ...descendants(root)].every((pid) => procState(pid) === 'T');
   }
 
-  /** Starts the server again on the same port and data (Redis: its AOF; Postgres: crash recovery). */
+  /**
+   * Starts the server again on the same port and data (Redis: its AOF; Postgres: crash recovery; a
+   * Kafka node: its log, rejoining the quorum). Resolves when it is ready.
+   */
   async restart(server: OwnServer): Promise<void> {
-    await this.infra('start', server);
+    await this.infra('start', server.startsWith('kafka3') ? 'kafka3' : server);
   }
 
-  /** Stops both (by this directory's pid files) and removes the directory. */
+  /** Stops everything started (by this directory's pid files) and removes the directory. */
   async stop(): Promise<void> {
     try {
-      await this.infra('stop', 'redis', 'postgres');
+      await this.infra('stop', ...this.targets);
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }
@@ -88,8 +119,15 @@ export class OwnInfra {
 
   private async infra(...args: string[]): Promise<void> {
     await run(join(REPO_ROOT, 'infra', 'bin', 'parley-infra'), args, {
-      timeout: 120_000,
-      env: { ...process.env, PARLEY_INFRA_DIR: this.dir, PARLEY_REDIS_PORT: String(this.ports.redis), PARLEY_POSTGRES_PORT: String(this.ports.postgres) },
+      timeout: 240_000,
+      env: {
+        ...process.env,
+        PARLEY_INFRA_DIR: this.dir,
+        PARLEY_REDIS_PORT: String(this.ports.redis),
+        PARLEY_POSTGRES_PORT: String(this.ports.postgres),
+        PARLEY_KAFKA3_PORT: String(this.ports.kafka3),
+        PARLEY_KAFKA3_CONTROLLER_PORT: String(this.ports.kafka3Controller),
+      },
     });
   }
 }
