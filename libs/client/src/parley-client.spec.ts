@@ -255,6 +255,28 @@ describe('ParleyClient', () => {
     expect(ws.framesOfType('send')).toHaveLength(3);
   });
 
+  it('keeps a send answered UNAVAILABLE pending and re-sends it (same client_msg_id)', async () => {
+    const ws = await connected({ resendAfterMs: 30 });
+    const errors: ParleyClientError[] = [];
+    client.on('error', (e) => errors.push(e));
+    const acked = client.send('c1', 'later', { clientMsgId: 'k-u' });
+    await settle();
+    ws.push({ type: 'error', code: 'UNAVAILABLE', message: 'kafka: leader not available', client_msg_id: 'k-u' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ws.framesOfType('send').map((f) => f.client_msg_id)).toEqual(['k-u', 'k-u']);
+    expect(errors.map((e) => e.code)).toEqual(['UNAVAILABLE']);
+    ws.push({ type: 'ack', client_msg_id: 'k-u', conversation_id: 'c1', status: 'persisted', seq: 9, message_id: 'm9', created_at: 't' });
+    await expect(acked).resolves.toMatchObject({ seq: 9 });
+  });
+
+  it('fails a send answered UNAVAILABLE when resends are off', async () => {
+    const ws = await connected({ resendAfterMs: 0 });
+    const acked = client.send('c1', 'now', { clientMsgId: 'k-u0' });
+    await settle();
+    ws.push({ type: 'error', code: 'UNAVAILABLE', message: 'down', client_msg_id: 'k-u0' });
+    await expect(acked).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
   it('re-sends only on reconnect when resendAfterMs is 0', async () => {
     const ws = await connected({ resendAfterMs: 0 });
     const acked = client.send('c1', 'once', { clientMsgId: 'k-0' }).catch((e: unknown) => e);

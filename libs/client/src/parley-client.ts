@@ -54,7 +54,8 @@ export interface ParleyClientOptions {
    * A send on the wire without its persisted ack after this time is sent again on the same socket,
    * with the same client_msg_id (the server stores it once and answers with the original's ack);
    * the wait doubles with each resend, up to 8 times this value. Default 5000 ms; 0 resends only on
-   * reconnect. It repairs an ack lost on the server's side while the socket stayed open.
+   * reconnect. It repairs an ack lost on the server's side while the socket stayed open, and a send
+   * answered with an UNAVAILABLE error frame waits for its resend instead of failing (with 0 it fails).
    */
   resendAfterMs?: number;
   /** Bound of out-of-order messages held per conversation (default 1000). */
@@ -628,6 +629,12 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
   private onErrorFrame(code: string, message: string, clientMsgId: string | undefined): void {
     const error = new ParleyClientError(code, message, clientMsgId);
     const p = clientMsgId === undefined ? undefined : this.pending.get(clientMsgId);
+    if (p && code === 'UNAVAILABLE' && p.resendTimer !== undefined) {
+      // The server could not take the send now (e.g. its log's partition leader is failing over):
+      // it stays pending and goes again with its scheduled resend, same client_msg_id.
+      this.emit('error', error);
+      return;
+    }
     if (p) {
       this.settleSend(p, error);
       return;
