@@ -1,5 +1,5 @@
 /**
- * Data servers of a fault test's own: Redis, Postgres or a three-broker Kafka started by
+ * Data servers of a fault test's own: Redis, Postgres, Cassandra or a three-broker Kafka started by
  * `parley-infra` in a private state directory on free ports, so a test can kill, pause and restart them without touching the
  * shared instances on the default ports. Each is stopped by the pid its own state directory holds.
  */
@@ -12,13 +12,17 @@ import { freePort, freePortRange, REPO_ROOT } from './parley-process';
 
 const run = promisify(execFile);
 /** What parley-infra starts: `kafka3` is three combined broker/controller nodes. */
-export type OwnTarget = 'redis' | 'postgres' | 'kafka3';
+export type OwnTarget = 'redis' | 'postgres' | 'cassandra' | 'kafka3';
 /** One process: a Kafka node by its name (node id 1 to 3). */
-export type OwnServer = 'redis' | 'postgres' | 'kafka3-1' | 'kafka3-2' | 'kafka3-3';
+export type OwnServer = 'redis' | 'postgres' | 'cassandra' | 'kafka3-1' | 'kafka3-2' | 'kafka3-3';
 
 interface Ports {
   redis: number;
   postgres: number;
+  /** Native (CQL) port; storage and JMX ports beside it. */
+  cassandra: number;
+  cassandraStorage: number;
+  cassandraJmx: number;
   /** First of three broker ports, and of three controller ports. */
   kafka3: number;
   kafka3Controller: number;
@@ -31,7 +35,7 @@ export class OwnInfra {
     private readonly ports: Ports,
   ) {}
 
-  /** Starts the targets (Postgres: initdb into the private directory, ~5 s; Kafka: ~30-60 s). */
+  /** Starts the targets (Postgres: initdb into the private directory, ~5 s; Kafka, Cassandra: ~30-60 s). */
   static async start(targets: OwnTarget[]): Promise<OwnInfra> {
     // Postgres runs as the `postgres` user: the state directory must be reachable by it (/tmp is).
     const dir = mkdtempSync(join(tmpdir(), 'parley-own-infra-'));
@@ -39,7 +43,12 @@ export class OwnInfra {
     const sharedJars = join(process.env.HOME ?? homedir(), '.cache', 'parley', 'infra', 'jars');
     if (existsSync(sharedJars)) symlinkSync(sharedJars, join(dir, 'jars'));
     else mkdirSync(join(dir, 'jars'));
-    const ports: Ports = { redis: 0, postgres: 0, kafka3: 0, kafka3Controller: 0 };
+    const ports: Ports = { redis: 0, postgres: 0, cassandra: 0, cassandraStorage: 0, cassandraJmx: 0, kafka3: 0, kafka3Controller: 0 };
+    if (targets.includes('cassandra')) {
+      ports.cassandra = await freePort();
+      ports.cassandraStorage = await freePort();
+      ports.cassandraJmx = await freePort();
+    }
     if (targets.includes('redis')) ports.redis = await freePort();
     if (targets.includes('postgres')) ports.postgres = await freePort();
     if (targets.includes('kafka3')) {
@@ -56,6 +65,7 @@ export class OwnInfra {
     const env: Record<string, string> = {};
     if (this.targets.includes('redis')) env.PARLEY_REDIS_URL = `redis://127.0.0.1:${this.ports.redis}`;
     if (this.targets.includes('postgres')) env.PARLEY_POSTGRES_URL = `postgres://parley:parley@127.0.0.1:${this.ports.postgres}/parley`;
+    if (this.targets.includes('cassandra')) env.PARLEY_CASSANDRA_CONTACT_POINTS = `127.0.0.1:${this.ports.cassandra}`;
     if (this.targets.includes('kafka3')) {
       env.PARLEY_KAFKA_BROKERS = this.kafkaBrokers().join(',');
       env.PARLEY_KAFKA_REPLICATION_FACTOR = '3';
@@ -125,6 +135,9 @@ export class OwnInfra {
         PARLEY_INFRA_DIR: this.dir,
         PARLEY_REDIS_PORT: String(this.ports.redis),
         PARLEY_POSTGRES_PORT: String(this.ports.postgres),
+        PARLEY_CASSANDRA_PORT: String(this.ports.cassandra),
+        PARLEY_CASSANDRA_STORAGE_PORT: String(this.ports.cassandraStorage),
+        PARLEY_CASSANDRA_JMX_PORT: String(this.ports.cassandraJmx),
         PARLEY_KAFKA3_PORT: String(this.ports.kafka3),
         PARLEY_KAFKA3_CONTROLLER_PORT: String(this.ports.kafka3Controller),
       },
