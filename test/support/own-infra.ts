@@ -138,6 +138,9 @@ export class OwnInfra {
         PARLEY_CASSANDRA_PORT: String(this.ports.cassandra),
         PARLEY_CASSANDRA_STORAGE_PORT: String(this.ports.cassandraStorage),
         PARLEY_CASSANDRA_JMX_PORT: String(this.ports.cassandraJmx),
+        // Acknowledged writes synced first: with Cassandra's default (periodic) a killed single
+        // node loses up to 10 s of acknowledged writes, which is Cassandra's, not Parley's, loss.
+        PARLEY_CASSANDRA_COMMITLOG_SYNC: 'group',
         PARLEY_KAFKA3_PORT: String(this.ports.kafka3),
         PARLEY_KAFKA3_CONTROLLER_PORT: String(this.ports.kafka3Controller),
       },
