@@ -40,7 +40,7 @@ export class OwnInfra {
     // Postgres runs as the `postgres` user: the state directory must be reachable by it (/tmp is).
     const dir = mkdtempSync(join(tmpdir(), 'parley-own-infra-'));
     // Kafka's jars: those the shared state directory already fetched (read only), else fetched here.
-    const sharedJars = join(process.env.HOME ?? homedir(), '.cache', 'parley', 'infra', 'jars');
+    const sharedJars = join(process.env.PARLEY_INFRA_DIR ?? join(process.env.HOME ?? homedir(), '.cache', 'parley', 'infra'), 'jars');
     if (existsSync(sharedJars)) symlinkSync(sharedJars, join(dir, 'jars'));
     else mkdirSync(join(dir, 'jars'));
     const ports: Ports = { redis: 0, postgres: 0, cassandra: 0, cassandraStorage: 0, cassandraJmx: 0, kafka3: 0, kafka3Controller: 0 };
