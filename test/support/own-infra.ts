@@ -12,9 +12,9 @@ import { freePort, freePortRange, REPO_ROOT } from './parley-process';
 
 const run = promisify(execFile);
 /** What parley-infra starts: `kafka3` is three combined broker/controller nodes. */
-export type OwnTarget = 'redis' | 'postgres' | 'cassandra' | 'kafka3';
+export type OwnTarget = 'redis' | 'postgres' | 'cassandra' | 'kafka' | 'kafka3';
 /** One process: a Kafka node by its name (node id 1 to 3). */
-export type OwnServer = 'redis' | 'postgres' | 'cassandra' | 'kafka3-1' | 'kafka3-2' | 'kafka3-3';
+export type OwnServer = 'redis' | 'postgres' | 'cassandra' | 'kafka' | 'kafka3-1' | 'kafka3-2' | 'kafka3-3';
 
 interface Ports {
   redis: number;
@@ -23,6 +23,10 @@ interface Ports {
   cassandra: number;
   cassandraStorage: number;
   cassandraJmx: number;
+  /** The single broker's port and controller port, and the port it advertises (a proxy's, or its own). */
+  kafka: number;
+  kafkaController: number;
+  kafkaAdvertised: number;
   /** First of three broker ports, and of three controller ports. */
   kafka3: number;
   kafka3Controller: number;
@@ -36,14 +40,20 @@ export class OwnInfra {
   ) {}
 
   /** Starts the targets (Postgres: initdb into the private directory, ~5 s; Kafka, Cassandra: ~30-60 s). */
-  static async start(targets: OwnTarget[]): Promise<OwnInfra> {
+  static async start(targets: OwnTarget[], opts: { kafkaVia?: (kafkaPort: number) => Promise<number> } = {}): Promise<OwnInfra> {
     // Postgres runs as the `postgres` user: the state directory must be reachable by it (/tmp is).
     const dir = mkdtempSync(join(tmpdir(), 'parley-own-infra-'));
     // Kafka's jars: those the shared state directory already fetched (read only), else fetched here.
     const sharedJars = join(process.env.PARLEY_INFRA_DIR ?? join(process.env.HOME ?? homedir(), '.cache', 'parley', 'infra'), 'jars');
     if (existsSync(sharedJars)) symlinkSync(sharedJars, join(dir, 'jars'));
     else mkdirSync(join(dir, 'jars'));
-    const ports: Ports = { redis: 0, postgres: 0, cassandra: 0, cassandraStorage: 0, cassandraJmx: 0, kafka3: 0, kafka3Controller: 0 };
+    const ports: Ports = { redis: 0, postgres: 0, cassandra: 0, cassandraStorage: 0, cassandraJmx: 0, kafka: 0, kafkaController: 0, kafkaAdvertised: 0, kafka3: 0, kafka3Controller: 0 };
+    if (targets.includes('kafka')) {
+      ports.kafka = await freePort();
+      ports.kafkaController = await freePort();
+      // Clients learn the broker's address from its metadata: a proxy in front must be advertised.
+      ports.kafkaAdvertised = opts.kafkaVia ? await opts.kafkaVia(ports.kafka) : ports.kafka;
+    }
     if (targets.includes('cassandra')) {
       ports.cassandra = await freePort();
       ports.cassandraStorage = await freePort();
@@ -66,6 +76,7 @@ export class OwnInfra {
     if (this.targets.includes('redis')) env.PARLEY_REDIS_URL = `redis://127.0.0.1:${this.ports.redis}`;
     if (this.targets.includes('postgres')) env.PARLEY_POSTGRES_URL = `postgres://parley:parley@127.0.0.1:${this.ports.postgres}/parley`;
     if (this.targets.includes('cassandra')) env.PARLEY_CASSANDRA_CONTACT_POINTS = `127.0.0.1:${this.ports.cassandra}`;
+    if (this.targets.includes('kafka')) env.PARLEY_KAFKA_BROKERS = `127.0.0.1:${this.ports.kafkaAdvertised}`;
     if (this.targets.includes('kafka3')) {
       env.PARLEY_KAFKA_BROKERS = this.kafkaBrokers().join(',');
       env.PARLEY_KAFKA_REPLICATION_FACTOR = '3';
@@ -141,6 +152,9 @@ export class OwnInfra {
         // Acknowledged writes synced first: with Cassandra's default (periodic) a killed single
         // node loses up to 10 s of acknowledged writes, which is Cassandra's, not Parley's, loss.
         PARLEY_CASSANDRA_COMMITLOG_SYNC: 'group',
+        PARLEY_KAFKA_PORT: String(this.ports.kafka),
+        PARLEY_KAFKA_CONTROLLER_PORT: String(this.ports.kafkaController),
+        PARLEY_KAFKA_ADVERTISED_PORT: String(this.ports.kafkaAdvertised),
         PARLEY_KAFKA3_PORT: String(this.ports.kafka3),
         PARLEY_KAFKA3_CONTROLLER_PORT: String(this.ports.kafka3Controller),
       },
