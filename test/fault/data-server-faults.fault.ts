@@ -8,8 +8,8 @@
  *   connection cut (twice, two seconds apart). The proxy is in front of the shared Cassandra, which
  *   itself is never stopped.
  * Each scenario reports its recovery, what the gateways' /readyz said during the fault, and the send
- * → persisted p50/p99. Mesh target only. Cassandra's and the Kafka partition leader's kill and
- * restart are not here (see docs/benchmarks.md, "Fault matrix").
+ * → persisted p50/p99. Mesh target only. Cassandra killed and paused: cassandra-faults.fault.ts;
+ * the Kafka partition leader: kafka-leader.fault.ts; the Kafka link: kafka-link.fault.ts.
  */
 import { faultUnderLoad, readinessNow, type FaultOutcome } from '../support/fault-load';
 import { OwnInfra, type OwnServer } from '../support/own-infra';
