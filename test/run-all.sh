@@ -142,7 +142,7 @@ run_tier image --runInBand --forceExit
 run_tier e2e --runInBand
 step "the end-to-end suites again, against the mesh"
 PARLEY_E2E_TARGET=mesh run_tier_as e2e-mesh e2e --runInBand
-step "fault tests against the mesh (kill, pause, Kafka outage, rolling restart)"
+step "fault tests against the mesh (kill, pause, Kafka outage, rolling restart, data servers, Kafka leader, rebalance)"
 PARLEY_E2E_TARGET=mesh run_tier fault --runInBand
 step "scale tests against the mesh (10,000 members: a gateway killed; pushes to the mentioned only)"
 PARLEY_E2E_TARGET=mesh run_tier scale --runInBand

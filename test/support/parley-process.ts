@@ -58,7 +58,8 @@ export interface StartOptions {
   target?: string;
 }
 
-export const REPO_ROOT = resolve(__dirname, '..', '..');
+/** The repository: two levels up from here, or three when this file runs compiled under dist/ (the soak bench). */
+export const REPO_ROOT = [resolve(__dirname, '..', '..'), resolve(__dirname, '..', '..', '..')].find((d) => existsSync(join(d, 'infra', 'bin', 'parley-infra'))) ?? resolve(__dirname, '..', '..');
 export const STANDALONE_MAIN = join(REPO_ROOT, 'dist', 'apps', 'standalone', 'src', 'main.js');
 
 const READY_TIMEOUT_MS = 120_000;

@@ -236,6 +236,56 @@ describe('ParleyClient', () => {
     expect(received.map((m) => m.seq)).toEqual([1, 2]);
   });
 
+  it('re-sends a send whose persisted ack is late on the same socket, same client_msg_id, waits doubling', async () => {
+    const ws = await connected({ resendAfterMs: 40 });
+    const acked = client.send('c1', 'again', { clientMsgId: 'k-r' });
+    await settle();
+    ws.push({ type: 'ack', client_msg_id: 'k-r', conversation_id: 'c1', status: 'received' });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // One resend after 40 ms; the next would come 80 ms after it.
+    expect(ws.framesOfType('send').map((f) => f.client_msg_id)).toEqual(['k-r', 'k-r']);
+    await new Promise((resolve) => setTimeout(resolve, 90));
+    expect(ws.framesOfType('send')).toHaveLength(3);
+    expect(FakeSocket.instances).toHaveLength(1);
+    ws.push({ type: 'ack', client_msg_id: 'k-r', conversation_id: 'c1', status: 'persisted', seq: 4, message_id: 'm4', created_at: 't' });
+    await expect(acked).resolves.toMatchObject({ client_msg_id: 'k-r', seq: 4 });
+    // The answer to a resend after the send settled is ignored, and no resend follows.
+    ws.push({ type: 'ack', client_msg_id: 'k-r', conversation_id: 'c1', status: 'persisted', seq: 4, message_id: 'm4', created_at: 't' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ws.framesOfType('send')).toHaveLength(3);
+  });
+
+  it('keeps a send answered UNAVAILABLE pending and re-sends it (same client_msg_id)', async () => {
+    const ws = await connected({ resendAfterMs: 30 });
+    const errors: ParleyClientError[] = [];
+    client.on('error', (e) => errors.push(e));
+    const acked = client.send('c1', 'later', { clientMsgId: 'k-u' });
+    await settle();
+    ws.push({ type: 'error', code: 'UNAVAILABLE', message: 'kafka: leader not available', client_msg_id: 'k-u' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ws.framesOfType('send').map((f) => f.client_msg_id)).toEqual(['k-u', 'k-u']);
+    expect(errors.map((e) => e.code)).toEqual(['UNAVAILABLE']);
+    ws.push({ type: 'ack', client_msg_id: 'k-u', conversation_id: 'c1', status: 'persisted', seq: 9, message_id: 'm9', created_at: 't' });
+    await expect(acked).resolves.toMatchObject({ seq: 9 });
+  });
+
+  it('fails a send answered UNAVAILABLE when resends are off', async () => {
+    const ws = await connected({ resendAfterMs: 0 });
+    const acked = client.send('c1', 'now', { clientMsgId: 'k-u0' });
+    await settle();
+    ws.push({ type: 'error', code: 'UNAVAILABLE', message: 'down', client_msg_id: 'k-u0' });
+    await expect(acked).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('re-sends only on reconnect when resendAfterMs is 0', async () => {
+    const ws = await connected({ resendAfterMs: 0 });
+    const acked = client.send('c1', 'once', { clientMsgId: 'k-0' }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ws.framesOfType('send')).toHaveLength(1);
+    client.close();
+    await expect(acked).resolves.toMatchObject({ code: 'CLOSED' });
+  });
+
   it('asks for a fresh token after a 4401 close', async () => {
     const ws1 = await connected();
     ws1.drop(4401, 'token expired');

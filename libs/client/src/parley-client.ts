@@ -53,6 +53,14 @@ export interface ParleyClientOptions {
   requestTimeoutMs?: number;
   /** Bound of sends awaiting their persisted ack (default 1000); beyond it `send` rejects. */
   maxPendingSends?: number;
+  /**
+   * A send on the wire without its persisted ack after this time is sent again on the same socket,
+   * with the same client_msg_id (the server stores it once and answers with the original's ack);
+   * the wait doubles with each resend, up to 8 times this value. Default 5000 ms; 0 resends only on
+   * reconnect. It repairs an ack lost on the server's side while the socket stayed open, and a send
+   * answered with an UNAVAILABLE error frame waits for its resend instead of failing (with 0 it fails).
+   */
+  resendAfterMs?: number;
   /** Bound of out-of-order messages held per conversation (default 1000). */
   maxBufferedPerConversation?: number;
   /** Page size of syncs (1..500, default 100). */
@@ -110,6 +118,10 @@ interface PendingSend {
   resolve: (ack: PersistedAck) => void;
   reject: (error: ParleyClientError) => void;
   timer: ReturnType<typeof setTimeout>;
+  /** Next resend on the same socket (resendAfterMs), while the send is on the wire unacknowledged. */
+  resendTimer?: ReturnType<typeof setTimeout>;
+  /** Resends on the current socket so far (the wait doubles with each). */
+  resends: number;
 }
 
 interface Waiter<T> {
@@ -307,6 +319,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
         status: 'queued',
         resolve,
         reject,
+        resends: 0,
         timer: setTimeout(() => this.settleSend(p, new ParleyClientError('TIMEOUT', `send not persisted within ${timeoutMs} ms`, clientMsgId)), timeoutMs),
       };
       unref(p.timer);
@@ -450,7 +463,10 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
     this.detachSocket();
     const closeError = new ParleyClientError('DISCONNECTED', `socket closed (${code}${reason ? `: ${reason}` : ''})`, undefined, code);
     this.failWaiters(closeError);
-    for (const p of this.pending.values()) p.status = 'queued';
+    for (const p of this.pending.values()) {
+      p.status = 'queued';
+      p.resends = 0;
+    }
     if (!this.wanted) {
       this.setState('closed');
       return;
@@ -654,6 +670,12 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
   private onErrorFrame(code: string, message: string, clientMsgId: string | undefined): void {
     const error = new ParleyClientError(code, message, clientMsgId);
     const p = clientMsgId === undefined ? undefined : this.pending.get(clientMsgId);
+    if (p && code === 'UNAVAILABLE' && p.resendTimer !== undefined) {
+      // The server could not take the send now (e.g. its log's partition leader is failing over):
+      // it stays pending and goes again with its scheduled resend, same client_msg_id.
+      this.emit('error', error);
+      return;
+    }
     if (p) {
       this.settleSend(p, error);
       return;
@@ -701,7 +723,29 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
 
   private transmit(p: PendingSend): void {
     const sent = this.sendFrame(p.frame);
-    if (sent) p.status = 'sent';
+    if (!sent) return;
+    p.status = 'sent';
+    this.scheduleResend(p);
+  }
+
+  /**
+   * Sends `p` again on the same socket if its persisted ack has not come within resendAfterMs
+   * (doubling). A drop cancels nothing here: the timer finds the send queued and leaves it to the
+   * resume, which transmits it again.
+   */
+  private scheduleResend(p: PendingSend): void {
+    const base = this.options.resendAfterMs ?? 5000;
+    if (p.resendTimer) clearTimeout(p.resendTimer);
+    p.resendTimer = undefined;
+    if (base <= 0) return;
+    const wait = base * 2 ** Math.min(p.resends, 3);
+    p.resendTimer = setTimeout(() => {
+      p.resendTimer = undefined;
+      if (this.pending.get(p.clientMsgId) !== p || p.status === 'queued' || !this.canSendMessages()) return;
+      p.resends++;
+      this.transmit(p);
+    }, wait);
+    unref(p.resendTimer);
   }
 
   private sendFrame(frame: ClientFrame): boolean {
@@ -721,6 +765,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
     if (this.pending.get(p.clientMsgId) !== p) return;
     this.pending.delete(p.clientMsgId);
     clearTimeout(p.timer);
+    if (p.resendTimer) clearTimeout(p.resendTimer);
     if (outcome instanceof ParleyClientError) {
       p.reject(outcome);
       return;
