@@ -16,6 +16,7 @@ import { SendPipeline } from '../send/send-pipeline';
 import { ConnectionData, Socket, userTopic } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { backstopBytes, SocketWriter } from './socket-writer';
+import { MemberCounts } from './member-counts';
 import { WorkLimiter } from './work-limiter';
 import { KeyedBuckets } from '../limits/keyed-buckets';
 import type { CallSignaling } from '../calls/call-signaling';
@@ -39,7 +40,7 @@ export class SocketHandler {
   private readonly setupWork = new WorkLimiter(64, 20_000);
   /** Per-user share of typing and read frames, across the user's sockets on this gateway. */
   private readonly userSignals: KeyedBuckets;
-  private readonly memberCounts = new Map<string, { n: Promise<number>; at: number }>();
+  private readonly memberCounts: MemberCounts;
   /** New sockets' subscriptions are read a batch at a time: one query per few hundred sockets in a storm. */
   private readonly setups: CallBatcher<string, SocketSetup>;
   private readonly framesIn;
@@ -66,6 +67,7 @@ export class SocketHandler {
     private readonly attachments: AttachmentService | null = null,
   ) {
     this.typingSampler = new TypingSampler(options.largeGroup);
+    this.memberCounts = new MemberCounts((id) => this.conversations.memberCount(id));
     this.setups = new CallBatcher((userIds) => this.conversations.socketSetups(userIds), { windowMs: 2, maxItems: Math.min(256, MAX_SOCKET_SETUPS) });
     this.userSignals = new KeyedBuckets(options.signalRatePerSecond * 2, options.signalRatePerSecond * 4);
     this.framesIn = metrics.counter('parley_gateway_frames_in_total', 'client frames received', ['type']);
@@ -301,7 +303,7 @@ export class SocketHandler {
         // Ephemeral: a typing frame over the limit is dropped, it must never delay anyone's messages.
         if (!this.allowSignal(ws)) return;
         if (!this.registry.isWatching(ws, f.conversation_id)) return this.notFound(ws);
-        const members = await this.memberCount(f.conversation_id);
+        const members = await this.memberCounts.of(f.conversation_id);
         if (!this.typingSampler.allow(f.conversation_id, members, Date.now())) return;
         const event: ConversationEvent = { type: 'typing', conversation_id: f.conversation_id, user_id: d.userId, state: f.state, member_count: members };
         await this.log.append(Topics.events, f.conversation_id, event);
@@ -392,23 +394,5 @@ export class SocketHandler {
     if (d.tokens < 1) return false;
     d.tokens -= 1;
     return true;
-  }
-
-  /**
-   * Cached per conversation. The lookup itself is cached, not only its answer: a burst of typing
-   * frames on a cold cache costs one call, and the frames go on in the order they came.
-   */
-  private memberCount(conversationId: string): Promise<number> {
-    const cached = this.memberCounts.get(conversationId);
-    const now = Date.now();
-    if (cached && now - cached.at < 30_000) return cached.n;
-    const n = this.conversations.memberCount(conversationId);
-    if (this.memberCounts.size > 50_000) this.memberCounts.clear();
-    this.memberCounts.set(conversationId, { n, at: now });
-    // The callers get the failure through `n`; here a failed lookup is only forgotten, so the next frame asks again.
-    n.catch(() => {
-      if (this.memberCounts.get(conversationId)?.n === n) this.memberCounts.delete(conversationId);
-    });
-    return n;
   }
 }
