@@ -1,6 +1,7 @@
 /**
  * The soak (issue 8; bench, not CI): the mesh (two gateways, two messaging replicas) under a steady
- * load through the SDK for a bounded time, with a random fault every few minutes (SIGKILL of a
+ * mixed load through the SDK for a bounded time (sends; every few sends a reaction, an edit of the
+ * sender's own message, typing and a read marker; readers reading history over REST), with a random fault every few minutes (SIGKILL of a
  * service, which the supervisor restarts, or SIGSTOP for 10 s then SIGCONT). RSS of every process
  * and V8 heap of every service (its admin /metrics) are sampled; at the end every send must be
  * settled and the history checker (test/support/history-checker.ts) must pass: nothing acknowledged
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   const clients: SdkClient[] = [];
   let acked = 0;
   let failed = 0;
+  const mixed = { reactions: 0, edits: 0, typing: 0, reads: 0, historyReads: 0 };
   const errors = new Map<string, number>();
   try {
     const gws = p.gatewayUrls();
@@ -97,14 +99,41 @@ async function main(): Promise<void> {
     const sending = senders.map(async (_, i) => {
       for (let n = 0; Date.now() < endAt; n++) {
         try {
-          await clients[i].client.send(groups[n % GROUPS].id, `soak ${i} ${n}`);
+          const group = groups[n % GROUPS].id;
+          const c = clients[i].client;
+          if (n % 3 === 0 && c.typing(group, 'start')) mixed.typing++;
+          const ack = await c.send(group, `soak ${i} ${n}`);
           acked++;
+          // The mixed part: entries of the seq stream (docs/adr/0010) and the signals beside them.
+          if (n % 5 === 0) {
+            await c.react(group, ack.seq, '👍');
+            mixed.reactions++;
+          }
+          if (n % 7 === 0) {
+            await c.edit(group, ack.seq, `soak ${i} ${n} (edited)`);
+            mixed.edits++;
+          }
+          if (n % 3 === 0 && c.read(group, ack.seq)) mixed.reads++;
         } catch (e) {
           failed++;
           const code = (e as { code?: string }).code ?? 'unknown';
           errors.set(code, (errors.get(code) ?? 0) + 1);
         }
         await sleep(PACE_MS);
+      }
+    });
+    // Readers page through history over REST, as a client opening a conversation does.
+    const reading = readers.map(async (r, i) => {
+      for (let n = 0; Date.now() < endAt; n++) {
+        const g = groups[(n + i) % GROUPS].id;
+        try {
+          const res = await fetch(`${gws[n % gws.length].baseUrl}/v1/conversations/${g}/messages?limit=50`, { headers: { authorization: `Bearer ${r.accessToken}` }, signal: AbortSignal.timeout(10_000) });
+          if (res.ok) mixed.historyReads++;
+          else errors.set(`history ${res.status}`, (errors.get(`history ${res.status}`) ?? 0) + 1);
+        } catch {
+          errors.set('history unreachable', (errors.get('history unreachable') ?? 0) + 1);
+        }
+        await sleep(PACE_MS * 4);
       }
     });
     const sampling = (async () => {
@@ -136,7 +165,7 @@ async function main(): Promise<void> {
         }
       }
     })();
-    await Promise.all([...sending, sampling]);
+    await Promise.all([...sending, ...reading, sampling]);
     void faulting;
 
     // Settle: every member has the last stored message of every group, then the checker.
@@ -169,6 +198,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `soak: ${elapsed.toFixed(1)} min, ${SENDERS} senders every ${PACE_MS} ms into ${GROUPS} groups of ${members.length + 1}, ${clients.length} SDK clients on ${gws.length} gateways`,
+        `mixed: ${mixed.reactions} reactions, ${mixed.edits} edits, ${mixed.typing} typing frames, ${mixed.reads} read markers, ${mixed.historyReads} history pages read over REST`,
         `sends acknowledged ${acked}, failed ${failed}${errors.size ? ` (${[...errors].map(([c, n]) => `${c} ${n}`).join(', ')})` : ''}; all members caught up: ${caughtUp}`,
         `faults: ${faults.length ? faults.join('; ') : 'none'}`,
         '| process | RSS first MiB | RSS last MiB | RSS max MiB | heap used first / last / max MiB |',
