@@ -2,15 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeLayout } from './oci';
-import { APP_UID, appLayer, baseLayer, modulesLayer, nativeAddons, productionModules, walk } from './rootfs';
-import { tar } from './tar';
+import { IMAGE_CONFIG } from './config';
+import { appLayer, baseLayer, modulesLayer, nativeAddons, productionModules, walk } from './rootfs';
+import { extractTo, tar } from './tar';
 
 /**
  * `npm run image`: builds Parley's OCI image on this machine, with no container engine and no
  * registry pull (docs/adr/0008-image.md). Writes dist/image/parley-oci/ (an OCI image layout, tag
  * = the package version) and dist/image/parley-oci.tar (the same layout as one archive).
- * SOURCE_DATE_EPOCH fixes every timestamp; by default it is the HEAD commit's time. This is the
- * one way to build the image (no Dockerfile: ADR 0008 says why).
+ * SOURCE_DATE_EPOCH fixes every timestamp; by default it is the HEAD commit's time.
+ *
+ * `--rootfs DIR` writes the same three layers unpacked into DIR instead (the Dockerfile's build
+ * stage, which then copies DIR into a `scratch` image with the same config).
  */
 function git(root: string, args: string[]): string {
   try {
@@ -33,6 +36,14 @@ function main(): void {
 
   const stage = productionModules(root);
   const layerEntries = [baseLayer(nodeBinary, nativeAddons(join(stage, 'node_modules'))), modulesLayer(stage), appLayer(root)];
+  const rootfsFlag = process.argv.indexOf('--rootfs');
+  if (rootfsFlag >= 0) {
+    const dir = process.argv[rootfsFlag + 1];
+    if (!dir) throw new Error('--rootfs needs a directory');
+    for (const entries of layerEntries) extractTo(resolve(dir), entries, epoch);
+    process.stdout.write(`image: root file system written to ${resolve(dir)}\n`);
+    return;
+  }
   const layers = layerEntries.map((entries) => tar(entries, epoch));
   const created = new Date(epoch * 1000).toISOString();
   const labels = {
@@ -50,11 +61,7 @@ function main(): void {
     layoutDir,
     layers,
     {
-      user: `${APP_UID}:${APP_UID}`,
-      env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'NODE_ENV=production', 'PARLEY_DATA_DIR=/data', 'SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt'],
-      workingDir: '/app',
-      cmd: ['node', 'dist/apps/standalone/src/main.js'],
-      exposedPorts: [8080],
+      ...IMAGE_CONFIG,
       labels,
       created,
     },

@@ -1,3 +1,5 @@
+import { chmodSync, lchownSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
  * A deterministic tar writer for image layers: POSIX ustar headers, a PAX header for a path or link
@@ -104,4 +106,24 @@ export function untar(archive: Buffer): TarEntry[] {
     else throw new Error(`tar: unsupported entry type "${type}" at ${path}`);
   }
   return out;
+}
+
+/**
+ * Writes entries into `dir` as a root file system (the Dockerfile's build stage copies it into a
+ * `scratch` image). Owners are set when running as root; timestamps are `mtime`.
+ */
+export function extractTo(dir: string, entries: readonly TarEntry[], mtime: number): void {
+  const asRoot = process.getuid?.() === 0;
+  for (const e of entries) {
+    const target = join(dir, e.path);
+    if (e.kind === 'dir') mkdirSync(target, { recursive: true, mode: e.mode });
+    else {
+      mkdirSync(dirname(target), { recursive: true });
+      if (e.kind === 'symlink') symlinkSync(e.target, target);
+      else writeFileSync(target, e.data, { mode: e.mode });
+    }
+    if (e.kind !== 'symlink') chmodSync(target, e.mode);
+    if (asRoot) lchownSync(target, e.uid, e.gid);
+    if (e.kind !== 'symlink') utimesSync(target, mtime, mtime);
+  }
 }
