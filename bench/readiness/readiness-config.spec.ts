@@ -34,6 +34,9 @@ describe('readiness scenario flags', () => {
     c.users = 1000;
     c.bigGroup = 2000;
     expect(() => checkReadiness(c, 1)).toThrow('--ready-big-group');
+    c.bigGroup = 0;
+    c.durationMs = 600_000;
+    expect(() => checkReadiness(c, 1)).toThrow('11 minutes');
   });
 });
 

@@ -126,5 +126,7 @@ export function applyReadinessFlag(c: ReadinessConfig, flag: string, raw: string
 export function checkReadiness(c: ReadinessConfig, gateways: number): void {
   if (Math.ceil(c.users / c.workers) > 15_000) throw new Error(`readiness: ${c.users} connections over ${c.workers} workers is too close to the open-file limit: add --ready-workers`);
   if (Math.ceil(c.users / gateways) > 18_000) throw new Error(`readiness: ${c.users} connections need more mesh gateways (--processes)`);
+  // Clients keep the access token they connected with (tokens live 15 minutes; setup takes some).
+  if (c.durationMs + c.drainMs + c.catchupMs > 11 * 60_000) throw new Error('readiness: duration + drain + catch-up must fit in 11 minutes (access tokens live 15)');
   if (c.bigGroup > c.users) throw new Error(`readiness: --ready-big-group ${c.bigGroup} exceeds --ready-connections ${c.users}`);
 }

@@ -16,7 +16,8 @@ export interface PreparedReadiness {
 
 /**
  * Users and conversations of the plan, on a setup server (niced, not measured): argon2 registration
- * happens once per state directory; tokens are renewed to stay valid `validForMs`; a direct
+ * happens once per state directory; tokens are renewed, after the conversations, to stay valid
+ * `validForMs` (at most the 15 minutes an access token lives); a direct
  * conversation is found again by its pair, a group by its key.
  */
 export async function prepareReadiness(
@@ -34,7 +35,8 @@ export async function prepareReadiness(
     const rest = new ParleyRest(`http://127.0.0.1:${running.ports[0]}`);
     const names = Array.from({ length: plan.users }, (_, i) => readinessUser(i));
     await accounts.forgetIfUnknown(rest, names[0], log);
-    await accounts.ensure(rest, names, validForMs, log);
+    // Valid for the setup first; renewed for the run once the (slow) conversation setup is done.
+    await accounts.ensure(rest, names, 10 * 60_000, log);
     log(`ensuring ${plan.conversations.length} conversations`);
     let done = 0;
     const conversationIds = await mapLimit(plan.conversations, 8, async (c) => {
@@ -50,6 +52,7 @@ export async function prepareReadiness(
       if (++done % 250 === 0) log(`  ${done}/${plan.conversations.length} conversations`);
       return id;
     });
+    await accounts.ensure(rest, names, validForMs, log);
     return { accounts, conversationIds };
   } finally {
     await running.stop();
