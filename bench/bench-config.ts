@@ -4,8 +4,9 @@ import { FanoutConfig } from './scenarios/fanout.scenario';
 import { SendsConfig } from './scenarios/persisted-sends.scenario';
 import { StormConfig } from './scenarios/reconnect-storm.scenario';
 import { TargetName } from './targets/target';
+import { applyReadinessFlag, checkReadiness, READINESS_USAGE, ReadinessConfig, readinessDefaults } from './readiness/readiness-config';
 
-export type Scenario = 'fanout' | 'sends' | 'storm' | 'limits';
+export type Scenario = 'fanout' | 'sends' | 'storm' | 'limits' | 'readiness';
 export type Mode = 'quick' | 'full' | 'scale';
 
 export interface BenchConfig {
@@ -21,6 +22,8 @@ export interface BenchConfig {
   fanout: FanoutConfig;
   sends: SendsConfig;
   storm: StormConfig;
+  /** Seed 001's readiness bar on the mesh (`--scenarios readiness`, run alone). */
+  readiness: ReadinessConfig;
   /** The data path's raw limits: how long each side runs, writes in flight (Cassandra), records of Kafka's unthrottled run. */
   limits: { durationMs: number; window: number; kafkaRecords: number };
   /** Access tokens must stay valid this long after a round starts (rounds at 100,000 connections are long). */
@@ -44,6 +47,8 @@ export interface BenchConfig {
 
 const ALL_TARGETS: TargetName[] = ['parley', 'parley-mesh', 'bare-uws', 'socketio'];
 const ALL_SCENARIOS: Scenario[] = ['fanout', 'sends', 'storm', 'limits'];
+/** Scenarios a run may name; `readiness` is never in a mode's default list. */
+const KNOWN_SCENARIOS: Scenario[] = [...ALL_SCENARIOS, 'readiness'];
 
 function preset(mode: Mode): BenchConfig {
   if (mode === 'scale') return scalePreset();
@@ -92,6 +97,7 @@ function preset(mode: Mode): BenchConfig {
       stallMs: 15_000,
       workerMaxMs: 15 * 60_000,
     },
+    readiness: readinessDefaults(),
     limits: { durationMs: full ? 15_000 : 6_000, window: 64, kafkaRecords: full ? 1_000_000 : 300_000 },
     tokenValidityMs: 6 * 60_000,
     profile: false,
@@ -158,7 +164,8 @@ export const USAGE = `usage: node dist/bench/run.js [--mode quick|full|scale] [o
                                        idle and connected: the heap a connection retains (slows the round)
   --prepare-only                       register users and groups (argon2: slow, once per state dir), then stop
   --parley-root DIR                    run the Parley built in DIR/dist (e.g. a clean export of a commit) instead of this checkout's
-  --state-dir DIR --out DIR --max-minutes N`;
+  --state-dir DIR --out DIR --max-minutes N
+${READINESS_USAGE}`;
 
 function positiveInt(flag: string, raw: string | undefined, min = 1, max = 1_000_000): number {
   const n = Number(raw);
@@ -190,7 +197,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         c.targets = listOf(flag, value(), ALL_TARGETS);
         break;
       case '--scenarios':
-        c.scenarios = listOf(flag, value(), ALL_SCENARIOS);
+        c.scenarios = listOf(flag, value(), KNOWN_SCENARIOS);
         break;
       case '--rounds':
         c.rounds = positiveInt(flag, value(), 0, 20);
@@ -259,8 +266,13 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         c.maxMinutes = positiveInt(flag, value(), 1, 180);
         break;
       default:
+        if (flag.startsWith('--ready-') && applyReadinessFlag(c.readiness, flag, value())) break;
         throw new Error(`unknown argument "${flag}"\n${USAGE}`);
     }
+  }
+  if (c.scenarios.includes('readiness')) {
+    if (c.scenarios.length > 1) throw new Error('--scenarios readiness runs alone (it starts its own mesh)');
+    checkReadiness(c.readiness, c.processes);
   }
   if (c.rounds === 0 && !c.profile && !c.prepareOnly) throw new Error('--rounds 0 only makes sense with --profile or --prepare-only');
   if (c.fanout.shape.members > c.fanout.shape.connections) throw new Error('--members cannot exceed --connections');

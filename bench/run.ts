@@ -10,6 +10,8 @@ import { BenchReport, renderMarkdown } from './report/summary';
 import { FanoutRound, runFanoutRound } from './scenarios/fanout.scenario';
 import { runSendsRound } from './scenarios/persisted-sends.scenario';
 import { runStormRound } from './scenarios/reconnect-storm.scenario';
+import { runReadiness } from './scenarios/readiness.scenario';
+import { renderReadiness } from './readiness/readiness-report';
 import { BareUwsTarget } from './targets/bare-uws.target';
 import { MeshDeployment, parseExports } from './targets/parley/mesh.deployment';
 import { ParleyTarget } from './targets/parley/parley.target';
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
   }, c.maxMinutes * 60_000);
   deadline.unref();
 
+  if (c.scenarios.includes('readiness')) return readiness(c, argv);
   const targets = buildTargets(c);
   const env = describeEnvironment(REPO_ROOT, c.parleyRoot ? resolve(c.parleyRoot) : REPO_ROOT, `node dist/bench/run.js ${argv.join(' ')}`.trim());
   log(`bench ${c.mode}: targets ${c.targets.join(', ')}; scenarios ${c.scenarios.join(', ')}; ${c.rounds} rounds; ${c.processes} process(es) per multi-process target; state in ${c.stateDir}`);
@@ -134,6 +137,20 @@ async function main(): Promise<void> {
   writeFileSync(`${base}.md`, md);
   process.stdout.write(`${md}\n`);
   log(`results: ${base}.json and ${base}.md`);
+}
+
+/** Seed 001's readiness bar on a mesh of `--processes` gateways: one run, its own results files. */
+async function readiness(c: BenchConfig, argv: string[]): Promise<void> {
+  const mesh = new MeshDeployment({ parleyRoot: c.parleyRoot ? resolve(c.parleyRoot) : REPO_ROOT, gateways: c.processes, messagingReplicas: 2 });
+  mkdirSync(c.outDir, { recursive: true });
+  const r = await runReadiness(mesh, join(c.stateDir, 'mesh'), c.outDir, c.readiness, log);
+  const base = join(c.outDir, `readiness-${r.date.replace(/[:.]/g, '-')}`);
+  writeFileSync(`${base}.json`, JSON.stringify(r, null, 2));
+  const md = renderReadiness(r, `node dist/bench/run.js ${argv.join(' ')}`.trim());
+  writeFileSync(`${base}.md`, md);
+  process.stdout.write(`${md}\n`);
+  log(`results: ${base}.json and ${base}.md`);
+  if (r.error) throw new Error(r.error);
 }
 
 /**

@@ -33,6 +33,12 @@ export interface ClientOptions {
   greeting?: string;
   /** Cheap receivers of one worker share this read buffer (net's `onread`), so reads allocate nothing. */
   sharedReadBuffer?: Buffer;
+  /**
+   * A slow reader: once ready, reads at most this many bytes a second (a read of up to 1 KiB, then
+   * the socket paused for as long as those bytes take at this rate), so its backlog builds up in the
+   * TCP buffers and then in the server's send buffer. `unthrottle()` lifts it.
+   */
+  readBytesPerSecond?: number;
   readyTimeoutMs: number;
 }
 
@@ -60,6 +66,8 @@ export class RawWsClient {
   private readonly scanner: FrameScanner;
   private readonly socket: Socket;
   private settle: ((err?: Error) => void) | null = null;
+  private throttle: number | null;
+  private throttleTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     target: ConnectTarget,
@@ -72,24 +80,29 @@ export class RawWsClient {
       control: (opcode, payload) => this.onControl(opcode, payload),
     });
     const onData = (chunk: Buffer) => this.onBytes(chunk);
+    this.throttle = options.readBytesPerSecond ?? null;
+    const readBuffer = this.throttle !== null ? Buffer.allocUnsafe(Math.max(1, Math.min(1024, Math.floor(this.throttle)))) : options.sharedReadBuffer;
     this.socket = connect({
       host: target.host,
       port: target.port,
       localAddress: target.localAddress,
       noDelay: true,
-      ...(options.sharedReadBuffer
-        ? { onread: { buffer: options.sharedReadBuffer, callback: (n: number, buf: Uint8Array) => {
+      ...(readBuffer
+        ? { onread: { buffer: readBuffer, callback: (n: number, buf: Uint8Array) => {
               onData(Buffer.from(buf.buffer, buf.byteOffset, n));
+              this.afterRead(n);
               return true;
             },
           },
         }
         : {}),
     });
-    if (!options.sharedReadBuffer) this.socket.on('data', onData);
+    if (!readBuffer) this.socket.on('data', onData);
     this.socket.once('connect', () => this.socket.write(upgradeRequest(target)));
     this.socket.on('error', (err) => this.fail(err));
     this.socket.on('close', () => {
+      if (this.throttleTimer) clearTimeout(this.throttleTimer);
+      this.throttleTimer = null;
       if (this.closeCode === null) this.closeCode = 1006;
       this.fail(new Error(`${CLOSED_BEFORE_READY} (${this.upgraded ? 'after the 101' : 'before any upgrade answer'})`));
       if (this.ready) this.options.onClosed?.(this);
@@ -151,7 +164,27 @@ export class RawWsClient {
     this.socket.write(encodeClientFrame(Opcode.TEXT, Buffer.from(text, 'utf8')));
   }
 
+  /** Reads at full speed from now on (a slow reader catching up). */
+  unthrottle(): void {
+    this.throttle = null;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = null;
+    this.socket.resume();
+  }
+
+  /** A slow reader pauses after each read for as long as the bytes take at its rate. */
+  private afterRead(n: number): void {
+    if (this.throttle === null || !this.ready || this.throttleTimer !== null || this.socket.destroyed) return;
+    this.socket.pause();
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      if (!this.socket.destroyed) this.socket.resume();
+    }, Math.ceil((n / this.throttle) * 1000));
+  }
+
   close(): void {
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = null;
     if (this.closeCode === null) this.socket.write(encodeClientFrame(Opcode.CLOSE, Buffer.from([0x03, 0xe8])));
     this.socket.end();
     // A server that never answers the close must not keep the worker alive.

@@ -59,3 +59,29 @@ export function unrefHostHealthTimer(): void {
   };
   proto[PATCHED] = true;
 }
+
+interface DriverPool {
+  _newConnectionTimeout: NodeJS.Timeout | null;
+  scheduleNewConnectionAttempt(delay: number): void;
+}
+
+/**
+ * A host's pool reschedules a connection attempt (with a growing back-off) for as long as it is
+ * short of connections and not closing. A host the control connection dropped from its map is never
+ * shut down, so after `Client#shutdown()` its pool went on trying (and failing) forever, and its
+ * timer kept the process alive: the last handle behind the integration tier's --forceExit (seen
+ * with a timer dump after a green Kafka + Cassandra run). A live client's sockets and servers keep
+ * a process alive, not its reconnection back-off: unref it.
+ */
+export function unrefReconnectionTimer(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Pool = require('cassandra-driver/lib/host-connection-pool') as { prototype?: DriverPool & { [PATCHED]?: true } };
+  const proto = Pool.prototype;
+  if (!proto || typeof proto.scheduleNewConnectionAttempt !== 'function' || proto[PATCHED]) return;
+  const schedule = proto.scheduleNewConnectionAttempt;
+  proto.scheduleNewConnectionAttempt = function patchedSchedule(this: DriverPool, delay: number): void {
+    schedule.call(this, delay);
+    this._newConnectionTimeout?.unref();
+  };
+  proto[PATCHED] = true;
+}

@@ -10,10 +10,11 @@ import { rowBatches } from './cassandra-row-batches';
 import { mapCassandraError } from './cassandra-errors';
 
 export { mapCassandraError };
-import { clearIdleTimerOnClose, unrefHostHealthTimer } from './cassandra-driver-fixes';
+import { clearIdleTimerOnClose, unrefHostHealthTimer, unrefReconnectionTimer } from './cassandra-driver-fixes';
 
 clearIdleTimerOnClose();
 unrefHostHealthTimer();
+unrefReconnectionTimer();
 
 export interface CassandraMessageStoreOptions {
   /** A connected client; close() leaves it open unless the store opened it itself. */
