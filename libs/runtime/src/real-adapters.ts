@@ -82,7 +82,13 @@ export async function openS3BlobStore(config: ParleyConfig, logger: Logger): Pro
     return new DisabledBlobStore();
   }
   const store = new S3BlobStore(s3);
-  if (config.schemaSetup === 'create') await store.ensureBucket();
-  else await store.healthy();
+  try {
+    if (config.schemaSetup === 'create') await store.ensureBucket();
+    else await store.healthy();
+  } catch (err) {
+    // A file store that is down (or a bucket not there yet) takes attachments down, not the process:
+    // their requests answer 503 until it answers.
+    logger.warn('the S3 file store is not answering; attachments answer 503 until it does', { err });
+  }
   return store;
 }

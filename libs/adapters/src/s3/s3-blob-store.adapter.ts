@@ -1,5 +1,6 @@
 import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { DomainError } from '@parley/domain';
 import { BlobStore, isSafeBlobKey, SignedRequest } from '@parley/ports';
 
 export interface S3BlobStoreOptions {
@@ -45,11 +46,11 @@ export class S3BlobStore implements BlobStore {
   /** Creates the bucket when it does not exist (the mesh's `create` schema setup). */
   async ensureBucket(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
+      await this.call(() => this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket })));
     } catch (e) {
       if (!isMissing(e)) throw e;
       try {
-        await this.client.send(new CreateBucketCommand({ Bucket: this.options.bucket }));
+        await this.call(() => this.client.send(new CreateBucketCommand({ Bucket: this.options.bucket })));
       } catch (err) {
         // Another process (a second gateway) created it first.
         if (!(err instanceof S3ServiceException && (err.name === 'BucketAlreadyOwnedByYou' || err.name === 'BucketAlreadyExists'))) throw err;
@@ -71,7 +72,7 @@ export class S3BlobStore implements BlobStore {
 
   async size(key: string): Promise<number | null> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: checked(key) }));
+      const head = await this.call(() => this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: checked(key) })));
       return head.ContentLength ?? 0;
     } catch (e) {
       if (isMissing(e)) return null;
@@ -84,7 +85,7 @@ export class S3BlobStore implements BlobStore {
     if (size === null) return null;
     if (size === 0 || maxBytes <= 0) return Buffer.alloc(0);
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: checked(key), Range: `bytes=0-${Math.min(size, maxBytes) - 1}` }));
+      const out = await this.call(() => this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: checked(key), Range: `bytes=0-${Math.min(size, maxBytes) - 1}` })));
       const bytes = Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
       return bytes.subarray(0, maxBytes);
     } catch (e) {
@@ -94,16 +95,30 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, bytes: Buffer, contentType: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: checked(key), Body: bytes, ContentType: contentType }));
+    await this.call(() => this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: checked(key), Body: bytes, ContentType: contentType })));
   }
 
   async copy(from: string, to: string): Promise<void> {
-    await this.client.send(new CopyObjectCommand({ Bucket: this.options.bucket, Key: checked(to), CopySource: `${this.options.bucket}/${checked(from)}` }));
+    await this.call(() => this.client.send(new CopyObjectCommand({ Bucket: this.options.bucket, Key: checked(to), CopySource: `${this.options.bucket}/${checked(from)}` })));
   }
 
   async healthy(): Promise<boolean> {
-    await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
+    await this.call(() => this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket })));
     return true;
+  }
+
+  /**
+   * One S3 call: "no such key or bucket" goes to the caller as the SDK raised it (callers test it
+   * with isMissing); anything else (unreachable, a 5xx, refused credentials) is UNAVAILABLE, so a
+   * client gets 503 while the file store is down, never a 500.
+   */
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      if (isMissing(e) || (e instanceof S3ServiceException && (e.name === 'BucketAlreadyOwnedByYou' || e.name === 'BucketAlreadyExists'))) throw e;
+      throw new DomainError('UNAVAILABLE', `the file store is unavailable (${e instanceof Error ? e.name : 'error'})`);
+    }
   }
 
   close(): Promise<void> {
