@@ -91,7 +91,7 @@ export interface SearchQueryInput {
 
 /**
  * Extension (issue 13.3): `?q=...&conversation_id=...&limit=L&cursor=...` of `GET /v1/search/messages`.
- * `q` is clean text (no control characters), 1 to SEARCH_Q_MAX_CHARS characters after trimming,
+ * `q` is clean text (no control characters), at most SEARCH_Q_MAX_CHARS characters, not blank (it is trimmed),
  * at most SEARCH_Q_MAX_WORDS words; every word must match.
  */
 export const parseSearchQuery = (params: URLSearchParams): Result<SearchQueryInput> =>
@@ -99,9 +99,10 @@ export const parseSearchQuery = (params: URLSearchParams): Result<SearchQueryInp
     const page = parsePageQuery(params);
     if (!page.ok) fail(page.message);
     if (params.getAll('q').length !== 1) fail('q is required, once');
-    const q = cleanText('q', (params.get('q') ?? '').trim());
+    const raw = params.get('q') ?? '';
+    if (charLength(raw) > Limits.SEARCH_Q_MAX_CHARS) fail(`q must be at most ${Limits.SEARCH_Q_MAX_CHARS} characters`);
+    const q = cleanText('q', raw.trim());
     if (q.length === 0) fail('q must not be empty');
-    if (charLength(q) > Limits.SEARCH_Q_MAX_CHARS) fail(`q must be at most ${Limits.SEARCH_Q_MAX_CHARS} characters`);
     if (q.split(/\s+/).length > Limits.SEARCH_Q_MAX_WORDS) fail(`q must have at most ${Limits.SEARCH_Q_MAX_WORDS} words`);
     if (params.getAll('conversation_id').length > 1) fail('conversation_id must be given once');
     const c = params.get('conversation_id');
