@@ -54,6 +54,17 @@ describe('ParleyRest', () => {
     expect(calls[0].url).toBe('http://h:1/v1/conversations/c%2F1/messages?after_seq=5&limit=10');
   });
 
+  it('searches with q encoded and the unset options left out (issue 13.3)', async () => {
+    const { calls, impl } = fakeFetch([json(200, { messages: [], next_cursor: 'n' }), json(200, { messages: [], next_cursor: null })]);
+    const rest = new ParleyRest({ baseUrl: 'http://h:1', fetchImpl: impl });
+    expect(await rest.searchMessages('hello world & more')).toEqual({ messages: [], next_cursor: 'n' });
+    await rest.searchMessages('hi', { conversation_id: 'c/1', limit: 5, cursor: 'n' });
+    expect(calls.map((c) => [c.url, c.init.method])).toEqual([
+      ['http://h:1/v1/search/messages?q=hello+world+%26+more', 'GET'],
+      ['http://h:1/v1/search/messages?q=hi&conversation_id=c%2F1&limit=5&cursor=n', 'GET'],
+    ]);
+  });
+
   it('throws ParleyApiError with the contract code and Retry-After', async () => {
     const { impl } = fakeFetch([json(429, { error: { code: 'RATE_LIMITED', message: 'slow down' } }, { 'retry-after': '3' })]);
     const rest = new ParleyRest({ baseUrl: 'http://h:1', fetchImpl: impl });

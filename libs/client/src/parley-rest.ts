@@ -11,6 +11,7 @@ import {
   ConversationPageDto,
   CreateConversationInput,
   HistoryDto,
+  SearchResultsDto,
   RevisionsDto,
   MemberPageDto,
   MessageDto,
@@ -177,6 +178,11 @@ export class ParleyRest {
 
   replies(conversationId: string, seq: number, options: { after_seq?: number; limit?: number } = {}): Promise<HistoryDto> {
     return this.data('GET', `${messagePath(conversationId, seq)}/replies`, { query: { after_seq: options.after_seq, limit: options.limit } });
+  }
+
+  /** Issue 13.3: messages matching every word of `q` in the caller's conversations (or one), newest first. */
+  searchMessages(q: string, options: { conversation_id?: string; limit?: number; cursor?: string | null } = {}): Promise<SearchResultsDto> {
+    return this.data('GET', '/v1/search/messages', { query: { q, conversation_id: options.conversation_id, limit: options.limit, cursor: options.cursor } });
   }
 
   revisions(conversationId: string, seq: number): Promise<RevisionsDto> {

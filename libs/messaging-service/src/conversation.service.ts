@@ -1,5 +1,5 @@
 import { ConversationType, DomainError, LargeGroupPolicy, Message } from '@parley/domain';
-import { ConversationApi, ConversationView, EventLog, HistoryQuery, MAX_SOCKET_SETUPS, MemberView, MembershipDirectory, MessageStore, Page, ReadReceipts, RevisionsView, SocketSetup, SqlDb, UserDirectory } from '@parley/ports';
+import { ConversationApi, ConversationView, EventLog, HistoryQuery, MAX_SOCKET_SETUPS, MemberView, MembershipDirectory, MessageStore, Page, ReadReceipts, RevisionsView, SearchQuery, SearchResult, SocketSetup, SqlDb, UserDirectory } from '@parley/ports';
 import { LifecycleRepository } from './storage/lifecycle.repository';
 import { ReadLifecycleUseCase } from './usecases/message-lifecycle/read-lifecycle.usecase';
 import { ConversationRepository } from './storage/conversation.repository';
@@ -10,6 +10,7 @@ import { MarkReadUseCase } from './usecases/mark-read/mark-read.usecase';
 import { QueryConversationsUseCase } from './usecases/query-conversations/query-conversations.usecase';
 import { ReadHistoryUseCase } from './usecases/read-history/read-history.usecase';
 import { ReadReceiptsUseCase } from './usecases/read-receipts/read-receipts.usecase';
+import { SearchRepository } from './search/search.repository';
 
 /** The messaging service's query and membership side, as the gateway and other services see it. */
 export class ConversationService implements ConversationApi, MembershipDirectory {
@@ -21,6 +22,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   private readonly history$: ReadHistoryUseCase;
   private readonly queries: QueryConversationsUseCase;
   private readonly lifecycle: ReadLifecycleUseCase;
+  private readonly search$: SearchRepository;
 
   constructor(
     db: SqlDb,
@@ -38,6 +40,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
     this.history$ = new ReadHistoryUseCase(this.repo, messages, reads);
     this.queries = new QueryConversationsUseCase(this.repo);
     this.lifecycle = new ReadLifecycleUseCase(this.repo, new LifecycleRepository(db), messages);
+    this.search$ = new SearchRepository(db);
   }
 
   create(actorId: string, input: { type: ConversationType; title?: string | null; member_ids: string[] }) {
@@ -67,6 +70,12 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   history(actorId: string, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }> {
     return this.history$.execute(actorId, conversationId, query);
   }
+  /** Issue 13.3: a named conversation the actor is not in is a 404, like history; "all" covers current memberships only. */
+  async search(actorId: string, query: SearchQuery): Promise<SearchResult> {
+    if (query.conversation_id !== null && !(await this.repo.membership(query.conversation_id, actorId))) throw new DomainError('NOT_FOUND', 'conversation not found');
+    return this.search$.search(actorId, query);
+  }
+
   replies(actorId: string, conversationId: string, seq: number, afterSeq: number, limit: number): Promise<{ messages: Message[]; has_more: boolean }> {
     return this.lifecycle.replies(actorId, conversationId, seq, afterSeq, limit);
   }

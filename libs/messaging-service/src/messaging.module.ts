@@ -9,6 +9,8 @@ import { LifecycleOps } from './sequencer/lifecycle-ops';
 import { LifecycleRepository } from './storage/lifecycle.repository';
 import { countStoreReads } from './storage/store-reads';
 import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
+import { SearchProjectionRunner } from './search/search-projection.runner';
+import { SEARCH_PROJECTION_OPTIONS } from './search/search-projection.options';
 
 export interface MessagingOptions {
   largeGroup: LargeGroupPolicy;
@@ -126,6 +128,9 @@ export class MessagingModule {
         { provide: CONVERSATION_API, useExisting: ConversationService },
         { provide: MEMBERSHIP_DIRECTORY, useExisting: ConversationService },
         SequencerRunner,
+        // The search projection (issue 13.3) runs where the sequencer runs, never on a query-only replica.
+        { provide: SEARCH_PROJECTION_OPTIONS, useValue: { run: options.runSequencer } },
+        SearchProjectionRunner,
       ],
       exports: [CONVERSATION_API, MEMBERSHIP_DIRECTORY],
     };

@@ -55,6 +55,9 @@ export const Limits = {
   ID_MAX: 128,
   /** Extension: bound on opaque tokens and cursors accepted from a client. */
   TOKEN_MAX: 4096,
+  /** Extension (issue 13.3): a search's `q`, in characters after trimming (1 to this), and its words. */
+  SEARCH_Q_MAX_CHARS: 200,
+  SEARCH_Q_MAX_WORDS: 16,
   /** Extension: bound on a ping nonce string. */
   NONCE_MAX: 128,
   /** Extension (issue 13): a reaction is one emoji (or short code) of at most this many code points, no whitespace. */

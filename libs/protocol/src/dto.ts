@@ -124,6 +124,12 @@ export interface HistoryDto {
   has_more: boolean;
 }
 
+/** Extension (issue 13.3): GET /v1/search/messages. */
+export interface SearchResultsDto {
+  messages: MessageDto[];
+  next_cursor: string | null;
+}
+
 export interface AddMembersResponse {
   added: string[];
 }

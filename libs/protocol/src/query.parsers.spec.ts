@@ -1,4 +1,4 @@
-import { parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery, parseRepliesQuery, parseSeqParam } from './query.parsers';
+import { parseHistoryQuery, parsePageQuery, parseReadReceiptsQuery, parseRepliesQuery, parseSearchQuery, parseSeqParam } from './query.parsers';
 
 const q = (s: string) => new URLSearchParams(s);
 
@@ -80,5 +80,18 @@ describe('issue 13: a message seq in the path, and the replies page', () => {
     expect(parseRepliesQuery(q(''))).toEqual({ ok: true, value: { after_seq: 0, limit: 50 } });
     expect(parseRepliesQuery(q('after_seq=7&limit=100'))).toEqual({ ok: true, value: { after_seq: 7, limit: 100 } });
     for (const s of ['limit=0', 'limit=101', 'after_seq=-1', 'after_seq=1&after_seq=2']) expect(parseRepliesQuery(q(s)).ok).toBe(false);
+  });
+});
+
+describe('parseSearchQuery (issue 13.3)', () => {
+  const p = (s: string) => parseSearchQuery(new URLSearchParams(s));
+  it('reads q, conversation_id, limit and cursor', () => {
+    expect(p('q=%20hello%20world%20')).toEqual({ ok: true, value: { q: 'hello world', conversation_id: null, limit: 50, cursor: null } });
+    expect(p('q=hi&conversation_id=c-1&limit=10&cursor=abc')).toEqual({ ok: true, value: { q: 'hi', conversation_id: 'c-1', limit: 10, cursor: 'abc' } });
+  });
+  it('refuses a missing, empty, repeated, too long or control-character q, and bad paging', () => {
+    for (const bad of ['', 'q=', 'q=%20%20', `q=%20${'x'.repeat(200)}`, 'q=a&q=b', `q=${'x'.repeat(201)}`, `q=${Array(17).fill('w').join('+')}`, 'q=a%00b', 'q=a&limit=0', 'q=a&limit=101', 'q=a&cursor=%2F%2F', 'q=a&conversation_id=', `q=a&conversation_id=${'c'.repeat(129)}`]) {
+      expect(p(bad).ok).toBe(false);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { Limits } from './constants';
-import { cleanText, fail, validated } from './fields';
+import { charLength, cleanText, fail, validated } from './fields';
 import { Result } from './result';
 
 export interface HistoryQueryInput {
@@ -81,3 +81,31 @@ export const parseRepliesQuery = (params: URLSearchParams): Result<RepliesQueryI
     after_seq: readInt(params, 'after_seq', 0, Number.MAX_SAFE_INTEGER) ?? 0,
     limit: readInt(params, 'limit', 1, Limits.REPLIES_MAX_LIMIT) ?? Limits.HISTORY_DEFAULT_LIMIT,
   }));
+
+export interface SearchQueryInput {
+  q: string;
+  conversation_id: string | null;
+  limit: number;
+  cursor: string | null;
+}
+
+/**
+ * Extension (issue 13.3): `?q=...&conversation_id=...&limit=L&cursor=...` of `GET /v1/search/messages`.
+ * `q` is clean text (no control characters), at most SEARCH_Q_MAX_CHARS characters, not blank (it is trimmed),
+ * at most SEARCH_Q_MAX_WORDS words; every word must match.
+ */
+export const parseSearchQuery = (params: URLSearchParams): Result<SearchQueryInput> =>
+  validated(() => {
+    const page = parsePageQuery(params);
+    if (!page.ok) fail(page.message);
+    if (params.getAll('q').length !== 1) fail('q is required, once');
+    const raw = params.get('q') ?? '';
+    if (charLength(raw) > Limits.SEARCH_Q_MAX_CHARS) fail(`q must be at most ${Limits.SEARCH_Q_MAX_CHARS} characters`);
+    const q = cleanText('q', raw.trim());
+    if (q.length === 0) fail('q must not be empty');
+    if (q.split(/\s+/).length > Limits.SEARCH_Q_MAX_WORDS) fail(`q must have at most ${Limits.SEARCH_Q_MAX_WORDS} words`);
+    if (params.getAll('conversation_id').length > 1) fail('conversation_id must be given once');
+    const c = params.get('conversation_id');
+    if (c !== null && (c.length === 0 || c.length > Limits.ID_MAX)) fail(`conversation_id must be 1 to ${Limits.ID_MAX} characters`);
+    return { q, conversation_id: c === null ? null : cleanText('conversation_id', c), limit: page.value.limit, cursor: page.value.cursor };
+  });

@@ -1,5 +1,5 @@
 import type { ConversationType, Message } from '@parley/domain';
-import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page, ReadReceipts, RevisionsView, SocketSetup } from '@parley/ports';
+import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page, ReadReceipts, RevisionsView, SearchQuery, SearchResult, SocketSetup } from '@parley/ports';
 import { conversationViewFromWire, type WireConversationView, type WireEmpty, type WireMemberView, type WireUserIds } from './common.mapping';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
 import { count } from './wire-values';
@@ -21,6 +21,8 @@ import {
   type WireHistoryRequest,
   type WireHistoryResponse,
   type WireRepliesRequest,
+  type WireSearchRequest,
+  type WireSearchResponse,
   type WireRevisionsRequest,
   type WireRevisionsResponse,
   type WireIsMemberRequest,
@@ -114,6 +116,14 @@ export class GrpcConversationsClient implements ConversationApi, MembershipDirec
       'Replies',
       { actor_id: actorId, conversation_id: conversationId, seq, after_seq: afterSeq, limit },
       (res) => ({ messages: messagesFromWire(res.messages), has_more: res.has_more }),
+    );
+  }
+
+  search(actorId: string, query: SearchQuery): Promise<SearchResult> {
+    return this.channel.call<WireSearchRequest, WireSearchResponse, SearchResult>(
+      'Search',
+      { actor_id: actorId, q: query.q, conversation_id: query.conversation_id ?? undefined, limit: query.limit, cursor: query.cursor ?? undefined },
+      (res) => ({ messages: messagesFromWire(res.messages), next_cursor: res.next_cursor ?? null }),
     );
   }
 

@@ -76,6 +76,17 @@ export interface WireRepliesRequest {
   after_seq: number;
   limit: number;
 }
+export interface WireSearchRequest {
+  actor_id: string;
+  q: string;
+  conversation_id?: Maybe<string>;
+  limit: number;
+  cursor?: Maybe<string>;
+}
+export interface WireSearchResponse {
+  messages: WireMessage[];
+  next_cursor?: Maybe<string>;
+}
 export interface WireRevisionsRequest {
   actor_id: string;
   conversation_id: string;

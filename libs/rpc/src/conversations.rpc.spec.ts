@@ -1,5 +1,5 @@
 import { forbidden, notFound, validationFailed, type ConversationType, type Message } from '@parley/domain';
-import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page } from '@parley/ports';
+import type { ConversationApi, ConversationView, HistoryQuery, SearchQuery, MembershipDirectory, MemberView, Page } from '@parley/ports';
 import { GrpcConversationsClient } from './conversations.client';
 import { serveConversations } from './conversations.server';
 import { expectDomainError, rejectionOf, ServerPool } from './__tests__/rpc-harness';
@@ -69,6 +69,9 @@ class FakeConversations implements ConversationApi, MembershipDirectory {
   replies(actorId: string, conversationId: string, seq: number, afterSeq: number, limit: number) {
     const reply = { ...message(afterSeq + 1), reply_to: seq };
     return this.answer({ messages: [reply], has_more: false }, 'replies', actorId, conversationId, seq, afterSeq, limit);
+  }
+  search(actorId: string, query: SearchQuery) {
+    return this.answer({ messages: [message(BIG)], next_cursor: query.cursor === null ? 'next' : null }, 'search', actorId, query);
   }
   revisions(actorId: string, conversationId: string, seq: number) {
     return this.answer({ conversation_id: conversationId, seq, revisions: [{ entry_seq: BIG, text: 'before', replaced_at: '2025-01-01T00:00:05.000Z' }] }, 'revisions', actorId, conversationId, seq);
@@ -211,6 +214,15 @@ describe('Conversations over gRPC', () => {
       impl.backfill = original;
     }
     expect(impl.calls).toEqual(expect.arrayContaining([['replies', 'u-1', 'c-1', 3, 7, 50], ['revisions', 'u-1', 'c-1', 3]]));
+  });
+
+  it('search (issue 13.3) crosses the wire: an absent conversation_id and cursor stay null', async () => {
+    expect(await client.search('u-1', { q: 'hi there', conversation_id: null, limit: 10, cursor: null })).toEqual({ messages: [message(BIG)], next_cursor: 'next' });
+    expect(await client.search('u-1', { q: 'hi', conversation_id: 'c-1', limit: 5, cursor: 'abc' })).toEqual({ messages: [message(BIG)], next_cursor: null });
+    expect(impl.calls).toEqual(expect.arrayContaining([
+      ['search', 'u-1', { q: 'hi there', conversation_id: null, limit: 10, cursor: null }],
+      ['search', 'u-1', { q: 'hi', conversation_id: 'c-1', limit: 5, cursor: 'abc' }],
+    ]));
   });
 
   it('membership lookups, backfill and the directory calls answer through', async () => {

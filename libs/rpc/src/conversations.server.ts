@@ -19,6 +19,8 @@ import {
   type WireHistoryRequest,
   type WireHistoryResponse,
   type WireRepliesRequest,
+  type WireSearchRequest,
+  type WireSearchResponse,
   type WireRevisionsRequest,
   type WireRevisionsResponse,
   type WireIsMemberRequest,
@@ -67,6 +69,10 @@ export function serveConversations(server: Server, impl: ConversationApi & Membe
     Replies: unary('Replies', (req: WireRepliesRequest): Promise<WireHistoryResponse> =>
       impl.replies(req.actor_id, req.conversation_id, count(req.seq, 'seq'), count(req.after_seq, 'after_seq'), count(req.limit, 'limit')),
     ),
+    Search: unary('Search', async (req: WireSearchRequest): Promise<WireSearchResponse> => {
+      const r = await impl.search(req.actor_id, { q: req.q, conversation_id: req.conversation_id ?? null, limit: count(req.limit, 'limit'), cursor: req.cursor ?? null });
+      return { messages: r.messages, next_cursor: r.next_cursor ?? undefined };
+    }),
     Revisions: unary('Revisions', (req: WireRevisionsRequest): Promise<WireRevisionsResponse> => impl.revisions(req.actor_id, req.conversation_id, count(req.seq, 'seq'))),
     ConversationIdsOf: unary('ConversationIdsOf', async (req: WireUserRequest): Promise<WireConversationIds> => ({
       conversation_ids: await impl.conversationIdsOf(req.user_id),

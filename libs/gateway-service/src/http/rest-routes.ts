@@ -11,6 +11,7 @@ import { SendPipeline } from '../send/send-pipeline';
 import { HttpExchange } from './http-exchange';
 import { addCodeRoutes } from './code-routes';
 import { addLifecycleRoutes } from './lifecycle-routes';
+import { addSearchRoutes } from './search-routes';
 import { addPushRoutes } from './push-routes';
 import { addAttachmentRoutes } from './attachment-routes';
 import { AttachmentService } from '../attachments/attachment-service';
@@ -178,5 +179,6 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
     }));
   addLifecycleRoutes(router, conversations, pipeline, deps.restSendTimeoutMs, authed, pathId);
   addAttachmentRoutes(router, deps.attachments, conversations, authed, pathId);
+  addSearchRoutes(router, conversations, authed);
   return addCodeRoutes(addPushRoutes(router, deps.push, conversations, auth, authed, pathId), auth, deps.throttle, authed);
 }

@@ -1,4 +1,5 @@
 import { Migration } from '@parley/ports';
+import { searchMigration } from '../search/search.migrations';
 
 /** Conversations, memberships and read markers (Postgres; PGlite in standalone). */
 export const messagingMigrations: Migration[] = [
@@ -114,3 +115,6 @@ CREATE TABLE IF NOT EXISTS message_replies (
 );
 `,
 });
+
+/** Issue 13.3: the search projection (docs/adr/0015-search.md). */
+messagingMigrations.push(searchMigration);

@@ -45,6 +45,21 @@ export interface RevisionsView {
   revisions: Array<{ entry_seq: number; text: string; replaced_at: string }>;
 }
 
+/** Issue 13.3 (docs/adr/0015-search.md): a full-text search over the caller's conversations. */
+export interface SearchQuery {
+  q: string;
+  /** One conversation, or (null) every conversation the caller belongs to. */
+  conversation_id: string | null;
+  limit: number;
+  cursor: string | null;
+}
+
+/** Matching messages, newest first; `next_cursor` is null on the last page. */
+export interface SearchResult {
+  messages: Message[];
+  next_cursor: string | null;
+}
+
 export interface HistoryQuery {
   after_seq?: number;
   before_seq?: number;
@@ -73,6 +88,8 @@ export interface ConversationApi {
   history(actorId: string, conversationId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }>;
   /** Issue 13: the replies to message `seq` with seq > afterSeq, ascending, at most limit (members only). */
   replies(actorId: string, conversationId: string, seq: number, afterSeq: number, limit: number): Promise<{ messages: Message[]; has_more: boolean }>;
+  /** Issue 13.3: messages matching `q` in the actor's current conversations (membership checked at query time). */
+  search(actorId: string, query: SearchQuery): Promise<SearchResult>;
   /** Issue 13: an edited message's earlier texts; FORBIDDEN unless the actor moderates the conversation. */
   revisions(actorId: string, conversationId: string, seq: number): Promise<RevisionsView>;
   /** The conversations a connecting socket is subscribed to. */

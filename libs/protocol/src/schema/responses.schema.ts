@@ -56,6 +56,8 @@ export const Presence = Type.Object({ user_id: Type.String(), status: PresenceSt
 export const ConversationPage = Type.Object({ conversations: Type.Array(Conversation), next_cursor: Nullable(Type.String()) }, { $id: 'ConversationPage' });
 export const MemberPage = Type.Object({ members: Type.Array(Member), next_cursor: Nullable(Type.String()) }, { $id: 'MemberPage' });
 export const History = Type.Object({ messages: Type.Array(Message), has_more: Type.Boolean() }, { $id: 'History' });
+/** Extension (issue 13.3): messages matching a search, newest first; next_cursor null on the last page. */
+export const SearchResults = Type.Object({ messages: Type.Array(Message), next_cursor: Nullable(Type.String()) }, { $id: 'SearchResults' });
 export const Revisions = Type.Object(
   { conversation_id: Type.String(), seq: Type.Integer({ minimum: 1 }), revisions: Type.Array(Type.Object({ entry_seq: Type.Integer({ minimum: 1 }), text: Type.String(), replaced_at: Timestamp() })) },
   { $id: 'Revisions', description: 'the texts an edited message had before each edit, oldest first (moderators only)' },
