@@ -7,6 +7,7 @@
  * dirs this module created), and a process-exit hook SIGKILLs any that are still running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -93,6 +94,8 @@ export async function startParley(opts: StartOptions = {}): Promise<ParleyProces
 
 const running = new Set<Instance>();
 const ownedDataDirs = new Set<string>();
+/** Databases startMesh created; dropped by stop() of their mesh, or by stopAll(). */
+const ownedDatabases = new Set<{ drop(): Promise<void> }>();
 
 /** Ends every process this module started and removes the data dirs it created. Safe to call twice. */
 export async function stopAll(): Promise<void> {
@@ -104,6 +107,7 @@ export async function stopAll(): Promise<void> {
       errors.push(err);
     }
   }
+  for (const database of [...ownedDatabases]) await database.drop();
   for (const dir of [...ownedDataDirs]) {
     rmSync(dir, { recursive: true, force: true });
     ownedDataDirs.delete(dir);
@@ -190,6 +194,9 @@ async function startMesh(opts: StartOptions): Promise<ParleyProcess> {
   }
   const gateways = meshGatewayCount(opts.env?.PARLEY_MESH_GATEWAYS ?? process.env.PARLEY_MESH_GATEWAYS);
   const port = gateways === 1 ? await freePort() : await freePortRange(gateways);
+  // A database of its own on the shared Postgres (unless the test names one): two meshes on one
+  // machine never share relational state (a push outbox, sessions), whatever else is running.
+  const database = opts.env?.PARLEY_POSTGRES_URL === undefined && process.env.PARLEY_POSTGRES_URL ? await createRunDatabase(process.env.PARLEY_POSTGRES_URL) : null;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PARLEY_PORT: String(port),
@@ -200,11 +207,57 @@ async function startMesh(opts: StartOptions): Promise<ParleyProcess> {
     // one run do not meet, and skipping blocks that another mesh on this machine holds.
     PARLEY_MESH_PORT_BASE: String(await meshPortBase(port)),
     ...SUITE_LIMITS,
+    ...(database ? { PARLEY_POSTGRES_URL: database.url } : {}),
     ...(opts.env ?? {}),
   };
   const instance = new Instance([entry], env, port, '', gateways);
-  await instance.start();
-  return instance.handle();
+  try {
+    await instance.start();
+  } catch (e) {
+    await database?.drop();
+    throw e;
+  }
+  const handle = instance.handle();
+  if (database) {
+    // restart() keeps the database (it stops the instance, not this handle); stop() drops it.
+    const stopInstance = handle.stop;
+    handle.stop = async () => {
+      await stopInstance();
+      await database.drop();
+    };
+  }
+  return handle;
+}
+
+/** Creates a uniquely named database next to `baseUrl`'s; drop() removes it (errors only logged). */
+async function createRunDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const { Client } = await import('pg');
+  const name = `parley_t${randomBytes(6).toString('hex')}`;
+  const run = async (sql: string) => {
+    const client = new Client({ connectionString: baseUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  const database = {
+    url: url.toString(),
+    drop: async () => {
+      ownedDatabases.delete(database);
+      try {
+        await run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } catch (e) {
+        process.stderr.write(`[harness] could not drop ${name}: ${String(e)}\n`);
+      }
+    },
+  };
+  ownedDatabases.add(database);
+  return database;
 }
 
 const MESH_PORT_BLOCKS = 120;
