@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import { e2eTest, useParley } from '../support/suite';
 import { uniqueUsername } from '../support/users';
 
@@ -87,6 +87,14 @@ describe('the chat page as a reference client, at 1280 px and at 375 px', () => 
     const bobName = uniqueUsername('bob');
     const alice = await openPage(DESKTOP);
     const bob = await openPage(PHONE);
+    // Bob's WebSocket runs through Playwright to the real gateway, so the test can cut it.
+    const bobsSockets: WebSocketRoute[] = [];
+    let refuseBobsSocket = false;
+    await bob.routeWebSocket(/\/v1\/ws/, async (socket) => {
+      if (refuseBobsSocket) return socket.close({ code: 1012, reason: 'test: still down' });
+      bobsSockets.push(socket);
+      socket.connectToServer();
+    });
 
     // The sign-in page: accessible and no wider than the phone.
     expect(await accessibilityProblems(bob)).toEqual([]);
@@ -122,6 +130,7 @@ describe('the chat page as a reference client, at 1280 px and at 375 px', () => 
     // Alice sees the read receipt live, and again after a reload (from GET .../read-receipts).
     await message(alice, 'Second from Alice').locator('[data-testid="status"]', { hasText: 'read' }).waitFor();
     await alice.reload();
+    await alice.locator('[data-testid="conversation"]', { hasText: bobName }).locator('[data-testid="preview"]', { hasText: 'Second from Alice' }).waitFor();
     await alice.locator('[data-testid="conversation"] button', { hasText: bobName }).click();
     await message(alice, 'Second from Alice').locator('[data-testid="status"]', { hasText: 'read' }).waitFor();
 
@@ -150,6 +159,16 @@ describe('the chat page as a reference client, at 1280 px and at 375 px', () => 
     expect(await accessibilityProblems(alice)).toEqual([]);
     expect(await accessibilityProblems(bob)).toEqual([]);
     expect(await horizontalOverflow(bob)).toBeLessThanOrEqual(0);
+
+    // The socket drops and reconnects are refused for a while: the page says so; once a reconnect succeeds, the banner clears by itself.
+    refuseBobsSocket = true;
+    for (const socket of bobsSockets.splice(0)) await socket.close({ code: 1012, reason: 'test: connection lost' });
+    await bob.locator('[data-testid="banner"]', { hasText: 'Connection lost' }).waitFor();
+    refuseBobsSocket = false;
+    // (#connection sits in the list pane, which the phone layout hides while a conversation is open.)
+    await bob.waitForFunction(() => document.getElementById('connection')?.textContent === 'online');
+    await expect(bob.locator('[data-testid="banner"]').textContent()).resolves.toBe('');
+    expect(bobsSockets.length).toBe(1);
 
     // The phone's back button returns to the list, focused on the conversation.
     await bob.locator('#back').click();

@@ -5,7 +5,7 @@ import { CallController } from './call-controller';
 import { ChatStore, ConversationEntry } from './chat-store';
 import { ComposerModeView } from './composer-mode';
 import { bindConversationStarter } from './conversation-starter';
-import { renderConversationList } from './conversation-list';
+import { loadPreview, renderConversationList } from './conversation-list';
 import { byId, errorText, show } from './dom';
 import { MessageActions } from './message-actions';
 import { renderActiveConversation } from './active-view';
@@ -154,7 +154,8 @@ export class ChatApp {
     const page = await this.rest.listConversations({ limit: 100 });
     for (const dto of page.conversations) this.track(this.store.upsertConversation(dto, 'bottom'));
     this.render();
-    await Promise.all(page.conversations.map((dto) => this.loadPartner(dto.id)));
+    const previews = page.conversations.map((dto) => loadPreview(this.rest, this.store, dto.id));
+    await Promise.all([...page.conversations.map((dto) => this.loadPartner(dto.id)), ...previews]);
     this.render();
   }
 

@@ -102,7 +102,7 @@ export class ChatStore {
       status: 'sent',
       ...(m.reply_to === undefined ? {} : { reply_to: m.reply_to }),
     });
-    if (!entry.preview || entry.preview.seq === null || m.seq >= entry.preview.seq) {
+    if (!entry.preview || (entry.preview.seq !== null && m.seq >= entry.preview.seq)) {
       entry.preview = { seq: m.seq, text: m.deleted_at ? 'message deleted' : m.body.text, at: m.created_at };
     }
     this.trim(entry);

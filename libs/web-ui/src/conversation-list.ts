@@ -1,5 +1,6 @@
+import { ParleyRest } from '@parley/client';
 import { PresenceStatus } from '@parley/protocol';
-import { ConversationEntry } from './chat-store';
+import { ChatStore, ConversationEntry } from './chat-store';
 import { el } from './dom';
 import { shortTime } from './time-format';
 
@@ -41,4 +42,19 @@ export function renderConversationList(list: HTMLElement, entries: ConversationE
   list.replaceChildren(...items);
   // A re-render must not drop the keyboard user's place in the list.
   if (focusedId) list.querySelector<HTMLElement>(`button[data-id="${CSS.escape(focusedId)}"]`)?.focus();
+}
+
+/** Messages fetched per conversation at start, for its preview (the newest may be edits or reactions). */
+const PREVIEW_FETCH = 5;
+
+/** Fetches a conversation's latest few messages so its row shows a preview before it is opened. */
+export async function loadPreview(rest: ParleyRest, store: ChatStore, conversationId: string): Promise<void> {
+  const entry = store.conversations.get(conversationId);
+  if (!entry || entry.dto.last_seq === 0) return;
+  try {
+    const { messages } = await rest.history(conversationId, { limit: PREVIEW_FETCH });
+    for (const m of messages) store.addStored(entry, m);
+  } catch (e) {
+    console.warn(`could not load the preview of ${conversationId}`, e);
+  }
 }

@@ -44,6 +44,10 @@ function actionButtons(m: ShownMessage, mine: boolean, view: MessageListView): H
 export function renderMessageList(list: HTMLElement, entry: ConversationEntry, messages: ShownMessage[], view: MessageListView): void {
   const bySeq = new Map(messages.filter((m) => m.seq !== null).map((m) => [m.seq, m]));
   const lastMine = [...messages].reverse().find((m) => m.sender_id === view.me && m.seq !== null);
+  // A re-render (any live event) must not drop the keyboard user's focus on a message's button.
+  const focused = document.activeElement instanceof HTMLElement && list.contains(document.activeElement) ? document.activeElement : null;
+  const focusedSeq = focused?.closest<HTMLElement>('[data-seq]')?.dataset.seq;
+  const focusedAction = focused?.dataset.action;
   list.replaceChildren(
     ...messages.map((m) => {
       const mine = m.sender_id === view.me;
@@ -61,4 +65,5 @@ export function renderMessageList(list: HTMLElement, entry: ConversationEntry, m
       );
     }),
   );
+  if (focusedSeq && focusedAction) list.querySelector<HTMLElement>(`[data-seq="${CSS.escape(focusedSeq)}"] button[data-action="${CSS.escape(focusedAction)}"]`)?.focus();
 }
