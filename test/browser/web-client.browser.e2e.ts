@@ -63,6 +63,7 @@ describe('the chat page as a reference client, at 1280 px and at 375 px', () => 
   /** axe-core's serious and critical findings (WCAG 2 A and AA rules), as "rule: target" lines. */
   async function accessibilityProblems(page: Page): Promise<string[]> {
     const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(result.passes.length).toBeGreaterThan(0); // axe did run its rules on this page
     return result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
@@ -169,6 +170,12 @@ describe('the chat page as a reference client, at 1280 px and at 375 px', () => 
     await bob.waitForFunction(() => document.getElementById('connection')?.textContent === 'online');
     await expect(bob.locator('[data-testid="banner"]').textContent()).resolves.toBe('');
     expect(bobsSockets.length).toBe(1);
+
+    // The narrowest supported width, 360 px: still no horizontal overflow, Send still on screen.
+    await bob.setViewportSize({ width: 360, height: PHONE.height });
+    expect(await horizontalOverflow(bob)).toBeLessThanOrEqual(0);
+    const narrowSend = await bob.locator('#send').boundingBox();
+    expect((narrowSend?.x ?? 360) + (narrowSend?.width ?? 0)).toBeLessThanOrEqual(360);
 
     // The phone's back button returns to the list, focused on the conversation.
     await bob.locator('#back').click();
