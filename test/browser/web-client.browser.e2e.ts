@@ -171,6 +171,27 @@ describe('the chat page as a reference client, at 1280 px and at 375 px', () => 
     await expect(bob.locator('[data-testid="banner"]').textContent()).resolves.toBe('');
     expect(bobsSockets.length).toBe(1);
 
+    // Group member management: Alice makes a group with Bob, removes him (his list drops it), adds him back.
+    await alice.fill('#group-title', 'Reference team');
+    await alice.fill('#group-members', bobName);
+    await alice.locator('#group-members').press('Enter');
+    await alice.locator('#conversation-title', { hasText: 'Reference team' }).waitFor();
+    await alice.locator('#members-toggle').click();
+    const bobMember = alice.locator('[data-testid="member"]', { hasText: bobName });
+    await bobMember.waitFor();
+    expect(await accessibilityProblems(alice)).toEqual([]);
+    const bobsGroup = bob.locator('[data-testid="conversation"]', { hasText: 'Reference team' });
+    await bob.locator('#back').click();
+    await bobsGroup.waitFor();
+    await bobMember.getByRole('button', { name: `Remove ${bobName}` }).click();
+    await bobMember.waitFor({ state: 'detached' });
+    await bobsGroup.waitFor({ state: 'detached' });
+    await alice.fill('#member-username', bobName);
+    await alice.locator('#member-username').press('Enter');
+    await bobMember.waitFor();
+    await bobsGroup.waitFor();
+    await bob.locator('[data-testid="conversation"] button', { hasText: aliceName }).click();
+
     // The narrowest supported width, 360 px: still no horizontal overflow, Send still on screen.
     await bob.setViewportSize({ width: 360, height: PHONE.height });
     expect(await horizontalOverflow(bob)).toBeLessThanOrEqual(0);

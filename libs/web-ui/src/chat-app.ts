@@ -7,6 +7,7 @@ import { ComposerModeView } from './composer-mode';
 import { bindConversationStarter } from './conversation-starter';
 import { loadPreview, renderConversationList } from './conversation-list';
 import { byId, errorText, show } from './dom';
+import { MembersPanel } from './members-panel';
 import { MessageActions } from './message-actions';
 import { renderActiveConversation } from './active-view';
 import { restoreReceipt } from './read-receipts';
@@ -21,6 +22,8 @@ export class ChatApp {
   private readonly store = new ChatStore();
   readonly users = new Map<string, UserDto>();
   private composerMode: ComposerModeView | null = null;
+  private members: MembersPanel | null = null;
+  private shownId: string | null = null;
   private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false));
   /** The banner shows a connection problem (cleared when the socket is open again). */
   private connectionProblem = false;
@@ -58,7 +61,6 @@ export class ChatApp {
     this.showAuth(reason);
   }
 
-  // --- auth view ---
 
   private bindForms(): void {
     bindPasswordSignIn(this.session, () => this.enterChat());
@@ -71,6 +73,13 @@ export class ChatApp {
     byId<HTMLInputElement>('composer').addEventListener('input', () => this.typingSender.onInput());
     bindConversationStarter(this);
     this.composerMode = new ComposerModeView();
+    this.members = new MembersPanel({
+      rest: this.rest,
+      users: this.users,
+      me: () => this.session.user?.id,
+      activeGroupId: () => (this.activeId && this.store.conversations.get(this.activeId)?.dto.type === 'group' ? this.activeId : null),
+      nameOf: (id) => this.nameOf(id),
+    });
     byId('back').addEventListener('click', () => this.closeConversation());
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this.activeId) this.markActiveRead();
@@ -96,7 +105,6 @@ export class ChatApp {
     this.signedOut('');
   }
 
-  // --- chat view ---
 
   private async enterChat(): Promise<void> {
     const me = this.session.user;
@@ -297,7 +305,6 @@ export class ChatApp {
     );
   }
 
-  // --- live events ---
 
   private onMessage(m: MessageDto): void {
     const entry = this.store.conversations.get(m.conversation_id);
@@ -335,7 +342,6 @@ export class ChatApp {
     this.sideError(errorText(e));
   }
 
-  // --- rendering ---
 
   /** Coalesces renders to one per frame. */
   private render(): void {
@@ -362,6 +368,8 @@ export class ChatApp {
       titleOf: (e) => this.titleOf(e),
       act: (action, m) => this.actions.act(action, m),
     });
+    this.members?.sync(entry?.dto.type === 'group', this.shownId !== this.activeId);
+    this.shownId = this.activeId;
     this.callUi?.render();
   }
 
