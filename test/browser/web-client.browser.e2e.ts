@@ -142,6 +142,11 @@ describe('the chat page as a reference client, at 1280 px and at 375 px', () => 
     await message(alice, 'Bob answers the first').locator('[data-testid="quote"]', { hasText: 'First from Alice' }).waitFor();
     await alice.locator('[data-testid="announcer"]', { hasText: 'Bob answers the first' }).waitFor();
 
+    // A mention of Alice is marked on her page and announced as one.
+    await sendWithEnter(bob, `@${aliceName} are you there?`);
+    await message(alice, `@${aliceName} are you there?`).locator('[data-testid="mention"]').waitFor();
+    await alice.locator('[data-testid="announcer"]', { hasText: 'mentioned you' }).waitFor();
+
     // Alice edits her first message; Bob sees the new text marked as edited.
     await message(alice, 'First from Alice').locator('button[data-action="edit"]').click();
     await expect(alice.locator('#composer').inputValue()).resolves.toBe('First from Alice');

@@ -326,7 +326,7 @@ export class ChatApp {
     if (timer) clearTimeout(timer);
     entry.typing.delete(m.sender_id);
     const mine = m.sender_id === this.session.user?.id;
-    if (!mine && news) byId('announcer').textContent = `${this.nameOf(m.sender_id)} in ${this.titleOf(entry)}: ${m.body.text}`;
+    if (!mine && news) byId('announcer').textContent = `${this.nameOf(m.sender_id)} ${m.mentions?.includes(this.session.user?.id ?? '') ? 'mentioned you' : 'wrote'} in ${this.titleOf(entry)}: ${m.body.text}`;
     if (entry.dto.id === this.activeId && document.visibilityState !== 'hidden') this.markActiveRead();
     else if (!mine && news && m.seq > entry.dto.me.last_read_seq) {
       entry.dto = { ...entry.dto, me: { ...entry.dto.me, unread_count: entry.dto.me.unread_count + 1 } };

@@ -14,6 +14,8 @@ export interface ShownMessage {
   note?: string;
   /** The seq this message answers, if it is a reply. */
   reply_to?: number;
+  /** The user ids the text mentions (`@username`, resolved by the server). */
+  mentions?: string[];
 }
 
 /** What the page says about a message's lifecycle state (docs/api/v1.md, message lifecycle). */
@@ -101,6 +103,7 @@ export class ChatStore {
       created_at: m.created_at,
       status: 'sent',
       ...(m.reply_to === undefined ? {} : { reply_to: m.reply_to }),
+      ...(m.mentions === undefined ? {} : { mentions: m.mentions }),
     });
     if (!entry.preview || (entry.preview.seq !== null && m.seq >= entry.preview.seq)) {
       entry.preview = { seq: m.seq, text: m.deleted_at ? 'message deleted' : m.body.text, at: m.created_at };

@@ -51,11 +51,13 @@ export function renderMessageList(list: HTMLElement, entry: ConversationEntry, m
   list.replaceChildren(
     ...messages.map((m) => {
       const mine = m.sender_id === view.me;
+      const mentioned = !mine && (m.mentions ?? []).includes(view.me);
       const status = statusOf(m, m === lastMine ? view.receiptOf(entry, m) : '');
       const quoted = m.reply_to === undefined ? undefined : bySeq.get(m.reply_to);
       return el(
         'li',
-        { class: mine ? 'message mine' : 'message', 'data-testid': 'message', 'data-seq': m.seq ?? undefined, 'data-mine': mine },
+        { class: `message${mine ? ' mine' : ''}${mentioned ? ' mention' : ''}`, 'data-testid': 'message', 'data-seq': m.seq ?? undefined, 'data-mine': mine },
+        ...(mentioned ? [el('span', { class: 'note', 'data-testid': 'mention' }, 'mentions you')] : []),
         ...(mine || entry.dto.type === 'direct' ? [] : [el('span', { class: 'sender' }, view.nameOf(m.sender_id))]),
         ...(m.reply_to === undefined ? [] : [el('span', { class: 'quote', 'data-testid': 'quote' }, quoted ? `↪ ${quoted.text || 'message deleted'}` : '↪ an earlier message')]),
         el('span', { class: 'text' }, m.text),
