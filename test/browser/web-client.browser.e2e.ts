@@ -147,6 +147,18 @@ describe('the chat page as a reference client, at 1280 px and at 375 px', () => 
     await message(alice, `@${aliceName} are you there?`).locator('[data-testid="mention"]').waitFor();
     await alice.locator('[data-testid="announcer"]', { hasText: 'mentioned you' }).waitFor();
 
+    // Bob attaches a PDF from the phone; Alice downloads the same bytes.
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+    await bob.locator('#composer').fill('the minutes');
+    await bob.setInputFiles('#attach', { name: 'minutes.pdf', mimeType: 'application/pdf', buffer: pdf });
+    const attachment = message(alice, 'the minutes').locator('[data-testid="attachment"]');
+    await attachment.waitFor();
+    const [download] = await Promise.all([alice.waitForEvent('download'), attachment.click()]);
+    const saved = await download.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of saved) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(pdf)).toBe(true);
+
     // Alice edits her first message; Bob sees the new text marked as edited.
     await message(alice, 'First from Alice').locator('button[data-action="edit"]').click();
     await expect(alice.locator('#composer').inputValue()).resolves.toBe('First from Alice');

@@ -7,6 +7,7 @@ import { ComposerModeView } from './composer-mode';
 import { bindConversationStarter } from './conversation-starter';
 import { loadPreview, renderConversationList } from './conversation-list';
 import { byId, errorText, show } from './dom';
+import { bindAttach, saveAttachment } from './attachments';
 import { MembersPanel } from './members-panel';
 import { MessageActions } from './message-actions';
 import { renderActiveConversation } from './active-view';
@@ -14,7 +15,6 @@ import { restoreReceipt } from './read-receipts';
 import { connectWithRetry, Session } from './session';
 import { showTyping, TypingSender } from './typing';
 import { bindCodeSignIn } from './code-sign-in';
-
 
 /** The chat page: binds the Parley SDK to the DOM of index.html. */
 export class ChatApp {
@@ -25,8 +25,7 @@ export class ChatApp {
   private members: MembersPanel | null = null;
   private shownId: string | null = null;
   private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false));
-  /** The banner shows a connection problem (cleared when the socket is open again). */
-  private connectionProblem = false;
+  private connectionProblem = false; // the banner shows a connection problem (cleared once the socket is open again)
   private readonly userLookups = new Set<string>();
   private readonly presence = new Map<string, PresenceStatus>();
   private client: ParleyClient | null = null;
@@ -73,6 +72,7 @@ export class ChatApp {
     byId<HTMLInputElement>('composer').addEventListener('input', () => this.typingSender.onInput());
     bindConversationStarter(this);
     this.composerMode = new ComposerModeView();
+    bindAttach({ rest: this.rest, client: () => this.client, activeId: () => this.activeId, fail: (m) => this.banner(m, false) });
     this.members = new MembersPanel({
       rest: this.rest,
       users: this.users,
@@ -367,6 +367,7 @@ export class ChatApp {
       nameOf: (id) => this.nameOf(id),
       titleOf: (e) => this.titleOf(e),
       act: (action, m) => this.actions.act(action, m),
+      download: (id, a) => void saveAttachment(this.rest, id, a).catch((e: unknown) => this.banner(`Could not download: ${errorText(e)}`, false)),
     });
     this.members?.sync(entry?.dto.type === 'group', this.shownId !== this.activeId);
     this.shownId = this.activeId;

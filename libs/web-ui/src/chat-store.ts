@@ -1,4 +1,4 @@
-import { ConversationDto, MessageDto, ReadEventFrame } from '@parley/protocol';
+import { AttachmentDto, ConversationDto, MessageDto, ReadEventFrame } from '@parley/protocol';
 
 /** What the page shows of one message: stored ones have a seq; the user's own pending ones do not yet. */
 export interface ShownMessage {
@@ -16,6 +16,7 @@ export interface ShownMessage {
   reply_to?: number;
   /** The user ids the text mentions (`@username`, resolved by the server). */
   mentions?: string[];
+  attachments?: AttachmentDto[];
 }
 
 /** What the page says about a message's lifecycle state (docs/api/v1.md, message lifecycle). */
@@ -104,6 +105,7 @@ export class ChatStore {
       status: 'sent',
       ...(m.reply_to === undefined ? {} : { reply_to: m.reply_to }),
       ...(m.mentions === undefined ? {} : { mentions: m.mentions }),
+      ...(m.body.attachments === undefined ? {} : { attachments: m.body.attachments }),
     });
     if (!entry.preview || (entry.preview.seq !== null && m.seq >= entry.preview.seq)) {
       entry.preview = { seq: m.seq, text: m.deleted_at ? 'message deleted' : m.body.text, at: m.created_at };

@@ -1,3 +1,5 @@
+import { AttachmentDto } from '@parley/protocol';
+import { attachmentButtons } from './attachments';
 import { ConversationEntry, ShownMessage } from './chat-store';
 import { el } from './dom';
 import { shortTime } from './time-format';
@@ -13,6 +15,7 @@ export interface MessageListView {
   /** "sent", "read", "read by N" for the user's latest stored message. */
   receiptOf(entry: ConversationEntry, m: ShownMessage): string;
   act(action: MessageAction, m: ShownMessage): void;
+  download(conversationId: string, a: AttachmentDto): void;
 }
 
 function statusOf(m: ShownMessage, receipt: string): string {
@@ -61,6 +64,7 @@ export function renderMessageList(list: HTMLElement, entry: ConversationEntry, m
         ...(mine || entry.dto.type === 'direct' ? [] : [el('span', { class: 'sender' }, view.nameOf(m.sender_id))]),
         ...(m.reply_to === undefined ? [] : [el('span', { class: 'quote', 'data-testid': 'quote' }, quoted ? `↪ ${quoted.text || 'message deleted'}` : '↪ an earlier message')]),
         el('span', { class: 'text' }, m.text),
+        ...(m.attachments && m.note !== 'message deleted' ? attachmentButtons(entry.dto.id, m.attachments, view.download) : []),
         ...(m.note ? [el('span', { class: 'note', 'data-testid': 'note' }, m.note)] : []),
         el('span', { class: 'meta' }, el('time', { datetime: m.created_at, 'data-testid': 'time' }, shortTime(m.created_at)), ...(status ? [' · ', el('span', { 'data-testid': 'status' }, status)] : [])),
         ...actionButtons(m, mine, view),
