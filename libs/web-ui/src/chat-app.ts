@@ -1,28 +1,37 @@
-import { ParleyApiError, ParleyClient, ParleyClientError, ParleyRest } from '@parley/client';
-import { ConversationDto, MessageDto, PresenceStatus, ReadEventFrame, TypingEventFrame, UserDto } from '@parley/protocol';
+import { ParleyClient, ParleyClientError, ParleyRest } from '@parley/client';
+import { bindPasswordSignIn } from './password-sign-in';
+import { ConversationDto, MessageDto, PresenceStatus, UserDto } from '@parley/protocol';
 import { CallController } from './call-controller';
 import { ChatStore, ConversationEntry } from './chat-store';
-import { byId, el, errorText, show } from './dom';
-import { Session } from './session';
+import { ComposerModeView } from './composer-mode';
+import { bindConversationStarter } from './conversation-starter';
+import { loadPreview, renderConversationList } from './conversation-list';
+import { byId, errorText, show } from './dom';
+import { bindAttach, saveAttachment } from './attachments';
+import { MembersPanel } from './members-panel';
+import { MessageActions } from './message-actions';
+import { renderActiveConversation } from './active-view';
+import { restoreReceipt } from './read-receipts';
+import { connectWithRetry, Session } from './session';
+import { showTyping, TypingSender } from './typing';
 import { bindCodeSignIn } from './code-sign-in';
-
-const TYPING_SHOWN_MS = 6_000;
-const TYPING_RESEND_MS = 3_000;
-const TYPING_IDLE_MS = 4_000;
-const MAX_USERNAMES_PER_GROUP = 50;
 
 /** The chat page: binds the Parley SDK to the DOM of index.html. */
 export class ChatApp {
-  private readonly rest: ParleyRest;
+  readonly rest: ParleyRest;
   private readonly store = new ChatStore();
-  private readonly users = new Map<string, UserDto>();
+  readonly users = new Map<string, UserDto>();
+  private composerMode: ComposerModeView | null = null;
+  private members: MembersPanel | null = null;
+  private shownId: string | null = null;
+  private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false));
+  private connectionProblem = false; // the banner shows a connection problem (cleared once the socket is open again)
   private readonly userLookups = new Set<string>();
   private readonly presence = new Map<string, PresenceStatus>();
   private client: ParleyClient | null = null;
   private callUi: CallController | null = null;
   private activeId: string | null = null;
-  private typingSentAt = 0;
-  private typingIdle: ReturnType<typeof setTimeout> | null = null;
+  private readonly typingSender = new TypingSender(() => this.client, () => this.activeId);
   private renderQueued = false;
 
   constructor(
@@ -51,54 +60,30 @@ export class ChatApp {
     this.showAuth(reason);
   }
 
-  // --- auth view ---
 
   private bindForms(): void {
-    const form = byId<HTMLFormElement>('auth-form');
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      void this.authenticate('login');
-    });
-    byId('register').addEventListener('click', () => void this.authenticate('register'));
+    bindPasswordSignIn(this.session, () => this.enterChat());
     bindCodeSignIn(this.session, () => this.enterChat());
     byId('logout').addEventListener('click', () => void this.logout());
-    byId<HTMLFormElement>('direct-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      void this.startDirect();
-    });
-    byId<HTMLFormElement>('group-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      void this.startGroup();
-    });
     byId<HTMLFormElement>('composer-form').addEventListener('submit', (e) => {
       e.preventDefault();
       this.sendComposed();
     });
-    byId<HTMLInputElement>('composer').addEventListener('input', () => this.onComposerInput());
+    byId<HTMLInputElement>('composer').addEventListener('input', () => this.typingSender.onInput());
+    bindConversationStarter(this);
+    this.composerMode = new ComposerModeView();
+    bindAttach({ rest: this.rest, client: () => this.client, activeId: () => this.activeId, fail: (m) => this.banner(m, false) });
+    this.members = new MembersPanel({
+      rest: this.rest,
+      users: this.users,
+      me: () => this.session.user?.id,
+      activeGroupId: () => (this.activeId && this.store.conversations.get(this.activeId)?.dto.type === 'group' ? this.activeId : null),
+      nameOf: (id) => this.nameOf(id),
+    });
+    byId('back').addEventListener('click', () => this.closeConversation());
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this.activeId) this.markActiveRead();
     });
-  }
-
-  private async authenticate(mode: 'login' | 'register'): Promise<void> {
-    const username = byId<HTMLInputElement>('username').value.trim();
-    const password = byId<HTMLInputElement>('password').value;
-    const errorBox = byId('auth-error');
-    errorBox.textContent = '';
-    if (!username || !password) {
-      errorBox.textContent = 'Enter a username and a password.';
-      return;
-    }
-    // The server checks the form of a new username and password; its 400 names what is wrong.
-    try {
-      if (mode === 'register') await this.session.register(username, password);
-      else await this.session.login(username, password);
-    } catch (e) {
-      errorBox.textContent = e instanceof ParleyApiError && e.code === 'CONFLICT' ? 'That username is taken.' : errorText(e);
-      return;
-    }
-    byId<HTMLInputElement>('password').value = '';
-    await this.enterChat();
   }
 
   private showAuth(message: string): void {
@@ -120,7 +105,6 @@ export class ChatApp {
     this.signedOut('');
   }
 
-  // --- chat view ---
 
   private async enterChat(): Promise<void> {
     const me = this.session.user;
@@ -136,7 +120,7 @@ export class ChatApp {
     } catch (e) {
       this.sideError(`Could not load conversations: ${errorText(e)}`);
     }
-    await this.connect(this.client);
+    await connectWithRetry(this.client, this.session, () => this.client);
   }
 
   private createClient(): ParleyClient {
@@ -146,10 +130,17 @@ export class ChatApp {
     });
     client.on('state', (state) => {
       byId('connection').textContent = state === 'open' ? 'online' : state === 'connecting' ? 'connecting…' : 'offline';
+      if (state === 'open' && this.connectionProblem) this.banner('', false);
+      else if (state !== 'open' && byId('connection').dataset.wasOpen === '1') this.banner('Connection lost. Reconnecting…', true);
+      if (state === 'open') byId('connection').dataset.wasOpen = '1';
     });
     client.on('message', (m) => this.onMessage(m));
-    client.on('typing', (t) => this.onTyping(t));
-    client.on('read', (r) => this.onRead(r));
+    client.on('typing', (t) => showTyping(this.store.conversations.get(t.conversation_id), t, this.session.user?.id, () => this.render()));
+    client.on('read', (r) => {
+      const entry = this.store.conversations.get(r.conversation_id);
+      if (entry) this.store.applyRead(entry, r, this.session.user?.id);
+      this.render();
+    });
     client.on('presence', (p) => {
       this.presence.set(p.user_id, p.status);
       this.render();
@@ -167,30 +158,12 @@ export class ChatApp {
     return client;
   }
 
-  /** The first connect may fail on an expired token at the upgrade: refresh, back off, retry. */
-  private async connect(client: ParleyClient): Promise<void> {
-    for (let attempt = 0; this.client === client; attempt++) {
-      try {
-        await client.connect();
-        return;
-      } catch (e) {
-        if (this.client !== client) return;
-        console.warn('connect failed', e);
-        try {
-          if (!(await this.session.refresh())) return;
-        } catch (refreshError) {
-          console.warn('token refresh failed', refreshError);
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** attempt)));
-      }
-    }
-  }
-
   private async loadConversations(): Promise<void> {
     const page = await this.rest.listConversations({ limit: 100 });
     for (const dto of page.conversations) this.track(this.store.upsertConversation(dto, 'bottom'));
     this.render();
-    await Promise.all(page.conversations.map((dto) => this.loadPartner(dto.id)));
+    const previews = page.conversations.map((dto) => loadPreview(this.rest, this.store, dto.id));
+    await Promise.all([...page.conversations.map((dto) => this.loadPartner(dto.id)), ...previews]);
     this.render();
   }
 
@@ -199,7 +172,7 @@ export class ChatApp {
   }
 
   /** A conversation we learned of live (added to it, or a message in it): fetch and list it. */
-  private async adopt(dto: ConversationDto | null, id?: string): Promise<ConversationEntry | null> {
+  async adopt(dto: ConversationDto | null, id?: string): Promise<ConversationEntry | null> {
     try {
       const full = dto ?? (await this.rest.getConversation(id ?? ''));
       const known = this.store.conversations.has(full.id);
@@ -255,52 +228,12 @@ export class ChatApp {
     return entry.partnerId ? this.nameOf(entry.partnerId) : 'Direct chat';
   }
 
-  private async startDirect(): Promise<void> {
-    const input = byId<HTMLInputElement>('direct-username');
-    const username = input.value.trim().toLowerCase();
-    this.sideError('');
-    if (!username) return;
-    try {
-      const user = await this.rest.findUserByUsername(username);
-      if (!user) return this.sideError(`No user named ${username}.`);
-      this.users.set(user.id, user);
-      const { conversation } = await this.rest.createConversation({ type: 'direct', member_ids: [user.id] });
-      const entry = await this.adopt(conversation);
-      input.value = '';
-      if (entry) await this.open(entry.dto.id);
-    } catch (e) {
-      this.sideError(errorText(e));
-    }
-  }
-
-  private async startGroup(): Promise<void> {
-    const title = byId<HTMLInputElement>('group-title').value.trim();
-    const names = byId<HTMLInputElement>('group-members').value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-    this.sideError('');
-    if (!title) return this.sideError('A group needs a title.');
-    if (names.length > MAX_USERNAMES_PER_GROUP) return this.sideError(`At most ${MAX_USERNAMES_PER_GROUP} usernames at once.`);
-    try {
-      const found = await Promise.all(names.map((n) => this.rest.findUserByUsername(n)));
-      const missing = names.filter((_, i) => !found[i]);
-      if (missing.length > 0) return this.sideError(`Unknown: ${missing.join(', ')}`);
-      const ids = found.filter((u): u is UserDto => u !== null).map((u) => {
-        this.users.set(u.id, u);
-        return u.id;
-      });
-      const { conversation } = await this.rest.createConversation({ type: 'group', title, member_ids: [...new Set(ids)] });
-      const entry = await this.adopt(conversation);
-      byId<HTMLInputElement>('group-title').value = '';
-      byId<HTMLInputElement>('group-members').value = '';
-      if (entry) await this.open(entry.dto.id);
-    } catch (e) {
-      this.sideError(errorText(e));
-    }
-  }
-
-  private async open(conversationId: string): Promise<void> {
+  async open(conversationId: string): Promise<void> {
     const entry = this.store.conversations.get(conversationId);
     if (!entry) return;
+    if (this.activeId !== conversationId) this.composerMode?.set({ kind: 'new' });
     this.activeId = conversationId;
+    byId('chat-view').classList.add('conversation-open');
     byId<HTMLInputElement>('composer').disabled = false;
     byId<HTMLButtonElement>('send').disabled = false;
     this.render();
@@ -311,12 +244,23 @@ export class ChatApp {
         entry.historyLoaded = true;
         this.client?.trackConversation(conversationId, entry.dto.last_seq);
       } catch (e) {
-        this.sideError(`Could not load messages: ${errorText(e)}`);
+        this.banner(`Could not load messages: ${errorText(e)}`, true);
       }
+      await restoreReceipt(this.rest, this.session, this.store, entry);
     }
     this.markActiveRead();
     this.render();
     byId<HTMLInputElement>('composer').focus();
+  }
+
+  /** Back to the list (the phone layout shows one pane at a time). */
+  private closeConversation(): void {
+    const id = this.activeId;
+    this.activeId = null;
+    this.composerMode?.set({ kind: 'new' });
+    byId('chat-view').classList.remove('conversation-open');
+    this.renderNow();
+    if (id) byId('conversations').querySelector<HTMLElement>(`button[data-id="${CSS.escape(id)}"]`)?.focus();
   }
 
   private markActiveRead(): void {
@@ -337,12 +281,19 @@ export class ChatApp {
     const entry = this.activeId ? this.store.conversations.get(this.activeId) : undefined;
     const me = this.session.user?.id;
     if (!entry || !me || !this.client || text.trim().length === 0) return;
-    const clientMsgId = crypto.randomUUID();
-    this.store.addPending(entry, me, clientMsgId, text);
+    const mode = this.composerMode?.mode ?? { kind: 'new' };
+    this.composerMode?.set({ kind: 'new' });
     input.value = '';
-    this.stopTyping();
+    this.typingSender.stop();
+    if (mode.kind === 'edit') {
+      this.client.edit(entry.dto.id, mode.seq, text).catch((e: unknown) => this.banner(`Could not edit: ${errorText(e)}`, false));
+      return;
+    }
+    const clientMsgId = crypto.randomUUID();
+    const replyTo = mode.kind === 'reply' ? mode.seq : undefined;
+    this.store.addPending(entry, me, clientMsgId, text, replyTo);
     this.render();
-    this.client.send(entry.dto.id, text, { clientMsgId }).then(
+    this.client.send(entry.dto.id, text, { clientMsgId, ...(replyTo === undefined ? {} : { replyTo }) }).then(
       (ack) => {
         this.store.settlePending(entry, me, clientMsgId, { seq: ack.seq });
         this.render();
@@ -354,25 +305,6 @@ export class ChatApp {
     );
   }
 
-  private onComposerInput(): void {
-    if (!this.activeId || !this.client) return;
-    const now = Date.now();
-    if (now - this.typingSentAt > TYPING_RESEND_MS) {
-      this.client.typing(this.activeId, 'start');
-      this.typingSentAt = now;
-    }
-    if (this.typingIdle) clearTimeout(this.typingIdle);
-    this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
-  }
-
-  private stopTyping(): void {
-    if (this.typingIdle) clearTimeout(this.typingIdle);
-    this.typingIdle = null;
-    if (this.typingSentAt > 0 && this.activeId) this.client?.typing(this.activeId, 'stop');
-    this.typingSentAt = 0;
-  }
-
-  // --- live events ---
 
   private onMessage(m: MessageDto): void {
     const entry = this.store.conversations.get(m.conversation_id);
@@ -394,43 +326,10 @@ export class ChatApp {
     if (timer) clearTimeout(timer);
     entry.typing.delete(m.sender_id);
     const mine = m.sender_id === this.session.user?.id;
+    if (!mine && news) byId('announcer').textContent = `${this.nameOf(m.sender_id)} ${m.mentions?.includes(this.session.user?.id ?? '') ? 'mentioned you' : 'wrote'} in ${this.titleOf(entry)}: ${m.body.text}`;
     if (entry.dto.id === this.activeId && document.visibilityState !== 'hidden') this.markActiveRead();
     else if (!mine && news && m.seq > entry.dto.me.last_read_seq) {
       entry.dto = { ...entry.dto, me: { ...entry.dto.me, unread_count: entry.dto.me.unread_count + 1 } };
-    }
-    this.render();
-  }
-
-  private onTyping(t: TypingEventFrame): void {
-    const entry = this.store.conversations.get(t.conversation_id);
-    if (!entry || t.user_id === this.session.user?.id) return;
-    const previous = entry.typing.get(t.user_id);
-    if (previous) clearTimeout(previous);
-    entry.typing.delete(t.user_id);
-    if (t.state === 'start') {
-      entry.typing.set(
-        t.user_id,
-        setTimeout(() => {
-          entry.typing.delete(t.user_id);
-          this.render();
-        }, TYPING_SHOWN_MS),
-      );
-    }
-    this.render();
-  }
-
-  private onRead(r: ReadEventFrame): void {
-    const entry = this.store.conversations.get(r.conversation_id);
-    if (!entry) return;
-    const me = this.session.user?.id;
-    if (r.user_id !== undefined && r.user_id === me) {
-      // Read on another device of mine.
-      const lastRead = Math.max(r.seq, entry.dto.me.last_read_seq);
-      entry.dto = { ...entry.dto, me: { ...entry.dto.me, last_read_seq: lastRead, unread_count: Math.max(0, entry.dto.last_seq - lastRead) } };
-    } else if (r.user_id !== undefined) {
-      entry.readers.set(r.user_id, Math.max(r.seq, entry.readers.get(r.user_id) ?? 0));
-    } else if (r.read_by !== undefined) {
-      entry.readCount = { seq: r.seq, count: r.read_by };
     }
     this.render();
   }
@@ -443,7 +342,6 @@ export class ChatApp {
     this.sideError(errorText(e));
   }
 
-  // --- rendering ---
 
   /** Coalesces renders to one per frame. */
   private render(): void {
@@ -451,85 +349,47 @@ export class ChatApp {
     this.renderQueued = true;
     requestAnimationFrame(() => {
       this.renderQueued = false;
-      this.renderConversations();
-      this.renderActive();
-      this.callUi?.render();
+      this.renderNow();
     });
   }
 
-  private renderConversations(): void {
-    const list = byId('conversations');
-    const items = this.store.ordered().map((entry) => {
-      const unread = entry.dto.me.unread_count;
-      const partnerStatus = entry.partnerId ? this.presence.get(entry.partnerId) : undefined;
-      const li = el(
-        'li',
-        { class: entry.dto.id === this.activeId ? 'conversation active' : 'conversation', 'data-id': entry.dto.id, 'data-testid': 'conversation' },
-        ...(entry.dto.type === 'direct' ? [el('span', { class: `dot${partnerStatus === 'online' ? ' online' : ''}`, title: partnerStatus ?? 'unknown' })] : []),
-        el('span', { class: 'name' }, this.titleOf(entry)),
-        ...(unread > 0 ? [el('span', { class: 'unread', 'data-testid': 'unread' }, String(unread))] : []),
-      );
-      li.addEventListener('click', () => void this.open(entry.dto.id));
-      return li;
+  private renderNow(): void {
+    renderConversationList(byId('conversations'), this.store.ordered(), {
+      activeId: this.activeId,
+      titleOf: (entry) => this.titleOf(entry),
+      presenceOf: (userId) => this.presence.get(userId),
+      open: (id) => void this.open(id),
     });
-    list.replaceChildren(...items);
-  }
-
-  private renderActive(): void {
     const entry = this.activeId ? this.store.conversations.get(this.activeId) : undefined;
-    const list = byId('messages');
-    const presenceDot = byId('presence');
-    if (!entry) {
-      byId('conversation-title').textContent = 'No conversation open';
-      show(presenceDot, false);
-      list.replaceChildren(el('li', { class: 'placeholder' }, 'Pick a conversation or start one.'));
-      byId('typing').textContent = '';
-      return;
-    }
-    byId('conversation-title').textContent = this.titleOf(entry);
-    const partnerStatus = entry.partnerId ? this.presence.get(entry.partnerId) : undefined;
-    show(presenceDot, entry.dto.type === 'direct');
-    presenceDot.className = `dot${partnerStatus === 'online' ? ' online' : ''}`;
-    presenceDot.title = partnerStatus ?? 'unknown';
-
-    const me = this.session.user?.id ?? '';
-    const messages = this.store.sortedMessages(entry);
-    const lastMine = [...messages].reverse().find((m) => m.sender_id === me && m.seq !== null);
-    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    list.replaceChildren(
-      ...messages.map((m) => {
-        const mine = m.sender_id === me;
-        let status = '';
-        if (m.status === 'sending') status = 'sending…';
-        else if (m.status === 'failed') status = `not sent (${m.error ?? 'error'})`;
-        else if (m === lastMine && m.seq !== null) {
-          const readers = this.store.readersOf(entry, m.seq, me);
-          status = readers === 0 ? 'sent' : entry.dto.type === 'direct' ? 'read' : `read by ${readers}`;
-        }
-        return el(
-          'li',
-          { class: mine ? 'message mine' : 'message', 'data-testid': 'message', 'data-seq': m.seq ?? undefined, 'data-mine': mine },
-          ...(mine || entry.dto.type === 'direct' ? [] : [el('span', { class: 'sender' }, this.nameOf(m.sender_id))]),
-          el('span', { class: 'text' }, m.text),
-          ...(m.note ? [el('span', { class: 'note', 'data-testid': 'note' }, m.note)] : []),
-          ...(status ? [el('span', { class: 'status', 'data-testid': 'status' }, status)] : []),
-        );
-      }),
-    );
-    if (nearBottom || messages.length === 0) list.scrollTop = list.scrollHeight;
-
-    const typers = [...entry.typing.keys()].map((id) => this.nameOf(id));
-    byId('typing').textContent =
-      typers.length === 0 ? '' : typers.length === 1 ? `${typers[0]} is typing…` : typers.length === 2 ? `${typers[0]} and ${typers[1]} are typing…` : 'Several people are typing…';
+    renderActiveConversation(entry, this.store, {
+      me: this.session.user?.id ?? '',
+      presenceOf: (userId) => this.presence.get(userId),
+      nameOf: (id) => this.nameOf(id),
+      titleOf: (e) => this.titleOf(e),
+      act: (action, m) => this.actions.act(action, m),
+      download: (id, a) => void saveAttachment(this.rest, id, a).catch((e: unknown) => this.banner(`Could not download: ${errorText(e)}`, false)),
+    });
+    this.members?.sync(entry?.dto.type === 'group', this.shownId !== this.activeId);
+    this.shownId = this.activeId;
+    this.callUi?.render();
   }
 
-  private sideError(message: string): void {
+  /** The banner above the messages; a connection problem clears itself once the socket is open again. */
+  private banner(message: string, connection: boolean): void {
+    byId('banner').textContent = message;
+    this.connectionProblem = message !== '' && connection;
+  }
+
+
+  sideError(message: string): void {
     byId('side-error').textContent = message;
   }
 
   private resetChat(): void {
     for (const entry of this.store.ordered()) this.store.removeConversation(entry.dto.id);
     this.activeId = null;
+    this.banner('', false);
+    byId('chat-view').classList.remove('conversation-open');
     this.presence.clear();
     byId('conversations').replaceChildren();
     byId<HTMLInputElement>('composer').disabled = true;

@@ -91,4 +91,33 @@ describe('ChatStore', () => {
     store.removeConversation('c');
     expect(store.ordered().map((e) => e.dto.id)).toEqual(['b', 'a']);
   });
+
+  it('keeps the latest message as the conversation preview, through edits, deletes and my pending sends', () => {
+    const store = new ChatStore();
+    const entry = store.upsertConversation(conversation('c1'));
+    store.addStored(entry, message(2));
+    store.addStored(entry, message(1));
+    expect(entry.preview).toEqual({ seq: 2, text: 'text 2', at: 't' });
+    store.addStored(entry, { ...message(3, 'u2', 'e3'), kind: 'edit', target_seq: 2, body: { text: 'better 2' } });
+    expect(entry.preview?.text).toBe('better 2');
+    store.addStored(entry, { ...message(4, 'u2', 'd4'), kind: 'delete', target_seq: 2, body: { text: '' } });
+    expect(entry.preview?.text).toBe('message deleted');
+
+    store.addPending(entry, 'me', 'mine-1', 'on its way');
+    store.addStored(entry, message(1));
+    expect(entry.preview).toMatchObject({ seq: null, text: 'on its way' });
+    store.settlePending(entry, 'me', 'mine-1', { seq: 5 });
+    expect(entry.preview).toMatchObject({ seq: 5, text: 'on its way' });
+  });
+
+  it('applies read frames: my other device, a named reader, a large group count', () => {
+    const store = new ChatStore();
+    const entry = store.upsertConversation({ ...conversation('c1'), last_seq: 4, me: { role: 'member', last_read_seq: 0, unread_count: 4 } });
+    store.applyRead(entry, { type: 'read', conversation_id: 'c1', user_id: 'me', seq: 3 }, 'me');
+    expect(entry.dto.me).toMatchObject({ last_read_seq: 3, unread_count: 1 });
+    store.applyRead(entry, { type: 'read', conversation_id: 'c1', user_id: 'u2', seq: 4 }, 'me');
+    expect(store.readersOf(entry, 4, 'me')).toBe(1);
+    store.applyRead(entry, { type: 'read', conversation_id: 'c1', seq: 4, read_by: 7 }, 'me');
+    expect(store.readersOf(entry, 4, 'me')).toBe(7);
+  });
 });

@@ -1,4 +1,4 @@
-import { ConversationDto, MessageDto } from '@parley/protocol';
+import { AttachmentDto, ConversationDto, MessageDto, ReadEventFrame } from '@parley/protocol';
 
 /** What the page shows of one message: stored ones have a seq; the user's own pending ones do not yet. */
 export interface ShownMessage {
@@ -12,6 +12,11 @@ export interface ShownMessage {
   error?: string;
   /** Issue 13: "edited", "deleted" and reaction counts, shown beside the text. */
   note?: string;
+  /** The seq this message answers, if it is a reply. */
+  reply_to?: number;
+  /** The user ids the text mentions (`@username`, resolved by the server). */
+  mentions?: string[];
+  attachments?: AttachmentDto[];
 }
 
 /** What the page says about a message's lifecycle state (docs/api/v1.md, message lifecycle). */
@@ -32,6 +37,8 @@ export interface ConversationEntry {
   readCount: { seq: number; count: number } | null;
   typing: Map<string, ReturnType<typeof setTimeout>>;
   historyLoaded: boolean;
+  /** The latest message (text and time) for the conversation list. */
+  preview?: { seq: number | null; text: string; at: string };
 }
 
 /** Messages kept per conversation in the page; older ones drop off (the server keeps them). */
@@ -96,7 +103,13 @@ export class ChatStore {
       text: m.body.text,
       created_at: m.created_at,
       status: 'sent',
+      ...(m.reply_to === undefined ? {} : { reply_to: m.reply_to }),
+      ...(m.mentions === undefined ? {} : { mentions: m.mentions }),
+      ...(m.body.attachments === undefined ? {} : { attachments: m.body.attachments }),
     });
+    if (!entry.preview || (entry.preview.seq !== null && m.seq >= entry.preview.seq)) {
+      entry.preview = { seq: m.seq, text: m.deleted_at ? 'message deleted' : m.body.text, at: m.created_at };
+    }
     this.trim(entry);
   }
 
@@ -106,10 +119,12 @@ export class ChatStore {
     if (!target) return;
     if (m.kind === 'edit' && !target.note?.startsWith('message deleted')) {
       target.text = m.body.text;
+      if (entry.preview?.seq === target.seq) entry.preview = { ...entry.preview, text: m.body.text };
       target.note = ['edited', ...(target.note ?? '').split(' · ').filter((p) => p && p !== 'edited')].join(' · ');
     } else if (m.kind === 'delete') {
       target.text = '';
       target.note = 'message deleted';
+      if (entry.preview?.seq === target.seq) entry.preview = { ...entry.preview, text: 'message deleted' };
     } else if (m.kind === 'reaction' && m.reaction) {
       const { emoji, count } = m.reaction;
       const others = (target.note ?? '').split(' · ').filter((p) => p && !p.startsWith(`${emoji} `));
@@ -117,9 +132,11 @@ export class ChatStore {
     }
   }
 
-  addPending(entry: ConversationEntry, senderId: string, clientMsgId: string, text: string): void {
+  addPending(entry: ConversationEntry, senderId: string, clientMsgId: string, text: string, replyTo?: number): void {
     const key = keyOf(senderId, clientMsgId);
-    entry.messages.set(key, { key, seq: null, sender_id: senderId, client_msg_id: clientMsgId, text, created_at: new Date().toISOString(), status: 'sending' });
+    const at = new Date().toISOString();
+    entry.messages.set(key, { key, seq: null, sender_id: senderId, client_msg_id: clientMsgId, text, created_at: at, status: 'sending', ...(replyTo === undefined ? {} : { reply_to: replyTo }) });
+    entry.preview = { seq: null, text, at };
     this.trim(entry);
   }
 
@@ -129,6 +146,7 @@ export class ChatStore {
     if ('seq' in outcome) {
       shown.seq = shown.seq ?? outcome.seq;
       shown.status = 'sent';
+      if (entry.preview && entry.preview.seq === null) entry.preview = { ...entry.preview, seq: shown.seq };
     } else {
       shown.status = 'failed';
       shown.error = outcome.error;
@@ -140,6 +158,18 @@ export class ChatStore {
     const all = [...entry.messages.values()];
     const stored = all.filter((m) => m.seq !== null).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
     return [...stored, ...all.filter((m) => m.seq === null)];
+  }
+
+  /** A read frame: my own read on another device, a member's receipt, or a large group's count. */
+  applyRead(entry: ConversationEntry, r: ReadEventFrame, me: string | undefined): void {
+    if (r.user_id !== undefined && r.user_id === me) {
+      const lastRead = Math.max(r.seq, entry.dto.me.last_read_seq);
+      entry.dto = { ...entry.dto, me: { ...entry.dto.me, last_read_seq: lastRead, unread_count: Math.max(0, entry.dto.last_seq - lastRead) } };
+    } else if (r.user_id !== undefined) {
+      entry.readers.set(r.user_id, Math.max(r.seq, entry.readers.get(r.user_id) ?? 0));
+    } else if (r.read_by !== undefined) {
+      entry.readCount = { seq: r.seq, count: r.read_by };
+    }
   }
 
   /** How many others have read up to `seq`, from named receipts or the large-group count. */

@@ -1,4 +1,4 @@
-import { ParleyApiError, ParleyRest } from '@parley/client';
+import { ParleyApiError, ParleyClient, ParleyRest } from '@parley/client';
 import { AuthResponse, UserDto } from '@parley/protocol';
 
 export interface StoredSession {
@@ -133,4 +133,23 @@ function readStored(storage: Storage): StoredSession | null {
     return null;
   }
   return v as StoredSession;
+}
+
+/** The first connect may fail on an expired token at the upgrade: refresh, back off, retry while `client` is still the page's. */
+export async function connectWithRetry(client: ParleyClient, session: Session, current: () => ParleyClient | null): Promise<void> {
+  for (let attempt = 0; current() === client; attempt++) {
+    try {
+      await client.connect();
+      return;
+    } catch (e) {
+      if (current() !== client) return;
+      console.warn('connect failed', e);
+      try {
+        if (!(await session.refresh())) return;
+      } catch (refreshError) {
+        console.warn('token refresh failed', refreshError);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** attempt)));
+    }
+  }
 }
