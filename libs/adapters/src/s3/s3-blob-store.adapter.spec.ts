@@ -17,6 +17,8 @@ describe('S3BlobStore when the file store is down', () => {
     try {
       await expect(store.healthy()).rejects.toMatchObject({ name: 'DomainError', code: 'UNAVAILABLE' });
       await expect(store.put('conversations/c/a', Buffer.from([1, 2, 3]), 'image/png')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      // A refusal of its own is not an outage.
+      await expect(store.put('../etc/passwd', Buffer.from([1]), 'image/png')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: 'unsafe blob key' });
     } finally {
       await store.close();
     }

@@ -116,7 +116,8 @@ export class S3BlobStore implements BlobStore {
     try {
       return await run();
     } catch (e) {
-      if (isMissing(e) || (e instanceof S3ServiceException && (e.name === 'BucketAlreadyOwnedByYou' || e.name === 'BucketAlreadyExists'))) throw e;
+      // Our own refusals (an unsafe key) pass through as they are.
+      if (e instanceof DomainError || isMissing(e) || (e instanceof S3ServiceException && (e.name === 'BucketAlreadyOwnedByYou' || e.name === 'BucketAlreadyExists'))) throw e;
       throw new DomainError('UNAVAILABLE', `the file store is unavailable (${e instanceof Error ? e.name : 'error'})`);
     }
   }
@@ -129,7 +130,7 @@ export class S3BlobStore implements BlobStore {
 }
 
 function checked(key: string): string {
-  if (!isSafeBlobKey(key)) throw new Error('unsafe blob key');
+  if (!isSafeBlobKey(key)) throw new DomainError('VALIDATION_FAILED', 'unsafe blob key');
   return key;
 }
 
