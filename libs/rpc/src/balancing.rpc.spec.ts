@@ -1,4 +1,5 @@
 import type { PresenceApi, PresenceView } from '@parley/ports';
+import { balances } from './grpc-channel';
 import { GrpcPresenceClient } from './presence.client';
 import { servePresence } from './presence.server';
 import { ServerPool } from './__tests__/rpc-harness';
@@ -32,5 +33,14 @@ describe('a client of several replicas', () => {
     const reads = replicas.map((r) => r.reads);
     expect(reads.reduce((a, b) => a + b, 0)).toBe(60);
     for (const n of reads) expect(n).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('which targets are balanced', () => {
+  it('a list of replicas or a dns: name is; one address is not (pick_first reconnects on the next call)', () => {
+    expect(balances('ipv4:127.0.0.1:1,127.0.0.1:2')).toBe(true);
+    expect(balances('dns:///parley-messaging-headless:7102')).toBe(true);
+    expect(balances('127.0.0.1:7101')).toBe(false);
+    expect(balances('parley-auth:7101')).toBe(false);
   });
 });

@@ -24,6 +24,9 @@ export const DEFAULT_DEADLINE_MS = 5_000;
 
 const ROUND_ROBIN = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
 
+/** Whether a target names several peers to balance over. */
+export const balances = (target: string): boolean => (target.startsWith('ipv4:') && target.includes(',')) || target.startsWith('dns:');
+
 /**
  * One channel to one peer for one service. Calls fail fast (no wait-for-ready): a peer that is
  * down answers UNAVAILABLE at once rather than at the deadline.
@@ -52,9 +55,11 @@ export class RpcChannel {
       'grpc.max_send_message_length': maxBytes,
       'grpc.initial_reconnect_backoff_ms': 250,
       'grpc.max_reconnect_backoff_ms': options.maxReconnectBackoffMs ?? 2_000,
-      // Calls spread over every address the target names (replicas listed, or a headless Service's
-      // DNS records), skipping the ones that are down, instead of all going to the first.
-      'grpc.service_config': ROUND_ROBIN,
+      // Several replicas (an `ipv4:a,b` list, or a `dns:` name of a headless Service): calls spread
+      // over them, skipping the ones that are down, instead of all going to the first. One peer:
+      // pick_first, whose channel reconnects on the next call after the peer restarts (round_robin
+      // would fail calls fast for its whole reconnect backoff).
+      ...(balances(address) ? { 'grpc.service_config': ROUND_ROBIN } : {}),
     });
   }
 
