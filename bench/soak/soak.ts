@@ -122,6 +122,29 @@ async function main(): Promise<void> {
         await sleep(PACE_MS);
       }
     });
+    // Access tokens live 15 minutes: every user refreshes theirs every 5 (sooner again after a failure,
+    // e.g. while auth is paused); the SDK clients, the REST readers and the checker read the current one.
+    const refreshing = (async () => {
+      const refreshed = new Map<string, number>(everyone.map((u) => [u.user.id, Date.now()]));
+      while (Date.now() < endAt + 120_000) {
+        await sleep(30_000);
+        for (const u of everyone) {
+          if (Date.now() - (refreshed.get(u.user.id) ?? 0) < 5 * 60_000) continue;
+          try {
+            const res = await fetch(`${p.baseUrl}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: u.refreshToken }), signal: AbortSignal.timeout(10_000) });
+            if (!res.ok) throw new Error(`refresh answered ${res.status}`);
+            const tokens = (await res.json()) as { access_token: string; refresh_token: string };
+            u.accessToken = tokens.access_token;
+            u.refreshToken = tokens.refresh_token;
+            refreshed.set(u.user.id, Date.now());
+          } catch {
+            errors.set('refresh retried', (errors.get('refresh retried') ?? 0) + 1);
+          }
+        }
+        for (const g of groups) checker.addReader(g.id, senders[0].accessToken);
+      }
+    })();
+    void refreshing;
     // Readers page through history over REST, as a client opening a conversation does.
     const reading = readers.map(async (r, i) => {
       for (let n = 0; Date.now() < endAt; n++) {
