@@ -1,10 +1,11 @@
-import { unavailable, validationFailed } from '@parley/domain';
+import { validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
 import { PresenceStore } from '@parley/ports';
 import Redis from 'ioredis';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { checkId, checkPositiveInteger, checkTtl } from '@parley/ports';
-import { LuaScript, RedisConnectionOptions, SCRIPT_VALIDATION_ERROR, closeRedis, mapRedisError, openRedis } from './redis-connection';
+import { LuaScript, RedisConnectionOptions, SCRIPT_VALIDATION_ERROR, openRedis } from './redis-connection';
+import { RedisStore } from './redis-store';
 
 export interface RedisPresenceOptions {
   /** Every key of this store starts with it (one prefix per deployment or test run). */
@@ -23,7 +24,6 @@ const DEFAULT_MAX_USERS_PER_QUERY = 100_000;
 const DEFAULT_SWEEP_CHUNK = 1000;
 /** Users per onlineAmong script call (Lua's unpack and one script's run time stay small). */
 const USERS_PER_SCRIPT = 1000;
-const CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * Keys, all under the prefix P:
@@ -194,30 +194,23 @@ return out
  * need them under one hash tag). A Redis that is down or slow answers UNAVAILABLE within the
  * connection's command timeout; nothing is queued while disconnected.
  */
-export class RedisPresenceStore implements PresenceStore {
-  private readonly prefix: string;
+export class RedisPresenceStore extends RedisStore implements PresenceStore {
   private readonly now: () => number;
   private readonly maxUsersPerQuery: number;
   private readonly sweepChunk: number;
-  private readonly logger: Logger;
-  private closed = false;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     options: RedisPresenceOptions = {},
     /** When true, close() also closes the client. */
-    private readonly ownsClient = false,
+    ownsClient = false,
   ) {
-    this.prefix = options.keyPrefix ?? DEFAULT_PREFIX;
-    if (typeof this.prefix !== 'string' || this.prefix.length === 0 || this.prefix.length > 200) {
-      throw validationFailed('keyPrefix must be a string of 1..200 characters');
-    }
+    super(redis, 'presence store', options.keyPrefix ?? DEFAULT_PREFIX, options.logger ?? defaultAdapterLogger('redis-presence'), ownsClient);
     this.now = options.now ?? Date.now;
     this.maxUsersPerQuery = options.maxUsersPerQuery ?? DEFAULT_MAX_USERS_PER_QUERY;
     this.sweepChunk = options.sweepChunk ?? DEFAULT_SWEEP_CHUNK;
     checkPositiveInteger('maxUsersPerQuery', this.maxUsersPerQuery);
     checkPositiveInteger('sweepChunk', this.sweepChunk, 100_000);
-    this.logger = options.logger ?? defaultAdapterLogger('redis-presence');
   }
 
   /** Opens its own connection (closed by close()). */
@@ -244,12 +237,7 @@ export class RedisPresenceStore implements PresenceStore {
   async heartbeatGateway(gatewayId: string, ttlMs: number): Promise<void> {
     checkId('gatewayId', gatewayId);
     checkTtl(ttlMs);
-    this.checkOpen();
-    try {
-      await this.redis.zadd(`${this.prefix}gws`, 'XX', this.now() + ttlMs, gatewayId);
-    } catch (error) {
-      throw mapRedisError(error);
-    }
+    await this.call(() => this.redis.zadd(`${this.prefix}gws`, 'XX', this.now() + ttlMs, gatewayId));
   }
 
   async isOnline(userId: string): Promise<boolean> {
@@ -289,33 +277,8 @@ export class RedisPresenceStore implements PresenceStore {
     }
   }
 
-  async healthy(): Promise<boolean> {
-    if (this.closed || this.redis.status !== 'ready') return false;
-    try {
-      return (await this.redis.ping()) === 'PONG';
-    } catch (error) {
-      this.logger.debug('redis health check failed', { err: error });
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.ownsClient) await closeRedis(this.redis, CLOSE_TIMEOUT_MS, this.logger);
-  }
-
-  private async run(script: LuaScript, args: readonly (string | number)[]): Promise<unknown> {
-    this.checkOpen();
-    try {
-      return await script.run(this.redis, [], [this.prefix, ...args]);
-    } catch (error) {
-      throw mapRedisError(error);
-    }
-  }
-
-  private checkOpen(): void {
-    if (this.closed) throw unavailable('presence store is closed');
+  private run(script: LuaScript, args: readonly (string | number)[]): Promise<unknown> {
+    return this.call(() => script.run(this.redis, [], [this.prefix, ...args]));
   }
 }
 
