@@ -1,7 +1,7 @@
-import { PgSqlDb } from '@parley/adapters';
-import { PgliteSqlDb, runMigrations, SqlDb } from '@parley/ports';
+import { runMigrations, SqlDb } from '@parley/ports';
 import { messagingMigrations } from '@parley/messaging-service';
 import { SearchRepository } from '../../libs/messaging-service/src/search/search.repository';
+import { openScratchDb } from '../support/scratch-db';
 
 /**
  * Search latency over a large projection (issue 13.3, docs/adr/0015-search.md): loads N messages
@@ -41,28 +41,6 @@ function parse(argv: string[]): Args {
   return a;
 }
 
-async function openDb(kind: Args['db']): Promise<{ db: SqlDb; drop(): Promise<void> }> {
-  if (kind === 'pglite') {
-    const db = await PgliteSqlDb.open(undefined);
-    return { db, drop: () => db.close() };
-  }
-  const url = process.env.PARLEY_POSTGRES_URL ?? 'postgres://parley:parley@127.0.0.1:55432/parley';
-  const name = `parley_search_bench_${process.pid}`;
-  const admin = new PgSqlDb({ connectionString: url, maxConnections: 1 });
-  await admin.query(`CREATE DATABASE ${name}`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const db = new PgSqlDb({ connectionString: target.toString(), maxConnections: 2 });
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-      await admin.close();
-    },
-  };
-}
-
 const BATCH = 50_000;
 
 /** Conversations, the bench user's memberships, then the messages in batches (all generated in SQL). */
@@ -95,7 +73,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 async function main(): Promise<void> {
   const a = parse(process.argv.slice(2));
-  const { db, drop } = await openDb(a.db);
+  const { db, drop } = await openScratchDb(a.db, 'search_bench', 2);
   try {
     await runMigrations(db, messagingMigrations);
     const loadStart = Date.now();
