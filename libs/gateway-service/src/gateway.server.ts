@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
 import { failSpan, inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
-import { AuthApi, BlobStore, CallBatcher, CallStore, checkReadiness, DiskBlobStore, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
+import { AuthApi, BlobStore, CallBatcher, CallStore, SharedBuckets, checkReadiness, DiskBlobStore, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
@@ -39,6 +39,8 @@ export interface GatewayDeps {
   metrics: Metrics;
   /** Call state: Redis in the mesh; absent (standalone, tests): in memory. */
   calls?: CallStore;
+  /** Sign-in limits every gateway shares: Redis in the mesh; absent (standalone): this gateway's own. */
+  limits?: SharedBuckets;
   /** Where attachment bytes live (docs/adr/0011-attachments.md). */
   blobs: BlobStore;
 }
@@ -95,7 +97,7 @@ export class GatewayServer {
       onKeySetError: (err) => logger.warn('jwks fetch failed', { err }),
     });
     const attachments = new AttachmentService(deps.blobs, options.attachments, sharpThumbnailer(options.attachments.thumbnailPx));
-    this.router = buildRestRouter({ ...deps, attachments, pipeline: this.pipeline, verifier, sessions, throttle: new AuthThrottle(options.authLimits), restSendTimeoutMs: options.restSendTimeoutMs });
+    this.router = buildRestRouter({ ...deps, attachments, pipeline: this.pipeline, verifier, sessions, throttle: new AuthThrottle({ ...options.authLimits, ...(deps.limits ? { shared: deps.limits } : {}), logger }), restSendTimeoutMs: options.restSendTimeoutMs });
     const syncAnswers = deps.metrics.counter('parley_gateway_sync_answers_total', 'sync (resume) answers by source: recent messages here, a shared store read, or a store read', ['source']);
     const syncs = (this.syncs = new SyncSource({
       recentAfter: (id, after, limit) => this.delivery.recentAfter(id, after, limit),

@@ -71,23 +71,23 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
     .add('GET', '/v1/openapi.json', publicDoc(documents.openapi))
     .add('GET', '/v1/asyncapi.json', publicDoc(documents.asyncapi))
     .add('POST', '/v1/auth/register', async ({ x }) => {
-      deps.throttle.beforeRegister(x.address);
+      await deps.throttle.beforeRegister(x.address);
       return { status: 201, body: await auth.register(must(validateRegister(await x.readJson()))) };
     })
     .add('POST', '/v1/auth/login', async ({ x }) => {
       const input = must(validateLogin(await x.readJson()));
-      deps.throttle.beforeLogin(x.address, input.username);
+      await deps.throttle.beforeLogin(x.address, input.username);
       try {
         const body = await auth.login(input);
-        deps.throttle.loginSucceeded(x.address, input.username);
+        await deps.throttle.loginSucceeded(x.address, input.username);
         return { status: 200, body };
       } catch (e) {
-        if (e instanceof DomainError && e.code === 'UNAUTHENTICATED') deps.throttle.loginFailed(x.address, input.username);
+        if (e instanceof DomainError && e.code === 'UNAUTHENTICATED') await deps.throttle.loginFailed(x.address, input.username);
         throw e;
       }
     })
     .add('POST', '/v1/auth/refresh', async ({ x }) => {
-      deps.throttle.beforeRefresh(x.address);
+      await deps.throttle.beforeRefresh(x.address);
       return { status: 200, body: await auth.refresh(must(validateRefresh(await x.readJson())).refresh_token) };
     })
     .add('POST', '/v1/auth/logout', authed(async (_ctx, me) => {

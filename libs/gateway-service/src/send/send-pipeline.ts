@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, Message, MessageBody } from '@parley/domain';
 import { EventLog, IngressSend, RejectCode, Topics } from '@parley/ports';
 import type { Histogram } from 'prom-client';
-import { KeyedBuckets } from '../limits/keyed-buckets';
+import { KeyedBuckets } from '@parley/ports';
 
 /** Sends still waiting for their persisted ack that are timed (send → persisted); older ones are dropped. */
 const MAX_TIMED_SENDS = 50_000;

@@ -18,7 +18,7 @@ import { ConnectionRegistry } from './connection-registry';
 import { backstopBytes, SocketWriter } from './socket-writer';
 import { MemberCounts } from './member-counts';
 import { WorkLimiter } from './work-limiter';
-import { KeyedBuckets } from '../limits/keyed-buckets';
+import { KeyedBuckets } from '@parley/ports';
 import type { CallSignaling } from '../calls/call-signaling';
 
 /** Frames above this are dropped by uWS itself (connection closed without a code). */
