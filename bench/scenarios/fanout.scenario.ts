@@ -4,7 +4,7 @@ import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
 import { RetainedHeap, retainedPerUnit, takeHeapSnapshots } from '../profile/heap-snapshots';
 import { endRound, openSenders, sleep, waitForMessages } from './round-steps';
-import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds } from '../metrics/proc-stat';
+import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds, sumTreeCpuSeconds } from '../metrics/proc-stat';
 import { LatencySummary, summarizeLatencies } from '../metrics/stats';
 import { BenchTarget, FanoutShape, StartOptions } from '../targets/target';
 
@@ -227,7 +227,7 @@ export async function runFanoutRound(
     const cpu0 = sumCpuSeconds(pids);
     const sys0 = sumSystemSeconds(pids);
     const lg0 = sumCpuSeconds(lgPids);
-    const data0 = sumCpuSeconds(dataPids);
+    const data0 = sumTreeCpuSeconds(dataPids);
     const byName0 = cpuByName(named);
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < c.messages; i++, n++) {
@@ -238,7 +238,7 @@ export async function runFanoutRound(
     const t1 = process.hrtime.bigint();
     const cpu = sumCpuSeconds(pids) - cpu0;
     const sys = sumSystemSeconds(pids) - sys0;
-    const dataCpu = sumCpuSeconds(dataPids) - data0;
+    const dataCpu = sumTreeCpuSeconds(dataPids) - data0;
     const cpuByProcess = cpuDelta(byName0, cpuByName(named));
     const lgCpu = sumCpuSeconds(lgPids) - lg0;
     const s = await loadgen.collect(c.messages, true);
