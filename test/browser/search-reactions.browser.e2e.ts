@@ -106,6 +106,13 @@ describe('the chat page searches messages and keeps reactions, edits and deletes
     const bobPage = await signedIn(PHONE, bob);
     const alicePage = await signedIn(DESKTOP, alice);
 
+    // A common word pages: 20 results, then "More results" adds the next 20 and moves focus to the first of them.
+    expect(await search(bobPage, 'filler', 20)).toContain('20+ messages match');
+    await bobPage.locator('#search-more').press('Enter');
+    await bobPage.locator('[data-testid="search-result"]').nth(39).waitFor();
+    await expect(bobPage.evaluate(() => document.activeElement?.closest('[data-testid="search-result"]') === document.querySelectorAll('[data-testid="search-result"]')[20])).resolves.toBe(true);
+    await bobPage.locator('[data-testid="search-status"]', { hasText: '40+ messages match' }).waitFor();
+
     // Bob, on the phone, searches everything with the keyboard: both hits, newest first, with conversation and time.
     const status = await search(bobPage, word, 2);
     expect(status).toContain('2 messages match');
@@ -174,7 +181,7 @@ describe('the chat page searches messages and keeps reactions, edits and deletes
     // Pressing the toggle again removes the reaction (not a second add refused with 409); Alice's count goes.
     await reloaded.locator('button[data-action="react"]').press('Enter');
     await alicePage.waitForFunction((text) => {
-      const row = [...document.querySelectorAll('[data-testid="message"]')].find((li) => li.querySelector('span.text')?.textContent === text);
+      const row = Array.from(document.querySelectorAll('[data-testid="message"]')).find((li) => li.querySelector('span.text')?.textContent === text);
       return row !== undefined && !(row.querySelector('[data-testid="note"]')?.textContent ?? '').includes('👍');
     }, `the ${word} in private`);
     await expect(reloaded.locator('button[data-action="react"]').getAttribute('aria-pressed')).resolves.toBe('false');
