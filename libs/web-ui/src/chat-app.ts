@@ -15,6 +15,7 @@ import { restoreReceipt } from './read-receipts';
 import { connectWithRetry, Session } from './session';
 import { showTyping, TypingSender } from './typing';
 import { bindCodeSignIn } from './code-sign-in';
+import { SearchPanel } from './search-panel';
 
 /** The chat page: binds the Parley SDK to the DOM of index.html. */
 export class ChatApp {
@@ -24,7 +25,7 @@ export class ChatApp {
   private composerMode: ComposerModeView | null = null;
   private members: MembersPanel | null = null;
   private shownId: string | null = null;
-  private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false));
+  private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false), () => this.render());
   private connectionProblem = false; // the banner shows a connection problem (cleared once the socket is open again)
   private readonly userLookups = new Set<string>();
   private readonly presence = new Map<string, PresenceStatus>();
@@ -60,7 +61,6 @@ export class ChatApp {
     this.showAuth(reason);
   }
 
-
   private bindForms(): void {
     bindPasswordSignIn(this.session, () => this.enterChat());
     bindCodeSignIn(this.session, () => this.enterChat());
@@ -80,6 +80,7 @@ export class ChatApp {
       activeGroupId: () => (this.activeId && this.store.conversations.get(this.activeId)?.dto.type === 'group' ? this.activeId : null),
       nameOf: (id) => this.nameOf(id),
     });
+    new SearchPanel({ rest: this.rest, store: this.store, activeId: () => this.activeId, titleOf: (e) => this.titleOf(e), nameOf: (id) => this.nameOf(id), adopt: (id) => this.adopt(null, id), open: (id) => this.open(id), render: () => this.render() });
     byId('back').addEventListener('click', () => this.closeConversation());
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this.activeId) this.markActiveRead();
@@ -105,11 +106,11 @@ export class ChatApp {
     this.signedOut('');
   }
 
-
   private async enterChat(): Promise<void> {
     const me = this.session.user;
     if (!me) return this.showAuth('');
     this.users.set(me.id, me);
+    this.store.me = me.id;
     show(byId('auth-view'), false);
     show(byId('chat-view'), true);
     byId('me').textContent = me.display_name || me.username;
@@ -305,7 +306,6 @@ export class ChatApp {
     );
   }
 
-
   private onMessage(m: MessageDto): void {
     const entry = this.store.conversations.get(m.conversation_id);
     if (!entry) {
@@ -341,7 +341,6 @@ export class ChatApp {
     }
     this.sideError(errorText(e));
   }
-
 
   /** Coalesces renders to one per frame. */
   private render(): void {
@@ -379,7 +378,6 @@ export class ChatApp {
     byId('banner').textContent = message;
     this.connectionProblem = message !== '' && connection;
   }
-
 
   sideError(message: string): void {
     byId('side-error').textContent = message;

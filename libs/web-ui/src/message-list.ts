@@ -27,7 +27,9 @@ function statusOf(m: ShownMessage, receipt: string): string {
 function actionButtons(m: ShownMessage, mine: boolean, view: MessageListView): HTMLElement[] {
   if (m.seq === null || m.note === 'message deleted') return [];
   const button = (action: MessageAction, label: string, text: string) => {
-    const b = el('button', { type: 'button', class: 'secondary', 'data-action': action, 'aria-label': label }, text);
+    // The reaction button is a toggle: pressed while the user's reaction is on the message (also after a reload).
+    const pressed = action === 'react' ? String((m.myReactions ?? []).includes(QUICK_REACTION)) : undefined;
+    const b = el('button', { type: 'button', class: 'secondary', 'data-action': action, 'aria-label': label, 'aria-pressed': pressed }, text);
     b.addEventListener('click', () => view.act(action, m));
     return b;
   };
@@ -42,6 +44,8 @@ function actionButtons(m: ShownMessage, mine: boolean, view: MessageListView): H
     ),
   ];
 }
+
+const highlighted = (entry: ConversationEntry, m: ShownMessage) => m.seq !== null && m.seq === entry.highlightSeq;
 
 /** The open conversation's messages, with time, reply quote, lifecycle note, receipt and actions. */
 export function renderMessageList(list: HTMLElement, entry: ConversationEntry, messages: ShownMessage[], view: MessageListView): void {
@@ -59,7 +63,13 @@ export function renderMessageList(list: HTMLElement, entry: ConversationEntry, m
       const quoted = m.reply_to === undefined ? undefined : bySeq.get(m.reply_to);
       return el(
         'li',
-        { class: `message${mine ? ' mine' : ''}${mentioned ? ' mention' : ''}`, 'data-testid': 'message', 'data-seq': m.seq ?? undefined, 'data-mine': mine },
+        {
+          class: `message${mine ? ' mine' : ''}${mentioned ? ' mention' : ''}${highlighted(entry, m) ? ' highlight' : ''}`,
+          'data-testid': 'message',
+          'data-seq': m.seq ?? undefined,
+          'data-mine': mine,
+          tabindex: highlighted(entry, m) ? -1 : undefined, // a search result focuses it
+        },
         ...(mentioned ? [el('span', { class: 'note', 'data-testid': 'mention' }, 'mentions you')] : []),
         ...(mine || entry.dto.type === 'direct' ? [] : [el('span', { class: 'sender' }, view.nameOf(m.sender_id))]),
         ...(m.reply_to === undefined ? [] : [el('span', { class: 'quote', 'data-testid': 'quote' }, quoted ? `↪ ${quoted.text || 'message deleted'}` : '↪ an earlier message')]),
@@ -71,5 +81,6 @@ export function renderMessageList(list: HTMLElement, entry: ConversationEntry, m
       );
     }),
   );
-  if (focusedSeq && focusedAction) list.querySelector<HTMLElement>(`[data-seq="${CSS.escape(focusedSeq)}"] button[data-action="${CSS.escape(focusedAction)}"]`)?.focus();
+  if (focusedSeq && !focusedAction) list.querySelector<HTMLElement>(`li[data-seq="${CSS.escape(focusedSeq)}"][tabindex]`)?.focus();
+  else if (focusedSeq && focusedAction) list.querySelector<HTMLElement>(`[data-seq="${CSS.escape(focusedSeq)}"] button[data-action="${CSS.escape(focusedAction)}"]`)?.focus();
 }
