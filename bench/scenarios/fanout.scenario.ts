@@ -52,6 +52,13 @@ export interface CapacityResult {
   marginalHeapPerConnectionBytes: number;
   externalPerConnectionBytes: number;
   connectCpuSeconds: number;
+  /**
+   * The target's CPU per second while idle (measured just before connecting, no clients): the
+   * background work (consumer polls, timers) that any window of wall time carries.
+   */
+  idleCpuSecondsPerSecond: number;
+  /** connectCpuSeconds less the idle rate over the connect time: the work the connections caused. */
+  connectCpuNetOfIdleSeconds: number;
   /** CPU seconds by process over the connect phase (multi-process targets). */
   connectCpuByProcess: Record<string, number>;
   /** With --heap-snapshots: the V8 heap the connections retain (snapshots after a full GC), or null. */
@@ -103,6 +110,9 @@ export interface FanoutRound {
   error?: string;
 }
 
+/** How long a round watches the target idle before connecting (its background CPU rate; 1 s was the old settle). */
+const IDLE_BASELINE_MS = 3000;
+
 /**
  * One round against one target: start it afresh, connect `connections` receivers (capacity: memory
  * and CPU per connection), then fan `messages` out to the `members` in the group (latency at the full
@@ -134,7 +144,10 @@ export async function runFanoutRound(
     const pids = session.serverPids();
     const memoryPids = session.socketPids?.() ?? pids;
     const dataPids = session.dataPids?.() ?? [];
-    await sleep(1000);
+    const idleStart = process.hrtime.bigint();
+    const idleCpu0 = sumCpuSeconds(pids);
+    await sleep(IDLE_BASELINE_MS);
+    const idleCpuPerSecond = (sumCpuSeconds(pids) - idleCpu0) / (Number(process.hrtime.bigint() - idleStart) / 1e9);
     const idleRss = sumRssBytes(memoryPids);
     const idleHeap = await session.heap();
     const snapshotDir = startOptions.heapSnapshotDir;
@@ -195,6 +208,8 @@ export async function runFanoutRound(
         halfHeap && connectedHeap && second.opened > 0 ? (connectedHeap.heapUsedBytes - halfHeap.heapUsedBytes) / second.opened : Number.NaN,
       externalPerConnectionBytes: perConn(idleHeap?.externalBytes, connectedHeap?.externalBytes),
       connectCpuSeconds: connectCpu,
+      idleCpuSecondsPerSecond: idleCpuPerSecond,
+      connectCpuNetOfIdleSeconds: connectCpu - idleCpuPerSecond * conn.seconds,
       connectCpuByProcess,
       retainedHeap: idleSnapshots && connectedSnapshots && conn.opened > 0 ? retainedPerUnit(idleSnapshots, connectedSnapshots, conn.opened) : null,
     };
@@ -310,6 +325,8 @@ function emptyCapacity(requested: number): CapacityResult {
     marginalHeapPerConnectionBytes: Number.NaN,
     externalPerConnectionBytes: Number.NaN,
     connectCpuSeconds: Number.NaN,
+    idleCpuSecondsPerSecond: Number.NaN,
+    connectCpuNetOfIdleSeconds: Number.NaN,
     connectCpuByProcess: {},
     retainedHeap: null,
   };

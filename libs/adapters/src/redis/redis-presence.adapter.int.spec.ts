@@ -46,6 +46,26 @@ describe('RedisPresenceStore on a real server', () => {
     expect(await store.gatewaysForUser('u1')).toEqual(['gw']);
   });
 
+  it("applies one turn's connects and disconnects as few commands, in the order asked, refusing a bad change alone", async () => {
+    const store = storeWith(fakeClock());
+    await store.connect('owner', 'taken', 'gw', 60_000);
+    const scripts = jest.spyOn(redis, 'evalsha');
+    const users = Array.from({ length: 1200 }, (_, i) => `b${i}`);
+    const connects = users.map((u) => store.connect(u, `${u}/c`, 'gw', 60_000));
+    const second = store.connect('b0', 'b0/c2', 'gw', 60_000);
+    const thief = store.connect('b1', 'taken', 'gw', 60_000);
+    const leaves = store.disconnect('b2', 'b2/c');
+    expect(await Promise.all(connects)).toEqual(users.map(() => true));
+    expect(await second).toBe(false);
+    await expect(thief).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await leaves).toBe(true);
+    // 1,203 changes: three scripts of at most 500.
+    expect(scripts).toHaveBeenCalledTimes(3);
+    scripts.mockRestore();
+    expect(await store.gatewaysForUser('owner')).toEqual(['gw']);
+    expect((await store.onlineAmong(['b0', 'b1', 'b2'])).size).toBe(2);
+  });
+
   it('moves a reconnecting connection id to its new gateway without a new online transition', async () => {
     const store = storeWith(fakeClock());
     expect(await store.connect('u1', 'c1', 'gw-a', 1000)).toBe(true);

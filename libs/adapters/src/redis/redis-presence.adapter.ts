@@ -4,7 +4,7 @@ import { PresenceStore } from '@parley/ports';
 import Redis from 'ioredis';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { checkId, checkPositiveInteger, checkTtl } from '@parley/ports';
-import { LuaScript, RedisConnectionOptions, SCRIPT_VALIDATION_ERROR, openRedis } from './redis-connection';
+import { LuaScript, RedisConnectionOptions, openRedis } from './redis-connection';
 import { RedisStore } from './redis-store';
 
 export interface RedisPresenceOptions {
@@ -22,6 +22,8 @@ export interface RedisPresenceOptions {
 const DEFAULT_PREFIX = 'parley:presence:';
 const DEFAULT_MAX_USERS_PER_QUERY = 100_000;
 const DEFAULT_SWEEP_CHUNK = 1000;
+/** Connection changes per script call (bounded argument list and run time). */
+const CHANGES_PER_SCRIPT = 500;
 /** Users per onlineAmong script call (Lua's unpack and one script's run time stay small). */
 const USERS_PER_SCRIPT = 1000;
 
@@ -77,43 +79,50 @@ local function live_gateways(user, now)
 end
 `;
 
-// ARGV: prefix, user, connection, gateway, ttlMs, now. Returns 1 when the user came online.
-const CONNECT = new LuaScript(
-  'presence-connect',
+// ARGV: prefix, now, then five per change in the order asked: op ('c' connect, 'd' disconnect),
+// user, connection, gateway (connect), ttlMs (connect). Returns one reply per change: 1 when it made
+// the user come online (connect) or go offline (disconnect), 0 when not, -1 when a connect names a
+// connection that belongs to another user (that change alone is refused). Each change is the same
+// atomic step the single-change scripts took; a batch of them costs one command.
+const CHANGES = new LuaScript(
+  'presence-changes',
   `${LIBRARY}
-local user, conn, gw = ARGV[2], ARGV[3], ARGV[4]
-local expires = tonumber(ARGV[6]) + tonumber(ARGV[5])
-local owner = redis.call('HGET', P .. 'c', conn)
-if owner and owner ~= user then
-  return redis.error_reply('${SCRIPT_VALIDATION_ERROR} connectionId already belongs to another user')
+local now = tonumber(ARGV[2])
+local out = {}
+for i = 3, #ARGV, 5 do
+  local user, conn = ARGV[i + 1], ARGV[i + 2]
+  if ARGV[i] == 'c' then
+    local gw = ARGV[i + 3]
+    local expires = now + tonumber(ARGV[i + 4])
+    local owner = redis.call('HGET', P .. 'c', conn)
+    if owner and owner ~= user then
+      out[#out + 1] = -1
+    else
+      local was_online = prune(user, now)
+      local previous = redis.call('HGET', P .. 'u:' .. user, conn)
+      if previous and previous ~= gw then
+        redis.call('ZREM', P .. 'g:' .. previous, conn)
+        forget_gateway_if_empty(previous)
+      end
+      redis.call('HSET', P .. 'c', conn, user)
+      redis.call('HSET', P .. 'u:' .. user, conn, gw)
+      redis.call('ZADD', P .. 'g:' .. gw, expires, conn)
+      redis.call('ZADD', P .. 'gws', 'NX', 0, gw)
+      redis.call('ZADD', P .. 'sched', 'LT', expires, gw)
+      if was_online then out[#out + 1] = 0 else out[#out + 1] = 1 end
+    end
+  else
+    local gw = redis.call('HGET', P .. 'u:' .. user, conn)
+    if not gw then
+      out[#out + 1] = 0
+    else
+      detach(user, conn, gw)
+      prune(user, now)
+      if redis.call('EXISTS', P .. 'u:' .. user) == 1 then out[#out + 1] = 0 else out[#out + 1] = 1 end
+    end
+  end
 end
-local was_online = prune(user, tonumber(ARGV[6]))
-local previous = redis.call('HGET', P .. 'u:' .. user, conn)
-if previous and previous ~= gw then
-  redis.call('ZREM', P .. 'g:' .. previous, conn)
-  forget_gateway_if_empty(previous)
-end
-redis.call('HSET', P .. 'c', conn, user)
-redis.call('HSET', P .. 'u:' .. user, conn, gw)
-redis.call('ZADD', P .. 'g:' .. gw, expires, conn)
-redis.call('ZADD', P .. 'gws', 'NX', 0, gw)
-redis.call('ZADD', P .. 'sched', 'LT', expires, gw)
-if was_online then return 0 end
-return 1
-`,
-);
-
-// ARGV: prefix, user, connection, now. Returns 1 when the user went offline.
-const DISCONNECT = new LuaScript(
-  'presence-disconnect',
-  `${LIBRARY}
-local user, conn = ARGV[2], ARGV[3]
-local gw = redis.call('HGET', P .. 'u:' .. user, conn)
-if not gw then return 0 end
-detach(user, conn, gw)
-prune(user, tonumber(ARGV[4]))
-if redis.call('EXISTS', P .. 'u:' .. user) == 1 then return 0 end
-return 1
+return out
 `,
 );
 
@@ -183,9 +192,15 @@ return out
 `,
 );
 
+interface PendingChange {
+  args: [string, string, string, string, number];
+  resolve: (transition: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * PresenceStore on Redis. Each state change is one Lua script, so the online/offline transition it
- * reports is decided atomically with the write: two connects racing for a user's first connection
+ * PresenceStore on Redis. Each state change is an atomic step of a Lua script, so the online/offline
+ * transition it reports is decided atomically with the write: two connects racing for a user's first connection
  * report "came online" once, and a user's last connection removed by disconnect or by a sweep
  * reports "went offline" once. Expired connections are invisible to reads at once; removing them
  * (and reporting the users offline) is sweepExpired's job, as in the embedded store.
@@ -193,11 +208,17 @@ return out
  * Needs one Redis primary (scripts touch keys of several users and gateways; Redis Cluster would
  * need them under one hash tag). A Redis that is down or slow answers UNAVAILABLE within the
  * connection's command timeout; nothing is queued while disconnected.
+ *
+ * Connects and disconnects asked for in one event-loop turn go out as one script (in the order
+ * asked, at most CHANGES_PER_SCRIPT per script): a reconnect storm's ConnectionsChanged batch of a
+ * few hundred sockets costs one command, not one per socket.
  */
 export class RedisPresenceStore extends RedisStore implements PresenceStore {
   private readonly now: () => number;
   private readonly maxUsersPerQuery: number;
   private readonly sweepChunk: number;
+  private changes: PendingChange[] = [];
+  private flushScheduled = false;
 
   constructor(
     redis: Redis,
@@ -224,13 +245,47 @@ export class RedisPresenceStore extends RedisStore implements PresenceStore {
     checkId('connectionId', connectionId);
     checkId('gatewayId', gatewayId);
     checkTtl(ttlMs);
-    return (await this.run(CONNECT, [userId, connectionId, gatewayId, ttlMs, this.now()])) === 1;
+    return this.change(['c', userId, connectionId, gatewayId, ttlMs]);
   }
 
   async disconnect(userId: string, connectionId: string): Promise<boolean> {
     checkId('userId', userId);
     checkId('connectionId', connectionId);
-    return (await this.run(DISCONNECT, [userId, connectionId, this.now()])) === 1;
+    return this.change(['d', userId, connectionId, '', 0]);
+  }
+
+  /** Queues a change for this turn's script; answers with its transition. */
+  private change(args: PendingChange['args']): Promise<boolean> {
+    this.checkOpen();
+    return new Promise<boolean>((resolve, reject) => {
+      this.changes.push({ args, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => this.flushChanges());
+    });
+  }
+
+  private flushChanges(): void {
+    this.flushScheduled = false;
+    const all = this.changes;
+    this.changes = [];
+    const now = this.now();
+    for (let i = 0; i < all.length; i += CHANGES_PER_SCRIPT) {
+      const batch = all.slice(i, i + CHANGES_PER_SCRIPT);
+      // Sent back to back on one connection, so the batches run in the order asked.
+      this.run(CHANGES, [now, ...batch.flatMap((c) => c.args)]).then(
+        (reply) => {
+          const results = toArray(reply);
+          batch.forEach((c, j) => {
+            const r = results[j];
+            if (r === -1) c.reject(validationFailed('connectionId already belongs to another user'));
+            else if (r === 0 || r === 1) c.resolve(r === 1);
+            else c.reject(new Error(`unexpected reply from the presence changes script: ${String(r)}`));
+          });
+        },
+        (error: unknown) => batch.forEach((c) => c.reject(error)),
+      );
+    }
   }
 
   /** One ZADD: the gateway's heartbeat expiry covers all its connections. */

@@ -44,9 +44,14 @@ export abstract class RedisStore {
     if (this.ownsClient) await closeRedis(this.redis, CLOSE_TIMEOUT_MS, this.logger);
   }
 
+  /** Throws UNAVAILABLE once closed. */
+  protected checkOpen(): void {
+    if (this.closed) throw unavailable(`${this.what} is closed`);
+  }
+
   /** Runs one Redis call: refused once closed, its failures mapped to UNAVAILABLE or validation errors. */
   protected async call<T>(run: () => Promise<T>): Promise<T> {
-    if (this.closed) throw unavailable(`${this.what} is closed`);
+    this.checkOpen();
     try {
       return await run();
     } catch (error) {
