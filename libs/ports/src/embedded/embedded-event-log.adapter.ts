@@ -300,6 +300,7 @@ export class EmbeddedEventLog implements EventLog {
     this.callback(member, 'onAssigned', gained);
     const { options } = member;
     for (const partition of gained) {
+      const writer = this.writerFor(options.topic, partition);
       const loop = new PartitionLoop<unknown>(this.tables, {
         group: options.group,
         topic: options.topic,
@@ -311,7 +312,8 @@ export class EmbeddedEventLog implements EventLog {
         maxBackoffMs: this.settings.maxBackoffMs,
         handleBatch: (records) => options.handleBatch(records),
         onError: this.onError,
-        tail: this.writerFor(options.topic, partition).tail,
+        tail: writer.tail,
+        headSeen: (next) => writer.headSeen(next),
         commits: this.commits,
         commitEachBatch: this.settings.commitIntervalMs === 0,
       });

@@ -76,6 +76,23 @@ describe('EmbeddedEventLog: the send path without a query per poll, commit or ap
     expect(db.counts.fetch).toBe(1);
   });
 
+  it('lets an idle consumer poll without a query once a query has found the head of its partition', async () => {
+    const topic = uniqueName('t');
+    const before = log({ partitions: 1 });
+    await before.append(topic, 'k', 0);
+    await before.close();
+    const l = log({ partitions: 1, pollIntervalMs: 5 });
+    const seen: number[] = [];
+    await l.consume<number>({ group: uniqueName('g'), topic, handleBatch: async (rs) => void seen.push(...rs.map((r) => r.value)) });
+    await waitFor(() => seen.length === 1, 5000, 'the record from before');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // some 40 polls
+    expect(db.counts.fetch).toBe(1);
+    await l.append(topic, 'k', 1);
+    await waitFor(() => seen.length === 2, 5000, 'the new record');
+    expect(seen).toEqual([0, 1]);
+    expect(db.counts.fetch).toBe(1);
+  });
+
   it('queries for what the memory does not hold: records from before this process, and a consumer lagging past the tail', async () => {
     const topic = uniqueName('t');
     const group = uniqueName('g');

@@ -71,6 +71,8 @@ export interface PartitionLoopSettings<T> {
   onError: EventLogErrorHandler;
   /** The partition's newest records in memory: a caught-up consumer fetches without a query. */
   tail: PartitionTail;
+  /** A query returned the partition's last records (fewer than asked): its head is `next`. */
+  headSeen(next: bigint): void;
   /** Where handled positions go; written on its timer, at stop, or (commitEachBatch) after every batch. */
   commits: OffsetCommitter;
   commitEachBatch: boolean;
@@ -123,8 +125,11 @@ export class PartitionLoop<T> {
       let firstOffset: string | undefined;
       try {
         if (handled === null) handled = await this.tables.startPosition(group, topic, partition, this.s.fromBeginning);
-        const records: LogRecord<T>[] =
-          this.s.tail.read<T>(topic, partition, handled, this.s.maxBatch) ?? (await this.tables.fetch<T>(topic, partition, handled, this.s.maxBatch));
+        let records = this.s.tail.read<T>(topic, partition, handled, this.s.maxBatch);
+        if (records === null) {
+          records = await this.tables.fetch<T>(topic, partition, handled, this.s.maxBatch);
+          if (records.length < this.s.maxBatch) this.s.headSeen(records.length > 0 ? BigInt(records[records.length - 1].offset) + 1n : handled + 1n);
+        }
         if (records.length === 0) {
           await this.data.wait(this.s.pollIntervalMs);
           continue;

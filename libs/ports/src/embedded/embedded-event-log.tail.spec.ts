@@ -57,6 +57,17 @@ describe('PartitionTail', () => {
     expect(values(tail.read('t', 0, 4n, 10))).toEqual([5]);
   });
 
+  it('vouches for the empty range after an anchored head, until appends take over', () => {
+    const tail = new PartitionTail({ records: 10, bytes: 1 << 20 });
+    tail.anchor(4n);
+    expect(tail.read('t', 0, 3n, 10)).toEqual([]);
+    expect(tail.read('t', 0, 2n, 10)).toBeNull();
+    tail.push(4n, [rec(4)]);
+    expect(values(tail.read('t', 0, 3n, 10))).toEqual([4]);
+    tail.anchor(9n); // ignored: the appends keep the head now
+    expect(values(tail.read('t', 0, 3n, 10))).toEqual([4]);
+  });
+
   it('keeps nothing when switched off', () => {
     const tail = new PartitionTail({ records: 0, bytes: 1 << 20 });
     tail.push(0n, [rec(0)]);

@@ -55,6 +55,17 @@ export class PartitionTail {
   }
 
   /**
+   * A query found the partition's head at `next` while no insert of it was running: from then on
+   * the tail vouches for the (empty) range from there, so an idle consumer waits without querying.
+   * Only before the first append; afterwards the appends themselves keep the head.
+   */
+  anchor(next: bigint): void {
+    if (this.limits.records <= 0 || this.first !== null) return;
+    this.first = next;
+    this.next = next;
+  }
+
+  /**
    * Up to `limit` records after offset `after`, ascending; null when the tail cannot answer (nothing
    * appended since start, or `after` is older than what it keeps): then the caller queries.
    */

@@ -44,6 +44,15 @@ export class PartitionWriter {
     });
   }
 
+  /**
+   * A consumer's query reached the partition's head (`next`). Trusted by the tail only while no
+   * insert is queued or running: then every record committed so far was seen by that query or has
+   * already entered the tail (which then ignores the anchor).
+   */
+  headSeen(next: bigint): void {
+    if (this.draining === null && this.queue.length === 0) this.tail.anchor(next);
+  }
+
   /** Settles once every queued append has. */
   async drained(): Promise<void> {
     await this.draining;
