@@ -125,7 +125,7 @@ export class PartitionLoop<T> {
       let firstOffset: string | undefined;
       try {
         if (handled === null) handled = await this.tables.startPosition(group, topic, partition, this.s.fromBeginning);
-        let records = this.s.tail.read<T>(topic, partition, handled, this.s.maxBatch);
+        let records: LogRecord<T>[] | null = this.s.tail.read<T>(topic, partition, handled, this.s.maxBatch);
         if (records === null) {
           records = await this.tables.fetch<T>(topic, partition, handled, this.s.maxBatch);
           if (records.length < this.s.maxBatch) this.s.headSeen(records.length > 0 ? BigInt(records[records.length - 1].offset) + 1n : handled + 1n);
