@@ -83,16 +83,6 @@ export class ConversationRepository {
     return r.rows[0] ? toMembership(r.rows[0]) : null;
   }
 
-  /** Which of these users are members of the conversation (one read for a batch of sends). */
-  async membersAmong(conversationId: string, userIds: readonly string[]): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set();
-    const r = await this.db.query<{ user_id: string }>(
-      `SELECT user_id FROM memberships WHERE conversation_id = $1 AND user_id = ANY($2::text[])`,
-      [conversationId, [...userIds]],
-    );
-    return new Set(r.rows.map((x) => x.user_id));
-  }
-
   /**
    * Issue 13.4: what the senders' messages are checked against (rank, mute, the conversation's
    * slow mode and announcement flag), in the same one read per batch that checks membership.
