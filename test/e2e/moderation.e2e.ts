@@ -39,7 +39,7 @@ describe('moderation (issue 13.4)', () => {
     const group = await createGroup(baseUrl, alice.accessToken, 'moderated', [bob.user.id, carol.user.id, dave.user.id, erin.user.id]);
     const id = group.id;
     const raw = (u: TestUser, method: string, path: string, json?: unknown) => rest<Refusal>(baseUrl, method, `/v1/conversations/${id}${path}`, { token: u.accessToken, ...(json === undefined ? {} : { json }) });
-    const send = (u: TestUser, text: string, clientMsgId = randomUUID()) => raw(u, 'POST', '/messages', { client_msg_id: clientMsgId, body: { text } });
+    const send = (u: TestUser, text: string, clientMsgId: string = randomUUID()) => raw(u, 'POST', '/messages', { client_msg_id: clientMsgId, body: { text } });
 
     // Ranks: the creator is the owner (v1 role admin); the v1 role stays the admin flag.
     expect((await a.getConversation(id)).me).toMatchObject({ role: 'admin', rank: 'owner' });

@@ -10,6 +10,7 @@ import { byId, errorText, show } from './dom';
 import { bindAttach, saveAttachment } from './attachments';
 import { MembersPanel } from './members-panel';
 import { MessageActions } from './message-actions';
+import { moderatesIn, ModerationPanel } from './moderation';
 import { renderActiveConversation } from './active-view';
 import { restoreReceipt } from './read-receipts';
 import { connectWithRetry, Session } from './session';
@@ -24,7 +25,8 @@ export class ChatApp {
   private composerMode: ComposerModeView | null = null;
   private members: MembersPanel | null = null;
   private shownId: string | null = null;
-  private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false));
+  private moderation: ModerationPanel | null = null;
+  private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false), (m) => void this.moderation?.report(m));
   private connectionProblem = false; // the banner shows a connection problem (cleared once the socket is open again)
   private readonly userLookups = new Set<string>();
   private readonly presence = new Map<string, PresenceStatus>();
@@ -60,7 +62,6 @@ export class ChatApp {
     this.showAuth(reason);
   }
 
-
   private bindForms(): void {
     bindPasswordSignIn(this.session, () => this.enterChat());
     bindCodeSignIn(this.session, () => this.enterChat());
@@ -80,6 +81,7 @@ export class ChatApp {
       activeGroupId: () => (this.activeId && this.store.conversations.get(this.activeId)?.dto.type === 'group' ? this.activeId : null),
       nameOf: (id) => this.nameOf(id),
     });
+    this.moderation = new ModerationPanel({ rest: this.rest, me: () => this.session.user?.id, active: () => (this.activeId ? this.store.conversations.get(this.activeId)?.dto : undefined), nameOf: (id) => this.nameOf(id), notify: (m) => this.banner(m, false) });
     byId('back').addEventListener('click', () => this.closeConversation());
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this.activeId) this.markActiveRead();
@@ -104,7 +106,6 @@ export class ChatApp {
     this.session.clear();
     this.signedOut('');
   }
-
 
   private async enterChat(): Promise<void> {
     const me = this.session.user;
@@ -305,7 +306,6 @@ export class ChatApp {
     );
   }
 
-
   private onMessage(m: MessageDto): void {
     const entry = this.store.conversations.get(m.conversation_id);
     if (!entry) {
@@ -342,7 +342,6 @@ export class ChatApp {
     this.sideError(errorText(e));
   }
 
-
   /** Coalesces renders to one per frame. */
   private render(): void {
     if (this.renderQueued) return;
@@ -367,9 +366,11 @@ export class ChatApp {
       nameOf: (id) => this.nameOf(id),
       titleOf: (e) => this.titleOf(e),
       act: (action, m) => this.actions.act(action, m),
+      moderates: moderatesIn(entry?.dto),
       download: (id, a) => void saveAttachment(this.rest, id, a).catch((e: unknown) => this.banner(`Could not download: ${errorText(e)}`, false)),
     });
     this.members?.sync(entry?.dto.type === 'group', this.shownId !== this.activeId);
+    this.moderation?.sync(this.shownId !== this.activeId);
     this.shownId = this.activeId;
     this.callUi?.render();
   }
@@ -379,7 +380,6 @@ export class ChatApp {
     byId('banner').textContent = message;
     this.connectionProblem = message !== '' && connection;
   }
-
 
   sideError(message: string): void {
     byId('side-error').textContent = message;

@@ -7,7 +7,7 @@ import { shortTime } from './time-format';
 /** The reaction the page offers on every message (toggled: a second press removes it). */
 export const QUICK_REACTION = '👍';
 
-export type MessageAction = 'reply' | 'edit' | 'delete' | 'react';
+export type MessageAction = 'reply' | 'edit' | 'delete' | 'react' | 'report';
 
 export interface MessageListView {
   me: string;
@@ -16,6 +16,8 @@ export interface MessageListView {
   receiptOf(entry: ConversationEntry, m: ShownMessage): string;
   act(action: MessageAction, m: ShownMessage): void;
   download(conversationId: string, a: AttachmentDto): void;
+  /** Issue 13.4: the user moderates this conversation (Delete on everyone's messages). */
+  moderates?: boolean;
 }
 
 function statusOf(m: ShownMessage, receipt: string): string {
@@ -38,7 +40,8 @@ function actionButtons(m: ShownMessage, mine: boolean, view: MessageListView): H
       { class: 'actions' },
       button('reply', `Reply to “${excerpt}”`, 'Reply'),
       button('react', `React ${QUICK_REACTION} to “${excerpt}”`, QUICK_REACTION),
-      ...(mine ? [button('edit', `Edit “${excerpt}”`, 'Edit'), button('delete', `Delete “${excerpt}”`, 'Delete')] : []),
+      ...(mine ? [button('edit', `Edit “${excerpt}”`, 'Edit')] : []),
+      ...(mine || view.moderates ? [button('delete', `Delete “${excerpt}”`, 'Delete')] : [button('report', `Report “${excerpt}”`, 'Report')]),
     ),
   ];
 }
