@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkDelete, checkEdit, checkLive, checkReplyTarget, DomainError, isLargeGroup, LargeGroupPolicy, Message, muteRefusal, tombstone } from '@parley/domain';
+import { checkDelete, checkEdit, checkLive, checkReplyTarget, DomainError, isLargeGroup, isRank, LargeGroupPolicy, Message, muteRefusal, outranks, tombstone } from '@parley/domain';
 import { ConversationEvent, IngressSend, LifecycleOp, MessageStore, RejectCode } from '@parley/ports';
 import { ConversationRepository } from '../storage/conversation.repository';
 import { LifecycleRepository } from '../storage/lifecycle.repository';
@@ -87,7 +87,12 @@ export class LifecycleOps {
       const muted = this.moderation ? muteRefusal(await this.moderation.mutedUntil(conversationId, send.sender_id), Date.now()) : null;
       if (muted) throw new DomainError('MUTED', muted.message, muted.retry_after);
     }
-    else if (op.kind === 'delete') checkDelete(target, send.sender_id, role);
+    else if (op.kind === 'delete') {
+      const live = checkDelete(target, send.sender_id, role);
+      // Issue 13.4: a moderator deletes messages of lower ranks only (a member who left counts as a member).
+      const sender = live.sender_id === send.sender_id ? null : await this.repo.membership(conversationId, live.sender_id);
+      if (sender && isRank(role) && !outranks(role, sender.role)) throw new DomainError('FORBIDDEN', 'you cannot delete a message of a member of equal or higher rank');
+    }
     else {
       checkLive(target);
       const has = await this.lifecycle.hasReaction(conversationId, op.target_seq, op.emoji, send.sender_id);
