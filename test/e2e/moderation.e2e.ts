@@ -137,7 +137,10 @@ describe('moderation (issue 13.4)', () => {
     const announced = await send(dave, 'may I?');
     expect({ status: announced.status, code: announced.body.error.code }).toEqual({ status: 403, code: 'ANNOUNCEMENT_ONLY' });
     expect((await send(bob, 'moderators do not post either')).body.error.code).toBe('ANNOUNCEMENT_ONLY');
-    expect((await send(carol, 'an announcement')).status).toBe(201);
+    const announcement = await send(carol, 'an announcement');
+    expect(announcement.status).toBe(201);
+    const carolSeq = (announcement.body as unknown as { message: WireMessage }).message.seq;
+    expect((await refusal(b.deleteMessage(id, carolSeq, randomUUID()))).status).toBe(403); // a moderator, below her
     await c.setModerationSettings(id, { announcement: false });
 
     // Reports: any member files one (once per message); moderators list and resolve them.
