@@ -1,5 +1,5 @@
 /**
- * Issue 13.4: moderation for large communities (docs/adr/0016-moderation.md): ranks, mutes and
+ * Issue 13.4: moderation for large communities (docs/adr/0017-moderation.md): ranks, mutes and
  * slow mode with retry_after (REST and WebSocket), announcement conversations, kicks, bans,
  * reports and the audit log, through the SDK and raw HTTP, on standalone and
  * (PARLEY_E2E_TARGET=mesh) on the mesh. Every bad input is a 4xx.

@@ -12,7 +12,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'UNAVAILABLE'
-  // Moderation (issue 13.4, docs/adr/0016-moderation.md).
+  // Moderation (issue 13.4, docs/adr/0017-moderation.md).
   | 'MUTED'
   | 'SLOW_MODE'
   | 'BANNED'

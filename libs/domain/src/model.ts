@@ -5,7 +5,7 @@ import type { Attachment } from './attachments';
 export type ConversationType = 'direct' | 'group';
 /** The contract's `role` (v1): `admin` for an owner or an admin, `member` otherwise (see `Rank`). */
 export type MemberRole = 'admin' | 'member';
-/** Issue 13.4 (docs/adr/0016-moderation.md): a member's place in a group, highest first. */
+/** Issue 13.4 (docs/adr/0017-moderation.md): a member's place in a group, highest first. */
 export type Rank = 'owner' | 'admin' | 'moderator' | 'member';
 
 export interface User {

@@ -2,7 +2,7 @@ import { DomainError, forbidden } from './errors';
 import { Conversation, MemberRole, Membership, Rank } from './model';
 
 /**
- * Who may moderate whom (issue 13.4, docs/adr/0016-moderation.md). Ranks are ordered
+ * Who may moderate whom (issue 13.4, docs/adr/0017-moderation.md). Ranks are ordered
  * owner > admin > moderator > member; nobody acts on a member of equal or higher rank.
  */
 export const RANKS: readonly Rank[] = ['owner', 'admin', 'moderator', 'member'];

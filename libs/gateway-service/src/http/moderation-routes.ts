@@ -13,7 +13,7 @@ const must = <T>(r: Result<T>): T => {
 };
 
 /**
- * Issue 13.4's routes (docs/api/v1.md "Moderation", docs/adr/0016-moderation.md): each one is a
+ * Issue 13.4's routes (docs/api/v1.md "Moderation", docs/adr/0017-moderation.md): each one is a
  * ModerationRequest the messaging service checks and carries out. Sends refused by a mute, slow
  * mode or an announcement conversation are not here: the sequencer refuses them (send-pipeline).
  */

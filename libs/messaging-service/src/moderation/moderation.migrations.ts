@@ -1,7 +1,7 @@
 import { Migration } from '@parley/ports';
 
 /**
- * Issue 13.4 (docs/adr/0016-moderation.md), additive: ranks owner > admin > moderator > member
+ * Issue 13.4 (docs/adr/0017-moderation.md), additive: ranks owner > admin > moderator > member
  * in memberships.role (today's `admin` keeps its meaning; each group's longest-standing admin
  * becomes its owner), a member's mute, a conversation's slow mode and announcement flag, bans,
  * the report queue and the audit log of every moderation action.

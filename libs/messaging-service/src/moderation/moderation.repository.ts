@@ -71,7 +71,7 @@ const toReport = (r: ReportRow): ReportRecord => ({
   resolution: r.resolution,
 });
 
-/** The moderation state of conversations (docs/adr/0016-moderation.md), in the messaging database. */
+/** The moderation state of conversations (docs/adr/0017-moderation.md), in the messaging database. */
 export class ModerationRepository {
   constructor(private readonly db: SqlDb) {}
 

@@ -12,7 +12,7 @@ type Ctx = { conversation: Conversation; me: Membership };
 const ok = (body: Record<string, unknown> | null, created = false): ModerationReply => ({ created, body });
 
 /**
- * Moderation of one conversation (issue 13.4, docs/adr/0016-moderation.md). Every check is in
+ * Moderation of one conversation (issue 13.4, docs/adr/0017-moderation.md). Every check is in
  * libs/domain/src/moderation.rules.ts; every action that changes something is audited.
  */
 export class ModerationUseCase {

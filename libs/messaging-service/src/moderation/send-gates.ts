@@ -4,7 +4,7 @@ import { SendGate, sendRefusal, SendRefusal, MAX_SLOW_MODE_SECONDS } from '@parl
 const MAX_TRACKED = 100_000;
 
 /**
- * Issue 13.4 (docs/adr/0016-moderation.md): the sequencer's check of new messages against
+ * Issue 13.4 (docs/adr/0017-moderation.md): the sequencer's check of new messages against
  * announcement conversations, mutes and slow mode. The sequencer owns each conversation's
  * partition, so it sees every send of a conversation in order: when each member's last message
  * was accepted is kept here, in memory, and the check costs no query beyond the batch's one

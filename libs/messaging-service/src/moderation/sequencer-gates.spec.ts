@@ -10,7 +10,7 @@ import { ModerationRepository } from './moderation.repository';
 import { SendGates } from './send-gates';
 
 /**
- * Issue 13.4: the sequencer refuses sends by the gates of docs/adr/0016-moderation.md (in its one
+ * Issue 13.4: the sequencer refuses sends by the gates of docs/adr/0017-moderation.md (in its one
  * membership read per batch), claims nothing for them (no seq gap), answers with retry_after, and
  * never refuses a repeat of a send already stored.
  */

@@ -60,7 +60,7 @@ export class ConversationSequencer {
     private readonly mentions: MentionResolver = async () => [],
     /** Edits, deletes, reactions and reply checks (issue 13); without it they are refused. */
     private readonly ops: LifecycleOps | null = null,
-    /** Announcement conversations, mutes and slow mode (issue 13.4, docs/adr/0016-moderation.md). */
+    /** Announcement conversations, mutes and slow mode (issue 13.4, docs/adr/0017-moderation.md). */
     private readonly gates: SendGates = new SendGates(),
   ) {}
 
@@ -213,7 +213,7 @@ export class ConversationSequencer {
   }
 
   /**
-   * The sends the moderation gates refuse, in partition order (docs/adr/0016-moderation.md). A
+   * The sends the moderation gates refuse, in partition order (docs/adr/0017-moderation.md). A
    * repeat of a send already claimed is never refused: it gets its original, as always.
    */
   private async admit(conversationId: string, sends: Pending[], gates: Map<string, SendGate>): Promise<{ refused: Map<IngressSend, SendRefusal>; pending: Map<string, number> }> {

@@ -120,5 +120,5 @@ CREATE TABLE IF NOT EXISTS message_replies (
 /** Issue 13.3: the search projection (docs/adr/0015-search.md). */
 messagingMigrations.push(searchMigration);
 
-/** Issue 13.4: ranks, mutes, slow mode, announcements, bans, reports, the audit log (docs/adr/0016-moderation.md). */
+/** Issue 13.4: ranks, mutes, slow mode, announcements, bans, reports, the audit log (docs/adr/0017-moderation.md). */
 messagingMigrations.push(moderationMigration);

@@ -95,7 +95,7 @@ export interface ConversationApi {
   search(actorId: string, query: SearchQuery): Promise<SearchResult>;
   /** Issue 13: an edited message's earlier texts; FORBIDDEN unless the actor moderates the conversation. */
   revisions(actorId: string, conversationId: string, seq: number): Promise<RevisionsView>;
-  /** Issue 13.4: a moderation request on one conversation (ranks, mutes, bans, reports, audit; docs/adr/0016-moderation.md). */
+  /** Issue 13.4: a moderation request on one conversation (ranks, mutes, bans, reports, audit; docs/adr/0017-moderation.md). */
   moderate(actorId: string, conversationId: string, request: ModerationRequest): Promise<ModerationReply>;
   /** The conversations a connecting socket is subscribed to. */
   conversationIdsOf(userId: string): Promise<string[]>;

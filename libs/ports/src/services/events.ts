@@ -33,7 +33,7 @@ export type LifecycleOp =
 /** Why the sequencer refused a send or a lifecycle operation (nothing was stored for it). */
 export type RejectCode = 'FORBIDDEN' | 'VALIDATION_FAILED' | 'NOT_FOUND' | 'CONFLICT' | ModerationRejectCode;
 
-/** Issue 13.4 (docs/adr/0016-moderation.md): an announcement conversation, a mute, slow mode. */
+/** Issue 13.4 (docs/adr/0017-moderation.md): an announcement conversation, a mute, slow mode. */
 export type ModerationRejectCode = 'ANNOUNCEMENT_ONLY' | 'MUTED' | 'SLOW_MODE';
 export const REJECT_CODES: readonly RejectCode[] = ['FORBIDDEN', 'VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT', 'ANNOUNCEMENT_ONLY', 'MUTED', 'SLOW_MODE'];
 

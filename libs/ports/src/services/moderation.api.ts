@@ -1,7 +1,7 @@
 import { Rank } from '@parley/domain';
 
 /**
- * Issue 13.4 (docs/api/v1.md "Moderation", docs/adr/0016-moderation.md): one conversation's
+ * Issue 13.4 (docs/api/v1.md "Moderation", docs/adr/0017-moderation.md): one conversation's
  * moderation, as the gateway asks the messaging service for it (ConversationApi.moderate). The
  * gateway validates each request with the schemas of libs/protocol; the service checks ranks.
  */

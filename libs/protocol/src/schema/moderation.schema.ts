@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Enum, Id, Nullable, Text, Timestamp } from './primitives';
 
-/** Issue 13.4 (docs/api/v1.md "Moderation", docs/adr/0016-moderation.md): bodies and answers. */
+/** Issue 13.4 (docs/api/v1.md "Moderation", docs/adr/0017-moderation.md): bodies and answers. */
 
 export const RANK_VALUES = ['owner', 'admin', 'moderator', 'member'] as const;
 export const Rank = Enum(RANK_VALUES, 'owner > admin > moderator > member');
