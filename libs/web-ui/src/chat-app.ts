@@ -10,7 +10,7 @@ import { byId, errorText, show } from './dom';
 import { bindAttach, saveAttachment } from './attachments';
 import { MembersPanel } from './members-panel';
 import { MessageActions } from './message-actions';
-import { moderatesIn, ModerationPanel } from './moderation';
+import { ModerationPanel } from './moderation';
 import { renderActiveConversation } from './active-view';
 import { restoreReceipt } from './read-receipts';
 import { connectWithRetry, Session } from './session';
@@ -25,8 +25,8 @@ export class ChatApp {
   private composerMode: ComposerModeView | null = null;
   private members: MembersPanel | null = null;
   private shownId: string | null = null;
-  private moderation: ModerationPanel | null = null;
-  private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false), (m) => void this.moderation?.report(m));
+  private readonly moderation = new ModerationPanel({ rest: () => this.rest, me: () => this.session.user?.id, active: () => (this.activeId ? this.store.conversations.get(this.activeId)?.dto : undefined), nameOf: (id) => this.nameOf(id), notify: (m) => this.banner(m, false) });
+  private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false));
   private connectionProblem = false; // the banner shows a connection problem (cleared once the socket is open again)
   private readonly userLookups = new Set<string>();
   private readonly presence = new Map<string, PresenceStatus>();
@@ -81,7 +81,6 @@ export class ChatApp {
       activeGroupId: () => (this.activeId && this.store.conversations.get(this.activeId)?.dto.type === 'group' ? this.activeId : null),
       nameOf: (id) => this.nameOf(id),
     });
-    this.moderation = new ModerationPanel({ rest: this.rest, me: () => this.session.user?.id, active: () => (this.activeId ? this.store.conversations.get(this.activeId)?.dto : undefined), nameOf: (id) => this.nameOf(id), notify: (m) => this.banner(m, false) });
     byId('back').addEventListener('click', () => this.closeConversation());
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this.activeId) this.markActiveRead();
@@ -365,12 +364,11 @@ export class ChatApp {
       presenceOf: (userId) => this.presence.get(userId),
       nameOf: (id) => this.nameOf(id),
       titleOf: (e) => this.titleOf(e),
-      act: (action, m) => this.actions.act(action, m),
-      moderates: moderatesIn(entry?.dto),
+      act: (action, m) => (action === 'report' ? void this.moderation.report(m) : this.actions.act(action, m)),
       download: (id, a) => void saveAttachment(this.rest, id, a).catch((e: unknown) => this.banner(`Could not download: ${errorText(e)}`, false)),
     });
     this.members?.sync(entry?.dto.type === 'group', this.shownId !== this.activeId);
-    this.moderation?.sync(this.shownId !== this.activeId);
+    this.moderation.sync(this.shownId !== this.activeId);
     this.shownId = this.activeId;
     this.callUi?.render();
   }

@@ -17,8 +17,6 @@ export class MessageActions {
     private readonly activeId: () => string | null,
     private readonly composer: () => ComposerModeView | null,
     private readonly fail: (message: string) => void,
-    /** Issue 13.4: a member reports a message to the moderators (moderation.ts). */
-    private readonly report: (m: ShownMessage) => void = () => undefined,
   ) {}
 
   act(action: MessageAction, m: ShownMessage): void {
@@ -26,7 +24,6 @@ export class MessageActions {
     const client = this.client();
     if (!conversationId || !client || m.seq === null) return;
     if (action === 'reply' || action === 'edit') return this.composer()?.start(action, m);
-    if (action === 'report') return this.report(m);
     const failed = (e: unknown) => this.fail(`Could not ${action === 'delete' ? 'delete' : 'react'}: ${errorText(e)}`);
     if (action === 'delete') {
       client.deleteMessage(conversationId, m.seq).catch(failed);

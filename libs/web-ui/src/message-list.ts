@@ -3,6 +3,7 @@ import { attachmentButtons } from './attachments';
 import { ConversationEntry, ShownMessage } from './chat-store';
 import { el } from './dom';
 import { shortTime } from './time-format';
+import { moderatesIn } from './moderation';
 
 /** The reaction the page offers on every message (toggled: a second press removes it). */
 export const QUICK_REACTION = '👍';
@@ -16,8 +17,6 @@ export interface MessageListView {
   receiptOf(entry: ConversationEntry, m: ShownMessage): string;
   act(action: MessageAction, m: ShownMessage): void;
   download(conversationId: string, a: AttachmentDto): void;
-  /** Issue 13.4: the user moderates this conversation (Delete on everyone's messages). */
-  moderates?: boolean;
 }
 
 function statusOf(m: ShownMessage, receipt: string): string {
@@ -26,7 +25,7 @@ function statusOf(m: ShownMessage, receipt: string): string {
   return receipt;
 }
 
-function actionButtons(m: ShownMessage, mine: boolean, view: MessageListView): HTMLElement[] {
+function actionButtons(m: ShownMessage, mine: boolean, moderates: boolean, view: MessageListView): HTMLElement[] {
   if (m.seq === null || m.note === 'message deleted') return [];
   const button = (action: MessageAction, label: string, text: string) => {
     const b = el('button', { type: 'button', class: 'secondary', 'data-action': action, 'aria-label': label }, text);
@@ -41,7 +40,7 @@ function actionButtons(m: ShownMessage, mine: boolean, view: MessageListView): H
       button('reply', `Reply to “${excerpt}”`, 'Reply'),
       button('react', `React ${QUICK_REACTION} to “${excerpt}”`, QUICK_REACTION),
       ...(mine ? [button('edit', `Edit “${excerpt}”`, 'Edit')] : []),
-      ...(mine || view.moderates ? [button('delete', `Delete “${excerpt}”`, 'Delete')] : [button('report', `Report “${excerpt}”`, 'Report')]),
+      ...(mine || moderates ? [button('delete', `Delete “${excerpt}”`, 'Delete')] : [button('report', `Report “${excerpt}”`, 'Report')]),
     ),
   ];
 }
@@ -70,7 +69,7 @@ export function renderMessageList(list: HTMLElement, entry: ConversationEntry, m
         ...(m.attachments && m.note !== 'message deleted' ? attachmentButtons(entry.dto.id, m.attachments, view.download) : []),
         ...(m.note ? [el('span', { class: 'note', 'data-testid': 'note' }, m.note)] : []),
         el('span', { class: 'meta' }, el('time', { datetime: m.created_at, 'data-testid': 'time' }, shortTime(m.created_at)), ...(status ? [' · ', el('span', { 'data-testid': 'status' }, status)] : [])),
-        ...actionButtons(m, mine, view),
+        ...actionButtons(m, mine, moderatesIn(entry.dto), view),
       );
     }),
   );

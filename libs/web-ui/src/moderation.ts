@@ -20,7 +20,7 @@ const SHOWN = 50;
 export const moderatesIn = (dto: ConversationDto | undefined): boolean => dto?.type === 'group' && LEVEL[dto.me.rank ?? 'member'] >= LEVEL.moderator;
 
 export interface ModerationHost {
-  rest: ParleyRest;
+  rest(): ParleyRest;
   me(): string | undefined;
   active(): ConversationDto | undefined;
   nameOf(userId: string): string;
@@ -54,7 +54,7 @@ export class ModerationPanel {
     const reason = window.prompt('Why are you reporting this message? (sent to the moderators)')?.trim();
     if (!reason) return;
     try {
-      await this.host.rest.reportMessage(id, m.seq, reason.slice(0, 500));
+      await this.host.rest().reportMessage(id, m.seq, reason.slice(0, 500));
       this.host.notify('Reported to the moderators.');
     } catch (e) {
       this.host.notify(`Could not report: ${errorText(e)}`);
@@ -71,10 +71,10 @@ export class ModerationPanel {
     if (!id) return;
     try {
       const [settings, members, reports, audit] = await Promise.all([
-        this.host.rest.moderationSettings(id),
-        this.host.rest.listMembers(id, { limit: SHOWN }),
-        this.host.rest.reports(id, { limit: SHOWN }),
-        this.host.rest.auditLog(id, { limit: 20 }),
+        this.host.rest().moderationSettings(id),
+        this.host.rest().listMembers(id, { limit: SHOWN }),
+        this.host.rest().reports(id, { limit: SHOWN }),
+        this.host.rest().auditLog(id, { limit: 20 }),
       ]);
       this.panel.replaceChildren(
         this.settingsForm(id, settings),
@@ -117,7 +117,7 @@ export class ModerationPanel {
       e.preventDefault();
       const seconds = Number(slow.value);
       const next = { slow_mode_seconds: Number.isInteger(seconds) && seconds >= 0 ? seconds : 0, ...(announcement.disabled ? {} : { announcement: announcement.checked }) };
-      this.run(() => this.host.rest.setModerationSettings(id, next));
+      this.run(() => this.host.rest().setModerationSettings(id, next));
     });
     return form;
   }
@@ -135,16 +135,16 @@ export class ModerationPanel {
     const grantable = RANKS.filter((r) => myRank === 'owner' || LEVEL[r] < LEVEL[myRank]);
     if (LEVEL[myRank] >= LEVEL.admin) {
       const select = el('select', { id: `rank-${m.user_id}` }, ...grantable.map((r) => el('option', { value: r, selected: r === rank }, r)));
-      row.append(el('label', { for: `rank-${m.user_id}`, class: 'visually-hidden' }, `Rank of ${name}`), select, button('Set the rank of', 'Set rank', () => this.host.rest.setRank(id, m.user_id, select.value as RankDto)));
+      row.append(el('label', { for: `rank-${m.user_id}`, class: 'visually-hidden' }, `Rank of ${name}`), select, button('Set the rank of', 'Set rank', () => this.host.rest().setRank(id, m.user_id, select.value as RankDto)));
     }
     const duration = el('select', { id: `mute-${m.user_id}` }, ...MUTES.map(([s, label]) => el('option', { value: s }, label)));
     row.append(
       el('label', { for: `mute-${m.user_id}`, class: 'visually-hidden' }, `Mute ${name} for`),
       duration,
-      button('Mute', 'Mute', () => this.host.rest.mute(id, m.user_id, Number(duration.value))),
-      button('Unmute', 'Unmute', () => this.host.rest.unmute(id, m.user_id)),
-      button('Kick', 'Kick', () => this.host.rest.kick(id, m.user_id)),
-      button('Ban', 'Ban', () => this.host.rest.ban(id, m.user_id)),
+      button('Mute', 'Mute', () => this.host.rest().mute(id, m.user_id, Number(duration.value))),
+      button('Unmute', 'Unmute', () => this.host.rest().unmute(id, m.user_id)),
+      button('Kick', 'Kick', () => this.host.rest().kick(id, m.user_id)),
+      button('Ban', 'Ban', () => this.host.rest().ban(id, m.user_id)),
     );
     return row;
   }
@@ -160,9 +160,9 @@ export class ModerationPanel {
       'li',
       { 'data-testid': 'report' },
       el('span', { class: 'name' }, `${what}: “${r.reason}”`),
-      button('Delete the message', 'Delete message', () => this.host.rest.deleteMessage(id, r.seq, crypto.randomUUID())),
-      button('Resolve as actioned', 'Actioned', () => this.host.rest.resolveReport(id, r.id, 'actioned')),
-      button('Dismiss', 'Dismiss', () => this.host.rest.resolveReport(id, r.id, 'dismissed')),
+      button('Delete the message', 'Delete message', () => this.host.rest().deleteMessage(id, r.seq, crypto.randomUUID())),
+      button('Resolve as actioned', 'Actioned', () => this.host.rest().resolveReport(id, r.id, 'actioned')),
+      button('Dismiss', 'Dismiss', () => this.host.rest().resolveReport(id, r.id, 'dismissed')),
     );
   }
 
