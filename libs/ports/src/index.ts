@@ -26,4 +26,3 @@ export * from './code-sender.port';
 export * from './embedded/dev-log-code.sender';
 export * from './blob-store.port';
 export * from './embedded/disk-blob-store.adapter';
-export * from './services/moderation.api';

@@ -25,10 +25,10 @@ export class ChatApp {
   private composerMode: ComposerModeView | null = null;
   private members: MembersPanel | null = null;
   private shownId: string | null = null;
-  private readonly moderation = new ModerationPanel({ rest: () => this.rest, me: () => this.session.user?.id, active: () => (this.activeId ? this.store.conversations.get(this.activeId)?.dto : undefined), nameOf: (id) => this.nameOf(id), notify: (m) => this.banner(m, false) });
   private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false));
   private connectionProblem = false; // the banner shows a connection problem (cleared once the socket is open again)
   private readonly userLookups = new Set<string>();
+  private readonly moderation = new ModerationPanel({ rest: () => this.rest, me: () => this.session.user?.id, active: () => (this.activeId ? this.store.conversations.get(this.activeId)?.dto : undefined), nameOf: (id) => this.nameOf(id), notify: (m) => this.banner(m, false) });
   private readonly presence = new Map<string, PresenceStatus>();
   private client: ParleyClient | null = null;
   private callUi: CallController | null = null;

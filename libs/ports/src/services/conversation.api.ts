@@ -1,6 +1,8 @@
 import { ConversationType, Message, MemberRole, Rank } from '@parley/domain';
 import { ModerationReply, ModerationRequest } from './moderation.api';
 
+export * from './moderation.api';
+
 export interface ConversationView {
   id: string;
   type: ConversationType;
