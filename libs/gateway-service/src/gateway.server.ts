@@ -251,7 +251,8 @@ export class GatewayServer {
         if (r.status === 500) this.deps.logger.error('request failed', { method: x.method, route: m.route, err: e });
         if (r.status === 401) this.telemetry.authFailed(r.message, 'rest');
         if (r.status >= 500) failSpan(span, e, r.code);
-        this.fail(x, r.status, r.code, r.message, r.code === 'RATE_LIMITED' ? { 'retry-after': String(retryAfterOf(e)) } : {});
+        const retry: Record<string, string> = r.retry_after !== undefined ? { 'retry-after': String(r.retry_after) } : r.code === 'RATE_LIMITED' ? { 'retry-after': String(retryAfterOf(e)) } : {};
+        this.fail(x, r.status, r.code, r.message, retry, r.retry_after);
       }
       span.setAttribute('http.response.status_code', status);
       // Inside the span: the request's log line carries its trace_id.
@@ -261,9 +262,9 @@ export class GatewayServer {
     });
   }
 
-  private fail(x: HttpExchange, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  private fail(x: HttpExchange, status: number, code: string, message: string, headers: Record<string, string> = {}, retryAfter?: number): void {
     this.httpErrors.inc({ status: `${Math.floor(status / 100)}xx` });
-    x.send(status, errorBody(code, message), { 'content-type': 'application/json; charset=utf-8', ...headers });
+    x.send(status, errorBody(code, message, retryAfter), { 'content-type': 'application/json; charset=utf-8', ...headers });
   }
 
   private loadStatic(): void {

@@ -10,6 +10,7 @@ import { byId, errorText, show } from './dom';
 import { bindAttach, saveAttachment } from './attachments';
 import { MembersPanel } from './members-panel';
 import { MessageActions } from './message-actions';
+import { ModerationPanel } from './moderation';
 import { renderActiveConversation } from './active-view';
 import { restoreReceipt } from './read-receipts';
 import { connectWithRetry, Session } from './session';
@@ -28,6 +29,7 @@ export class ChatApp {
   private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false), () => this.render());
   private connectionProblem = false; // the banner shows a connection problem (cleared once the socket is open again)
   private readonly userLookups = new Set<string>();
+  private readonly moderation = new ModerationPanel({ rest: () => this.rest, me: () => this.session.user?.id, active: () => (this.activeId ? this.store.conversations.get(this.activeId)?.dto : undefined), nameOf: (id) => this.nameOf(id), notify: (m) => this.banner(m, false) });
   private readonly presence = new Map<string, PresenceStatus>();
   private client: ParleyClient | null = null;
   private callUi: CallController | null = null;
@@ -365,10 +367,11 @@ export class ChatApp {
       presenceOf: (userId) => this.presence.get(userId),
       nameOf: (id) => this.nameOf(id),
       titleOf: (e) => this.titleOf(e),
-      act: (action, m) => this.actions.act(action, m),
+      act: (action, m) => (action === 'report' ? void this.moderation.report(m) : this.actions.act(action, m)),
       download: (id, a) => void saveAttachment(this.rest, id, a).catch((e: unknown) => this.banner(`Could not download: ${errorText(e)}`, false)),
     });
     this.members?.sync(entry?.dto.type === 'group', this.shownId !== this.activeId);
+    this.moderation.sync(this.shownId !== this.activeId);
     this.shownId = this.activeId;
     this.callUi?.render();
   }

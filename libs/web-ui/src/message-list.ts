@@ -3,11 +3,12 @@ import { attachmentButtons } from './attachments';
 import { ConversationEntry, ShownMessage } from './chat-store';
 import { el } from './dom';
 import { shortTime } from './time-format';
+import { moderatesIn } from './moderation';
 
 /** The reaction the page offers on every message (toggled: a second press removes it). */
 export const QUICK_REACTION = '👍';
 
-export type MessageAction = 'reply' | 'edit' | 'delete' | 'react';
+export type MessageAction = 'reply' | 'edit' | 'delete' | 'react' | 'report';
 
 export interface MessageListView {
   me: string;
@@ -24,7 +25,7 @@ function statusOf(m: ShownMessage, receipt: string): string {
   return receipt;
 }
 
-function actionButtons(m: ShownMessage, mine: boolean, view: MessageListView): HTMLElement[] {
+function actionButtons(m: ShownMessage, mine: boolean, moderates: boolean, view: MessageListView): HTMLElement[] {
   if (m.seq === null || m.note === 'message deleted') return [];
   const button = (action: MessageAction, label: string, text: string) => {
     // The reaction button is a toggle: pressed while the user's reaction is on the message (also after a reload).
@@ -40,7 +41,8 @@ function actionButtons(m: ShownMessage, mine: boolean, view: MessageListView): H
       { class: 'actions' },
       button('reply', `Reply to “${excerpt}”`, 'Reply'),
       button('react', `React ${QUICK_REACTION} to “${excerpt}”`, QUICK_REACTION),
-      ...(mine ? [button('edit', `Edit “${excerpt}”`, 'Edit'), button('delete', `Delete “${excerpt}”`, 'Delete')] : []),
+      ...(mine ? [button('edit', `Edit “${excerpt}”`, 'Edit')] : []),
+      ...(mine || moderates ? [button('delete', `Delete “${excerpt}”`, 'Delete')] : [button('report', `Report “${excerpt}”`, 'Report')]),
     ),
   ];
 }
@@ -77,7 +79,7 @@ export function renderMessageList(list: HTMLElement, entry: ConversationEntry, m
         ...(m.attachments && m.note !== 'message deleted' ? attachmentButtons(entry.dto.id, m.attachments, view.download) : []),
         ...(m.note ? [el('span', { class: 'note', 'data-testid': 'note' }, m.note)] : []),
         el('span', { class: 'meta' }, el('time', { datetime: m.created_at, 'data-testid': 'time' }, shortTime(m.created_at)), ...(status ? [' · ', el('span', { 'data-testid': 'status' }, status)] : [])),
-        ...actionButtons(m, mine, view),
+        ...actionButtons(m, mine, moderatesIn(entry.dto), view),
       );
     }),
   );

@@ -12,6 +12,7 @@ import { HttpExchange } from './http-exchange';
 import { addCodeRoutes } from './code-routes';
 import { addLifecycleRoutes } from './lifecycle-routes';
 import { addSearchRoutes } from './search-routes';
+import { addModerationRoutes } from './moderation-routes';
 import { addPushRoutes } from './push-routes';
 import { addAttachmentRoutes } from './attachment-routes';
 import { AttachmentService } from '../attachments/attachment-service';
@@ -158,7 +159,7 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const body = await deps.attachments.bodyFor(me.userId, id, input.body);
       const extras = input.reply_to === undefined ? {} : { reply_to: input.reply_to };
       const outcome = await pipeline.sendAndWait(me.userId, id, input.client_msg_id, body, deps.restSendTimeoutMs, {}, extras);
-      if (outcome.kind === 'rejected') throw new DomainError(outcome.code === 'FORBIDDEN' ? 'NOT_FOUND' : outcome.code, outcome.code === 'FORBIDDEN' ? 'conversation not found' : outcome.message);
+      if (outcome.kind === 'rejected') throw new DomainError(outcome.code === 'FORBIDDEN' ? 'NOT_FOUND' : outcome.code, outcome.code === 'FORBIDDEN' ? 'conversation not found' : outcome.message, outcome.retry_after);
       return { status: outcome.created ? 201 : 200, body: { message: outcome.message } };
     }))
     .add('GET', '/v1/conversations/:id/messages', authed(async (ctx, me) => {
@@ -180,5 +181,6 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
   addLifecycleRoutes(router, conversations, pipeline, deps.restSendTimeoutMs, authed, pathId);
   addAttachmentRoutes(router, deps.attachments, conversations, authed, pathId);
   addSearchRoutes(router, conversations, authed);
+  addModerationRoutes(router, conversations, authed, pathId);
   return addCodeRoutes(addPushRoutes(router, deps.push, conversations, auth, authed, pathId), auth, deps.throttle, authed);
 }

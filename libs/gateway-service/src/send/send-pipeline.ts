@@ -10,7 +10,7 @@ const TIMED_SEND_TTL_MS = 60_000;
 
 export type SendOutcome =
   | { kind: 'persisted'; message: Message; created: boolean }
-  | { kind: 'rejected'; code: RejectCode; message: string };
+  | { kind: 'rejected'; code: RejectCode; message: string; retry_after?: number };
 
 /** What a send may carry besides its text (issue 13): a reply target, or a lifecycle operation. */
 export type SendExtras = Pick<IngressSend, 'reply_to' | 'op' | 'call'>;

@@ -282,7 +282,7 @@ export class SocketHandler {
       const reply = toErrorReply(err);
       if (reply.status === 500) this.logger.error('frame handling failed', { err });
       const clientMsgId = 'client_msg_id' in parsed.value ? parsed.value.client_msg_id : undefined;
-      this.writer.send(ws, { type: 'error', code: reply.code === 'INTERNAL' ? 'UNAVAILABLE' : reply.code, message: reply.message, ...(clientMsgId ? { client_msg_id: clientMsgId } : {}) });
+      this.writer.send(ws, { type: 'error', code: reply.code === 'INTERNAL' ? 'UNAVAILABLE' : reply.code, message: reply.message, ...(clientMsgId ? { client_msg_id: clientMsgId } : {}), ...(reply.retry_after !== undefined ? { retry_after: reply.retry_after } : {}) });
     });
   }
 
