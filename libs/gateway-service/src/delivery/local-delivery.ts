@@ -77,8 +77,9 @@ export class LocalDelivery implements GatewayDelivery {
     return this.feeds.get(conversationId)?.lastPublished;
   }
 
-  /** Per-conversation state goes once no local socket watches the conversation. */
+  /** Per-conversation state goes once no local socket watches the conversation; its pending publishes with it. */
   dropFeed(routeKey: string): void {
+    this.feeds.get(routeKey)?.retire();
     this.feeds.delete(routeKey);
   }
 
