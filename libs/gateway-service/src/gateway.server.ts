@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
-import { failSpan, inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
+import { failSpan, inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind, traceHeaders } from '@parley/observability';
 import { AuthApi, BlobStore, CallBatcher, CallStore, SharedBuckets, checkReadiness, DiskBlobStore, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
@@ -240,7 +240,7 @@ export class GatewayServer {
     let status = 500;
     await inSpan(`${x.method} ${m.route}`, { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, async (span) => {
       try {
-        const reply = await m.handler({ x, params: m.params });
+        const reply = await m.handler({ x, params: m.params, trace: traceHeaders(span) });
         status = reply.status;
         this.httpErrors.inc({ status: `${Math.floor(reply.status / 100)}xx` });
         if (reply.status === 204) x.send(204, null, reply.headers);

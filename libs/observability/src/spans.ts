@@ -48,10 +48,24 @@ export function traceparentOf(span: Span): string {
   return `00-${sc.traceId}-${sc.spanId}-0${sc.traceFlags & 1}`;
 }
 
+/**
+ * The span's context as a parent for spans started after an await: with the `explicit` context
+ * mode (context-mode.ts) nothing is active there, so work that goes on past an await names it.
+ */
+export function contextOf(span: Span): Context {
+  return trace.setSpan(ROOT_CONTEXT, span);
+}
+
+/** Headers naming the span as the parent of what a record or request causes; none when it has no valid context. */
+export function traceHeaders(span: Span): Record<string, string> {
+  return isSpanContextValid(span.spanContext()) ? { traceparent: traceparentOf(span) } : {};
+}
+
 export interface SpanOptions {
   kind?: SpanKind;
   attributes?: Attributes;
-  links?: Link[];
+  /** A function is called only when the span is recorded: most batches are not, and their links cost a parse per record. */
+  links?: Link[] | (() => Link[]);
   /** The parent; default: the active context. */
   parent?: Context;
 }
@@ -63,7 +77,9 @@ export interface SpanOptions {
  */
 export async function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
   const parent = options.parent ?? context.active();
-  const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links: options.links }, parent);
+  const { links } = options;
+  const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links: typeof links === 'function' ? undefined : links }, parent);
+  if (typeof links === 'function' && span.isRecording()) span.addLinks(links());
   try {
     return await context.with(trace.setSpan(parent, span), () => fn(span));
   } catch (err) {

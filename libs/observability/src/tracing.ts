@@ -5,6 +5,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { contextMode, ContextMode, SyncContextManager } from './context-mode';
 
 /**
  * OpenTelemetry tracing for one process, configured only by the standard OTEL_* variables
@@ -20,6 +21,8 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 export interface Tracing {
   readonly enabled: boolean;
   readonly serviceName: string;
+  /** How the active context follows the code (context-mode.ts); null when tracing is off. */
+  readonly contextMode: ContextMode | null;
   /** Flushes the spans still buffered; bounded by OTEL_BSP_EXPORT_TIMEOUT. */
   shutdown(): Promise<void>;
 }
@@ -54,16 +57,18 @@ export const INSTRUMENTATION_NAMES = ['http', 'grpc', 'pg', 'ioredis', 'cassandr
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 
 /**
- * Which library instrumentations to load: all of them, or those OTEL_NODE_ENABLED_INSTRUMENTATIONS
- * lists, minus those OTEL_NODE_DISABLED_INSTRUMENTATIONS lists (comma-separated, as
+ * Which library instrumentations to load: all of them (none in the `explicit` context mode, where
+ * they would lose their parent after an await), or those OTEL_NODE_ENABLED_INSTRUMENTATIONS lists,
+ * minus those OTEL_NODE_DISABLED_INSTRUMENTATIONS lists (comma-separated, as
  * @opentelemetry/auto-instrumentations-node reads them; unknown names are ignored). Parley's own
  * spans (the message's path through the services) stay whatever is chosen here.
  */
-export function instrumentationsWanted(env: NodeJS.ProcessEnv = process.env): InstrumentationName[] {
+export function instrumentationsWanted(env: NodeJS.ProcessEnv = process.env, mode: ContextMode = 'async-hooks'): InstrumentationName[] {
   const list = (v: string | undefined) => new Set((v ?? '').split(',').map((x) => x.trim()).filter(Boolean));
   const enabled = list(env.OTEL_NODE_ENABLED_INSTRUMENTATIONS);
   const disabled = list(env.OTEL_NODE_DISABLED_INSTRUMENTATIONS);
-  return INSTRUMENTATION_NAMES.filter((n) => (enabled.size === 0 || enabled.has(n)) && !disabled.has(n));
+  const byDefault = mode === 'async-hooks';
+  return INSTRUMENTATION_NAMES.filter((n) => (enabled.size === 0 ? byDefault : enabled.has(n)) && !disabled.has(n));
 }
 
 /** Starts tracing once per process (later calls return the first handle). */
@@ -71,23 +76,26 @@ export function startTracing(defaultServiceName: string, env: NodeJS.ProcessEnv 
   if (current) return current;
   const serviceName = env.OTEL_SERVICE_NAME?.trim() || defaultServiceName;
   if (!tracingWanted(env)) {
-    current = { enabled: false, serviceName, shutdown: async () => undefined };
+    current = { enabled: false, serviceName, contextMode: null, shutdown: async () => undefined };
     return current;
   }
   if (!env.OTEL_LOG_LEVEL) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.ERROR);
+  const mode = contextMode(env);
   const sdk = new NodeSDK({
+    ...(mode === 'explicit' ? { contextManager: new SyncContextManager() } : {}),
     // OTEL_SERVICE_NAME, when set, wins through the env resource detector.
     ...(env.OTEL_SERVICE_NAME?.trim() ? {} : { serviceName }),
     // Metrics stay Prometheus (prom-client, /metrics on the admin port); logs stay JSON lines.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: instrumentationsWanted(env).map((name) => INSTRUMENTATIONS[name]()),
+    instrumentations: instrumentationsWanted(env, mode).map((name) => INSTRUMENTATIONS[name]()),
   });
   sdk.start();
   let stopped: Promise<void> | null = null;
   current = {
     enabled: true,
     serviceName,
+    contextMode: mode,
     shutdown: () => (stopped ??= sdk.shutdown().catch(() => undefined)),
   };
   return current;

@@ -57,7 +57,7 @@ export class TracedEventLog implements EventLog {
           'messaging.batch.message_count': records.length,
           ...(records.length > 0 ? { 'messaging.destination.partition.id': String(records[0].partition) } : {}),
         });
-        const links = linksFrom(records.map((r) => r.headers.traceparent));
+        const links = () => linksFrom(records.map((r) => r.headers.traceparent));
         return inSpan(`process ${topic}`, { kind: SpanKind.CONSUMER, attributes, links, parent: contextFrom(undefined) }, () => options.handleBatch(records));
       },
       onLag: (partition, lag) => {

@@ -27,7 +27,7 @@ export function addLifecycleRoutes(router: RestRouter, conversations: Conversati
     // Non-members learn nothing: the same 404 as an unknown conversation, before anything is queued.
     if (!(await conversations.isMember(me.userId, id))) throw new DomainError('NOT_FOUND', 'conversation not found');
     const { text, extras } = ingressOf(frame);
-    const outcome = await pipeline.sendAndWait(me.userId, id, frame.client_msg_id, { text }, timeoutMs, {}, extras);
+    const outcome = await pipeline.sendAndWait(me.userId, id, frame.client_msg_id, { text }, timeoutMs, ctx.trace, extras);
     if (outcome.kind === 'rejected') throw new DomainError(outcome.code, outcome.message, outcome.retry_after);
     return { status: outcome.created ? 201 : 200, body: { message: outcome.message } };
   });

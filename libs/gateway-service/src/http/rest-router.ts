@@ -3,6 +3,8 @@ import { HttpExchange } from './http-exchange';
 export interface RouteContext {
   x: HttpExchange;
   params: Record<string, string>;
+  /** Headers naming the request's span (a `traceparent`), for what the request publishes past an await. */
+  trace?: Record<string, string>;
 }
 
 export interface RouteReply {

@@ -158,7 +158,7 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       if (!(await conversations.isMember(me.userId, id))) throw new DomainError('NOT_FOUND', 'conversation not found');
       const body = await deps.attachments.bodyFor(me.userId, id, input.body);
       const extras = input.reply_to === undefined ? {} : { reply_to: input.reply_to };
-      const outcome = await pipeline.sendAndWait(me.userId, id, input.client_msg_id, body, deps.restSendTimeoutMs, {}, extras);
+      const outcome = await pipeline.sendAndWait(me.userId, id, input.client_msg_id, body, deps.restSendTimeoutMs, ctx.trace, extras);
       if (outcome.kind === 'rejected') throw new DomainError(outcome.code === 'FORBIDDEN' ? 'NOT_FOUND' : outcome.code, outcome.code === 'FORBIDDEN' ? 'conversation not found' : outcome.message, outcome.retry_after);
       return { status: outcome.created ? 201 : 200, body: { message: outcome.message } };
     }))

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
 import { DomainError, isDomainError, MessageBody, TypingSampler, unauthenticated } from '@parley/domain';
 import { AttachmentService } from '../attachments/attachment-service';
-import { inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
+import { inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind, traceHeaders } from '@parley/observability';
 import { CallBatcher, ConversationApi, ConversationEvent, EventLog, MAX_SOCKET_SETUPS, PresenceApi, SocketSetup, Topics } from '@parley/ports';
 import { ClientFrame, CloseCode, LifecycleFrame, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
 import { TokenVerifier, VerifiedToken } from '@parley/tokens';
@@ -340,8 +340,8 @@ export class SocketHandler {
     const started = performance.now();
     const attributes = { 'parley.conversation_id': f.conversation_id, 'parley.client_msg_id': f.client_msg_id, 'network.protocol.name': 'websocket' };
     try {
-      await inSpan('ws send', { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, async () => {
-        await this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, body, d.id, {}, extras);
+      await inSpan('ws send', { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, async (span) => {
+        await this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, body, d.id, traceHeaders(span), extras);
         // Inside the span: the observation's exemplar is this message's trace.
         this.telemetry.sendReceivedSeconds.observe((performance.now() - started) / 1000);
       });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Message, SendGate, SendRefusal } from '@parley/domain';
-import { contextFrom, failSpan, inSpan, linksFrom, messagingAttributes, SpanKind } from '@parley/observability';
+import type { Context, Span } from '@opentelemetry/api';
+import { contextFrom, contextOf, failSpan, inSpan, linksFrom, messagingAttributes, SpanKind, traceHeaders } from '@parley/observability';
 import { ConversationEvent, EventLog, IngressSend, LogRecord, MessageStore, Topics } from '@parley/ports';
 import { ConversationRepository } from '../storage/conversation.repository';
 import { SendClaim, SendClaimsRepository, claimKey } from '../storage/send-claims.repository';
@@ -116,11 +117,11 @@ export class ConversationSequencer {
       'parley.client_msg_id': send.client_msg_id,
       'parley.op': send.op.kind,
     });
-    return inSpan(`process ${Topics.ingress}`, { kind: SpanKind.CONSUMER, parent: contextFrom(headers.traceparent), attributes }, async () => {
+    return inSpan(`process ${Topics.ingress}`, { kind: SpanKind.CONSUMER, parent: contextFrom(headers.traceparent), attributes }, async (span) => {
       const event: ConversationEvent = this.ops
         ? await this.ops.handle(conversationId, send)
         : { type: 'send.rejected', conversation_id: conversationId, client_msg_id: send.client_msg_id, code: 'VALIDATION_FAILED', message: 'message lifecycle is not enabled', origin: send.origin };
-      return this.emit(conversationId, event, headers);
+      return this.emit(conversationId, event, span);
     });
   }
 
@@ -145,7 +146,7 @@ export class ConversationSequencer {
             code: 'VALIDATION_FAILED',
             message: `reply_to ${send.reply_to} names no message of this conversation`,
             origin: send.origin,
-          }, headers);
+          }, span);
         }
         if (!members.has(send.sender_id)) {
           failSpan(span, null, 'FORBIDDEN: not a member of this conversation');
@@ -156,7 +157,7 @@ export class ConversationSequencer {
             code: 'FORBIDDEN',
             message: 'not a member of this conversation',
             origin: send.origin,
-          }, headers);
+          }, span);
         }
         const refusal = refused.get(send);
         if (refusal) {
@@ -169,14 +170,14 @@ export class ConversationSequencer {
             message: refusal.message,
             origin: send.origin,
             ...(refusal.retry_after !== undefined ? { retry_after: refusal.retry_after } : {}),
-          }, headers);
+          }, span);
         }
         const key = claimKey(send.sender_id, send.client_msg_id);
         const outcome = outcomes.get(key) as Outcome;
         span.setAttribute('parley.seq', outcome.message.seq);
         const first = !announced.has(key);
         announced.add(key);
-        return this.emit(conversationId, { type: 'message.created', message: outcome.message, origin: send.origin, created: outcome.created && first }, headers);
+        return this.emit(conversationId, { type: 'message.created', message: outcome.message, origin: send.origin, created: outcome.created && first }, span);
       });
     }));
   }
@@ -189,11 +190,11 @@ export class ConversationSequencer {
     const [first, ...rest] = sends;
     const options = {
       parent: contextFrom(first.headers.traceparent),
-      links: linksFrom(rest.map((p) => p.headers.traceparent)),
+      links: () => linksFrom(rest.map((p) => p.headers.traceparent)),
       attributes: { 'parley.conversation_id': conversationId, 'messaging.batch.message_count': sends.length },
     };
     this.stats.onClaimBatch?.(sends.length);
-    return inSpan('claim seq', options, async () => {
+    return inSpan('claim seq', options, async (span) => {
       const gates = await this.repo.sendGates(conversationId, [...new Set(sends.map((p) => p.send.sender_id))]);
       const members = new Set(gates.keys());
       const replyTargets = sends.flatMap((p) => (members.has(p.send.sender_id) && p.send.reply_to !== undefined ? [p.send.reply_to] : []));
@@ -206,7 +207,7 @@ export class ConversationSequencer {
         accepted.map(({ send }) => ({ sender_id: send.sender_id, client_msg_id: send.client_msg_id, message_id: randomUUID() })),
         new Date().toISOString(),
       );
-      const outcomes = await this.settle(conversationId, accepted, claims);
+      const outcomes = await this.settle(conversationId, accepted, claims, contextOf(span));
       this.gates.commit(pending);
       return { members, outcomes, badReplies, refused };
     });
@@ -235,7 +236,7 @@ export class ConversationSequencer {
    * message is built from its ingress record; a repeat finds the stored original (its body wins),
    * and a claim whose write was cut short by a crash is completed from this record.
    */
-  private async settle(conversationId: string, accepted: Pending[], claims: Map<string, SendClaim>): Promise<Map<string, Outcome>> {
+  private async settle(conversationId: string, accepted: Pending[], claims: Map<string, SendClaim>, claim: Context): Promise<Map<string, Outcome>> {
     const outcomes = new Map<string, Outcome>();
     const repeats: Array<{ key: string; send: IngressSend; claim: SendClaim }> = [];
     const seen = new Set<string>();
@@ -264,15 +265,15 @@ export class ConversationSequencer {
     if (toWrite.length > 0) {
       await this.ops?.indexReplies(conversationId, toWrite);
       const started = performance.now();
-      await inSpan('store message', { attributes: { 'messaging.batch.message_count': toWrite.length } }, () => this.messages.insertClaimed(toWrite.sort((a, b) => a.seq - b.seq)));
+      await inSpan('store message', { parent: claim, attributes: { 'messaging.batch.message_count': toWrite.length } }, () => this.messages.insertClaimed(toWrite.sort((a, b) => a.seq - b.seq)));
       this.stats.onStoreWrite?.((performance.now() - started) / 1000);
     }
     return outcomes;
   }
 
-  private async emit(conversationId: string, event: ConversationEvent, headers: Record<string, string>): Promise<void> {
-    const traceparent = headers.traceparent;
-    await this.log.append(Topics.events, conversationId, event, traceparent ? { traceparent } : {});
+  /** The event goes on in the trace of the span that decided it (named, not taken from the active context). */
+  private async emit(conversationId: string, event: ConversationEvent, span: Span): Promise<void> {
+    await this.log.append(Topics.events, conversationId, event, traceHeaders(span));
   }
 }
 

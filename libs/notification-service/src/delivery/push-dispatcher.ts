@@ -1,5 +1,5 @@
-import { context } from '@opentelemetry/api';
-import { Logger } from '@parley/observability';
+import type { Context } from '@opentelemetry/api';
+import { contextOf, Logger } from '@parley/observability';
 import { AuthApi, MembershipDirectory, PushMessage, PushOutcome, PushProviders, SqlDb } from '@parley/ports';
 import { DueRow, PushOutboxRepository } from '../storage/push-outbox.repository';
 import { backoffMs, CircuitBreaker } from './circuit-breaker';
@@ -133,16 +133,15 @@ export class PushDispatcher {
   }
 
   private async dispatchBatch(rows: DueRow[]): Promise<void> {
-    await batchSpan(rows.map((r) => r.traceparents[0]), () => this.dispatchTraced(rows));
+    await batchSpan(rows.map((r) => r.traceparents[0]), (span) => this.dispatchTraced(rows, contextOf(span)));
   }
 
-  private async dispatchTraced(rows: DueRow[]): Promise<void> {
+  private async dispatchTraced(rows: DueRow[], batch: Context): Promise<void> {
     const ctx = await this.context(rows);
-    const batch = context.active();
     const results = await Promise.all(
       rows.map((row) => {
         const attributes = { 'parley.conversation_id': row.conversation_id, 'parley.seq': row.pending > 0 ? row.last_seq : row.pushed_seq, 'parley.push.kind': row.pending > 0 ? 'alert' : 'clear', 'parley.push.count': row.pending };
-        return rowSpan(row.traceparents, batch, attributes, () => this.dispatch(row, ctx));
+        return rowSpan(row.traceparents, batch, attributes, (span) => this.dispatch(row, ctx, contextOf(span)));
       }),
     );
     await this.outbox.alertsDone(results.filter((r) => r.kind === 'alert').map((r) => r.row), this.options.coalesceMs);
@@ -177,20 +176,21 @@ export class PushDispatcher {
     };
   }
 
-  private async dispatch(row: DueRow, ctx: BatchContext): Promise<RowResult> {
+  /** One row's push; `trace` is its span's context, the parent of each provider call. */
+  private async dispatch(row: DueRow, ctx: BatchContext, trace: Context): Promise<RowResult> {
     const kind = row.pending > 0 ? 'alert' : 'clear';
     try {
       const devices = ctx.devices.get(row.user_id) ?? [];
       if ((kind === 'clear' && !row.clear_due) || devices.length === 0 || (kind === 'alert' && ctx.silenced.has(pair(row.user_id, row.conversation_id)))) return { row, kind };
       const message = await this.build(row, kind, ctx.hidePreviews.has(row.user_id));
-      return await this.sendToDevices(row, kind, message, devices);
+      return await this.sendToDevices(row, kind, message, devices, trace);
     } catch (err) {
       this.logger.warn('push dispatch failed', { err, user_id: row.user_id, conversation_id: row.conversation_id });
       return { row, kind: 'retry', delayMs: backoffMs(row.attempts, this.options.backoffBaseMs, this.options.backoffMaxMs, undefined), accepted: row.accepted_tokens };
     }
   }
 
-  private async sendToDevices(row: DueRow, kind: 'alert' | 'clear', message: Omit<PushMessage, 'platform' | 'token' | 'app_id' | 'sandbox'>, devices: Device[]): Promise<RowResult> {
+  private async sendToDevices(row: DueRow, kind: 'alert' | 'clear', message: Omit<PushMessage, 'platform' | 'token' | 'app_id' | 'sandbox'>, devices: Device[], trace: Context): Promise<RowResult> {
     const accepted = new Set(row.accepted_tokens);
     let retryAfter: number | undefined;
     let mustRetry = false;
@@ -209,7 +209,7 @@ export class PushDispatcher {
         retryAfter = Math.max(retryAfter ?? 0, breaker.retryInMs());
         continue;
       }
-      const outcome = await providerSpan(provider.name, device.platform, kind, () =>
+      const outcome = await providerSpan(trace, provider.name, device.platform, kind, () =>
         provider
           .send({ ...message, platform: device.platform, token: device.token, app_id: device.app_id, sandbox: device.sandbox })
           .catch((err: unknown): PushOutcome => ({ status: 'retry', reason: err instanceof Error ? err.message : String(err) })),

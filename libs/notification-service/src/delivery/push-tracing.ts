@@ -52,9 +52,9 @@ export function rowSpan<T>(traceparents: string[], batch: Context, attributes: R
 const redact = (reason: string) => reason.replace(/[A-Za-z0-9_:-]{32,}/g, '<redacted>');
 
 /** One provider call (RPC semantic conventions); the outcome sets the status, never the token. */
-export function providerSpan(provider: string, platform: string, kind: string, send: () => Promise<PushOutcome>): Promise<PushOutcome> {
+export function providerSpan(parent: Context, provider: string, platform: string, kind: string, send: () => Promise<PushOutcome>): Promise<PushOutcome> {
   const attributes = { 'rpc.system': provider, 'rpc.service': provider, 'rpc.method': 'send', 'parley.push.platform': platform, 'parley.push.kind': kind };
-  return inSpan(`${provider}/send`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+  return inSpan(`${provider}/send`, { kind: SpanKind.CLIENT, parent, attributes }, async (span) => {
     const outcome = await send();
     span.setAttribute('parley.push.outcome', outcome.status);
     if (outcome.status === 'retry' || outcome.status === 'failed') failSpan(span, null, `${outcome.status}: ${redact(outcome.reason)}`.slice(0, 200));
