@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import { carryTrace, contextFrom, messagingAttributes, SpanKind, traceparentOf, tracer } from '@parley/observability';
+import { carryTrace, contextFrom, messagingAttributes, SpanKind, startSpan, traceparentOf } from '@parley/observability';
 import { ConversationEvent, Delivery, GatewayDelivery, LogRecord, presenceRouteKey, PresenceStore, RouteTable, SESSIONS_ROUTE_KEY } from '@parley/ports';
 import { GatewayBreaker } from './gateway-breaker';
 
@@ -95,14 +95,14 @@ export class ConversationEventsConsumer {
     const traceparent = record.headers.traceparent;
     if (!traceparent) return null;
     const event = record.value;
-    const attributes = messagingAttributes('process', record.topic, {
+    const attributes = () => messagingAttributes('process', record.topic, {
       'messaging.consumer.group.name': FANOUT_GROUP,
       'messaging.destination.partition.id': String(record.partition),
       'messaging.kafka.offset': Number(record.offset),
       ...(event.type === 'message.created' ? { 'parley.conversation_id': event.message.conversation_id, 'parley.seq': event.message.seq } : {}),
       ...(event.type === 'send.rejected' ? { 'parley.conversation_id': event.conversation_id, 'parley.client_msg_id': event.client_msg_id } : {}),
     });
-    const span = tracer().startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER, attributes }, contextFrom(traceparent));
+    const span = startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER, attributes }, contextFrom(traceparent));
     spanOf.set(event, span);
     return span;
   }

@@ -1,6 +1,6 @@
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { contextMode, contextOf, inSpan, instrumentationsWanted, samplingRatio, SyncContextManager, traceHeaders } from './index';
+import { contextFrom, contextMode, contextOf, inSpan, instrumentationsWanted, samplerFollowsUnsampledParent, samplingRatio, startSpan, SyncContextManager, traceHeaders } from './index';
 
 describe('the context mode (PARLEY_TRACING_CONTEXT)', () => {
   it('reads the ratio the standard sampler settings record', () => {
@@ -88,6 +88,23 @@ describe('explicit parents with the SDK on the synchronous manager', () => {
     expect(byName('named')?.parentSpanContext?.spanId).toBe(outer?.spanContext().spanId);
     expect(byName('lost')?.parentSpanContext).toBeUndefined();
     expect(links).toBe(1);
+  });
+
+  it('under an unsampled parent a span is the parent wrapped, its attributes never built; under a sampled one it is recorded', () => {
+    let built = 0;
+    const attributes = () => { built++; return { a: 1 }; };
+    const unsampled = contextFrom('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00');
+    const skipped = startSpan('skipped', { attributes }, unsampled);
+    expect(skipped.isRecording()).toBe(false);
+    expect(traceHeaders(skipped)).toEqual({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' });
+    expect(built).toBe(0);
+    const recorded = startSpan('recorded', { attributes }, contextFrom('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'));
+    expect(recorded.isRecording()).toBe(true);
+    recorded.end();
+    expect(built).toBe(1);
+    expect(samplerFollowsUnsampledParent({ OTEL_TRACES_SAMPLER: 'always_on' })).toBe(false);
+    expect(samplerFollowsUnsampledParent({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio' })).toBe(true);
+    expect(samplerFollowsUnsampledParent({})).toBe(true);
   });
 
   it('no traceparent header from a span with no valid context (tracing off, no parent)', () => {

@@ -44,6 +44,15 @@ export function samplingRatio(env: NodeJS.ProcessEnv = process.env): number | nu
   }
 }
 
+/**
+ * Whether the sampler never records a span whose parent was not sampled: the `parentbased_*`
+ * samplers (the SDK's default is parentbased_always_on) and always_off.
+ */
+export function samplerFollowsUnsampledParent(env: NodeJS.ProcessEnv = process.env): boolean {
+  const sampler = (env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase();
+  return sampler === '' || sampler.startsWith('parentbased_') || sampler === 'always_off';
+}
+
 /** The context mode for this environment (PARLEY_TRACING_CONTEXT: auto | async-hooks | explicit). */
 export function contextMode(env: NodeJS.ProcessEnv = process.env): ContextMode {
   const setting = (env.PARLEY_TRACING_CONTEXT ?? 'auto').trim().toLowerCase();

@@ -1,4 +1,5 @@
-import { Attributes, context, Context, isSpanContextValid, Link, ROOT_CONTEXT, Span, SpanContext, SpanKind, SpanStatusCode, trace, Tracer } from '@opentelemetry/api';
+import { Attributes, context, Context, isSpanContextValid, Link, ROOT_CONTEXT, Span, SpanContext, SpanKind, SpanStatusCode, trace, TraceFlags, Tracer } from '@opentelemetry/api';
+import { samplerFollowsUnsampledParent } from './context-mode';
 import { formatTraceparent, newTrace } from './trace-context';
 
 /**
@@ -6,7 +7,29 @@ import { formatTraceparent, newTrace } from './trace-context';
  * `traceparent` in Kafka headers, gRPC metadata and each fanout delivery. With tracing off these
  * calls cost a no-op span; a traceparent still travels (logs can still be joined by trace_id).
  */
-export const tracer = (): Tracer => trace.getTracer('parley');
+let parleyTracer: Tracer | null = null;
+export const tracer = (): Tracer => (parleyTracer ??= trace.getTracer('parley'));
+
+let followsUnsampled: boolean | null = null;
+
+/**
+ * Starts one of Parley's spans. Under a parent its trace did not sample, with a sampler that follows
+ * its parent (every `parentbased_*` one, the default), the span is the parent's context wrapped,
+ * exactly what the SDK would decide, without its work (ids, attributes, sampler): most messages
+ * are not sampled, and each crosses about ten spans.
+ */
+export function startSpan(name: string, options: SpanOptions, parent: Context): Span {
+  const sc = trace.getSpanContext(parent);
+  if (sc && (sc.traceFlags & TraceFlags.SAMPLED) === 0 && isSpanContextValid(sc) && (followsUnsampled ??= samplerFollowsUnsampledParent())) return trace.wrapSpanContext(sc);
+  const { attributes, links } = options;
+  const span = tracer().startSpan(name, {
+    kind: options.kind ?? SpanKind.INTERNAL,
+    attributes: typeof attributes === 'function' ? attributes() : attributes,
+    links: typeof links === 'function' ? undefined : links,
+  }, parent);
+  if (typeof links === 'function' && span.isRecording()) span.addLinks(links());
+  return span;
+}
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -63,7 +86,8 @@ export function traceHeaders(span: Span): Record<string, string> {
 
 export interface SpanOptions {
   kind?: SpanKind;
-  attributes?: Attributes;
+  /** A function is called only when the span may be recorded (not under an unsampled parent). */
+  attributes?: Attributes | (() => Attributes);
   /** A function is called only when the span is recorded: most batches are not, and their links cost a parse per record. */
   links?: Link[] | (() => Link[]);
   /** The parent; default: the active context. */
@@ -77,9 +101,7 @@ export interface SpanOptions {
  */
 export async function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
   const parent = options.parent ?? context.active();
-  const { links } = options;
-  const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links: typeof links === 'function' ? undefined : links }, parent);
-  if (typeof links === 'function' && span.isRecording()) span.addLinks(links());
+  const span = startSpan(name, options, parent);
   try {
     return await context.with(trace.setSpan(parent, span), () => fn(span));
   } catch (err) {

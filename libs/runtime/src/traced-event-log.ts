@@ -30,7 +30,7 @@ export class TracedEventLog implements EventLog {
     // A caller with no active span may still name the trace the record belongs to.
     const active = trace.getSpan(context.active());
     const parent = active && isSpanContextValid(active.spanContext()) ? context.active() : contextFrom(headers.traceparent);
-    return inSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, parent, attributes: messagingAttributes('send', topic) }, async (span) => {
+    return inSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, parent, attributes: () => messagingAttributes('send', topic) }, async (span) => {
       const end = this.appendSeconds.startTimer({ topic });
       try {
         const result = await this.inner.append(topic, key, value, { ...headers, traceparent: traceparentOf(span) });

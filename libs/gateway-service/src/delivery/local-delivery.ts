@@ -56,7 +56,7 @@ export class LocalDelivery implements GatewayDelivery {
       try {
         const traceparent = carriedTrace(d);
         // A delivery fanout traced is one step of its message's trace: ack, publish to the sockets.
-        if (traceparent) await inSpan(`process ${d.type}`, { kind: SpanKind.CONSUMER, parent: contextFrom(traceparent), attributes: deliveryAttributes(d) }, (span) => {
+        if (traceparent) await inSpan(`process ${d.type}`, { kind: SpanKind.CONSUMER, parent: contextFrom(traceparent), attributes: () => deliveryAttributes(d) }, (span) => {
           if (d.type === 'send.rejected') failSpan(span, null, `${d.code}: ${d.message}`);
           return this.apply(d);
         });

@@ -130,7 +130,7 @@ export class ConversationSequencer {
     batch.catch(() => undefined); // every send's span awaits it below
     const announced = new Set<string>();
     await Promise.all(sends.map(({ send, headers }) => {
-      const attributes = messagingAttributes('process', Topics.ingress, {
+      const attributes = () => messagingAttributes('process', Topics.ingress, {
         'messaging.consumer.group.name': SEQUENCER_GROUP,
         'parley.conversation_id': conversationId,
         'parley.client_msg_id': send.client_msg_id,
