@@ -24,10 +24,15 @@ export function startSpan(name: string, options: SpanOptions, parent: Context): 
   const { attributes, links } = options;
   const span = tracer().startSpan(name, {
     kind: options.kind ?? SpanKind.INTERNAL,
-    attributes: typeof attributes === 'function' ? attributes() : attributes,
+    attributes: typeof attributes === 'function' ? undefined : attributes,
     links: typeof links === 'function' ? undefined : links,
   }, parent);
-  if (typeof links === 'function' && span.isRecording()) span.addLinks(links());
+  // Lazy attributes and links are added once the sampler has said yes (the standard samplers
+  // decide on the trace id and the parent, never on these).
+  if (span.isRecording()) {
+    if (typeof attributes === 'function') span.setAttributes(attributes());
+    if (typeof links === 'function') span.addLinks(links());
+  }
   return span;
 }
 
@@ -86,7 +91,7 @@ export function traceHeaders(span: Span): Record<string, string> {
 
 export interface SpanOptions {
   kind?: SpanKind;
-  /** A function is called only when the span may be recorded (not under an unsampled parent). */
+  /** A function is called only when the span is recorded (most are not: see startSpan). */
   attributes?: Attributes | (() => Attributes);
   /** A function is called only when the span is recorded: most batches are not, and their links cost a parse per record. */
   links?: Link[] | (() => Link[]);

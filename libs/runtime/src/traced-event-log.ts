@@ -52,7 +52,7 @@ export class TracedEventLog implements EventLog {
       ...options,
       handleBatch: (records: LogRecord<T>[]) => {
         this.batchSize.observe({ group }, records.length);
-        const attributes = messagingAttributes('process', topic, {
+        const attributes = () => messagingAttributes('process', topic, {
           'messaging.consumer.group.name': group,
           'messaging.batch.message_count': records.length,
           ...(records.length > 0 ? { 'messaging.destination.partition.id': String(records[0].partition) } : {}),

@@ -338,7 +338,7 @@ export class SocketHandler {
     d.pendingAcks++;
     // The frame's span is the root of the message's trace (docs/adr/0007-tracing.md).
     const started = performance.now();
-    const attributes = { 'parley.conversation_id': f.conversation_id, 'parley.client_msg_id': f.client_msg_id, 'network.protocol.name': 'websocket' };
+    const attributes = () => ({ 'parley.conversation_id': f.conversation_id, 'parley.client_msg_id': f.client_msg_id, 'network.protocol.name': 'websocket' });
     try {
       await inSpan('ws send', { kind: SpanKind.SERVER, attributes, parent: ROOT_CONTEXT }, async (span) => {
         await this.pipeline.publish(d.userId, f.conversation_id, f.client_msg_id, body, d.id, traceHeaders(span), extras);
