@@ -6,50 +6,20 @@
  *
  * Needs Debian's Chromium at /usr/bin/chromium (or PARLEY_CHROMIUM), like chat.browser.e2e.ts.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
+import { useChromium } from '../support/chromium';
 import { e2eTest, useParley } from '../support/suite';
 import { uniqueUsername } from '../support/users';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 const STEP_MS = 20_000;
-const LAUNCH_TIMEOUT_MS = 60_000;
 
 const parley = useParley();
 
 describe('calls in the browser', () => {
-  let browser: Browser | null = null;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set PARLEY_CHROMIUM`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: LAUNCH_TIMEOUT_MS,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-      ],
-    });
-  }, LAUNCH_TIMEOUT_MS);
-
-  afterAll(async () => {
-    for (const context of contexts.splice(0)) await context.close();
-    await browser?.close();
-  });
+  const browser = useChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
 
   async function openPage(): Promise<{ page: Page; problems: string[] }> {
-    if (!browser) throw new Error('Chromium did not start (see the beforeAll error)');
     const context = await browser.newContext();
-    contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(STEP_MS);
     const problems: string[] = [];

@@ -3,16 +3,13 @@
  * real SMTP adapter to a local SMTP server (loopback), the page signs in with it and opens the chat.
  * Needs Debian's Chromium at /usr/bin/chromium (or PARLEY_CHROMIUM): test/run-all.sh installs it.
  */
-import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser } from 'playwright-core';
 import { LocalSmtpServer } from '../../libs/adapters/src/testing/otp/local-smtp.server';
+import { useChromium } from '../support/chromium';
 import { e2eTest, useParley } from '../support/suite';
 import { eventually } from '../support/wait';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 const STEP_MS = 20_000;
-const LAUNCH_TIMEOUT_MS = 60_000;
 
 let smtp: LocalSmtpServer;
 const env: Record<string, string> = {};
@@ -30,18 +27,9 @@ const parley = useParley({ env });
 afterAll(() => smtp.stop());
 
 describe('sign in with a code on the page', () => {
-  let browser: Browser | null = null;
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set PARLEY_CHROMIUM`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: LAUNCH_TIMEOUT_MS, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
-  }, LAUNCH_TIMEOUT_MS);
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useChromium();
 
   e2eTest('asks for a code by e-mail, refuses a wrong one, signs in with the right one and opens the chat', async () => {
-    if (!browser) throw new Error('Chromium did not start (see the beforeAll error)');
     const context = await browser.newContext();
     try {
       const page = await context.newPage();

@@ -6,36 +6,21 @@
  *
  * Needs Debian's Chromium at /usr/bin/chromium (or PARLEY_CHROMIUM), as the other browser tests.
  */
-import { existsSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
+import { useChromium } from '../support/chromium';
 import { e2eTest, useParley } from '../support/suite';
 import { uniqueUsername } from '../support/users';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 const STEP_MS = 20_000;
-const LAUNCH_TIMEOUT_MS = 60_000;
 
 const parley = useParley();
 
 describe('moderation on the chat page', () => {
-  let browser: Browser | null = null;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium or set PARLEY_CHROMIUM`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: LAUNCH_TIMEOUT_MS, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
-  }, LAUNCH_TIMEOUT_MS);
-
-  afterAll(async () => {
-    for (const context of contexts.splice(0)) await context.close();
-    await browser?.close();
-  });
+  const browser = useChromium();
 
   async function signedIn(viewport: { width: number; height: number }, username: string): Promise<Page> {
-    if (!browser) throw new Error('Chromium did not start (see the beforeAll error)');
     const context = await browser.newContext({ viewport });
-    contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(STEP_MS);
     await page.goto(parley.current.baseUrl + '/');

@@ -9,16 +9,14 @@
  * Needs Debian's Chromium at /usr/bin/chromium (or PARLEY_CHROMIUM), as the other browser tests.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import { ParleyRest } from '@parley/client';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
+import { useChromium } from '../support/chromium';
 import { e2eTest, useParley } from '../support/suite';
 import { createDirect, createGroup, registerUser, type TestUser } from '../support/users';
 
-const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 const STEP_MS = 20_000;
-const LAUNCH_TIMEOUT_MS = 60_000;
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 720 };
 /** Messages after the group's needle: more than the page loads when a conversation opens (50). */
@@ -27,28 +25,10 @@ const FILLER = 70;
 const parley = useParley();
 
 describe('the chat page searches messages and keeps reactions, edits and deletes over a reload', () => {
-  let browser: Browser | null = null;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium or set PARLEY_CHROMIUM`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: LAUNCH_TIMEOUT_MS,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  }, LAUNCH_TIMEOUT_MS);
-
-  afterAll(async () => {
-    for (const context of contexts.splice(0)) await context.close();
-    await browser?.close();
-  });
+  const browser = useChromium();
 
   async function signedIn(viewport: { width: number; height: number }, user: TestUser): Promise<Page> {
-    if (!browser) throw new Error('Chromium did not start (see the beforeAll error)');
     const context = await browser.newContext({ viewport });
-    contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(STEP_MS);
     const problems: string[] = [];
