@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { stampedText } from '../loadgen/fanout-frames';
 import { PeerCluster } from './cluster';
-import { freePort, ServerProcess } from './server-process';
+import { freePort } from '../../test/support/ports';
+import { ServerProcess } from './server-process';
 import { BenchTarget, FANOUT_TEXT_CHARS, FanoutShape, StartOptions, TargetSession } from './target';
 
 /**

@@ -1,5 +1,4 @@
 import { ChildProcess, fork } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setPriority } from 'node:os';
 
 export interface ServerProcessOptions {
@@ -112,37 +111,3 @@ export class ServerProcess {
   }
 }
 
-/** Whether nothing listens on this port of 127.0.0.1 right now. */
-export function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** The first of `count` consecutive ports on 127.0.0.1 that were all free a moment ago. */
-export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const first = await freePort();
-    if (first + count - 1 > 65535) continue;
-    let free = true;
-    for (let p = first + 1; p < first + count && free; p++) free = await portIsFree(p);
-    if (free) return first;
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
-}
-
-/** A port free on 127.0.0.1 right now (the OS picks it; the caller binds it straight after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      s.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { stampedText } from '../loadgen/fanout-frames';
 import { profileFlags } from './bare-uws.target';
 import { PeerCluster } from './cluster';
-import { freePort, ServerProcess } from './server-process';
+import { freePort } from '../../test/support/ports';
+import { ServerProcess } from './server-process';
 import { BenchTarget, FANOUT_TEXT_CHARS, FanoutShape, StartOptions, TargetSession } from './target';
 
 const ENGINE_IO_PATH = '/socket.io/?EIO=4&transport=websocket';

@@ -10,7 +10,7 @@ import { Client } from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import { join } from 'node:path';
 import { ImageBundle, IMAGE_LAYOUT, type Container } from '../support/oci-bundle';
-import { freePort } from '../support/parley-process';
+import { freePort } from '../support/ports';
 import { createDirect, makeWs, registerUser } from '../support/users';
 import { eventually } from '../support/wait';
 import { isPersistedAck, type TestSocket } from '../support/ws-client';

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, freePortRange, REPO_ROOT } from './parley-process';
+import { REPO_ROOT } from './parley-process';
+import { freePort, freePortRange } from './ports';
 
 const run = promisify(execFile);
 /** What parley-infra starts: `kafka3` is three combined broker/controller nodes. */

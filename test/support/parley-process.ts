@@ -9,9 +9,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort, freePortRange, portIsFree } from './ports';
 
 export interface ParleyProcess {
   baseUrl: string;
@@ -128,25 +128,6 @@ function track(instance: Instance): void {
 function untrack(instance: Instance): void {
   running.delete(instance);
   if (running.size === 0) process.removeListener('exit', killLeftovers);
-}
-
-/** A port that was free a moment ago: listen on port 0, read the port, close. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('could not read the port of a listening socket'));
-        return;
-      }
-      const { port } = address;
-      server.close((err) => (err ? reject(err) : resolvePort(port)));
-    });
-  });
 }
 
 async function startStandalone(opts: StartOptions): Promise<ParleyProcess> {
@@ -281,30 +262,6 @@ function meshGatewayCount(raw: string | undefined): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`PARLEY_MESH_GATEWAYS must be an integer from 1 to 8, got "${raw}"`);
   return n;
-}
-
-/** Attempts at finding `count` consecutive free ports before giving up. */
-const PORT_RANGE_ATTEMPTS = 50;
-
-/** The first of `count` consecutive ports that were all free a moment ago. */
-export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < PORT_RANGE_ATTEMPTS; attempt++) {
-    const first = await freePort();
-    if (first + count - 1 > 65535) continue;
-    let free = true;
-    for (let p = first + 1; p < first + count && free; p++) free = await portIsFree(p);
-    if (free) return first;
-  }
-  throw new Error(`no ${count} consecutive free ports found in ${PORT_RANGE_ATTEMPTS} attempts`);
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolveFree) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolveFree(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
-  });
 }
 
 class Instance {

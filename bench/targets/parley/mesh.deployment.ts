@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { profileFlags } from '../bare-uws.target';
-import { freePortRange, portIsFree, ServerProcess } from '../server-process';
+import { freePortRange, portIsFree } from '../../../test/support/ports';
+import { ServerProcess } from '../server-process';
 import { StartOptions } from '../target';
 import { ParleyDeployment, RunningParley, waitReady } from './deployment';
 

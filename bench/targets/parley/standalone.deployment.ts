@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { profileFlags } from '../bare-uws.target';
-import { freePort, ServerProcess } from '../server-process';
+import { freePort } from '../../../test/support/ports';
+import { ServerProcess } from '../server-process';
 import { StartOptions } from '../target';
 import { ParleyDeployment, RunningParley, waitReady } from './deployment';
 
