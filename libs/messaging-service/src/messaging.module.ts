@@ -19,6 +19,8 @@ export interface MessagingOptions {
   runSequencer: boolean;
   /** Claims older than this move to their compact form (SendClaimsRepository.compact). */
   claimWindowHours: number;
+  /** Issue 14: how long a member who left an anonymous group keeps their pseudonym (docs/adr/0016; default 300). */
+  anonRejoinWindowSeconds?: number;
 }
 
 /** How often the sequencer compacts old claims, and how many rows one statement moves. */
@@ -31,7 +33,10 @@ function mentionResolver(users: UserDirectory, repo: ConversationRepository): Me
     const ids: string[] = [];
     for (const name of mentionedUsernames(text)) {
       const user = await users.findByUsername(name);
-      if (user && !ids.includes(user.id) && (await repo.membership(conversationId, user.id))) ids.push(user.id);
+      if (!user || ids.includes(user.id)) continue;
+      const m = await repo.membership(conversationId, user.id);
+      // An anonymous member is never found by their username (docs/adr/0016): that would name them.
+      if (m && !m.participant_id) ids.push(user.id);
     }
     return ids;
   };
@@ -124,7 +129,7 @@ export class MessagingModule {
           provide: ConversationService,
           inject: [SQL_DB, MESSAGE_STORE, USER_DIRECTORY, EVENT_LOG, METRICS],
           useFactory: (db: SqlDb, messages: MessageStore, users: UserDirectory, log: EventLog, metrics: Metrics) =>
-            new ConversationService(db, messages, users, log, options.largeGroup, countStoreReads(metrics)),
+            new ConversationService(db, messages, users, log, options.largeGroup, countStoreReads(metrics), options.anonRejoinWindowSeconds ?? 300),
         },
         { provide: CONVERSATION_API, useExisting: ConversationService },
         { provide: MEMBERSHIP_DIRECTORY, useExisting: ConversationService },

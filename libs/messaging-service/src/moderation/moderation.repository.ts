@@ -1,3 +1,4 @@
+import { memberColumn } from '../anonymous/participants.repository';
 import { Rank } from '@parley/domain';
 import { SqlDb } from '@parley/ports';
 import type { AuditActionDto, AuditEntryDto, BanDto, ReportDto } from '@parley/protocol';
@@ -61,7 +62,7 @@ export class ModerationRepository {
   }
 
   async mutedUntil(conversationId: string, userId: string): Promise<string | null> {
-    const r = await this.db.query<{ muted_until: Date | string | null }>(`SELECT muted_until FROM memberships WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId]);
+    const r = await this.db.query<{ muted_until: Date | string | null }>(`SELECT muted_until FROM memberships WHERE conversation_id = $1 AND ${memberColumn(userId)} = $2`, [conversationId, userId]);
     return isoOrNull(r.rows[0]?.muted_until ?? null);
   }
 

@@ -9,6 +9,7 @@ import { LifecycleOps, OpSend } from './lifecycle-ops';
 import { SendGates } from '../moderation/send-gates';
 
 export const SEQUENCER_GROUP = 'parley-messaging-sequencer';
+const PLAIN_REMEMBERED = 100_000;
 
 /** Counts the sequencer reports (metrics). */
 /** Resolves a text's `@username` mentions into the ids of members of the conversation. */
@@ -51,6 +52,9 @@ interface Outcome {
  * or a takeover and yields the same seq, id and row; docs/adr/0003-sequencer-takeover.md argues it.
  */
 export class ConversationSequencer {
+  /** Conversations known not to be anonymous (bounded; forgetting one only costs a read). */
+  private readonly plain = new Set<string>();
+
   constructor(
     private readonly repo: ConversationRepository,
     private readonly claims: SendClaimsRepository,
@@ -94,6 +98,7 @@ export class ConversationSequencer {
    * claim, the store write) are one span in the first send's trace, linked to the others.
    */
   private async handleConversation(conversationId: string, records: Pending[]): Promise<void> {
+    await this.aliasSenders(conversationId, records);
     // A lifecycle operation (edit, delete, reaction) goes alone, between the runs of sends around
     // it, so the conversation's records keep their partition order (docs/adr/0010).
     let run: Pending[] = [];
@@ -107,6 +112,26 @@ export class ConversationSequencer {
       await this.handleOp(conversationId, p as Pending & { send: OpSend });
     }
     if (run.length > 0) await this.handleSends(conversationId, run);
+  }
+
+  /**
+   * Issue 14 (docs/adr/0016): in an anonymous group an anonymous member's sends and operations are
+   * sequenced under their participant id, so the claim, the stored message, its events and every
+   * "is this mine" check see only the pseudonym. Whether a conversation is anonymous never
+   * changes, so a plain one is remembered and costs no read again.
+   */
+  private async aliasSenders(conversationId: string, records: Pending[]): Promise<void> {
+    if (this.plain.has(conversationId)) return;
+    const aliases = await this.repo.senderAliases(conversationId, [...new Set(records.map((p) => p.send.sender_id))]);
+    if (aliases === null) {
+      if (this.plain.size >= PLAIN_REMEMBERED) this.plain.clear();
+      this.plain.add(conversationId);
+      return;
+    }
+    for (const p of records) {
+      const alias = aliases.get(p.send.sender_id);
+      if (alias) p.send = { ...p.send, sender_id: alias };
+    }
   }
 
   private handleOp(conversationId: string, { send, headers }: Pending & { send: OpSend }): Promise<void> {
