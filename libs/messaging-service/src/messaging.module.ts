@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { LargeGroupPolicy, mentionedUsernames } from '@parley/domain';
-import { Consumer, CONVERSATION_API, EVENT_LOG, EventLog, IngressSend, MEMBERSHIP_DIRECTORY, MESSAGE_STORE, MessageStore, SQL_DB, SqlDb, Topics, USER_DIRECTORY, UserDirectory } from '@parley/ports';
+import { ADMIN_ROUTES, Consumer, CONVERSATION_API, EVENT_LOG, EventLog, IngressSend, MEMBERSHIP_DIRECTORY, MESSAGE_STORE, MessageStore, SQL_DB, SqlDb, Topics, USER_DIRECTORY, UserDirectory } from '@parley/ports';
 import { ConversationService } from './conversation.service';
 import { ConversationSequencer, MentionResolver, SEQUENCER_GROUP } from './sequencer/conversation-sequencer';
 import { ConversationRepository } from './storage/conversation.repository';
@@ -12,6 +12,8 @@ import { countStoreReads } from './storage/store-reads';
 import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
 import { SearchProjectionRunner } from './search/search-projection.runner';
 import { SEARCH_PROJECTION_OPTIONS } from './search/search-projection.options';
+import { participantAdminRoute } from './anonymous/participant-admin.route';
+import { ParticipantsRepository } from './anonymous/participants.repository';
 
 export interface MessagingOptions {
   largeGroup: LargeGroupPolicy;
@@ -137,6 +139,8 @@ export class MessagingModule {
         // The search projection (issue 13.3) runs where the sequencer runs, never on a query-only replica.
         { provide: SEARCH_PROJECTION_OPTIONS, useValue: { run: options.runSequencer } },
         SearchProjectionRunner,
+        // Issue 14: the operator's pseudonym lookup, on the admin port only (docs/adr/0016).
+        { provide: ADMIN_ROUTES, inject: [SQL_DB, LOGGER], useFactory: (db: SqlDb, logger: Logger) => [participantAdminRoute(new ParticipantsRepository(db), logger.child({ component: 'participants-admin' }))] },
       ],
       exports: [CONVERSATION_API, MEMBERSHIP_DIRECTORY],
     };
