@@ -13,6 +13,7 @@ import { ReadReceiptsUseCase } from './usecases/read-receipts/read-receipts.usec
 import { SearchRepository } from './search/search.repository';
 import { ModerationRepository } from './moderation/moderation.repository';
 import { ModerationUseCase } from './moderation/moderation.usecase';
+import { ParticipantsRepository } from './anonymous/participants.repository';
 
 /** The messaging service's query and membership side, as the gateway and other services see it. */
 export class ConversationService implements ConversationApi, MembershipDirectory {
@@ -41,7 +42,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
     this.creating = new CreateConversationUseCase(this.repo, users, log);
     const moderation = new ModerationRepository(db);
     this.changing = new ChangeMembersUseCase(this.repo, users, log, moderation, anonRejoinWindowSeconds);
-    this.moderation = new ModerationUseCase(this.repo, moderation, messages, users, log);
+    this.moderation = new ModerationUseCase(this.repo, moderation, messages, users, log, new ParticipantsRepository(db));
     this.reading = new MarkReadUseCase(this.repo, log, policy);
     this.receipts = new ReadReceiptsUseCase(this.repo);
     this.history$ = new ReadHistoryUseCase(this.repo, messages, reads);
