@@ -128,7 +128,7 @@ describe('anonymous participants (issue 14.2)', () => {
 
     // The operator endpoint: on the messaging admin port only, reason required and logged.
     const urls = await parley.current.metricsUrls();
-    const admin = (urls.messaging ?? urls.standalone).replace(/\/metrics$/, '');
+    const admin = (urls.standalone ?? urls['messaging-1'] ?? urls.messaging).replace(/\/metrics$/, '');
     const lookup = await fetch(`${admin}/admin/v1/participants/${bobPid}?reason=${encodeURIComponent('abuse report 42')}`);
     expect(lookup.status).toBe(200);
     expect(await lookup.json()).toMatchObject({ participant_id: bobPid, user_id: bob.user.id, conversation_id: id });
