@@ -1,5 +1,3 @@
-import { randomInt } from 'node:crypto';
-
 /**
  * Anonymous participants (issue 14 item 2, docs/adr/0016-anonymous-participants.md): the pure
  * parts. A participant id is `p-` and 16 random base32 characters (80 bits), drawn, never derived
@@ -14,10 +12,10 @@ const PARTICIPANT_ID = /^p-[a-z2-7]{16}$/;
 /** Whether an id names a participant (pseudonym) rather than a user (user ids are UUIDs). */
 export const isParticipantId = (id: string): boolean => PARTICIPANT_ID.test(id);
 
+/** A uniform random integer in [0, maxExclusive): the caller passes a cryptographic one (node:crypto's randomInt). */
 export type RandomInt = (maxExclusive: number) => number;
-const cryptoInt: RandomInt = (max) => randomInt(max);
 
-export function newParticipantId(random: RandomInt = cryptoInt): string {
+export function newParticipantId(random: RandomInt): string {
   let s = 'p-';
   for (let i = 0; i < 16; i++) s += BASE32[random(32)];
   return s;
@@ -27,7 +25,7 @@ const ADJECTIVES = ['Quiet', 'Brave', 'Calm', 'Swift', 'Bright', 'Gentle', 'Bold
 const ANIMALS = ['Heron', 'Otter', 'Fox', 'Lynx', 'Wren', 'Badger', 'Falcon', 'Hare', 'Owl', 'Seal', 'Robin', 'Marten', 'Crane', 'Finch', 'Bison', 'Koala'];
 
 /** A generated display name, e.g. "Quiet Heron 4821": no part of it comes from the account. */
-export function newAnonymousName(random: RandomInt = cryptoInt): string {
+export function newAnonymousName(random: RandomInt): string {
   return `${ADJECTIVES[random(ADJECTIVES.length)]} ${ANIMALS[random(ANIMALS.length)]} ${1000 + random(9000)}`;
 }
 

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { isParticipantId, newAnonymousName, newParticipantId, withinRejoinWindow } from '@parley/domain';
 
 /** A member is named by their user id, or (anonymous groups) by their participant id: the column to match. */
@@ -52,10 +53,10 @@ export class ParticipantsRepository {
     }
     for (const userId of userIds) {
       if (out.has(userId)) continue;
-      const id = newParticipantId();
+      const id = newParticipantId(randomInt);
       await tx.query(
         `INSERT INTO participants (participant_id, conversation_id, user_id, display_name, joined_at) VALUES ($1, $2, $3, $4, $5)`,
-        [id, conversationId, userId, newAnonymousName(), at],
+        [id, conversationId, userId, newAnonymousName(randomInt), at],
       );
       out.set(userId, id);
     }
