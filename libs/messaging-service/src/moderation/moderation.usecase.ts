@@ -171,7 +171,8 @@ export class ModerationUseCase {
     if (ctx.conversation.type !== 'group') throw new DomainError('FORBIDDEN', 'a direct conversation has no moderation');
     const target = await messageAt(this.messages, ctx.conversation.id, seq);
     if (!target || target.kind !== undefined) throw notFound('message not found');
-    const { report, created } = await this.mod.report(ctx.conversation.id, seq, ctx.me.user_id, reason, new Date().toISOString());
+    // Issue 14: an anonymous reporter is named by their pseudonym to the moderators.
+    const { report, created } = await this.mod.report(ctx.conversation.id, seq, ctx.me.participant_id ?? ctx.me.user_id, reason, new Date().toISOString());
     return ok({ report }, created);
   }
 

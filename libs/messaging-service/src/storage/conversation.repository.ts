@@ -139,8 +139,8 @@ export class ConversationRepository {
       params.push(after.at, after.id);
       where = `AND (c.last_activity_at, c.id) < ($3::timestamptz, $4)`;
     }
-    const r = await this.db.query<ConversationRow & { m_role: Rank; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
-      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq, ${ENTRIES_UNREAD}
+    const r = await this.db.query<ConversationRow & { m_participant_id: string | null; m_role: Rank; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
+      `SELECT c.*, m.participant_id AS m_participant_id, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq, ${ENTRIES_UNREAD}
          FROM memberships m JOIN conversations c ON c.id = m.conversation_id
         WHERE m.user_id = $1 ${where}
         ORDER BY c.last_activity_at DESC, c.id DESC
@@ -149,7 +149,7 @@ export class ConversationRepository {
     );
     return r.rows.map((row) => ({
       conversation: toConversation(row),
-      me: { conversation_id: row.id, user_id: userId, role: row.m_role, joined_at: iso(row.m_joined_at), last_read_seq: Number(row.m_last_read_seq) },
+      me: { conversation_id: row.id, user_id: userId, role: row.m_role, joined_at: iso(row.m_joined_at), last_read_seq: Number(row.m_last_read_seq), participant_id: row.m_participant_id },
       entriesUnread: Number(row.m_entries_unread),
     }));
   }
