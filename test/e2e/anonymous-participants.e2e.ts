@@ -125,6 +125,11 @@ describe('anonymous participants (issue 14.2)', () => {
     const back = await call<{ error: { code: string } }>(alice, 'POST', `/v1/conversations/${id}/members`, { user_ids: [carol.user.id], anonymous: true });
     expect(back.status).toBe(403);
     expect(back.body.error.code).toBe('BANNED');
+    const bans = await call<{ bans: Array<{ user_id: string }> }>(alice, 'GET', `/v1/conversations/${id}/bans`);
+    expect(bans.body.bans.map((x) => x.user_id)).toEqual([carolPid]);
+    const audit = await call<{ entries: unknown[] }>(alice, 'GET', `/v1/conversations/${id}/audit`);
+    expect(JSON.stringify(audit.body.entries)).toContain(carolPid);
+    expect(leaks([bans.body, audit.body])).toEqual([]);
 
     // The operator endpoint: on the messaging admin port only, reason required and logged.
     const urls = await parley.current.metricsUrls();

@@ -3,7 +3,8 @@ import { Migration } from '@parley/ports';
 /**
  * Issue 14 item 2 (docs/adr/0016-anonymous-participants.md), additive: a conversation's anonymous
  * mode (set at creation, never changed), the participants table (the only place a pseudonym is
- * linked to its user), and the membership's pointer to its participant (null for a named member).
+ * linked to its user), and the membership's pointer to its participant (null for a named member), and the pseudonym a ban
+ * was made through (the ban list shows it instead of the user id).
  */
 export const anonymousMigration: Migration = {
   id: 'messaging/008_anonymous_participants',
@@ -22,5 +23,6 @@ CREATE TABLE IF NOT EXISTS participants (
   left_at timestamptz
 );
 CREATE INDEX IF NOT EXISTS participants_by_user ON participants (conversation_id, user_id, joined_at);
+ALTER TABLE conversation_bans ADD COLUMN IF NOT EXISTS participant_id text;
 `,
 };

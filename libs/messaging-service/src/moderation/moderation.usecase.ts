@@ -153,10 +153,10 @@ export class ModerationUseCase {
     assertCanModerate(ctx.conversation, ctx.me, userId, target);
     if (!target && !(await this.users.existingIds([userId])).has(userId)) throw validationFailed('unknown user id');
     const created = (await this.mod.bannedAmong(ctx.conversation.id, [userId])).length === 0;
-    const ban = await this.mod.ban(ctx.conversation.id, userId, ctx.me.user_id, reason, new Date().toISOString());
+    const ban = await this.mod.ban(ctx.conversation.id, userId, ctx.me.participant_id ?? ctx.me.user_id, reason, new Date().toISOString(), ctx.shown ?? null);
     if (target) await this.remove(ctx.conversation.id, userId);
     if (created) await this.audit(ctx, 'member.banned', userId, reason === null ? null : { reason });
-    return ok({ ban: ctx.shown ? { ...ban, user_id: ctx.shown } : ban }, created);
+    return ok({ ban }, created);
   }
 
   private async unban(ctx: Ctx, userId: string): Promise<ModerationReply> {
@@ -180,7 +180,7 @@ export class ModerationUseCase {
     assertModerator(ctx.conversation, ctx.me);
     const existing = await this.mod.findReport(ctx.conversation.id, reportId);
     if (!existing) throw notFound('report not found');
-    const report = await this.mod.resolve(ctx.conversation.id, reportId, ctx.me.user_id, resolution, new Date().toISOString());
+    const report = await this.mod.resolve(ctx.conversation.id, reportId, ctx.me.participant_id ?? ctx.me.user_id, resolution, new Date().toISOString());
     if (!report) throw new DomainError('CONFLICT', 'the report is already resolved');
     await this.audit(ctx, 'report.resolved', existing.reporter_id, { report_id: reportId, resolution }, existing.seq);
     return ok({ report });
