@@ -28,6 +28,8 @@ export interface SequencerStats {
 interface Pending {
   send: IngressSend;
   headers: Record<string, string>;
+  /** Issue 14: the user behind `send.sender_id` when aliasSenders replaced it with their pseudonym. */
+  userId?: string;
 }
 
 interface Outcome {
@@ -130,7 +132,7 @@ export class ConversationSequencer {
     }
     for (const p of records) {
       const alias = aliases.get(p.send.sender_id);
-      if (alias) p.send = { ...p.send, sender_id: alias };
+      if (alias) Object.assign(p, { userId: p.send.sender_id, send: { ...p.send, sender_id: alias } });
     }
   }
 
@@ -153,7 +155,7 @@ export class ConversationSequencer {
     const batch = this.claimAndStore(conversationId, sends);
     batch.catch(() => undefined); // every send's span awaits it below
     const announced = new Set<string>();
-    await Promise.all(sends.map(({ send, headers }) => {
+    await Promise.all(sends.map(({ send, headers, userId }) => {
       const attributes = messagingAttributes('process', Topics.ingress, {
         'messaging.consumer.group.name': SEQUENCER_GROUP,
         'parley.conversation_id': conversationId,
@@ -201,7 +203,8 @@ export class ConversationSequencer {
         span.setAttribute('parley.seq', outcome.message.seq);
         const first = !announced.has(key);
         announced.add(key);
-        return this.emit(conversationId, { type: 'message.created', message: outcome.message, origin: send.origin, created: outcome.created && first }, headers);
+        const behind = userId ? { sender_user_id: userId } : {};
+        return this.emit(conversationId, { type: 'message.created', message: outcome.message, origin: send.origin, created: outcome.created && first, ...behind }, headers);
       });
     }));
   }

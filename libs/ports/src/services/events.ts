@@ -39,7 +39,15 @@ export const REJECT_CODES: readonly RejectCode[] = ['FORBIDDEN', 'VALIDATION_FAI
 
 /** Records on the events topic (key: conversation_id, or user id for user-addressed events). */
 export type ConversationEvent =
-  | { type: 'message.created'; message: Message; origin: SendOrigin | null; /** false when a repeated client_msg_id found the original */ created: boolean }
+  | {
+      type: 'message.created';
+      message: Message;
+      origin: SendOrigin | null;
+      /** false when a repeated client_msg_id found the original */
+      created: boolean;
+      /** Issue 14: the user behind an anonymous sender's pseudonym, for services only (push skips the sender); never in a frame. */
+      sender_user_id?: string;
+    }
   | { type: 'send.rejected'; conversation_id: string; client_msg_id: string; code: RejectCode; message: string; origin: SendOrigin; /** seconds, for MUTED and SLOW_MODE */ retry_after?: number }
   | { type: 'member.added'; conversation_id: string; user_ids: string[] }
   | { type: 'member.removed'; conversation_id: string; user_id: string }
