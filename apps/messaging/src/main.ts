@@ -18,7 +18,7 @@ const listen = config.grpc.messaging.split(',')[0].trim();
   imports: [
     MeshInfraModule.forRoot(config, 'messaging', { sql: { migrations: messagingMigrations }, log: true, messages: true }),
     RpcClientsModule.forRoot(config, { auth: true }),
-    MessagingModule.register({ largeGroup: config.largeGroup, runSequencer: true, claimWindowHours: config.messaging.claimWindowHours }),
+    MessagingModule.register({ largeGroup: config.largeGroup, runSequencer: true, claimWindowHours: config.messaging.claimWindowHours, anonRejoinWindowSeconds: config.messaging.anonRejoinWindowSeconds }),
   ],
 })
 class MessagingProcessModule {}

@@ -21,7 +21,7 @@ export class StandaloneModule {
         StandaloneInfraModule.forRoot(config),
         CodeSendersModule.forRoot(config.otp),
         AuthModule.register(config.auth),
-        MessagingModule.register({ largeGroup, runSequencer: true, claimWindowHours: config.messaging.claimWindowHours }),
+        MessagingModule.register({ largeGroup, runSequencer: true, claimWindowHours: config.messaging.claimWindowHours, anonRejoinWindowSeconds: config.messaging.anonRejoinWindowSeconds }),
         PresenceModule.register({ connectionTtlMs: config.presence.connectionTtlMs }),
         FanoutModule,
         NotificationModule.register(notificationOptionsFrom(config)),

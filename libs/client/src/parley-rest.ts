@@ -152,8 +152,9 @@ export class ParleyRest {
     return this.data('GET', `/v1/conversations/${enc(conversationId)}/members`, { query: { limit: page.limit, cursor: page.cursor } });
   }
 
-  addMembers(conversationId: string, userIds: string[]): Promise<AddMembersResponse> {
-    return this.data('POST', `/v1/conversations/${enc(conversationId)}/members`, { body: { user_ids: userIds } });
+  /** `anonymous` (issue 14): they join a group created with `anonymous: "allowed"` under pseudonyms. */
+  addMembers(conversationId: string, userIds: string[], options: { anonymous?: boolean } = {}): Promise<AddMembersResponse> {
+    return this.data('POST', `/v1/conversations/${enc(conversationId)}/members`, { body: { user_ids: userIds, ...(options.anonymous ? { anonymous: true } : {}) } });
   }
 
   async removeMember(conversationId: string, userId: string): Promise<void> {

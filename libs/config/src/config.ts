@@ -47,7 +47,7 @@ export interface ParleyConfig {
   calls: { ringTimeoutMs: number; iceRatePerSecond: number };
   largeGroup: { threshold: number; typingSampleMs: number };
   /** Sends' claims are kept whole this long, then only in their compact form (docs/adr/0003). */
-  messaging: { claimWindowHours: number };
+  messaging: { claimWindowHours: number; anonRejoinWindowSeconds: number };
   log: { partitions: number };
   /** create: each process creates what it needs (standalone, tests); verify: it checks that the setup job did. */
   schemaSetup: 'create' | 'verify';
@@ -162,6 +162,7 @@ export const settings = {
   callIceRate: int('PARLEY_CALL_ICE_RATE_PER_SECOND', 20, 'calls: ICE candidates per second per connection (twice that as a burst); more are answered RATE_LIMITED', 1),
   largeGroupThreshold: int('PARLEY_LARGE_GROUP_THRESHOLD', 1000, 'member count above which typing is sampled and receipts are counts', 2),
   typingSampleMs: int('PARLEY_TYPING_SAMPLE_MS', 2000, 'large groups: at most one typing frame per conversation per interval', 100),
+  anonRejoinWindowSeconds: int('PARLEY_ANON_REJOIN_WINDOW_S', 300, 'anonymous groups: a member who left and is added back within this many seconds keeps their pseudonym (docs/adr/0016)', 0, 30 * 24 * 3600),
   claimWindowHours: int('PARLEY_SEND_CLAIM_WINDOW_HOURS', 24, 'hours a send claim is kept whole; after it only (sender, client_msg_id) hash and seq remain', 1, 24 * 365),
   logPartitions: int('PARLEY_LOG_PARTITIONS', 16, 'partitions of the ingress and events topics', 1, 1024),
   kafkaBrokers: list('PARLEY_KAFKA_BROKERS', ['127.0.0.1:9092'], 'mesh: Kafka bootstrap brokers'),
@@ -298,7 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presence: { connectionTtlMs: read(env, s.connectionTtlMs) },
     calls: { ringTimeoutMs: read(env, s.callRingTimeoutMs), iceRatePerSecond: read(env, s.callIceRate) },
     largeGroup: { threshold: read(env, s.largeGroupThreshold), typingSampleMs: read(env, s.typingSampleMs) },
-    messaging: { claimWindowHours: read(env, s.claimWindowHours) },
+    messaging: { claimWindowHours: read(env, s.claimWindowHours), anonRejoinWindowSeconds: read(env, s.anonRejoinWindowSeconds) },
     log: { partitions: read(env, s.logPartitions) },
     schemaSetup: read(env, s.schemaSetup),
     kafka: {

@@ -7,3 +7,4 @@ export * from './mentions';
 export * from './message-lifecycle.rules';
 export * from './attachments';
 export * from './moderation.rules';
+export * from './anonymous';

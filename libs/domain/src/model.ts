@@ -25,6 +25,8 @@ export interface Conversation {
   last_seq: number;
   /** When the last message was stored (or created_at): orders the conversation list. */
   last_activity_at: string;
+  /** Issue 14: whether members may take part under a pseudonym (docs/adr/0016); absent means off. */
+  anonymous?: 'off' | 'allowed';
 }
 
 export interface Membership {
@@ -34,6 +36,10 @@ export interface Membership {
   role: Rank;
   joined_at: string;
   last_read_seq: number;
+  /** Issue 14: the member's pseudonym in an anonymous group (docs/adr/0016); absent or null for a named member. */
+  participant_id?: string | null;
+  /** The pseudonym's generated display name (member lists only). */
+  display_name?: string | null;
 }
 
 export interface MessageBody {

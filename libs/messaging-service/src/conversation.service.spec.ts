@@ -245,7 +245,7 @@ describe('ConversationService: membership', () => {
     let cursor: string | null = null;
     for (let pages = 0; pages < 10; pages++) {
       const page: Awaited<ReturnType<ConversationService['members']>> = await service.members(alice, conv, 2, cursor);
-      seen.push(...page.items.map((m) => m.user_id));
+      seen.push(...page.items.map((m) => m.user_id ?? ''));
       cursor = page.next_cursor;
       if (!cursor) break;
     }

@@ -1,5 +1,5 @@
-import { ConversationType, DomainError, LargeGroupPolicy, Message } from '@parley/domain';
-import { ConversationApi, ConversationView, EventLog, HistoryQuery, MAX_SOCKET_SETUPS, MemberView, MembershipDirectory, MessageStore, ModerationReply, ModerationRequest, Page, ReadReceipts, RevisionsView, SearchQuery, SearchResult, SocketSetup, SqlDb, UserDirectory } from '@parley/ports';
+import { DomainError, LargeGroupPolicy, Message } from '@parley/domain';
+import { ConversationApi, ConversationView, CreateConversationInput, EventLog, HistoryQuery, MAX_SOCKET_SETUPS, MemberView, MembershipDirectory, MessageStore, ModerationReply, ModerationRequest, Page, ReadReceipts, RevisionsView, SearchQuery, SearchResult, SocketSetup, SqlDb, UserDirectory } from '@parley/ports';
 import { LifecycleRepository } from './storage/lifecycle.repository';
 import { ReadLifecycleUseCase } from './usecases/message-lifecycle/read-lifecycle.usecase';
 import { ConversationRepository } from './storage/conversation.repository';
@@ -13,6 +13,7 @@ import { ReadReceiptsUseCase } from './usecases/read-receipts/read-receipts.usec
 import { SearchRepository } from './search/search.repository';
 import { ModerationRepository } from './moderation/moderation.repository';
 import { ModerationUseCase } from './moderation/moderation.usecase';
+import { ParticipantsRepository } from './anonymous/participants.repository';
 
 /** The messaging service's query and membership side, as the gateway and other services see it. */
 export class ConversationService implements ConversationApi, MembershipDirectory {
@@ -34,12 +35,14 @@ export class ConversationService implements ConversationApi, MembershipDirectory
     log: EventLog,
     policy: LargeGroupPolicy,
     private readonly reads: StoreReads,
+    /** Issue 14: PARLEY_ANON_REJOIN_WINDOW_S (docs/adr/0016). */
+    anonRejoinWindowSeconds = 300,
   ) {
     this.repo = new ConversationRepository(db);
     this.creating = new CreateConversationUseCase(this.repo, users, log);
     const moderation = new ModerationRepository(db);
-    this.changing = new ChangeMembersUseCase(this.repo, users, log, moderation);
-    this.moderation = new ModerationUseCase(this.repo, moderation, messages, users, log);
+    this.changing = new ChangeMembersUseCase(this.repo, users, log, moderation, anonRejoinWindowSeconds);
+    this.moderation = new ModerationUseCase(this.repo, moderation, messages, users, log, new ParticipantsRepository(db));
     this.reading = new MarkReadUseCase(this.repo, log, policy);
     this.receipts = new ReadReceiptsUseCase(this.repo);
     this.history$ = new ReadHistoryUseCase(this.repo, messages, reads);
@@ -48,8 +51,8 @@ export class ConversationService implements ConversationApi, MembershipDirectory
     this.search$ = new SearchRepository(db);
   }
 
-  create(actorId: string, input: { type: ConversationType; title?: string | null; member_ids: string[] }) {
-    return this.creating.execute({ actorId, type: input.type, title: input.title, memberIds: input.member_ids });
+  create(actorId: string, input: CreateConversationInput) {
+    return this.creating.execute({ actorId, type: input.type, title: input.title, memberIds: input.member_ids, anonymous: input.anonymous });
   }
   get(actorId: string, conversationId: string): Promise<ConversationView> {
     return this.queries.get(actorId, conversationId);
@@ -60,8 +63,8 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   members(actorId: string, conversationId: string, limit: number, cursor: string | null): Promise<Page<MemberView>> {
     return this.queries.members(actorId, conversationId, limit, cursor);
   }
-  addMembers(actorId: string, conversationId: string, userIds: string[]) {
-    return this.changing.add(actorId, conversationId, userIds);
+  addMembers(actorId: string, conversationId: string, userIds: string[], anonymous = false) {
+    return this.changing.add(actorId, conversationId, userIds, anonymous);
   }
   removeMember(actorId: string, conversationId: string, userId: string) {
     return this.changing.remove(actorId, conversationId, userId);

@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { LargeGroupPolicy, mentionedUsernames } from '@parley/domain';
-import { Consumer, CONVERSATION_API, EVENT_LOG, EventLog, IngressSend, MEMBERSHIP_DIRECTORY, MESSAGE_STORE, MessageStore, SQL_DB, SqlDb, Topics, USER_DIRECTORY, UserDirectory } from '@parley/ports';
+import { ADMIN_ROUTES, Consumer, CONVERSATION_API, EVENT_LOG, EventLog, IngressSend, MEMBERSHIP_DIRECTORY, MESSAGE_STORE, MessageStore, SQL_DB, SqlDb, Topics, USER_DIRECTORY, UserDirectory } from '@parley/ports';
 import { ConversationService } from './conversation.service';
 import { ConversationSequencer, MentionResolver, SEQUENCER_GROUP } from './sequencer/conversation-sequencer';
 import { ConversationRepository } from './storage/conversation.repository';
@@ -12,6 +12,8 @@ import { countStoreReads } from './storage/store-reads';
 import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
 import { SearchProjectionRunner } from './search/search-projection.runner';
 import { SEARCH_PROJECTION_OPTIONS } from './search/search-projection.options';
+import { participantAdminRoute } from './anonymous/participant-admin.route';
+import { ParticipantsRepository } from './anonymous/participants.repository';
 
 export interface MessagingOptions {
   largeGroup: LargeGroupPolicy;
@@ -19,6 +21,8 @@ export interface MessagingOptions {
   runSequencer: boolean;
   /** Claims older than this move to their compact form (SendClaimsRepository.compact). */
   claimWindowHours: number;
+  /** Issue 14: how long a member who left an anonymous group keeps their pseudonym (docs/adr/0016; default 300). */
+  anonRejoinWindowSeconds?: number;
 }
 
 /** How often the sequencer compacts old claims, and how many rows one statement moves. */
@@ -31,7 +35,10 @@ function mentionResolver(users: UserDirectory, repo: ConversationRepository): Me
     const ids: string[] = [];
     for (const name of mentionedUsernames(text)) {
       const user = await users.findByUsername(name);
-      if (user && !ids.includes(user.id) && (await repo.membership(conversationId, user.id))) ids.push(user.id);
+      if (!user || ids.includes(user.id)) continue;
+      const m = await repo.membership(conversationId, user.id);
+      // An anonymous member is never found by their username (docs/adr/0016): that would name them.
+      if (m && !m.participant_id) ids.push(user.id);
     }
     return ids;
   };
@@ -124,7 +131,7 @@ export class MessagingModule {
           provide: ConversationService,
           inject: [SQL_DB, MESSAGE_STORE, USER_DIRECTORY, EVENT_LOG, METRICS],
           useFactory: (db: SqlDb, messages: MessageStore, users: UserDirectory, log: EventLog, metrics: Metrics) =>
-            new ConversationService(db, messages, users, log, options.largeGroup, countStoreReads(metrics)),
+            new ConversationService(db, messages, users, log, options.largeGroup, countStoreReads(metrics), options.anonRejoinWindowSeconds ?? 300),
         },
         { provide: CONVERSATION_API, useExisting: ConversationService },
         { provide: MEMBERSHIP_DIRECTORY, useExisting: ConversationService },
@@ -132,6 +139,8 @@ export class MessagingModule {
         // The search projection (issue 13.3) runs where the sequencer runs, never on a query-only replica.
         { provide: SEARCH_PROJECTION_OPTIONS, useValue: { run: options.runSequencer } },
         SearchProjectionRunner,
+        // Issue 14: the operator's pseudonym lookup, on the admin port only (docs/adr/0016).
+        { provide: ADMIN_ROUTES, inject: [SQL_DB, LOGGER], useFactory: (db: SqlDb, logger: Logger) => [participantAdminRoute(new ParticipantsRepository(db), logger.child({ component: 'participants-admin' }))] },
       ],
       exports: [CONVERSATION_API, MEMBERSHIP_DIRECTORY],
     };

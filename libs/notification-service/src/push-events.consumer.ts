@@ -70,11 +70,11 @@ export class PushEventsConsumer {
     const value = record.value;
     if (value.type === 'message.created') {
       // One step of the message's trace; the push that carries it continues from here.
-      const { message } = value;
+      const { message, sender_user_id: senderUserId } = value;
       // Lifecycle entries (edits, deletes, reactions; docs/adr/0010) are not new messages: no push.
       if (message.kind !== undefined) return;
       await admissionSpan(record, NOTIFICATION_GROUP, { 'parley.conversation_id': message.conversation_id, 'parley.seq': message.seq }, async (span) => {
-        const admitted = await this.admit(message, traceparentOf(span));
+        const admitted = await this.admit(message, traceparentOf(span), senderUserId);
         span.setAttribute('parley.push.recipients', admitted);
       });
     }
@@ -84,13 +84,14 @@ export class PushEventsConsumer {
   }
 
   /** Recipients of a message: candidates, minus the sender, the online, the silenced and those without a device. */
-  async recipients(message: Message): Promise<string[]> {
+  async recipients(message: Message, senderUserId?: string): Promise<string[]> {
     const { count, ids } = await this.memberLists.get(message.conversation_id);
     if (count === 0) return [];
     const mentioned = new Set(message.mentions ?? []);
     // Large groups: only the mentioned, kept on the message at send time; no member list.
     const candidates = ids ?? [...mentioned];
-    const others = candidates.filter((id) => id !== message.sender_id);
+    // Issue 14: an anonymous sender is named by their pseudonym; the event names the user behind it.
+    const others = candidates.filter((id) => id !== message.sender_id && id !== senderUserId);
     if (others.length === 0) return [];
     const r = await this.db.query<{ user_id: string }>(
       `SELECT DISTINCT d.user_id FROM push_devices d
@@ -107,8 +108,8 @@ export class PushEventsConsumer {
   }
 
   /** Queues the message's pushes; returns how many recipients it has (0 when dropped). */
-  private async admit(message: Message, traceparent: string): Promise<number> {
-    const userIds = await this.recipients(message);
+  private async admit(message: Message, traceparent: string, senderUserId?: string): Promise<number> {
+    const userIds = await this.recipients(message, senderUserId);
     if (userIds.length === 0) return 0;
     if ((await this.currentDepth()) >= this.options.outboxMax) {
       this.metrics.dropped.inc({ reason: 'outbox_full' }, userIds.length);

@@ -62,6 +62,15 @@ describe('push pipeline (PGlite, scripted providers)', () => {
     expect(h.apns.sent).toHaveLength(0);
   });
 
+  it('never pushes an anonymous sender their own message (issue 14: the event names the user behind the pseudonym)', async () => {
+    await setup();
+    await h.settings.registerDevice('u-alice', 's-a', { platform: 'fcm', token: FCM_TOKEN, app_id: 'com.example.chat', sandbox: false, locale: null });
+    await h.feed({ ...h.message('c-1', 'p-abcdefghijklmnop', 'from a mask'), sender_user_id: 'u-alice' } as Parameters<H['feed']>[0]);
+    await h.drain();
+    expect(h.fcm.sent).toHaveLength(0);
+    expect(h.apns.sent).toHaveLength(1);
+  });
+
   it('above the large-group threshold pushes only the mentioned, without listing members', async () => {
     await setup({ threshold: 2 });
     h.members.counts.set('c-big', 10_000);

@@ -31,3 +31,15 @@ export async function checkReadiness(checks: readonly ReadinessCheck[], timeoutM
 function falseAfter(ms: number): Promise<false> {
   return new Promise((resolve) => setTimeout(() => resolve(false), ms).unref());
 }
+
+/**
+ * An operator route on a process's admin port (never the public gateway): GET only, answered
+ * with JSON. Issue 14: the messaging service's pseudonym lookup (docs/adr/0016).
+ */
+export interface AdminRoute {
+  /** Path prefix it owns, e.g. `/admin/v1/participants/`. */
+  prefix: string;
+  handle(path: string, query: URLSearchParams): Promise<{ status: number; body: unknown }>;
+}
+
+export const ADMIN_ROUTES = Symbol('AdminRoutes');

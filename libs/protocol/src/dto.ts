@@ -74,6 +74,8 @@ export interface ConversationMeDto {
   last_read_seq: number;
   /** Messages with `seq > last_read_seq`. */
   unread_count: number;
+  /** Extension (issue 14): the caller's own pseudonym in an anonymous group. */
+  participant_id?: string;
 }
 
 export interface ConversationDto {
@@ -84,10 +86,15 @@ export interface ConversationDto {
   member_count: number;
   last_seq: number;
   me: ConversationMeDto;
+  /** Extension (issue 14): present when members may take part under a pseudonym. */
+  anonymous?: 'allowed';
 }
 
+/** An anonymous member (issue 14) has `participant_id` and `display_name` instead of `user_id`. */
 export interface MemberDto {
-  user_id: string;
+  user_id?: string;
+  participant_id?: string;
+  display_name?: string;
   role: MemberRole;
   /** Extension (issue 13.4): owner, admin, moderator or member. */
   rank?: 'owner' | 'admin' | 'moderator' | 'member';

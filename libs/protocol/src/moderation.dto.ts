@@ -11,8 +11,10 @@ export interface ModerationSettingsDto {
   me: { rank: RankDto; muted_until: string | null };
 }
 
+/** An anonymous member (issue 14) has `participant_id` instead of `user_id`. */
 export interface ModeratedMemberDto {
-  user_id: string;
+  user_id?: string;
+  participant_id?: string;
   role: MemberRole;
   rank: RankDto;
   joined_at: string;

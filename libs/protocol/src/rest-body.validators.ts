@@ -28,10 +28,12 @@ export interface RefreshInput {
 
 export type CreateConversationInput =
   | { type: 'direct'; member_ids: [string] }
-  | { type: 'group'; title: string; member_ids: string[] };
+  | { type: 'group'; title: string; member_ids: string[]; anonymous?: 'off' | 'allowed' };
 
 export interface AddMembersInput {
   user_ids: string[];
+  /** Issue 14: join under pseudonyms (anonymous-allowed groups). */
+  anonymous?: boolean;
 }
 
 export interface SendMessageInput {
@@ -105,13 +107,15 @@ export const validateCreateConversation = (input: unknown): Result<CreateConvers
   if (type === 'group') {
     return then(check(CreateGroupBody, input, 'body'), (o) => {
       const title = o.title.trim();
-      return title.length === 0 ? invalid('title must not be blank') : ok({ type: 'group', title, member_ids: [...o.member_ids] });
+      if (title.length === 0) return invalid('title must not be blank');
+      return ok(o.anonymous === undefined ? { type: 'group', title, member_ids: [...o.member_ids] } : { type: 'group', title, member_ids: [...o.member_ids], anonymous: o.anonymous });
     });
   }
   return invalid(isRecord(input) ? 'type must be direct or group' : 'body must be a JSON object');
 };
 
-export const validateAddMembers = (input: unknown): Result<AddMembersInput> => then(check(AddMembersBody, input, 'body'), (o) => ok({ user_ids: [...o.user_ids] }));
+export const validateAddMembers = (input: unknown): Result<AddMembersInput> =>
+  then(check(AddMembersBody, input, 'body'), (o) => ok(o.anonymous === undefined ? { user_ids: [...o.user_ids] } : { user_ids: [...o.user_ids], anonymous: o.anonymous }));
 
 export const validateSendMessage = (input: unknown): Result<SendMessageInput> =>
   then(check(SendMessageBody, input, 'body'), (o) =>

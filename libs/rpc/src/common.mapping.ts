@@ -67,11 +67,14 @@ export interface WireConversationView {
   created_at: string;
   member_count: number;
   last_seq: number;
-  me: Maybe<{ role: string; rank: string; last_read_seq: number; unread_count: number }>;
+  me: Maybe<{ role: string; rank: string; last_read_seq: number; unread_count: number; participant_id?: Maybe<string> }>;
+  anonymous?: Maybe<string>;
 }
 
 export interface WireMemberView {
-  user_id: string;
+  user_id?: string;
+  participant_id?: Maybe<string>;
+  display_name?: Maybe<string>;
   role: string;
   rank: string;
   joined_at: string;
@@ -120,12 +123,17 @@ export function conversationViewFromWire(wire: WireConversationView, field = 'co
       rank: rankFromWire(me.rank, me.role, `${field}.me.rank`),
       last_read_seq: count(me.last_read_seq, `${field}.me.last_read_seq`),
       unread_count: count(me.unread_count, `${field}.me.unread_count`),
+      ...(me.participant_id ? { participant_id: me.participant_id } : {}),
     },
+    ...(wire.anonymous === 'allowed' ? { anonymous: 'allowed' as const } : {}),
   };
 }
 
 export function memberViewFromWire(wire: WireMemberView): MemberView {
-  return { user_id: wire.user_id, role: oneOf(wire.role, MEMBER_ROLES, 'member.role'), rank: rankFromWire(wire.rank, wire.role, 'member.rank'), joined_at: wire.joined_at };
+  const base = { role: oneOf(wire.role, MEMBER_ROLES, 'member.role'), rank: rankFromWire(wire.rank, wire.role, 'member.rank'), joined_at: wire.joined_at };
+  // Issue 14: an anonymous member carries only their pseudonym.
+  if (wire.participant_id) return { participant_id: wire.participant_id, display_name: wire.display_name ?? '', ...base };
+  return { user_id: wire.user_id ?? '', ...base };
 }
 
 function callFromWire(c: NonNullable<WireMessage['call']>, field: string): NonNullable<Message['call']> {

@@ -1,5 +1,5 @@
-import type { ConversationType, Message } from '@parley/domain';
-import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, ModerationReply, ModerationRequest, Page, ReadReceipts, RevisionsView, SearchQuery, SearchResult, SocketSetup } from '@parley/ports';
+import type { Message } from '@parley/domain';
+import type { ConversationApi, ConversationView, CreateConversationInput, HistoryQuery, MembershipDirectory, MemberView, ModerationReply, ModerationRequest, Page, ReadReceipts, RevisionsView, SearchQuery, SearchResult, SocketSetup } from '@parley/ports';
 import { moderateReplyFromWire, type WireModerateRequest, type WireModerateResponse } from './moderation.mapping';
 import { conversationViewFromWire, type WireConversationView, type WireEmpty, type WireMemberView, type WireUserIds } from './common.mapping';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
@@ -56,10 +56,10 @@ export class GrpcConversationsClient implements ConversationApi, MembershipDirec
     this.channel = new RpcChannel('Conversations', address, options);
   }
 
-  create(actorId: string, input: { type: ConversationType; title?: string | null; member_ids: string[] }): Promise<{ conversation: ConversationView; created: boolean }> {
+  create(actorId: string, input: CreateConversationInput): Promise<{ conversation: ConversationView; created: boolean }> {
     return this.channel.call<WireCreateRequest, WireCreateResponse, { conversation: ConversationView; created: boolean }>(
       'Create',
-      { actor_id: actorId, type: input.type, title: input.title, member_ids: input.member_ids },
+      { actor_id: actorId, type: input.type, title: input.title, member_ids: input.member_ids, ...(input.anonymous ? { anonymous: input.anonymous } : {}) },
       createResultFromWire,
     );
   }
@@ -80,10 +80,10 @@ export class GrpcConversationsClient implements ConversationApi, MembershipDirec
     );
   }
 
-  addMembers(actorId: string, conversationId: string, userIds: string[]): Promise<{ added: string[] }> {
+  addMembers(actorId: string, conversationId: string, userIds: string[], anonymous = false): Promise<{ added: string[] }> {
     return this.channel.call<WireAddMembersRequest, WireAddMembersResponse, { added: string[] }>(
       'AddMembers',
-      { actor_id: actorId, conversation_id: conversationId, user_ids: userIds },
+      { actor_id: actorId, conversation_id: conversationId, user_ids: userIds, ...(anonymous ? { anonymous: true } : {}) },
       (res) => ({ added: res.added }),
     );
   }

@@ -10,6 +10,7 @@ export interface WireCreateRequest {
   type: string;
   title?: Maybe<string>;
   member_ids: string[];
+  anonymous?: Maybe<string>;
 }
 export interface WireCreateResponse {
   conversation: WireConversationView | null;
@@ -38,6 +39,7 @@ export interface WireAddMembersRequest {
   actor_id: string;
   conversation_id: string;
   user_ids: string[];
+  anonymous?: Maybe<boolean>;
 }
 export interface WireAddMembersResponse {
   added: string[];
@@ -159,8 +161,9 @@ export interface WireMemberIdsRequest {
   limit: number;
 }
 
-export function createInputFromWire(wire: WireCreateRequest): { type: ConversationType; title: string | null; member_ids: string[] } {
-  return { type: oneOf(wire.type, CONVERSATION_TYPES, 'type'), title: orNull(wire.title), member_ids: wire.member_ids };
+export function createInputFromWire(wire: WireCreateRequest): { type: ConversationType; title: string | null; member_ids: string[]; anonymous?: 'off' | 'allowed' } {
+  const base = { type: oneOf(wire.type, CONVERSATION_TYPES, 'type'), title: orNull(wire.title), member_ids: wire.member_ids };
+  return wire.anonymous ? { ...base, anonymous: oneOf(wire.anonymous, ['off', 'allowed'] as const, 'anonymous') } : base;
 }
 
 export const createResultFromWire = (wire: WireCreateResponse): { conversation: ConversationView; created: boolean } => ({

@@ -54,7 +54,7 @@ export function serveConversations(server: Server, impl: ConversationApi & Membe
     Members: unary('Members', (req: WireMembersRequest): Promise<WirePage<WireMemberView>> =>
       impl.members(req.actor_id, req.conversation_id, count(req.limit, 'limit'), req.cursor ?? null),
     ),
-    AddMembers: unary('AddMembers', (req: WireAddMembersRequest): Promise<WireAddMembersResponse> => impl.addMembers(req.actor_id, req.conversation_id, req.user_ids)),
+    AddMembers: unary('AddMembers', (req: WireAddMembersRequest): Promise<WireAddMembersResponse> => impl.addMembers(req.actor_id, req.conversation_id, req.user_ids, req.anonymous === true)),
     RemoveMember: unary('RemoveMember', async (req: WireRemoveMemberRequest): Promise<WireEmpty> => {
       await impl.removeMember(req.actor_id, req.conversation_id, req.user_id);
       return EMPTY;

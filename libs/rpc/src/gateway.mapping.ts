@@ -30,12 +30,14 @@ export interface WireReadUpdated {
   user_id: string;
   seq: number;
   member_count: number;
+  participant_id?: Maybe<string>;
 }
 export interface WireTyping {
   conversation_id: string;
   user_id: string;
   state: string;
   member_count: number;
+  participant_id?: Maybe<string>;
 }
 export interface WirePresenceChanged {
   user_id: string;
@@ -82,9 +84,9 @@ export function eventToWire(event: Delivery): WireEvent {
     case 'member.removed':
       return { member_removed: { conversation_id: event.conversation_id, user_id: event.user_id } };
     case 'read.updated':
-      return { read_updated: { conversation_id: event.conversation_id, user_id: event.user_id, seq: event.seq, member_count: event.member_count } };
+      return { read_updated: { conversation_id: event.conversation_id, user_id: event.user_id, seq: event.seq, member_count: event.member_count, ...alias(event.participant_id) } };
     case 'typing':
-      return { typing: { conversation_id: event.conversation_id, user_id: event.user_id, state: event.state, member_count: event.member_count } };
+      return { typing: { conversation_id: event.conversation_id, user_id: event.user_id, state: event.state, member_count: event.member_count, ...alias(event.participant_id) } };
     case 'presence.changed':
       return { presence_changed: { user_id: event.user_id, status: event.status, last_seen_at: event.last_seen_at } };
     case 'session.revoked':
@@ -144,6 +146,7 @@ export function eventFromWire(wire: WireEvent, field: string): Delivery | null {
         user_id: v.user_id,
         seq: count(v.seq, `${field}.seq`),
         member_count: count(v.member_count, `${field}.member_count`),
+        ...alias(v.participant_id),
       };
     }
     case 'typing': {
@@ -154,6 +157,7 @@ export function eventFromWire(wire: WireEvent, field: string): Delivery | null {
         user_id: v.user_id,
         state: oneOf(v.state, ['start', 'stop'] as const, `${field}.state`),
         member_count: count(v.member_count, `${field}.member_count`),
+        ...alias(v.participant_id),
       };
     }
     case 'presence_changed': {
@@ -210,4 +214,9 @@ export function deliveriesFromWire(wire: WireDeliverRequest): Delivery[] {
     if (delivery) deliveries.push(carryTrace(delivery, traceparent));
   });
   return deliveries;
+}
+
+/** Issue 14: an anonymous member's pseudonym on typing and read events, only when there is one. */
+function alias(participantId: Maybe<string> | undefined): { participant_id?: string } {
+  return participantId ? { participant_id: participantId } : {};
 }

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Logger, Metrics, OPENMETRICS_TEXT, PROMETHEUS_TEXT, wantsOpenMetrics } from '@parley/observability';
-import { checkReadiness, ReadinessCheck } from '@parley/ports';
+import { AdminRoute, checkReadiness, ReadinessCheck } from '@parley/ports';
 
 export interface AdminServerOptions {
   host: string;
@@ -12,6 +12,8 @@ export interface AdminServerOptions {
   /** The same checks the process was built with (READINESS_CHECKS). */
   readiness: readonly ReadinessCheck[];
   logger?: Logger;
+  /** Operator routes the process provides (ADMIN_ROUTES), matched by path prefix. */
+  routes?: readonly AdminRoute[];
 }
 
 export interface AdminServer {
@@ -50,7 +52,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: AdminS
     sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'method not allowed' } }, { allow: 'GET' });
     return;
   }
-  const path = (req.url ?? '/').split('?', 1)[0];
+  const url = new URL(req.url ?? '/', 'http://admin');
+  const path = url.pathname;
+  const route = options.routes?.find((r) => path.startsWith(r.prefix));
+  if (route) {
+    const answer = await route.handle(path, url.searchParams);
+    sendJson(res, answer.status, answer.body);
+    return;
+  }
   switch (path) {
     case '/healthz':
       sendJson(res, 200, { status: 'ok' });

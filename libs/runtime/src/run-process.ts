@@ -3,7 +3,7 @@ import { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CONFIG, ParleyConfig } from '@parley/config';
 import { Logger, Metrics, METRICS, shutdownTracing } from '@parley/observability';
-import { READINESS_CHECKS, ReadinessCheck } from '@parley/ports';
+import { ADMIN_ROUTES, AdminRoute, READINESS_CHECKS, ReadinessCheck } from '@parley/ports';
 import { AdminServer, startAdminServer } from './admin-server';
 
 export interface RunProcessOptions {
@@ -79,5 +79,15 @@ async function openAdminPort(app: INestApplicationContext, logger: Logger): Prom
     metrics: app.get<Metrics>(METRICS, { strict: false }),
     readiness: app.get<ReadinessCheck[]>(READINESS_CHECKS, { strict: false }),
     logger: logger.child({ component: 'admin' }),
+    routes: optional<AdminRoute[]>(app, ADMIN_ROUTES) ?? [],
   });
+}
+
+/** A provider the process may not have (e.g. ADMIN_ROUTES: only the messaging service has some). */
+function optional<T>(app: INestApplicationContext, token: symbol): T | null {
+  try {
+    return app.get<T>(token, { strict: false });
+  } catch {
+    return null;
+  }
 }

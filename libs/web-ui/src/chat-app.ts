@@ -197,12 +197,12 @@ export class ChatApp {
     const me = this.session.user?.id;
     if (!entry || entry.dto.type !== 'direct' || entry.partnerId || !me) return;
     const members = await this.rest.listMembers(conversationId, { limit: 2 });
-    const partner = members.members.find((m) => m.user_id !== me);
-    if (!partner) return;
-    entry.partnerId = partner.user_id;
-    this.lookupUser(partner.user_id);
-    if (!this.presence.has(partner.user_id)) {
-      const p = await this.rest.getPresence(partner.user_id);
+    const partnerId = members.members.find((m) => m.user_id !== undefined && m.user_id !== me)?.user_id;
+    if (!partnerId) return;
+    entry.partnerId = partnerId;
+    this.lookupUser(partnerId);
+    if (!this.presence.has(partnerId)) {
+      const p = await this.rest.getPresence(partnerId);
       this.presence.set(p.user_id, p.status);
     }
   }

@@ -54,11 +54,13 @@ export class MembersPanel {
   }
 
   private row(conversationId: string, m: MemberDto): HTMLElement {
+    // An anonymous member (issue 14) is named by their pseudonym and its generated name.
+    const key = m.user_id ?? m.participant_id ?? '';
     const self = m.user_id === this.host.me();
-    const name = self ? 'you' : this.host.nameOf(m.user_id);
+    const name = self ? 'you' : (m.display_name ?? this.host.nameOf(key));
     const remove = el('button', { type: 'button', class: 'secondary', 'aria-label': self ? 'Leave the group' : `Remove ${name}` }, self ? 'Leave' : 'Remove');
     remove.addEventListener('click', () => {
-      this.host.rest.removeMember(conversationId, m.user_id).then(
+      this.host.rest.removeMember(conversationId, key).then(
         () => void this.refresh(),
         (e: unknown) => this.status(errorText(e)),
       );

@@ -124,8 +124,10 @@ export class ModerationPanel {
 
   private memberRow(id: string, myRank: RankDto, m: MemberDto): HTMLElement {
     const rank = m.rank ?? (m.role === 'admin' ? 'admin' : 'member');
-    const name = m.user_id === this.host.me() ? 'you' : this.host.nameOf(m.user_id);
-    const row = el('li', { 'data-testid': 'moderation-member', 'data-user-id': m.user_id }, el('span', { class: 'name' }, `${name} (${rank})`));
+    // An anonymous member (issue 14) is acted on through their pseudonym.
+    const key = m.user_id ?? m.participant_id ?? '';
+    const name = m.user_id === this.host.me() ? 'you' : (m.display_name ?? this.host.nameOf(key));
+    const row = el('li', { 'data-testid': 'moderation-member', 'data-user-id': key }, el('span', { class: 'name' }, `${name} (${rank})`));
     if (m.user_id === this.host.me() || LEVEL[myRank] <= LEVEL[rank]) return row;
     const button = (label: string, text: string, action: () => Promise<unknown>) => {
       const b = el('button', { type: 'button', class: 'secondary', 'aria-label': `${label} ${name}` }, text);
@@ -134,17 +136,17 @@ export class ModerationPanel {
     };
     const grantable = RANKS.filter((r) => myRank === 'owner' || LEVEL[r] < LEVEL[myRank]);
     if (LEVEL[myRank] >= LEVEL.admin) {
-      const select = el('select', { id: `rank-${m.user_id}` }, ...grantable.map((r) => el('option', { value: r, selected: r === rank }, r)));
-      row.append(el('label', { for: `rank-${m.user_id}`, class: 'visually-hidden' }, `Rank of ${name}`), select, button('Set the rank of', 'Set rank', () => this.host.rest().setRank(id, m.user_id, select.value as RankDto)));
+      const select = el('select', { id: `rank-${key}` }, ...grantable.map((r) => el('option', { value: r, selected: r === rank }, r)));
+      row.append(el('label', { for: `rank-${key}`, class: 'visually-hidden' }, `Rank of ${name}`), select, button('Set the rank of', 'Set rank', () => this.host.rest().setRank(id, key, select.value as RankDto)));
     }
-    const duration = el('select', { id: `mute-${m.user_id}` }, ...MUTES.map(([s, label]) => el('option', { value: s }, label)));
+    const duration = el('select', { id: `mute-${key}` }, ...MUTES.map(([s, label]) => el('option', { value: s }, label)));
     row.append(
-      el('label', { for: `mute-${m.user_id}`, class: 'visually-hidden' }, `Mute ${name} for`),
+      el('label', { for: `mute-${key}`, class: 'visually-hidden' }, `Mute ${name} for`),
       duration,
-      button('Mute', 'Mute', () => this.host.rest().mute(id, m.user_id, Number(duration.value))),
-      button('Unmute', 'Unmute', () => this.host.rest().unmute(id, m.user_id)),
-      button('Kick', 'Kick', () => this.host.rest().kick(id, m.user_id)),
-      button('Ban', 'Ban', () => this.host.rest().ban(id, m.user_id)),
+      button('Mute', 'Mute', () => this.host.rest().mute(id, key, Number(duration.value))),
+      button('Unmute', 'Unmute', () => this.host.rest().unmute(id, key)),
+      button('Kick', 'Kick', () => this.host.rest().kick(id, key)),
+      button('Ban', 'Ban', () => this.host.rest().ban(id, key)),
     );
     return row;
   }

@@ -129,7 +129,8 @@ export class CallSignaling {
     if (page.next_cursor !== null || page.items.length > this.options.maxParticipants) {
       return fail('FORBIDDEN', `calls are for conversations of at most ${this.options.maxParticipants} members`);
     }
-    const others = page.items.map((m) => m.user_id).filter((u) => u !== who.user_id);
+    // Anonymous members (issue 14) are never rung: a call would name them.
+    const others = page.items.flatMap((m) => (m.user_id && m.user_id !== who.user_id ? [m.user_id] : []));
     if (others.length === 0) return fail('VALIDATION_FAILED', 'nobody else is in this conversation');
     if (await this.busy(who.user_id)) return fail('CONFLICT', 'you are already in a call');
     const callees = await Promise.all(others.map(async (user_id) => ({ user_id, busy: await this.busy(user_id) })));

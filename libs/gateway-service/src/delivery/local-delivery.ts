@@ -99,10 +99,11 @@ export class LocalDelivery implements GatewayDelivery {
         return;
       }
       case 'typing':
-        this.publishExcept(e.user_id, e.conversation_id, { type: 'typing', conversation_id: e.conversation_id, user_id: e.user_id, state: e.state });
+        // Issue 14: in an anonymous group the frame names the pseudonym only.
+        this.publishExcept(e.user_id, e.conversation_id, { type: 'typing', conversation_id: e.conversation_id, user_id: e.participant_id ?? e.user_id, state: e.state });
         return;
       case 'read.updated':
-        this.publish(conversationTopic(e.conversation_id), { type: 'read', conversation_id: e.conversation_id, user_id: e.user_id, seq: e.seq });
+        this.publish(conversationTopic(e.conversation_id), { type: 'read', conversation_id: e.conversation_id, user_id: e.participant_id ?? e.user_id, seq: e.seq });
         return;
       case 'presence.changed':
         this.publish(presenceTopic(e.user_id), { type: 'presence', user_id: e.user_id, status: e.status, last_seen_at: e.last_seen_at });

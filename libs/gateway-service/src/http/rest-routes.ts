@@ -128,6 +128,7 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
         type: input.type,
         title: input.type === 'group' ? input.title : null,
         member_ids: input.member_ids,
+        ...(input.type === 'group' && input.anonymous ? { anonymous: input.anonymous } : {}),
       });
       return { status: created ? 201 : 200, body: conversation };
     }))
@@ -145,7 +146,7 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
     .add('POST', '/v1/conversations/:id/members', authed(async (ctx, me) => {
       const id = pathId(ctx, 'id');
       const input = must(validateAddMembers(await ctx.x.readJson()));
-      return { status: 200, body: await conversations.addMembers(me.userId, id, input.user_ids) };
+      return { status: 200, body: await conversations.addMembers(me.userId, id, input.user_ids, input.anonymous === true) };
     }))
     .add('DELETE', '/v1/conversations/:id/members/:userId', authed(async (ctx, me) => {
       await conversations.removeMember(me.userId, pathId(ctx, 'id'), pathId(ctx, 'userId'));

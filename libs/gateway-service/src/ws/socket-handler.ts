@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { AnonymousAliases } from './anonymous-aliases';
 import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
 import { DomainError, isDomainError, MessageBody, TypingSampler, unauthenticated } from '@parley/domain';
 import { AttachmentService } from '../attachments/attachment-service';
 import { inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind, traceHeaders } from '@parley/observability';
-import { CallBatcher, ConversationApi, ConversationEvent, EventLog, MAX_SOCKET_SETUPS, PresenceApi, SocketSetup, Topics } from '@parley/ports';
+import { CallBatcher, ConversationApi, ConversationEvent, EventLog, KeyedBuckets, MAX_SOCKET_SETUPS, PresenceApi, SocketSetup, Topics } from '@parley/ports';
 import { ClientFrame, CloseCode, LifecycleFrame, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
 import { TokenVerifier, VerifiedToken } from '@parley/tokens';
 import { SessionLiveness } from '../auth/session-liveness';
@@ -18,7 +19,6 @@ import { ConnectionRegistry } from './connection-registry';
 import { backstopBytes, SocketWriter } from './socket-writer';
 import { MemberCounts } from './member-counts';
 import { WorkLimiter } from './work-limiter';
-import { KeyedBuckets } from '@parley/ports';
 import type { CallSignaling } from '../calls/call-signaling';
 
 /** Frames above this are dropped by uWS itself (connection closed without a code). */
@@ -41,6 +41,7 @@ export class SocketHandler {
   /** Per-user share of typing and read frames, across the user's sockets on this gateway. */
   private readonly userSignals: KeyedBuckets;
   private readonly memberCounts: MemberCounts;
+  private readonly aliases: AnonymousAliases;
   /** New sockets' subscriptions are read a batch at a time: one query per few hundred sockets in a storm. */
   private readonly setups: CallBatcher<string, SocketSetup>;
   private readonly framesIn;
@@ -68,6 +69,7 @@ export class SocketHandler {
   ) {
     this.typingSampler = new TypingSampler(options.largeGroup);
     this.memberCounts = new MemberCounts((id) => this.conversations.memberCount(id));
+    this.aliases = new AnonymousAliases(this.conversations);
     this.setups = new CallBatcher((userIds) => this.conversations.socketSetups(userIds), { windowMs: 2, maxItems: Math.min(256, MAX_SOCKET_SETUPS) });
     this.userSignals = new KeyedBuckets(options.signalRatePerSecond * 2, options.signalRatePerSecond * 4);
     this.framesIn = metrics.counter('parley_gateway_frames_in_total', 'client frames received', ['type']);
@@ -305,7 +307,7 @@ export class SocketHandler {
         if (!this.registry.isWatching(ws, f.conversation_id)) return this.notFound(ws);
         const members = await this.memberCounts.of(f.conversation_id);
         if (!this.typingSampler.allow(f.conversation_id, members, Date.now())) return;
-        const event: ConversationEvent = { type: 'typing', conversation_id: f.conversation_id, user_id: d.userId, state: f.state, member_count: members };
+        const event: ConversationEvent = { type: 'typing', conversation_id: f.conversation_id, user_id: d.userId, state: f.state, member_count: members, ...(await this.aliases.typingAlias(d.userId, f.conversation_id)) };
         await this.log.append(Topics.events, f.conversation_id, event);
         return;
       }

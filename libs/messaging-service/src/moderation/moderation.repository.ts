@@ -1,3 +1,4 @@
+import { memberColumn } from '../anonymous/participants.repository';
 import { Rank } from '@parley/domain';
 import { SqlDb } from '@parley/ports';
 import type { AuditActionDto, AuditEntryDto, BanDto, ReportDto } from '@parley/protocol';
@@ -61,7 +62,7 @@ export class ModerationRepository {
   }
 
   async mutedUntil(conversationId: string, userId: string): Promise<string | null> {
-    const r = await this.db.query<{ muted_until: Date | string | null }>(`SELECT muted_until FROM memberships WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId]);
+    const r = await this.db.query<{ muted_until: Date | string | null }>(`SELECT muted_until FROM memberships WHERE conversation_id = $1 AND ${memberColumn(userId)} = $2`, [conversationId, userId]);
     return isoOrNull(r.rows[0]?.muted_until ?? null);
   }
 
@@ -78,12 +79,13 @@ export class ModerationRepository {
     await this.db.query(`UPDATE memberships SET muted_until = $3 WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId, until]);
   }
 
-  async ban(conversationId: string, userId: string, by: string, reason: string | null, at: string): Promise<BanRecord> {
+  /** `participantId` (issue 14): the pseudonym the ban was made through, which the ban shows instead of the user id. */
+  async ban(conversationId: string, userId: string, by: string, reason: string | null, at: string, participantId: string | null = null): Promise<BanRecord> {
     const r = await this.db.query<{ user_id: string; banned_by: string; reason: string | null; banned_at: Date | string }>(
-      `INSERT INTO conversation_bans (conversation_id, user_id, banned_by, reason, banned_at) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO conversation_bans (conversation_id, user_id, banned_by, reason, banned_at, participant_id) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (conversation_id, user_id) DO UPDATE SET reason = COALESCE(EXCLUDED.reason, conversation_bans.reason)
-       RETURNING user_id, banned_by, reason, banned_at`,
-      [conversationId, userId, by, reason, at],
+       RETURNING COALESCE(participant_id, user_id) AS user_id, banned_by, reason, banned_at`,
+      [conversationId, userId, by, reason, at, participantId],
     );
     const row = r.rows[0];
     return { user_id: row.user_id, banned_by: row.banned_by, reason: row.reason, banned_at: iso(row.banned_at) };
@@ -103,7 +105,8 @@ export class ModerationRepository {
   /** Bans ordered by user id, keyset-paged. */
   async bans(conversationId: string, limit: number, afterUserId: string | null): Promise<BanRecord[]> {
     const r = await this.db.query<{ user_id: string; banned_by: string; reason: string | null; banned_at: Date | string }>(
-      `SELECT user_id, banned_by, reason, banned_at FROM conversation_bans WHERE conversation_id = $1 AND ($3::text IS NULL OR user_id > $3) ORDER BY user_id LIMIT $2`,
+      `SELECT COALESCE(participant_id, user_id) AS user_id, banned_by, reason, banned_at FROM conversation_bans
+        WHERE conversation_id = $1 AND ($3::text IS NULL OR COALESCE(participant_id, user_id) > $3) ORDER BY COALESCE(participant_id, user_id) LIMIT $2`,
       [conversationId, limit, afterUserId],
     );
     return r.rows.map((row) => ({ user_id: row.user_id, banned_by: row.banned_by, reason: row.reason, banned_at: iso(row.banned_at) }));

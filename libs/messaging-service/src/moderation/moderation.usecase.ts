@@ -1,13 +1,16 @@
 import {
-  assertAdmin, assertCanChangeRank, assertCanModerate, assertModerator, Conversation, DomainError, Membership, notFound, roleOf, validationFailed,
+  assertAdmin, assertCanChangeRank, assertCanModerate, assertModerator, Conversation, DomainError, isParticipantId, Membership, notFound, roleOf, validationFailed,
 } from '@parley/domain';
 import { ConversationEvent, EventLog, MessageStore, ModerationReply, ModerationRequest, Topics, UserDirectory } from '@parley/ports';
 import { messageAt } from '../sequencer/lifecycle-ops';
 import { ConversationRepository } from '../storage/conversation.repository';
 import { AuditAction, ModerationRepository } from './moderation.repository';
 import { decodeIdCursor, decodeUserCursor, encodeUserCursor } from './moderation-cursor';
+import { ParticipantsRepository } from '../anonymous/participants.repository';
+import { visibleTarget } from '../usecases/change-members/change-members.usecase';
 
-type Ctx = { conversation: Conversation; me: Membership };
+/** `shown`: the pseudonym the request named (issue 14), which answers and the audit show instead of the user behind it. */
+type Ctx = { conversation: Conversation; me: Membership; shown?: string };
 
 const ok = (body: Record<string, unknown> | null, created = false): ModerationReply => ({ created, body });
 
@@ -22,12 +25,22 @@ export class ModerationUseCase {
     private readonly messages: MessageStore,
     private readonly users: UserDirectory,
     private readonly log: EventLog,
+    private readonly participants: ParticipantsRepository | null = null,
   ) {}
 
   async execute(actorId: string, conversationId: string, req: ModerationRequest): Promise<ModerationReply> {
     const found = await this.repo.getForMember(conversationId, actorId);
     if (!found) throw notFound('conversation not found');
     const ctx: Ctx = { conversation: found.conversation, me: found.me };
+    // Issue 14 (docs/adr/0016): a moderator acts on a pseudonym; the act (a ban above all) lands on the user behind it.
+    if ('user_id' in req && isParticipantId(req.user_id)) {
+      const real = await this.participants?.userOf(conversationId, req.user_id);
+      if (!real) throw notFound('member not found');
+      ctx.shown = req.user_id;
+      req = { ...req, user_id: real };
+    } else if ('user_id' in req && req.user_id !== actorId && req.op !== 'unban' && req.op !== 'ban') {
+      if ((await this.repo.membership(conversationId, req.user_id))?.participant_id) throw notFound('member not found');
+    }
     switch (req.op) {
       case 'settings.get':
         return ok(await this.settingsView(ctx));
@@ -93,7 +106,8 @@ export class ModerationUseCase {
   }
 
   private memberView(m: Membership, mutedUntil: string | null) {
-    return { member: { user_id: m.user_id, role: roleOf(m.role), rank: m.role, joined_at: m.joined_at, muted_until: mutedUntil } };
+    const who = m.participant_id ? { participant_id: m.participant_id } : { user_id: m.user_id };
+    return { member: { ...who, role: roleOf(m.role), rank: m.role, joined_at: m.joined_at, muted_until: mutedUntil } };
   }
 
   private async setRank(ctx: Ctx, userId: string, rank: Membership['role']): Promise<ModerationReply> {
@@ -134,11 +148,12 @@ export class ModerationUseCase {
 
   /** Bans a member or any known user: removed now, and never added again until unbanned. */
   private async ban(ctx: Ctx, userId: string, reason: string | null): Promise<ModerationReply> {
-    const target = await this.repo.membership(ctx.conversation.id, userId);
+    const found = await this.repo.membership(ctx.conversation.id, userId);
+    const target = ctx.shown ? found : visibleTarget(found, userId);
     assertCanModerate(ctx.conversation, ctx.me, userId, target);
     if (!target && !(await this.users.existingIds([userId])).has(userId)) throw validationFailed('unknown user id');
     const created = (await this.mod.bannedAmong(ctx.conversation.id, [userId])).length === 0;
-    const ban = await this.mod.ban(ctx.conversation.id, userId, ctx.me.user_id, reason, new Date().toISOString());
+    const ban = await this.mod.ban(ctx.conversation.id, userId, ctx.me.participant_id ?? ctx.me.user_id, reason, new Date().toISOString(), ctx.shown ?? null);
     if (target) await this.remove(ctx.conversation.id, userId);
     if (created) await this.audit(ctx, 'member.banned', userId, reason === null ? null : { reason });
     return ok({ ban }, created);
@@ -156,7 +171,8 @@ export class ModerationUseCase {
     if (ctx.conversation.type !== 'group') throw new DomainError('FORBIDDEN', 'a direct conversation has no moderation');
     const target = await messageAt(this.messages, ctx.conversation.id, seq);
     if (!target || target.kind !== undefined) throw notFound('message not found');
-    const { report, created } = await this.mod.report(ctx.conversation.id, seq, ctx.me.user_id, reason, new Date().toISOString());
+    // Issue 14: an anonymous reporter is named by their pseudonym to the moderators.
+    const { report, created } = await this.mod.report(ctx.conversation.id, seq, ctx.me.participant_id ?? ctx.me.user_id, reason, new Date().toISOString());
     return ok({ report }, created);
   }
 
@@ -164,7 +180,7 @@ export class ModerationUseCase {
     assertModerator(ctx.conversation, ctx.me);
     const existing = await this.mod.findReport(ctx.conversation.id, reportId);
     if (!existing) throw notFound('report not found');
-    const report = await this.mod.resolve(ctx.conversation.id, reportId, ctx.me.user_id, resolution, new Date().toISOString());
+    const report = await this.mod.resolve(ctx.conversation.id, reportId, ctx.me.participant_id ?? ctx.me.user_id, resolution, new Date().toISOString());
     if (!report) throw new DomainError('CONFLICT', 'the report is already resolved');
     await this.audit(ctx, 'report.resolved', existing.reporter_id, { report_id: reportId, resolution }, existing.seq);
     return ok({ report });
@@ -178,6 +194,7 @@ export class ModerationUseCase {
   }
 
   private audit(ctx: Ctx, action: AuditAction, targetUserId: string | null, details: Record<string, unknown> | null, targetSeq: number | null = null): Promise<void> {
-    return this.mod.audit({ conversation_id: ctx.conversation.id, actor_id: ctx.me.user_id, action, target_user_id: targetUserId, target_seq: targetSeq, details, at: new Date().toISOString() });
+    const target = targetUserId !== null && ctx.shown ? ctx.shown : targetUserId;
+    return this.mod.audit({ conversation_id: ctx.conversation.id, actor_id: ctx.me.participant_id ?? ctx.me.user_id, action, target_user_id: target, target_seq: targetSeq, details, at: new Date().toISOString() });
   }
 }

@@ -10,6 +10,7 @@ import { LifecycleOps, OpSend } from './lifecycle-ops';
 import { SendGates } from '../moderation/send-gates';
 
 export const SEQUENCER_GROUP = 'parley-messaging-sequencer';
+const PLAIN_REMEMBERED = 100_000;
 
 /** Counts the sequencer reports (metrics). */
 /** Resolves a text's `@username` mentions into the ids of members of the conversation. */
@@ -28,6 +29,8 @@ export interface SequencerStats {
 interface Pending {
   send: IngressSend;
   headers: Record<string, string>;
+  /** Issue 14: the user behind `send.sender_id` when aliasSenders replaced it with their pseudonym. */
+  userId?: string;
 }
 
 interface Outcome {
@@ -52,6 +55,9 @@ interface Outcome {
  * or a takeover and yields the same seq, id and row; docs/adr/0003-sequencer-takeover.md argues it.
  */
 export class ConversationSequencer {
+  /** Conversations known not to be anonymous (bounded; forgetting one only costs a read). */
+  private readonly plain = new Set<string>();
+
   constructor(
     private readonly repo: ConversationRepository,
     private readonly claims: SendClaimsRepository,
@@ -95,6 +101,7 @@ export class ConversationSequencer {
    * claim, the store write) are one span in the first send's trace, linked to the others.
    */
   private async handleConversation(conversationId: string, records: Pending[]): Promise<void> {
+    await this.aliasSenders(conversationId, records);
     // A lifecycle operation (edit, delete, reaction) goes alone, between the runs of sends around
     // it, so the conversation's records keep their partition order (docs/adr/0010).
     let run: Pending[] = [];
@@ -108,6 +115,26 @@ export class ConversationSequencer {
       await this.handleOp(conversationId, p as Pending & { send: OpSend });
     }
     if (run.length > 0) await this.handleSends(conversationId, run);
+  }
+
+  /**
+   * Issue 14 (docs/adr/0016): in an anonymous group an anonymous member's sends and operations are
+   * sequenced under their participant id, so the claim, the stored message, its events and every
+   * "is this mine" check see only the pseudonym. Whether a conversation is anonymous never
+   * changes, so a plain one is remembered and costs no read again.
+   */
+  private async aliasSenders(conversationId: string, records: Pending[]): Promise<void> {
+    if (this.plain.has(conversationId)) return;
+    const aliases = await this.repo.senderAliases(conversationId, [...new Set(records.map((p) => p.send.sender_id))]);
+    if (aliases === null) {
+      if (this.plain.size >= PLAIN_REMEMBERED) this.plain.clear();
+      this.plain.add(conversationId);
+      return;
+    }
+    for (const p of records) {
+      const alias = aliases.get(p.send.sender_id);
+      if (alias) Object.assign(p, { userId: p.send.sender_id, send: { ...p.send, sender_id: alias } });
+    }
   }
 
   private handleOp(conversationId: string, { send, headers }: Pending & { send: OpSend }): Promise<void> {
@@ -129,7 +156,7 @@ export class ConversationSequencer {
     const batch = this.claimAndStore(conversationId, sends);
     batch.catch(() => undefined); // every send's span awaits it below
     const announced = new Set<string>();
-    await Promise.all(sends.map(({ send, headers }) => {
+    await Promise.all(sends.map(({ send, headers, userId }) => {
       const attributes = () => messagingAttributes('process', Topics.ingress, {
         'messaging.consumer.group.name': SEQUENCER_GROUP,
         'parley.conversation_id': conversationId,
@@ -177,7 +204,8 @@ export class ConversationSequencer {
         span.setAttribute('parley.seq', outcome.message.seq);
         const first = !announced.has(key);
         announced.add(key);
-        return this.emit(conversationId, { type: 'message.created', message: outcome.message, origin: send.origin, created: outcome.created && first }, span);
+        const behind = userId ? { sender_user_id: userId } : {};
+        return this.emit(conversationId, { type: 'message.created', message: outcome.message, origin: send.origin, created: outcome.created && first, ...behind }, span);
       });
     }));
   }

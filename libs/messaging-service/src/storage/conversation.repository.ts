@@ -1,4 +1,5 @@
-import { Conversation, ConversationType, Membership, Rank, SendGate } from '@parley/domain';
+import { Conversation, ConversationType, isParticipantId, Membership, Rank, SendGate } from '@parley/domain';
+import { memberColumn, ParticipantsRepository } from '../anonymous/participants.repository';
 import { SocketSetup, SqlDb, SqlQueryable } from '@parley/ports';
 
 interface ConversationRow {
@@ -9,6 +10,7 @@ interface ConversationRow {
   member_count: number;
   last_seq: string | number;
   last_activity_at: Date | string;
+  anonymous?: 'off' | 'allowed';
 }
 
 interface MembershipRow {
@@ -17,6 +19,8 @@ interface MembershipRow {
   role: Rank;
   joined_at: Date | string;
   last_read_seq: string | number;
+  participant_id?: string | null;
+  display_name?: string | null;
 }
 
 const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
@@ -29,6 +33,7 @@ const toConversation = (r: ConversationRow): Conversation => ({
   member_count: Number(r.member_count),
   last_seq: Number(r.last_seq),
   last_activity_at: iso(r.last_activity_at),
+  anonymous: r.anonymous === 'allowed' ? 'allowed' : 'off',
 });
 
 const toMembership = (r: MembershipRow): Membership => ({
@@ -37,6 +42,8 @@ const toMembership = (r: MembershipRow): Membership => ({
   role: r.role,
   joined_at: iso(r.joined_at),
   last_read_seq: Number(r.last_read_seq),
+  participant_id: r.participant_id ?? null,
+  ...(r.display_name ? { display_name: r.display_name } : {}),
 });
 
 export interface ConversationWithMe {
@@ -60,9 +67,9 @@ export class ConversationRepository {
   async create(c: Conversation, directKey: string | null, members: Array<{ userId: string; role: Rank }>): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query(
-        `INSERT INTO conversations (id, type, title, direct_key, created_at, member_count, last_seq, last_activity_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 0, $5)`,
-        [c.id, c.type, c.title, directKey, c.created_at, members.length],
+        `INSERT INTO conversations (id, type, title, direct_key, created_at, member_count, last_seq, last_activity_at, anonymous)
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $5, $7)`,
+        [c.id, c.type, c.title, directKey, c.created_at, members.length, c.anonymous ?? 'off'],
       );
       await this.insertMembers(tx, c.id, members, c.created_at);
     });
@@ -78,8 +85,9 @@ export class ConversationRepository {
     return r.rows[0] ? toConversation(r.rows[0]) : null;
   }
 
+  /** The membership of a user, or of a participant when `userId` is a participant id. */
   async membership(conversationId: string, userId: string): Promise<Membership | null> {
-    const r = await this.db.query<MembershipRow>(`SELECT * FROM memberships WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId]);
+    const r = await this.db.query<MembershipRow>(`SELECT * FROM memberships WHERE conversation_id = $1 AND ${memberColumn(userId)} = $2`, [conversationId, userId]);
     return r.rows[0] ? toMembership(r.rows[0]) : null;
   }
 
@@ -89,11 +97,14 @@ export class ConversationRepository {
    */
   async sendGates(conversationId: string, userIds: readonly string[]): Promise<Map<string, SendGate>> {
     if (userIds.length === 0) return new Map();
+    // Senders are user ids, or participant ids in an anonymous group (the sequencer maps them first).
+    const users = userIds.filter((id) => !isParticipantId(id));
+    const participants = userIds.filter(isParticipantId);
     const r = await this.db.query<{ user_id: string; role: Rank; muted_until: Date | string | null; slow_mode_seconds: number; announcement: boolean }>(
-      `SELECT m.user_id, m.role, m.muted_until, c.slow_mode_seconds, c.announcement
+      `SELECT COALESCE(m.participant_id, m.user_id) AS user_id, m.role, m.muted_until, c.slow_mode_seconds, c.announcement
          FROM memberships m JOIN conversations c ON c.id = m.conversation_id
-        WHERE m.conversation_id = $1 AND m.user_id = ANY($2::text[])`,
-      [conversationId, [...userIds]],
+        WHERE m.conversation_id = $1 AND ((m.user_id = ANY($2::text[]) AND m.participant_id IS NULL) OR m.participant_id = ANY($3::text[]))`,
+      [conversationId, users, participants],
     );
     return new Map(r.rows.map((x) => [x.user_id, {
       rank: x.role,
@@ -105,17 +116,17 @@ export class ConversationRepository {
 
   /** The conversation and the caller's membership in one read; null for non-members. */
   async getForMember(conversationId: string, userId: string): Promise<ConversationWithMe | null> {
-    const r = await this.db.query<ConversationRow & { m_role: Rank; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
-      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq, ${ENTRIES_UNREAD}
+    const r = await this.db.query<ConversationRow & { m_user_id: string; m_participant_id: string | null; m_role: Rank; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
+      `SELECT c.*, m.user_id AS m_user_id, m.participant_id AS m_participant_id, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq, ${ENTRIES_UNREAD}
          FROM conversations c JOIN memberships m ON m.conversation_id = c.id
-        WHERE c.id = $1 AND m.user_id = $2`,
+        WHERE c.id = $1 AND m.${memberColumn(userId)} = $2`,
       [conversationId, userId],
     );
     const row = r.rows[0];
     if (!row) return null;
     return {
       conversation: toConversation(row),
-      me: { conversation_id: conversationId, user_id: userId, role: row.m_role, joined_at: iso(row.m_joined_at), last_read_seq: Number(row.m_last_read_seq) },
+      me: { conversation_id: conversationId, user_id: row.m_user_id, role: row.m_role, joined_at: iso(row.m_joined_at), last_read_seq: Number(row.m_last_read_seq), participant_id: row.m_participant_id },
       entriesUnread: Number(row.m_entries_unread),
     };
   }
@@ -128,8 +139,8 @@ export class ConversationRepository {
       params.push(after.at, after.id);
       where = `AND (c.last_activity_at, c.id) < ($3::timestamptz, $4)`;
     }
-    const r = await this.db.query<ConversationRow & { m_role: Rank; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
-      `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq, ${ENTRIES_UNREAD}
+    const r = await this.db.query<ConversationRow & { m_participant_id: string | null; m_role: Rank; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
+      `SELECT c.*, m.participant_id AS m_participant_id, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq, ${ENTRIES_UNREAD}
          FROM memberships m JOIN conversations c ON c.id = m.conversation_id
         WHERE m.user_id = $1 ${where}
         ORDER BY c.last_activity_at DESC, c.id DESC
@@ -138,7 +149,7 @@ export class ConversationRepository {
     );
     return r.rows.map((row) => ({
       conversation: toConversation(row),
-      me: { conversation_id: row.id, user_id: userId, role: row.m_role, joined_at: iso(row.m_joined_at), last_read_seq: Number(row.m_last_read_seq) },
+      me: { conversation_id: row.id, user_id: userId, role: row.m_role, joined_at: iso(row.m_joined_at), last_read_seq: Number(row.m_last_read_seq), participant_id: row.m_participant_id },
       entriesUnread: Number(row.m_entries_unread),
     }));
   }
@@ -182,34 +193,46 @@ export class ConversationRepository {
 
   /** One indexed probe per conversation of `userId`, stopping at the first they share. */
   async sharesConversation(userId: string, otherUserId: string): Promise<boolean> {
+    // An anonymous membership never counts (docs/adr/0016): nobody learns when a pseudonym's owner is online.
     const r = await this.db.query(
       `SELECT 1 FROM memberships mine
-         JOIN memberships other ON other.conversation_id = mine.conversation_id AND other.user_id = $2
-        WHERE mine.user_id = $1 LIMIT 1`,
+         JOIN memberships other ON other.conversation_id = mine.conversation_id AND other.user_id = $2 AND other.participant_id IS NULL
+        WHERE mine.user_id = $1 AND mine.participant_id IS NULL LIMIT 1`,
       [userId, otherUserId],
     );
     return r.rows.length > 0;
   }
 
-  /** Members ordered by (joined_at, user_id), keyset-paged. */
+  /** Members ordered by (joined_at, participant id or user id), keyset-paged; a pseudonym's name joined in. */
   async members(conversationId: string, limit: number, after: { at: string; id: string } | null): Promise<Membership[]> {
     const params: unknown[] = [conversationId, limit];
     let where = '';
     if (after) {
       params.push(after.at, after.id);
-      where = `AND (joined_at, user_id) > ($3::timestamptz, $4)`;
+      where = `AND (m.joined_at, COALESCE(m.participant_id, m.user_id)) > ($3::timestamptz, $4)`;
     }
     const r = await this.db.query<MembershipRow>(
-      `SELECT * FROM memberships WHERE conversation_id = $1 ${where} ORDER BY joined_at, user_id LIMIT $2`,
+      `SELECT m.*, p.display_name FROM memberships m LEFT JOIN participants p ON p.participant_id = m.participant_id
+        WHERE m.conversation_id = $1 ${where} ORDER BY m.joined_at, COALESCE(m.participant_id, m.user_id) LIMIT $2`,
       params,
     );
     return r.rows.map(toMembership);
   }
 
-  /** Adds members that are not members yet; returns the ids actually added. */
-  async addMembers(conversationId: string, userIds: readonly string[], at: string): Promise<string[]> {
+  /**
+   * Adds members that are not members yet; returns the ids actually added. `anonymous` (a group
+   * that allows it, docs/adr/0016): each joins under a pseudonym, the same one again within the
+   * rejoin window of leaving it.
+   */
+  async addMembers(conversationId: string, userIds: readonly string[], at: string, anonymous: { windowSeconds: number } | null = null): Promise<string[]> {
     return this.db.transaction(async (tx) => {
-      const added = await this.insertMembers(tx, conversationId, userIds.map((userId) => ({ userId, role: 'member' as const })), at);
+      let pids: Map<string, string> | undefined;
+      if (anonymous) {
+        const present = await tx.query<{ user_id: string }>(`SELECT user_id FROM memberships WHERE conversation_id = $1 AND user_id = ANY($2::text[])`, [conversationId, [...userIds]]);
+        const have = new Set(present.rows.map((x) => x.user_id));
+        pids = await ParticipantsRepository.draw(tx, conversationId, userIds.filter((id) => !have.has(id)), at, anonymous.windowSeconds);
+      }
+      const added = await this.insertMembers(tx, conversationId, userIds.map((userId) => ({ userId, role: 'member' as const, participantId: pids?.get(userId) ?? null })), at);
       if (added.length > 0) {
         await tx.query(`UPDATE conversations SET member_count = member_count + $2 WHERE id = $1`, [conversationId, added.length]);
       }
@@ -227,8 +250,9 @@ export class ConversationRepository {
   async removeMember(conversationId: string, userId: string): Promise<{ removed: boolean; promoted: string | null }> {
     return this.db.transaction(async (tx) => {
       await tx.query(`SELECT id FROM conversations WHERE id = $1 FOR UPDATE`, [conversationId]);
-      const r = await tx.query<{ role: Rank }>(`DELETE FROM memberships WHERE conversation_id = $1 AND user_id = $2 RETURNING role`, [conversationId, userId]);
+      const r = await tx.query<{ role: Rank; participant_id: string | null }>(`DELETE FROM memberships WHERE conversation_id = $1 AND user_id = $2 RETURNING role, participant_id`, [conversationId, userId]);
       if (r.rows.length === 0) return { removed: false, promoted: null };
+      if (r.rows[0].participant_id) await ParticipantsRepository.left(tx, r.rows[0].participant_id, new Date().toISOString());
       await tx.query(`UPDATE conversations SET member_count = member_count - 1 WHERE id = $1`, [conversationId]);
       if (r.rows[0].role !== 'owner' && r.rows[0].role !== 'admin') return { removed: true, promoted: null };
       const p = await tx.query<{ user_id: string }>(
@@ -286,13 +310,28 @@ export class ConversationRepository {
     return { unread_total: row ? Number(row.unread_total ?? 0) : 0, title: row?.title ?? null };
   }
 
-  private async insertMembers(tx: SqlQueryable, conversationId: string, members: ReadonlyArray<{ userId: string; role: Rank }>, at: string): Promise<string[]> {
+  /**
+   * Issue 14: the participant id each of `userIds` sends under in an anonymous group (only the
+   * anonymous members are in the map), or null when the conversation is not anonymous.
+   */
+  async senderAliases(conversationId: string, userIds: readonly string[]): Promise<Map<string, string> | null> {
+    const r = await this.db.query<{ anonymous: string; user_id: string | null; participant_id: string | null }>(
+      `SELECT c.anonymous, m.user_id, m.participant_id FROM conversations c
+         LEFT JOIN memberships m ON m.conversation_id = c.id AND m.user_id = ANY($2::text[]) AND m.participant_id IS NOT NULL
+        WHERE c.id = $1`,
+      [conversationId, [...userIds]],
+    );
+    if (r.rows.length === 0 || r.rows[0].anonymous !== 'allowed') return null;
+    return new Map(r.rows.flatMap((x) => (x.user_id && x.participant_id ? [[x.user_id, x.participant_id] as [string, string]] : [])));
+  }
+
+  private async insertMembers(tx: SqlQueryable, conversationId: string, members: ReadonlyArray<{ userId: string; role: Rank; participantId?: string | null }>, at: string): Promise<string[]> {
     if (members.length === 0) return [];
     const r = await tx.query<{ user_id: string }>(
-      `INSERT INTO memberships (conversation_id, user_id, role, joined_at)
-       SELECT $1, u.user_id, u.role, $4 FROM unnest($2::text[], $3::text[]) AS u(user_id, role)
+      `INSERT INTO memberships (conversation_id, user_id, role, joined_at, participant_id)
+       SELECT $1, u.user_id, u.role, $4, u.participant_id FROM unnest($2::text[], $3::text[], $5::text[]) AS u(user_id, role, participant_id)
        ON CONFLICT DO NOTHING RETURNING user_id`,
-      [conversationId, members.map((m) => m.userId), members.map((m) => m.role), at],
+      [conversationId, members.map((m) => m.userId), members.map((m) => m.role), at, members.map((m) => m.participantId ?? null)],
     );
     return r.rows.map((x) => x.user_id);
   }

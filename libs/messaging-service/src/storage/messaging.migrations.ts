@@ -1,6 +1,7 @@
 import { Migration } from '@parley/ports';
 import { searchMigration } from '../search/search.migrations';
 import { moderationMigration } from '../moderation/moderation.migrations';
+import { anonymousMigration } from '../anonymous/anonymous.migrations';
 
 /** Conversations, memberships and read markers (Postgres; PGlite in standalone). */
 export const messagingMigrations: Migration[] = [
@@ -122,3 +123,6 @@ messagingMigrations.push(searchMigration);
 
 /** Issue 13.4: ranks, mutes, slow mode, announcements, bans, reports, the audit log (docs/adr/0017-moderation.md). */
 messagingMigrations.push(moderationMigration);
+
+/** Issue 14 item 2: anonymous participants (docs/adr/0016-anonymous-participants.md). */
+messagingMigrations.push(anonymousMigration);

@@ -11,14 +11,27 @@ export interface ConversationView {
   member_count: number;
   last_seq: number;
   /** `role` is the v1 view of `rank` (issue 13.4): owner and admin are `admin`. */
-  me: { role: MemberRole; rank: Rank; last_read_seq: number; unread_count: number };
+  me: { role: MemberRole; rank: Rank; last_read_seq: number; unread_count: number; participant_id?: string };
+  /** Issue 14 (docs/adr/0016): present (`allowed`) when members may take part under a pseudonym. */
+  anonymous?: 'allowed';
 }
 
+/** A member; an anonymous member (issue 14) has `participant_id` and `display_name` instead of `user_id`. */
 export interface MemberView {
-  user_id: string;
+  user_id?: string;
+  participant_id?: string;
+  display_name?: string;
   role: MemberRole;
   rank: Rank;
   joined_at: string;
+}
+
+export interface CreateConversationInput {
+  type: ConversationType;
+  title?: string | null;
+  member_ids: string[];
+  /** Issue 14: groups only; `allowed` lets members join under a pseudonym. Set at creation, never changed. */
+  anonymous?: 'off' | 'allowed';
 }
 
 export interface Page<T> {
@@ -78,11 +91,12 @@ export interface HistoryQuery {
  * ingress log to the sequencer.
  */
 export interface ConversationApi {
-  create(actorId: string, input: { type: ConversationType; title?: string | null; member_ids: string[] }): Promise<{ conversation: ConversationView; created: boolean }>;
+  create(actorId: string, input: CreateConversationInput): Promise<{ conversation: ConversationView; created: boolean }>;
   get(actorId: string, conversationId: string): Promise<ConversationView>;
   list(actorId: string, limit: number, cursor: string | null): Promise<Page<ConversationView>>;
   members(actorId: string, conversationId: string, limit: number, cursor: string | null): Promise<Page<MemberView>>;
-  addMembers(actorId: string, conversationId: string, userIds: string[]): Promise<{ added: string[] }>;
+  /** `anonymous` (issue 14): they join an anonymous-allowed group under pseudonyms; `added` names the users added (never their pseudonyms). */
+  addMembers(actorId: string, conversationId: string, userIds: string[], anonymous?: boolean): Promise<{ added: string[] }>;
   removeMember(actorId: string, conversationId: string, userId: string): Promise<void>;
   markRead(actorId: string, conversationId: string, seq: number): Promise<void>;
   /**

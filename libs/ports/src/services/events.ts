@@ -39,13 +39,22 @@ export const REJECT_CODES: readonly RejectCode[] = ['FORBIDDEN', 'VALIDATION_FAI
 
 /** Records on the events topic (key: conversation_id, or user id for user-addressed events). */
 export type ConversationEvent =
-  | { type: 'message.created'; message: Message; origin: SendOrigin | null; /** false when a repeated client_msg_id found the original */ created: boolean }
+  | {
+      type: 'message.created';
+      message: Message;
+      origin: SendOrigin | null;
+      /** false when a repeated client_msg_id found the original */
+      created: boolean;
+      /** Issue 14: the user behind an anonymous sender's pseudonym, for services only (push skips the sender); never in a frame. */
+      sender_user_id?: string;
+    }
   | { type: 'send.rejected'; conversation_id: string; client_msg_id: string; code: RejectCode; message: string; origin: SendOrigin; /** seconds, for MUTED and SLOW_MODE */ retry_after?: number }
   | { type: 'member.added'; conversation_id: string; user_ids: string[] }
   | { type: 'member.removed'; conversation_id: string; user_id: string }
   /** `services_only`: above the large-group threshold the marker is for services (push clearing), never fanned out to gateways. */
-  | { type: 'read.updated'; conversation_id: string; user_id: string; seq: number; member_count: number; services_only?: true }
-  | { type: 'typing'; conversation_id: string; user_id: string; state: 'start' | 'stop'; member_count: number }
+  /** `participant_id` (issue 14): the reader's pseudonym in an anonymous group; frames name only it. */
+  | { type: 'read.updated'; conversation_id: string; user_id: string; seq: number; member_count: number; services_only?: true; participant_id?: string }
+  | { type: 'typing'; conversation_id: string; user_id: string; state: 'start' | 'stop'; member_count: number; participant_id?: string }
   | { type: 'presence.changed'; user_id: string; status: 'online' | 'offline'; last_seen_at: string | null }
   | { type: 'session.revoked'; user_id: string; session_id: string }
   /** Call signaling (docs/adr/0013-call-signaling.md): frames for named users' sockets only, never stored. */

@@ -34,7 +34,8 @@ export const ModerationSettings = Type.Object(
 export const ModeratedMember = Type.Object(
   {
     member: Type.Object({
-      user_id: Type.String(),
+      user_id: Type.Optional(Type.String({ description: 'absent for an anonymous member (issue 14)' })),
+      participant_id: Type.Optional(Type.String()),
       role: Type.Union([Type.Literal('admin'), Type.Literal('member')]),
       rank: Rank,
       joined_at: Timestamp(),

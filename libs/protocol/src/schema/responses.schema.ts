@@ -45,12 +45,29 @@ export const Conversation = Type.Object(
     created_at: Timestamp(),
     member_count: Type.Integer({ minimum: 0 }),
     last_seq: Type.Integer({ minimum: 0 }),
-    me: Type.Object({ role: MemberRole, rank: Type.Optional(Rank), last_read_seq: Type.Integer({ minimum: 0 }), unread_count: Type.Integer({ minimum: 0 }) }),
+    me: Type.Object({
+      role: MemberRole,
+      rank: Type.Optional(Rank),
+      last_read_seq: Type.Integer({ minimum: 0 }),
+      unread_count: Type.Integer({ minimum: 0 }),
+      participant_id: Type.Optional(Type.String({ description: "issue 14: the caller's own pseudonym in an anonymous group" })),
+    }),
+    anonymous: Type.Optional(Type.Literal('allowed', { description: 'issue 14: present when members may take part under a pseudonym' })),
   },
   { $id: 'Conversation' },
 );
 
-export const Member = Type.Object({ user_id: Type.String(), role: MemberRole, rank: Type.Optional(Rank), joined_at: Timestamp() }, { $id: 'Member' });
+export const Member = Type.Object(
+  {
+    user_id: Type.Optional(Type.String({ description: 'absent for an anonymous member (issue 14), who has participant_id and display_name instead' })),
+    participant_id: Type.Optional(Type.String()),
+    display_name: Type.Optional(Type.String()),
+    role: MemberRole,
+    rank: Type.Optional(Rank),
+    joined_at: Timestamp(),
+  },
+  { $id: 'Member' },
+);
 
 export const Presence = Type.Object({ user_id: Type.String(), status: PresenceStatus, last_seen_at: Nullable(Timestamp()) }, { $id: 'Presence' });
 

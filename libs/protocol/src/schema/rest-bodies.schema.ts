@@ -24,11 +24,22 @@ export const CreateDirectBody = Type.Object(
 );
 
 export const CreateGroupBody = Type.Object(
-  { type: Type.Literal('group'), title: Text(Limits.TITLE_MAX, 1, 'trimmed; must not be blank'), member_ids: Type.Array(Id(), { maxItems: Limits.MEMBER_IDS_MAX }) },
+  {
+    type: Type.Literal('group'),
+    title: Text(Limits.TITLE_MAX, 1, 'trimmed; must not be blank'),
+    member_ids: Type.Array(Id(), { maxItems: Limits.MEMBER_IDS_MAX }),
+    anonymous: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('allowed')], { description: 'issue 14: "allowed" lets members join under a pseudonym; set at creation, never changed' })),
+  },
   { $id: 'CreateGroupBody' },
 );
 
-export const AddMembersBody = Type.Object({ user_ids: Type.Array(Id(), { minItems: 1, maxItems: Limits.MEMBER_IDS_MAX }) }, { $id: 'AddMembersBody' });
+export const AddMembersBody = Type.Object(
+  {
+    user_ids: Type.Array(Id(), { minItems: 1, maxItems: Limits.MEMBER_IDS_MAX }),
+    anonymous: Type.Optional(Type.Boolean({ description: 'issue 14: they join an anonymous-allowed group under pseudonyms' })),
+  },
+  { $id: 'AddMembersBody' },
+);
 
 /** An uploaded attachment a message references (attachments extension). */
 export const AttachmentRef = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]{1,64}$' }) }, { $id: 'AttachmentRef' });

@@ -9,6 +9,8 @@ export interface CreateConversationCommand {
   type: ConversationType;
   title?: string | null;
   memberIds: string[];
+  /** Issue 14: groups only (docs/adr/0016). */
+  anonymous?: 'off' | 'allowed';
 }
 
 /**
@@ -23,6 +25,7 @@ export class CreateConversationUseCase {
   ) {}
 
   async execute(cmd: CreateConversationCommand): Promise<{ conversation: ConversationView; created: boolean }> {
+    if (cmd.anonymous === 'allowed' && cmd.type !== 'group') throw validationFailed('only a group may allow anonymous members');
     const members = initialMembers(cmd.actorId, cmd.type, cmd.memberIds);
     const others = members.slice(1);
     const known = await this.users.existingIds(others);
@@ -44,6 +47,7 @@ export class CreateConversationUseCase {
       member_count: members.length,
       last_seq: 0,
       last_activity_at: now,
+      anonymous: cmd.anonymous ?? 'off',
     };
     try {
       await this.repo.create(conversation, directKey, members.map((userId, i) => ({ userId, role: i === 0 && cmd.type === 'group' ? 'owner' : 'member' })));

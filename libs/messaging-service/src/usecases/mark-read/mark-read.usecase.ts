@@ -21,7 +21,7 @@ export class MarkReadUseCase {
     const next = advanceReadMarker(found.me.last_read_seq, seq, found.conversation.last_seq);
     if (next === found.me.last_read_seq) return;
     const stored = await this.repo.advanceReadMarker(conversationId, actorId, next);
-    const event: ConversationEvent = { type: 'read.updated', conversation_id: conversationId, user_id: actorId, seq: stored, member_count: found.conversation.member_count };
+    const event: ConversationEvent = { type: 'read.updated', conversation_id: conversationId, user_id: actorId, seq: stored, member_count: found.conversation.member_count, ...(found.me.participant_id ? { participant_id: found.me.participant_id } : {}) };
     if (isLargeGroup(found.conversation.member_count, this.policy)) event.services_only = true;
     await this.log.append(Topics.events, conversationId, event);
   }

@@ -30,8 +30,11 @@ export class QueryConversationsUseCase {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((m) => ({ user_id: m.user_id, role: roleOf(m.role), rank: m.role, joined_at: m.joined_at })),
-      next_cursor: rows.length > limit && last ? encodeCursor(last.joined_at, last.user_id) : null,
+      // Issue 14: an anonymous member shows only their pseudonym (docs/adr/0016), also in the cursor.
+      items: page.map((m) => (m.participant_id
+        ? { participant_id: m.participant_id, display_name: m.display_name ?? '', role: roleOf(m.role), rank: m.role, joined_at: m.joined_at }
+        : { user_id: m.user_id, role: roleOf(m.role), rank: m.role, joined_at: m.joined_at })),
+      next_cursor: rows.length > limit && last ? encodeCursor(last.joined_at, last.participant_id ?? last.user_id) : null,
     };
   }
 }
