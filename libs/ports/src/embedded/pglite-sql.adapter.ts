@@ -15,6 +15,16 @@ export class PgliteSqlDb implements SqlDb {
     return new PgliteSqlDb(db);
   }
 
+  /** Over a PGlite instance that is already open (closing this closes it). */
+  static wrap(db: PGlite): PgliteSqlDb {
+    return new PgliteSqlDb(db);
+  }
+
+  /** The one PGlite instance, for Prisma Client's driver adapter (the same database, not a second). */
+  get pglite(): PGlite {
+    return this.db;
+  }
+
   async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
     const r = await this.db.query<R>(text, params as unknown[]);
     return { rows: r.rows, rowCount: Math.max(r.affectedRows ?? 0, r.rows.length) };
