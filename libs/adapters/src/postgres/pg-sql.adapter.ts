@@ -1,6 +1,7 @@
 import { DomainError, unavailable, validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
-import { SqlDb, SqlQueryable, SqlResult } from '@parley/ports';
+import { PrismaRelationalDb, RelationalDb, SqlDb, SqlQueryable, SqlResult } from '@parley/ports';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
@@ -75,6 +76,7 @@ export class PgSqlDb implements SqlDb {
   private readonly settings: typeof DEFAULTS;
   private readonly logger: Logger;
   private pending = 0;
+  private prisma: PrismaRelationalDb | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
 
@@ -159,10 +161,25 @@ export class PgSqlDb implements SqlDb {
     }
   }
 
+  /**
+   * Prisma Client on this adapter's pool (@prisma/adapter-pg): the same connections, bounds and
+   * session settings (statement and idle-in-transaction timeouts); it parses values itself.
+   */
+  relational(): RelationalDb {
+    if (this.closed) throw unavailable('postgres adapter is closed');
+    this.prisma ??= new PrismaRelationalDb(new PrismaPg(this.pool), { transactionMaxWaitMs: this.settings.connectTimeoutMs, transactionTimeoutMs: this.settings.queryTimeoutMs });
+    return this.prisma;
+  }
+
   /** Waits for the calls in flight, then closes every connection. Later calls answer UNAVAILABLE. */
   close(): Promise<void> {
     this.closed = true;
-    this.closing ??= this.pool.end();
+    const prisma = this.prisma;
+    this.prisma = null;
+    this.closing ??= (async () => {
+      await prisma?.close();
+      await this.pool.end();
+    })();
     return this.closing;
   }
 

@@ -10,3 +10,4 @@ export * from './route-table.contract';
 export * from './sql-db.contract';
 export { sleep, uniqueName, waitFor } from './support';
 export * from './call-store.contract';
+export * from './relational-db.contract';
