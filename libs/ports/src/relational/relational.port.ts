@@ -26,3 +26,6 @@ export interface RelationalDb {
 }
 
 export const RELATIONAL_DB = Symbol('RelationalDb');
+
+/** A JSON object as a Json column takes it. */
+export type RelationalJsonObject = Prisma.InputJsonObject;

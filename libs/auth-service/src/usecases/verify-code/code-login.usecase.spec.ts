@@ -158,7 +158,7 @@ describe('one-time-code sign-in', () => {
     await h.auth.requestCode({ channel: 'sms', destination: recent });
     await db.query(`UPDATE login_codes SET sent_at = now() - interval '3 hours' WHERE sent_at < (SELECT max(sent_at) FROM login_codes)`);
     const aged = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM login_codes`)).rows[0].n) - 1;
-    expect(await new LoginCodesRepository(db).prune()).toBe(aged);
+    expect(await new LoginCodesRepository(db.relational()).prune()).toBe(aged);
     expect((await db.query(`SELECT 1 FROM login_codes`)).rows).toHaveLength(1);
     expect((await h.auth.verifyCode({ channel: 'sms', destination: recent, code: sms.lastCodeTo(recent) })).new_user).toBe(true);
   });
