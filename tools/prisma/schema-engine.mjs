@@ -1,6 +1,7 @@
 // Prisma's schema engine, offline: the WebAssembly build (@prisma/schema-engine-wasm) driven over a
 // PGlite database through pglite-prisma-adapter, so no engine binary is downloaded
 // (docs/adr/0004-relational-data.md). Used by schema-diff.mjs; nothing here runs in Parley itself.
+/* global WebAssembly */
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
