@@ -172,6 +172,11 @@ async function profileParley(c: BenchConfig, parley: ParleyTarget, addresses: So
       report.profiles.push({ scenario: `${who}, connect phase (${shape})`, summary: summarizeProfile(file, toUs(r.connectWindowNs)) });
       report.profiles.push({ scenario: `${who}, fan-out phase (${shape})`, summary: summarizeProfile(file, toUs(r.windowNs)) });
     } else log(`  no profile written in ${dir}`);
+    // Connection setup costs every mesh process something: the other processes' connect phase too.
+    for (const [name, pid] of mesh ? Object.entries(r.namedPids).filter(([n]) => n !== 'gateway') : []) {
+      const other = newestProfile(dir, pid);
+      if (other) report.profiles.push({ scenario: `${parley.name} ${name}, connect phase`, summary: summarizeProfile(other, toUs(r.connectWindowNs), 10) });
+    }
   }
   if (c.scenarios.includes('sends')) {
     const dir = mkdtempSync(join(c.outDir, `profile-${parley.name}-sends-`));

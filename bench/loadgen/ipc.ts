@@ -72,3 +72,27 @@ export function emptyCollect(): CollectResult {
     undecodable: 0,
   };
 }
+
+/**
+ * The body of a worker forked by a bench coordinator: bounded by the time given as its first
+ * argument, gone when the coordinator disconnects, and answering each command with handle's reply
+ * (or an error reply carrying the command's id).
+ */
+export function serveForkedWorker<C extends { id: number }>(what: string, handle: (command: C) => Promise<unknown>): void {
+  const maxDurationMs = Number(process.argv[2]);
+  if (!process.send || !Number.isFinite(maxDurationMs) || maxDurationMs <= 0) {
+    process.stderr.write(`usage: forked by ${what}'s coordinator, with a time bound in ms as the first argument\n`);
+    process.exit(2);
+  }
+  setTimeout(() => {
+    process.stderr.write(`${what} ${process.pid}: time bound of ${maxDurationMs} ms reached, exiting\n`);
+    process.exit(3);
+  }, maxDurationMs).unref();
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (m: C) => {
+    handle(m).then(
+      (reply) => process.send?.(reply),
+      (err: unknown) => process.send?.({ id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+}

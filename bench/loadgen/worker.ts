@@ -1,5 +1,5 @@
 import { decodeFanoutFrame } from './fanout-frames';
-import { CollectResult, ConnectResult, ConnSpec, emptyCollect, WorkerCommand, WorkerReply } from './ipc';
+import { CollectResult, ConnectResult, ConnSpec, emptyCollect, serveForkedWorker, WorkerCommand, WorkerReply } from './ipc';
 import { ClientOptions, RawWsClient } from './ws-client';
 
 /**
@@ -31,10 +31,6 @@ let samples = 0;
 let outOfOrder = 0;
 let undecodable = 0;
 const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
-
-function send(reply: WorkerReply): void {
-  process.send?.(reply);
-}
 
 function recordFrame(entry: Track, text: string, arrivedNs: bigint): void {
   let sample;
@@ -143,20 +139,4 @@ async function handle(c: WorkerCommand): Promise<WorkerReply> {
   }
 }
 
-function main(): void {
-  const maxDurationMs = Number(process.argv[2]);
-  if (!process.send || !Number.isFinite(maxDurationMs) || maxDurationMs <= 0) {
-    process.stderr.write('usage: forked by the bench coordinator, with a time bound in ms as the first argument\n');
-    process.exit(2);
-  }
-  setTimeout(() => {
-    process.stderr.write(`load worker ${process.pid}: time bound of ${maxDurationMs} ms reached, exiting\n`);
-    process.exit(3);
-  }, maxDurationMs).unref();
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', (m: WorkerCommand) => {
-    handle(m).then(send, (err: unknown) => send({ id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) }));
-  });
-}
-
-main();
+serveForkedWorker<WorkerCommand>('load worker', handle);

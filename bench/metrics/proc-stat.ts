@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | null = null;
 
@@ -34,6 +34,44 @@ export function cpuTimes(pid: number): { user: number; system: number } {
   return { user: utime / clockTicks(), system: stime / clockTicks() };
 }
 
+/**
+ * CPU seconds of a process and everything it started: its own time, its children that exited and
+ * were waited for (cutime, cstime), and its live descendants. A server that forks a process per
+ * connection (Postgres: one backend each) does its work in those children, which its own times miss.
+ * Over an interval this counts a backend that exits in between exactly once (live before, waited-for after).
+ */
+export function treeCpuSeconds(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // gone while listing
+    }
+  }
+  const total = (p: number): number => {
+    let own: number;
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
+      // utime, stime, cutime, cstime are fields 14 to 17: f[11] to f[14].
+      own = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / clockTicks();
+    } catch {
+      return 0; // a descendant that exited between the listing and now: its parent's cutime has it
+    }
+    return own + (children.get(p) ?? []).reduce((a, c) => a + total(c), 0);
+  };
+  if (!existsSync(`/proc/${pid}`)) throw new Error(`no process ${pid}`);
+  return total(pid);
+}
+
+export const sumTreeCpuSeconds = (pids: readonly number[]) => pids.reduce((a, p) => a + treeCpuSeconds(p), 0);
+
 export const sumSystemSeconds = (pids: readonly number[]) => pids.reduce((a, p) => a + cpuTimes(p).system, 0);
 
 /** Resident memory of a process in bytes (VmRSS of /proc/<pid>/status). */
@@ -52,12 +90,12 @@ export function loadAverage1m(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
-/** CPU seconds of each named process so far (a process that is gone reads as NaN). */
+/** CPU seconds of each named process and its descendants so far (a process that is gone reads as NaN). */
 export function cpuByName(named: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, pid] of Object.entries(named)) {
     try {
-      out[name] = cpuSeconds(pid);
+      out[name] = treeCpuSeconds(pid);
     } catch {
       out[name] = Number.NaN;
     }

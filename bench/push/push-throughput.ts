@@ -1,11 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ApnsPushProvider, PgSqlDb } from '@parley/adapters';
+import { ApnsPushProvider } from '@parley/adapters';
 import { Message } from '@parley/domain';
 import { createLogger, Metrics } from '@parley/observability';
-import { ConversationEvent, LogRecord, MembershipDirectory, MemoryPresenceStore, PgliteSqlDb, runMigrations, SqlDb } from '@parley/ports';
+import { ConversationEvent, LogRecord, MembershipDirectory, MemoryPresenceStore, runMigrations } from '@parley/ports';
 import { notificationMigrations, PushDispatcher, PushEventsConsumer, PushMetrics, PushOutboxRepository, PushSettingsService } from '@parley/notification-service';
 import { FakeApnsServer } from '../../libs/adapters/src/testing/push/fake-apns.server';
 import { makeTestTls } from '../../libs/adapters/src/testing/push/test-ca';
+import { openScratchDb } from '../support/scratch-db';
 
 /**
  * Pushes per second the notification service sustains: offline members of many small groups, each
@@ -38,28 +39,6 @@ function parse(argv: string[]): Args {
   return a;
 }
 
-async function openDb(kind: Args['db']): Promise<{ db: SqlDb; drop(): Promise<void> }> {
-  if (kind === 'pglite') {
-    const db = await PgliteSqlDb.open(undefined);
-    return { db, drop: () => db.close() };
-  }
-  const url = process.env.PARLEY_POSTGRES_URL ?? 'postgres://parley:parley@127.0.0.1:55432/parley';
-  const name = `parley_push_bench_${process.pid}`;
-  const admin = new PgSqlDb({ connectionString: url, maxConnections: 1 });
-  await admin.query(`CREATE DATABASE ${name}`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const db = new PgSqlDb({ connectionString: target.toString(), maxConnections: 10 });
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-      await admin.close();
-    },
-  };
-}
-
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function main(): Promise<void> {
@@ -69,7 +48,7 @@ async function main(): Promise<void> {
   const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const apns = new FakeApnsServer(tls, keys.publicKey.export({ type: 'spki', format: 'pem' }).toString());
   const port = await apns.start();
-  const { db, drop } = await openDb(args.db);
+  const { db, drop } = await openScratchDb(args.db, 'push_bench', 10);
   const provider = new ApnsPushProvider({
     key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     keyId: 'BENCHKEY01',

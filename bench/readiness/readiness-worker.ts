@@ -1,6 +1,7 @@
 import { createWriteStream, WriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { stampedText } from '../loadgen/fanout-frames';
+import { serveForkedWorker } from '../loadgen/ipc';
 import { RawWsClient } from '../loadgen/ws-client';
 import { AckLine, ReadinessClientSpec, ReadinessCommand, ReadinessConnectResult, ReadinessReply, ReadinessStart, ReadinessWorkerReport, SlowReading } from './readiness-ipc';
 import { SeqCoverage } from './seq-coverage';
@@ -299,23 +300,4 @@ async function handle(c: ReadinessCommand): Promise<ReadinessReply> {
   }
 }
 
-function main(): void {
-  const maxDurationMs = Number(process.argv[2]);
-  if (!process.send || !Number.isFinite(maxDurationMs) || maxDurationMs <= 0) {
-    process.stderr.write('usage: forked by the readiness scenario, with a time bound in ms as the first argument\n');
-    process.exit(2);
-  }
-  setTimeout(() => {
-    process.stderr.write(`readiness worker ${process.pid}: time bound of ${maxDurationMs} ms reached, exiting\n`);
-    process.exit(3);
-  }, maxDurationMs).unref();
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', (m: ReadinessCommand) => {
-    handle(m).then(
-      (reply) => process.send?.(reply),
-      (err: unknown) => process.send?.({ id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
-    );
-  });
-}
-
-main();
+serveForkedWorker<ReadinessCommand>('readiness worker', handle);

@@ -13,6 +13,9 @@ export interface TargetMedians {
   connections: number;
   connectSeconds: number;
   connectCpuMsPerConnection: number;
+  /** The same less the target's idle CPU rate over the connect time (background work every second carries). */
+  connectCpuNetMsPerConnection: number;
+  idleCpuMsPerSecond: number;
   idleRssMiB: number;
   connectedRssMiB: number;
   bytesPerConnection: number;
@@ -75,6 +78,8 @@ export function mediansOf(target: string, rounds: FanoutRound[]): TargetMedians 
     connections: m((r) => r.capacity.connections),
     connectSeconds: m((r) => r.capacity.connectSeconds),
     connectCpuMsPerConnection: m((r) => (r.capacity.connections > 0 ? (1000 * r.capacity.connectCpuSeconds) / r.capacity.connections : Number.NaN)),
+    connectCpuNetMsPerConnection: m((r) => (r.capacity.connections > 0 ? (1000 * r.capacity.connectCpuNetOfIdleSeconds) / r.capacity.connections : Number.NaN)),
+    idleCpuMsPerSecond: m((r) => 1000 * r.capacity.idleCpuSecondsPerSecond),
     idleRssMiB: m((r) => r.capacity.idleRssBytes / 2 ** 20),
     connectedRssMiB: m((r) => r.capacity.connectedRssBytes / 2 ** 20),
     bytesPerConnection: m((r) => r.capacity.rssPerConnectionBytes),
@@ -159,6 +164,10 @@ export function renderMarkdown(r: BenchReport): string {
         `| ${m.target} | ${m.rounds} (${m.failedRounds}) | ${int(m.connections)} | ${fmt(m.connectSeconds)} | ${fmt(m.connectCpuMsPerConnection, 3)} | ${fmt(m.idleRssMiB)} | ${fmt(m.connectedRssMiB)} | ${int(m.bytesPerConnection)} B (${fmt(m.settledAfterSeconds, 0)}) | ${int(m.earlyBytesPerConnection)} B | ${int(m.marginalBytesPerConnection)} B | ${int(m.heapBytesPerConnection)} B (${int(m.marginalHeapBytesPerConnection)} B) | ${int(m.externalBytesPerConnection)} B |`,
       );
     }
+    out.push('', '#### Connect CPU net of idle (median of rounds)', '');
+    out.push('| target | idle server CPU ms / s | connect time s | server CPU ms / connection | of it, net of idle |');
+    out.push('| --- | --- | --- | --- | --- |');
+    for (const m of med) out.push(`| ${m.target} | ${fmt(m.idleCpuMsPerSecond)} | ${fmt(m.connectSeconds)} | ${fmt(m.connectCpuMsPerConnection, 3)} | ${fmt(m.connectCpuNetMsPerConnection, 3)} |`);
     const retained = r.fanoutRounds.filter((f) => f.capacity.retainedHeap);
     if (retained.length > 0) {
       out.push('', '#### Retained V8 heap per connection (heap snapshots after a full GC, idle and connected)', '');

@@ -4,7 +4,7 @@ import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
 import { RetainedHeap, retainedPerUnit, takeHeapSnapshots } from '../profile/heap-snapshots';
 import { endRound, openSenders, sleep, waitForMessages } from './round-steps';
-import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds } from '../metrics/proc-stat';
+import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds, sumTreeCpuSeconds } from '../metrics/proc-stat';
 import { LatencySummary, summarizeLatencies } from '../metrics/stats';
 import { BenchTarget, FanoutShape, StartOptions } from '../targets/target';
 
@@ -52,6 +52,13 @@ export interface CapacityResult {
   marginalHeapPerConnectionBytes: number;
   externalPerConnectionBytes: number;
   connectCpuSeconds: number;
+  /**
+   * The target's CPU per second while idle (measured just before connecting, no clients): the
+   * background work (consumer polls, timers) that any window of wall time carries.
+   */
+  idleCpuSecondsPerSecond: number;
+  /** connectCpuSeconds less the idle rate over the connect time: the work the connections caused. */
+  connectCpuNetOfIdleSeconds: number;
   /** CPU seconds by process over the connect phase (multi-process targets). */
   connectCpuByProcess: Record<string, number>;
   /** With --heap-snapshots: the V8 heap the connections retain (snapshots after a full GC), or null. */
@@ -103,6 +110,9 @@ export interface FanoutRound {
   error?: string;
 }
 
+/** How long a round watches the target idle before connecting (its background CPU rate; 1 s was the old settle). */
+const IDLE_BASELINE_MS = 3000;
+
 /**
  * One round against one target: start it afresh, connect `connections` receivers (capacity: memory
  * and CPU per connection), then fan `messages` out to the `members` in the group (latency at the full
@@ -134,7 +144,10 @@ export async function runFanoutRound(
     const pids = session.serverPids();
     const memoryPids = session.socketPids?.() ?? pids;
     const dataPids = session.dataPids?.() ?? [];
-    await sleep(1000);
+    const idleStart = process.hrtime.bigint();
+    const idleCpu0 = sumCpuSeconds(pids);
+    await sleep(IDLE_BASELINE_MS);
+    const idleCpuPerSecond = (sumCpuSeconds(pids) - idleCpu0) / (Number(process.hrtime.bigint() - idleStart) / 1e9);
     const idleRss = sumRssBytes(memoryPids);
     const idleHeap = await session.heap();
     const snapshotDir = startOptions.heapSnapshotDir;
@@ -195,6 +208,8 @@ export async function runFanoutRound(
         halfHeap && connectedHeap && second.opened > 0 ? (connectedHeap.heapUsedBytes - halfHeap.heapUsedBytes) / second.opened : Number.NaN,
       externalPerConnectionBytes: perConn(idleHeap?.externalBytes, connectedHeap?.externalBytes),
       connectCpuSeconds: connectCpu,
+      idleCpuSecondsPerSecond: idleCpuPerSecond,
+      connectCpuNetOfIdleSeconds: connectCpu - idleCpuPerSecond * conn.seconds,
       connectCpuByProcess,
       retainedHeap: idleSnapshots && connectedSnapshots && conn.opened > 0 ? retainedPerUnit(idleSnapshots, connectedSnapshots, conn.opened) : null,
     };
@@ -227,7 +242,7 @@ export async function runFanoutRound(
     const cpu0 = sumCpuSeconds(pids);
     const sys0 = sumSystemSeconds(pids);
     const lg0 = sumCpuSeconds(lgPids);
-    const data0 = sumCpuSeconds(dataPids);
+    const data0 = sumTreeCpuSeconds(dataPids);
     const byName0 = cpuByName(named);
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < c.messages; i++, n++) {
@@ -238,7 +253,7 @@ export async function runFanoutRound(
     const t1 = process.hrtime.bigint();
     const cpu = sumCpuSeconds(pids) - cpu0;
     const sys = sumSystemSeconds(pids) - sys0;
-    const dataCpu = sumCpuSeconds(dataPids) - data0;
+    const dataCpu = sumTreeCpuSeconds(dataPids) - data0;
     const cpuByProcess = cpuDelta(byName0, cpuByName(named));
     const lgCpu = sumCpuSeconds(lgPids) - lg0;
     const s = await loadgen.collect(c.messages, true);
@@ -310,6 +325,8 @@ function emptyCapacity(requested: number): CapacityResult {
     marginalHeapPerConnectionBytes: Number.NaN,
     externalPerConnectionBytes: Number.NaN,
     connectCpuSeconds: Number.NaN,
+    idleCpuSecondsPerSecond: Number.NaN,
+    connectCpuNetOfIdleSeconds: Number.NaN,
     connectCpuByProcess: {},
     retainedHeap: null,
   };

@@ -1,6 +1,6 @@
 import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
-import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds } from '../metrics/proc-stat';
+import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds, sumTreeCpuSeconds } from '../metrics/proc-stat';
 import { LatencySummary, summarizeLatencies } from '../metrics/stats';
 import { PersistedSendsTarget } from '../targets/parley/parley.target';
 import { StartOptions } from '../targets/target';
@@ -155,7 +155,7 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     const pids = session.serverPids();
     const dataPids = session.dataPids();
     const cpu0 = sumCpuSeconds(pids);
-    const data0 = sumCpuSeconds(dataPids);
+    const data0 = sumTreeCpuSeconds(dataPids);
     const byName0 = cpuByName(session.namedPids());
     const t0 = process.hrtime.bigint();
     phase = 'measure';
@@ -165,7 +165,7 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     const drainUntil = Date.now() + c.drainMs;
     while (measuredPersisted + result.errors < measuredSent && Date.now() < drainUntil) await sleep(50);
     const cpu = sumCpuSeconds(pids) - cpu0;
-    result.dataCpuSeconds = sumCpuSeconds(dataPids) - data0;
+    result.dataCpuSeconds = sumTreeCpuSeconds(dataPids) - data0;
     result.cpuByProcess = cpuDelta(byName0, cpuByName(session.namedPids()));
     phase = 'done';
     const seconds = Number(t1 - t0) / 1e9;

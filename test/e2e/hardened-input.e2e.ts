@@ -13,6 +13,8 @@ const parley = useParley({
     PARLEY_REGISTRATIONS_PER_MINUTE: '10',
     PARLEY_LOGIN_FAILURES_PER_ACCOUNT: '5',
     PARLEY_CLIENT_ADDRESS_HEADER: 'x-forwarded-for',
+    // Two gateways in the mesh: sign-in limits are shared, so guesses spread over both gain nothing.
+    PARLEY_MESH_GATEWAYS: '2',
   },
 });
 
@@ -75,14 +77,17 @@ describe('hardened input (issue 8)', () => {
     }
   });
 
-  e2eTest('password guessing is limited per address and account with Retry-After, and the owner still signs in from elsewhere', async () => {
+  e2eTest('password guessing is limited per address and account with Retry-After, on every gateway alike, and the owner still signs in from elsewhere', async () => {
     const { baseUrl } = parley.current;
+    const gateways = parley.current.gatewayUrls().map((g) => g.baseUrl);
+    expect(gateways.length).toBe((process.env.PARLEY_E2E_TARGET ?? 'standalone') === 'mesh' ? 2 : 1);
     const victim = await user('victim');
     const attacker = { 'x-forwarded-for': '203.0.113.66' };
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 8; i++) {
-      const r = await rest(baseUrl, 'POST', '/v1/auth/login', { json: { username: victim.username, password: `guess-${i}-wrong` }, headers: attacker });
+      // Alternating gateways in the mesh (standalone has one): the limit is the same as on one.
+      const r = await rest(gateways[i % gateways.length], 'POST', '/v1/auth/login', { json: { username: victim.username, password: `guess-${i}-wrong` }, headers: attacker });
       statuses.push(r.status);
       if (r.status === 429) retryAfter = r.headers.get('retry-after');
     }

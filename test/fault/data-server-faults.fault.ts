@@ -11,7 +11,7 @@
  * → persisted p50/p99. Mesh target only. Cassandra killed and paused: cassandra-faults.fault.ts;
  * the Kafka partition leader: kafka-leader.fault.ts; the Kafka link: kafka-link.fault.ts.
  */
-import { faultUnderLoad, readinessNow, type FaultOutcome } from '../support/fault-load';
+import { cutTwiceUnderLoad, faultUnderLoad, latencyUnderLoad, readinessNow, type FaultOutcome } from '../support/fault-load';
 import { OwnInfra, type OwnServer } from '../support/own-infra';
 import { TcpProxy } from '../support/tcp-proxy';
 import { e2eTest, useParley } from '../support/suite';
@@ -65,33 +65,14 @@ describe('data-server faults under load', () => {
   }
 
   e2eTest(`${LATENCY_MS} ms added each way between the mesh and Cassandra for ${LATENCY_FOR_MS / 1000} s: history intact, p99 degrades`, async () => {
-    const p = parley.current;
     expect(proxy().connections()).toBeGreaterThan(0); // the mesh really talks to Cassandra through it
-    let during = '';
-    const o = await faultUnderLoad(p, 'cassandra latency', async () => {
-      proxy().setLatency(LATENCY_MS);
-      try {
-        await sleep(LATENCY_FOR_MS / 2);
-        during = await readinessNow(p);
-        await sleep(LATENCY_FOR_MS / 2);
-      } finally {
-        proxy().setLatency(0);
-      }
-    });
-    note(`Cassandra +${LATENCY_MS} ms each way`, o, during);
+    const { outcome, during } = await latencyUnderLoad(parley.current, 'cassandra latency', proxy(), LATENCY_MS, LATENCY_FOR_MS);
+    note(`Cassandra +${LATENCY_MS} ms each way`, outcome, during);
   });
 
   e2eTest('every connection between the mesh and Cassandra cut twice: history intact, recovery timed', async () => {
-    const p = parley.current;
-    let during = '';
-    const o = await faultUnderLoad(p, 'cassandra cut', async () => {
-      const first = proxy().cutAll();
-      expect(first).toBeGreaterThan(0);
-      await sleep(2000);
-      during = await readinessNow(p);
-      proxy().cutAll();
-    });
-    note('Cassandra connections cut twice, 2 s apart', o, during);
+    const { outcome, during } = await cutTwiceUnderLoad(parley.current, 'cassandra cut', proxy());
+    note('Cassandra connections cut twice, 2 s apart', outcome, during);
   });
 });
 

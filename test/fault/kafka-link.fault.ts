@@ -6,11 +6,10 @@
  * (test/support/fault-load.ts): nothing acknowledged lost, no duplicate, no gap, p99 reported.
  * Mesh target only; the shared Kafka is never touched.
  */
-import { faultUnderLoad, readinessNow, type FaultOutcome } from '../support/fault-load';
+import { cutTwiceUnderLoad, latencyUnderLoad, type FaultOutcome } from '../support/fault-load';
 import { OwnInfra } from '../support/own-infra';
 import { TcpProxy } from '../support/tcp-proxy';
 import { e2eTest, useParley } from '../support/suite';
-import { sleep } from '../support/wait';
 
 const env: Record<string, string> = { PARLEY_SEND_RATE_PER_SECOND: '1000', PARLEY_MESH_GATEWAYS: '2' };
 let own: OwnInfra | null = null;
@@ -45,31 +44,13 @@ function say(label: string, o: FaultOutcome, during: string): void {
 
 describe('the link to Kafka slowed and cut under load', () => {
   e2eTest(`${LATENCY_MS} ms added each way between the mesh and Kafka for ${LATENCY_FOR_MS / 1000} s: history intact, p99 degrades`, async () => {
-    const p = parley.current;
     expect(proxy().connections()).toBeGreaterThan(0); // the mesh really talks to Kafka through it
-    let during = '';
-    const o = await faultUnderLoad(p, 'kafka latency', async () => {
-      proxy().setLatency(LATENCY_MS);
-      try {
-        await sleep(LATENCY_FOR_MS / 2);
-        during = await readinessNow(p);
-        await sleep(LATENCY_FOR_MS / 2);
-      } finally {
-        proxy().setLatency(0);
-      }
-    });
-    say(`+${LATENCY_MS} ms each way`, o, during);
+    const { outcome, during } = await latencyUnderLoad(parley.current, 'kafka latency', proxy(), LATENCY_MS, LATENCY_FOR_MS);
+    say(`+${LATENCY_MS} ms each way`, outcome, during);
   });
 
   e2eTest('every connection between the mesh and Kafka cut twice: history intact, recovery timed', async () => {
-    const p = parley.current;
-    let during = '';
-    const o = await faultUnderLoad(p, 'kafka cut', async () => {
-      expect(proxy().cutAll()).toBeGreaterThan(0);
-      await sleep(2000);
-      during = await readinessNow(p);
-      proxy().cutAll();
-    });
-    say('connections cut twice, 2 s apart', o, during);
+    const { outcome, during } = await cutTwiceUnderLoad(parley.current, 'kafka cut', proxy());
+    say('connections cut twice, 2 s apart', outcome, during);
   });
 });

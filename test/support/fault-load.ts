@@ -8,6 +8,7 @@
 import type { WireConversation } from './contract';
 import { HistoryChecker } from './history-checker';
 import type { ParleyProcess } from './parley-process';
+import type { TcpProxy } from './tcp-proxy';
 import { sdkClient, type SdkClient } from './sdk';
 import { createGroup, registerUser } from './users';
 import { eventually, sleep } from './wait';
@@ -123,4 +124,38 @@ export async function readinessNow(p: ParleyProcess): Promise<string> {
   const services = await Promise.all(Object.entries(p.meshAdmin()).map(async ([name, a]) => [name, a ? await ask(`http://${a}`) : 'down'] as const));
   const notReady = services.filter(([name, answer]) => !name.startsWith('gateway') && !answer.startsWith('200'));
   return `gateways ${gateways.join(' / ')}; services ${notReady.length ? notReady.map(([n, a]) => `${n} ${a}`).join(', ') : 'all 200'}`;
+}
+
+/** A link fault's outcome and what readiness said while it lasted. */
+export interface LinkFaultOutcome {
+  outcome: FaultOutcome;
+  during: string;
+}
+
+/** Adds latencyMs each way on a proxied link for forMs under the load; readiness read halfway. */
+export async function latencyUnderLoad(p: ParleyProcess, label: string, link: TcpProxy, latencyMs: number, forMs: number): Promise<LinkFaultOutcome> {
+  let during = '';
+  const outcome = await faultUnderLoad(p, label, async () => {
+    link.setLatency(latencyMs);
+    try {
+      await sleep(forMs / 2);
+      during = await readinessNow(p);
+      await sleep(forMs / 2);
+    } finally {
+      link.setLatency(0);
+    }
+  });
+  return { outcome, during };
+}
+
+/** Cuts every connection of a proxied link twice, 2 s apart, under the load; the first cut must hit some. */
+export async function cutTwiceUnderLoad(p: ParleyProcess, label: string, link: TcpProxy): Promise<LinkFaultOutcome> {
+  let during = '';
+  const outcome = await faultUnderLoad(p, label, async () => {
+    if (link.cutAll() === 0) throw new Error(`${label}: the first cut found no connection through the proxy`);
+    await sleep(2000);
+    during = await readinessNow(p);
+    link.cutAll();
+  });
+  return { outcome, during };
 }

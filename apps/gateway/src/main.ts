@@ -17,7 +17,7 @@ const gatewayId = config.grpc.gatewayDelivery;
 
 @Module({
   imports: [
-    MeshInfraModule.forRoot(config, 'gateway', { log: true, routes: true, calls: true, blobs: true }),
+    MeshInfraModule.forRoot(config, 'gateway', { log: true, routes: true, calls: true, limits: true, blobs: true }),
     RpcClientsModule.forRoot(config, { auth: true, conversations: true, presence: true, notifications: true }),
     GatewayModule.register(gatewayOptionsFrom(config, gatewayId, config.webDir || join(__dirname, '..', '..', '..', 'web'))),
   ],

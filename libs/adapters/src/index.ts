@@ -19,3 +19,4 @@ export * from './otp/twilio-sms.sender';
 export * from './otp/smtp-email.sender';
 export * from './shared/tls-files';
 export * from './s3/s3-blob-store.adapter';
+export * from './redis/redis-shared-buckets.adapter';

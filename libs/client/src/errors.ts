@@ -24,6 +24,8 @@ export class ParleyClientError extends Error {
     readonly client_msg_id?: string,
     /** WebSocket close code, when the error comes from a close. */
     readonly closeCode?: number,
+    /** Seconds until a send may succeed (MUTED, SLOW_MODE: issue 13.4). */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'ParleyClientError';

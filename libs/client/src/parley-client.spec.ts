@@ -207,6 +207,14 @@ describe('ParleyClient', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a send refused by a mute or slow mode (issue 13.4) rejects with the code and retryAfter', async () => {
+    const ws = await connected();
+    const acked = client.send('c1', 'too soon', { clientMsgId: 'k-slow' });
+    await settle();
+    ws.push({ type: 'error', code: 'SLOW_MODE', message: 'slow mode: one message every 30 s', client_msg_id: 'k-slow', retry_after: 17 });
+    await expect(acked).rejects.toMatchObject({ name: 'ParleyClientError', code: 'SLOW_MODE', client_msg_id: 'k-slow', retryAfter: 17 });
+  });
+
   it('after a drop, reconnects, syncs tracked conversations, then re-sends with the same client_msg_id', async () => {
     const ws1 = await connected();
     client.trackConversation('c1', 0);

@@ -595,7 +595,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
         return this.onPong(frame);
       case 'error':
         if (frame.call_id !== undefined || (frame.conversation_id !== undefined && frame.client_msg_id === undefined)) return this.emit('callError', frame);
-        return this.onErrorFrame(frame.code, frame.message, frame.client_msg_id);
+        return this.onErrorFrame(frame.code, frame.message, frame.client_msg_id, frame.retry_after);
       default:
         return this.emit('call', frame);
     }
@@ -667,8 +667,8 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
     waiter.resolve(frame);
   }
 
-  private onErrorFrame(code: string, message: string, clientMsgId: string | undefined): void {
-    const error = new ParleyClientError(code, message, clientMsgId);
+  private onErrorFrame(code: string, message: string, clientMsgId: string | undefined, retryAfter?: number): void {
+    const error = new ParleyClientError(code, message, clientMsgId, undefined, retryAfter);
     const p = clientMsgId === undefined ? undefined : this.pending.get(clientMsgId);
     if (p && code === 'UNAVAILABLE' && p.resendTimer !== undefined) {
       // The server could not take the send now (e.g. its log's partition leader is failing over):

@@ -34,6 +34,30 @@ describe('ParleyRest', () => {
     expect(JSON.parse(String(calls[0].init.body))).toEqual({ type: 'group', title: 'T', member_ids: [] });
   });
 
+  it('moderation (issue 13.4): each call its route and body; a refusal carries its code and retry_after', async () => {
+    const member = { user_id: 'u/2', role: 'member', rank: 'member', joined_at: '2026-12-05T00:00:00.000Z', muted_until: null };
+    const { calls, impl } = fakeFetch([
+      json(200, { member }), json(204, undefined), json(201, { ban: { user_id: 'u/2' } }), json(200, { report: { id: '7' } }),
+      json(200, { entries: [], next_cursor: null }), json(429, { error: { code: 'SLOW_MODE', message: 'slow mode', retry_after: 12 } }, { 'retry-after': '12' }),
+    ]);
+    const rest = new ParleyRest({ baseUrl: 'http://h:1', getAccessToken: () => 'tok', fetchImpl: impl });
+    await expect(rest.mute('c 1', 'u/2', 60)).resolves.toEqual(member);
+    await rest.kick('c 1', 'u/2');
+    await expect(rest.ban('c 1', 'u/2', 'spam')).resolves.toEqual({ ban: { user_id: 'u/2' }, created: true });
+    await expect(rest.resolveReport('c 1', '7', 'dismissed')).resolves.toEqual({ id: '7' });
+    await expect(rest.auditLog('c 1', { limit: 5, cursor: '42' })).resolves.toEqual({ entries: [], next_cursor: null });
+    const refused = await rest.sendMessage('c 1', 'm1', 'too soon').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ParleyApiError);
+    expect({ code: (refused as ParleyApiError).code, retry: (refused as ParleyApiError).retryAfter }).toEqual({ code: 'SLOW_MODE', retry: 12 });
+    expect(calls.slice(0, 5).map((c) => [c.url, c.init.method, c.init.body === undefined ? null : JSON.parse(String(c.init.body))])).toEqual([
+      ['http://h:1/v1/conversations/c%201/members/u%2F2/mute', 'POST', { duration_seconds: 60 }],
+      ['http://h:1/v1/conversations/c%201/members/u%2F2/kick', 'POST', null],
+      ['http://h:1/v1/conversations/c%201/bans', 'POST', { user_id: 'u/2', reason: 'spam' }],
+      ['http://h:1/v1/conversations/c%201/reports/7/resolve', 'POST', { resolution: 'dismissed' }],
+      ['http://h:1/v1/conversations/c%201/audit?limit=5&cursor=42', 'GET', null],
+    ]);
+  });
+
   it('requests and verifies a one-time code without a bearer token', async () => {
     const auth = { user: { id: 'u1', username: 'u-0123456789abcdef', display_name: 'u-0123456789abcdef', created_at: '2026-12-04T00:00:00.000Z' }, access_token: 'a', refresh_token: 'r', expires_in: 900, new_user: true };
     const { calls, impl } = fakeFetch([json(202, { expires_in: 300 }), json(200, auth)]);

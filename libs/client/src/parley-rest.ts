@@ -19,6 +19,12 @@ import {
   SendMessageResponse,
   UserDto,
   UserLookupResponse,
+  AuditEntryDto,
+  BanDto,
+  ModeratedMemberDto,
+  ModerationSettingsDto,
+  RankDto,
+  ReportDto,
 } from '@parley/protocol';
 import { ParleyApiError } from './errors';
 
@@ -189,6 +195,52 @@ export class ParleyRest {
     return this.data('GET', `${messagePath(conversationId, seq)}/revisions`);
   }
 
+  // --- moderation (issue 13.4, docs/api/v1.md "Moderation") ---
+
+  moderationSettings(conversationId: string): Promise<ModerationSettingsDto> {
+    return this.data('GET', `${convPath(conversationId)}/moderation`);
+  }
+  /** Slow mode (moderators and above; 0 turns it off) and the announcement flag (admins and the owner). */
+  setModerationSettings(conversationId: string, settings: { slow_mode_seconds?: number; announcement?: boolean }): Promise<ModerationSettingsDto> {
+    return this.data('PATCH', `${convPath(conversationId)}/moderation`, { body: settings });
+  }
+  async setRank(conversationId: string, userId: string, rank: RankDto): Promise<ModeratedMemberDto> {
+    return (await this.data<{ member: ModeratedMemberDto }>('PUT', `${convPath(conversationId)}/members/${enc(userId)}/rank`, { body: { rank } })).member;
+  }
+  async mute(conversationId: string, userId: string, durationSeconds: number): Promise<ModeratedMemberDto> {
+    return (await this.data<{ member: ModeratedMemberDto }>('POST', `${convPath(conversationId)}/members/${enc(userId)}/mute`, { body: { duration_seconds: durationSeconds } })).member;
+  }
+  async unmute(conversationId: string, userId: string): Promise<ModeratedMemberDto> {
+    return (await this.data<{ member: ModeratedMemberDto }>('DELETE', `${convPath(conversationId)}/members/${enc(userId)}/mute`)).member;
+  }
+  async kick(conversationId: string, userId: string): Promise<void> {
+    await this.request('POST', `${convPath(conversationId)}/members/${enc(userId)}/kick`);
+  }
+  async ban(conversationId: string, userId: string, reason?: string): Promise<{ ban: BanDto; created: boolean }> {
+    const { status, data } = await this.request<{ ban: BanDto }>('POST', `${convPath(conversationId)}/bans`, { body: { user_id: userId, ...(reason ? { reason } : {}) } });
+    return { ban: data.ban, created: status === 201 };
+  }
+  async unban(conversationId: string, userId: string): Promise<void> {
+    await this.request('DELETE', `${convPath(conversationId)}/bans/${enc(userId)}`);
+  }
+  bans(conversationId: string, page: PageOptions = {}): Promise<{ bans: BanDto[]; next_cursor: string | null }> {
+    return this.data('GET', `${convPath(conversationId)}/bans`, { query: { limit: page.limit, cursor: page.cursor } });
+  }
+  async reportMessage(conversationId: string, seq: number, reason: string): Promise<{ report: ReportDto; created: boolean }> {
+    const { status, data } = await this.request<{ report: ReportDto }>('POST', `${messagePath(conversationId, seq)}/reports`, { body: { reason } });
+    return { report: data.report, created: status === 201 };
+  }
+  reports(conversationId: string, options: PageOptions & { status?: 'open' | 'all' } = {}): Promise<{ reports: ReportDto[]; next_cursor: string | null }> {
+    return this.data('GET', `${convPath(conversationId)}/reports`, { query: { status: options.status, limit: options.limit, cursor: options.cursor } });
+  }
+  async resolveReport(conversationId: string, reportId: string, resolution: 'dismissed' | 'actioned'): Promise<ReportDto> {
+    return (await this.data<{ report: ReportDto }>('POST', `${convPath(conversationId)}/reports/${enc(reportId)}/resolve`, { body: { resolution } })).report;
+  }
+  /** The moderation audit log, newest first (moderators and above). */
+  auditLog(conversationId: string, page: PageOptions = {}): Promise<{ entries: AuditEntryDto[]; next_cursor: string | null }> {
+    return this.data('GET', `${convPath(conversationId)}/audit`, { query: { limit: page.limit, cursor: page.cursor } });
+  }
+
   private async entry(method: string, path: string, body: unknown): Promise<{ message: MessageDto; created: boolean }> {
     const { status, data } = await this.request<SendMessageResponse>(method, path, { body });
     return { message: data.message, created: status === 201 };
@@ -289,7 +341,8 @@ export class ParleyRest {
   }
 }
 
-const messagePath = (conversationId: string, seq: number) => `/v1/conversations/${enc(conversationId)}/messages/${seq}`;
+const convPath = (conversationId: string) => `/v1/conversations/${enc(conversationId)}`;
+const messagePath = (conversationId: string, seq: number) => `${convPath(conversationId)}/messages/${seq}`;
 
 function parseJson(text: string, status: number): unknown {
   try {

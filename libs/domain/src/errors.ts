@@ -11,12 +11,19 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  // Moderation (issue 13.4, docs/adr/0017-moderation.md).
+  | 'MUTED'
+  | 'SLOW_MODE'
+  | 'BANNED'
+  | 'ANNOUNCEMENT_ONLY';
 
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** Seconds until the refused thing may succeed (MUTED, SLOW_MODE, RATE_LIMITED); the edge sends it as `retry_after`. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'DomainError';

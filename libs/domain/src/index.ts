@@ -6,3 +6,4 @@ export * from './large-group.policy';
 export * from './mentions';
 export * from './message-lifecycle.rules';
 export * from './attachments';
+export * from './moderation.rules';

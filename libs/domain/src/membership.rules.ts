@@ -1,5 +1,6 @@
 import { Conversation, Membership } from './model';
 import { DomainError, forbidden, validationFailed } from './errors';
+import { atLeast, outranks } from './moderation.rules';
 
 /** Upper bound on member ids accepted in one create/add request (bounded work per request). */
 export const MAX_MEMBERS_PER_REQUEST = 1000;
@@ -21,20 +22,24 @@ export function initialMembers(creatorId: string, type: 'direct' | 'group', memb
   return [creatorId, ...others];
 }
 
-/** Adding members: groups only, admins only. */
+/** Adding members: groups only, admins (and the owner) only. */
 export function assertCanAddMembers(conversation: Conversation, actor: Membership | null): void {
   if (!actor) throw new DomainError('NOT_FOUND', 'conversation not found');
   if (conversation.type !== 'group') throw forbidden('members cannot be added to a direct conversation');
-  if (actor.role !== 'admin') throw forbidden('only group admins can add members');
+  if (!atLeast(actor.role, 'admin')) throw forbidden('only group admins can add members');
 }
 
-/** Removing a member: an admin removes anyone in a group; anyone may remove themself (leave). */
-export function assertCanRemoveMember(conversation: Conversation, actor: Membership | null, targetUserId: string): void {
+/**
+ * Removing a member: an admin (or the owner) removes a member of lower rank in a group (issue
+ * 13.4: nobody acts on an equal or higher rank); anyone may remove themself (leave).
+ */
+export function assertCanRemoveMember(conversation: Conversation, actor: Membership | null, targetUserId: string, target: Membership | null = null): void {
   if (!actor) throw new DomainError('NOT_FOUND', 'conversation not found');
   if (actor.user_id === targetUserId) return;
-  if (conversation.type !== 'group' || actor.role !== 'admin') {
+  if (conversation.type !== 'group' || !atLeast(actor.role, 'admin')) {
     throw forbidden('only group admins can remove other members');
   }
+  if (target && !outranks(actor.role, target.role)) throw forbidden('you cannot remove a member of equal or higher rank');
 }
 
 /**

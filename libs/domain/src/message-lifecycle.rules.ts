@@ -1,15 +1,14 @@
 import { DomainError } from './errors';
-import { Message, MemberRole } from './model';
+import { Message } from './model';
+import { atLeast, isRank } from './moderation.rules';
 
 /**
  * Who may do what to a message (issue 13, docs/adr/0010-message-lifecycle.md). The one place
  * these checks live: the moderation feature adds its `moderator` role here and nowhere else.
  */
 
-/** Roles that moderate a conversation: see originals of edited messages, delete others' messages. */
-const MODERATING_ROLES: ReadonlySet<string> = new Set<MemberRole | 'moderator'>(['admin', 'moderator']);
-
-export const moderates = (role: string): boolean => MODERATING_ROLES.has(role);
+/** Ranks that moderate a conversation (moderator and above): see originals of edited messages, delete others' messages. */
+export const moderates = (role: string): boolean => isRank(role) && atLeast(role, 'moderator');
 
 /** Only the sender edits, and only a live message (not an entry, not a tombstone). */
 export function checkEdit(target: Message | null, actorId: string): Message {
@@ -21,7 +20,7 @@ export function checkEdit(target: Message | null, actorId: string): Message {
 /** The sender, or a member who moderates, deletes. */
 export function checkDelete(target: Message | null, actorId: string, actorRole: string): Message {
   const live = checkLive(target);
-  if (live.sender_id !== actorId && !moderates(actorRole)) throw new DomainError('FORBIDDEN', 'only the sender or an admin can delete a message');
+  if (live.sender_id !== actorId && !moderates(actorRole)) throw new DomainError('FORBIDDEN', 'only the sender or a moderator can delete a message');
   return live;
 }
 

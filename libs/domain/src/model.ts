@@ -3,7 +3,10 @@ import type { Attachment } from './attachments';
 /** The domain's records. Field names follow the public contract (snake_case on the wire). */
 
 export type ConversationType = 'direct' | 'group';
+/** The contract's `role` (v1): `admin` for an owner or an admin, `member` otherwise (see `Rank`). */
 export type MemberRole = 'admin' | 'member';
+/** Issue 13.4 (docs/adr/0017-moderation.md): a member's place in a group, highest first. */
+export type Rank = 'owner' | 'admin' | 'moderator' | 'member';
 
 export interface User {
   id: string;
@@ -27,7 +30,8 @@ export interface Conversation {
 export interface Membership {
   conversation_id: string;
   user_id: string;
-  role: MemberRole;
+  /** The stored rank; the contract's `role` is `roleOf(rank)`. */
+  role: Rank;
   joined_at: string;
   last_read_seq: number;
 }

@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
 import { failSpan, inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind } from '@parley/observability';
-import { AuthApi, BlobStore, CallBatcher, CallStore, checkReadiness, DiskBlobStore, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
+import { AuthApi, BlobStore, CallBatcher, CallStore, SharedBuckets, checkReadiness, DiskBlobStore, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
@@ -39,6 +39,8 @@ export interface GatewayDeps {
   metrics: Metrics;
   /** Call state: Redis in the mesh; absent (standalone, tests): in memory. */
   calls?: CallStore;
+  /** Sign-in limits every gateway shares: Redis in the mesh; absent (standalone): this gateway's own. */
+  limits?: SharedBuckets;
   /** Where attachment bytes live (docs/adr/0011-attachments.md). */
   blobs: BlobStore;
 }
@@ -95,7 +97,7 @@ export class GatewayServer {
       onKeySetError: (err) => logger.warn('jwks fetch failed', { err }),
     });
     const attachments = new AttachmentService(deps.blobs, options.attachments, sharpThumbnailer(options.attachments.thumbnailPx));
-    this.router = buildRestRouter({ ...deps, attachments, pipeline: this.pipeline, verifier, sessions, throttle: new AuthThrottle(options.authLimits), restSendTimeoutMs: options.restSendTimeoutMs });
+    this.router = buildRestRouter({ ...deps, attachments, pipeline: this.pipeline, verifier, sessions, throttle: new AuthThrottle({ ...options.authLimits, ...(deps.limits ? { shared: deps.limits } : {}), logger }), restSendTimeoutMs: options.restSendTimeoutMs });
     const syncAnswers = deps.metrics.counter('parley_gateway_sync_answers_total', 'sync (resume) answers by source: recent messages here, a shared store read, or a store read', ['source']);
     const syncs = (this.syncs = new SyncSource({
       recentAfter: (id, after, limit) => this.delivery.recentAfter(id, after, limit),
@@ -249,7 +251,8 @@ export class GatewayServer {
         if (r.status === 500) this.deps.logger.error('request failed', { method: x.method, route: m.route, err: e });
         if (r.status === 401) this.telemetry.authFailed(r.message, 'rest');
         if (r.status >= 500) failSpan(span, e, r.code);
-        this.fail(x, r.status, r.code, r.message, r.code === 'RATE_LIMITED' ? { 'retry-after': String(retryAfterOf(e)) } : {});
+        const retry: Record<string, string> = r.retry_after !== undefined ? { 'retry-after': String(r.retry_after) } : r.code === 'RATE_LIMITED' ? { 'retry-after': String(retryAfterOf(e)) } : {};
+        this.fail(x, r.status, r.code, r.message, retry, r.retry_after);
       }
       span.setAttribute('http.response.status_code', status);
       // Inside the span: the request's log line carries its trace_id.
@@ -259,9 +262,9 @@ export class GatewayServer {
     });
   }
 
-  private fail(x: HttpExchange, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  private fail(x: HttpExchange, status: number, code: string, message: string, headers: Record<string, string> = {}, retryAfter?: number): void {
     this.httpErrors.inc({ status: `${Math.floor(status / 100)}xx` });
-    x.send(status, errorBody(code, message), { 'content-type': 'application/json; charset=utf-8', ...headers });
+    x.send(status, errorBody(code, message, retryAfter), { 'content-type': 'application/json; charset=utf-8', ...headers });
   }
 
   private loadStatic(): void {

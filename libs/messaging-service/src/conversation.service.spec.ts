@@ -283,7 +283,7 @@ describe('ConversationService: read markers', () => {
     const [alice, bob] = users(2);
     const conv = await group(alice, [bob]);
     await send(conv, alice, 5);
-    expect((await service.get(bob, conv)).me).toEqual({ role: 'member', last_read_seq: 0, unread_count: 5 });
+    expect((await service.get(bob, conv)).me).toEqual({ role: 'member', rank: 'member', last_read_seq: 0, unread_count: 5 });
 
     await service.markRead(bob, conv, 3);
     expect((await service.get(bob, conv)).me).toMatchObject({ last_read_seq: 3, unread_count: 2 });
@@ -479,7 +479,7 @@ describe('ConversationService: listing', () => {
 
     const first = await service.list(alice, 2, null);
     expect(first.items.map((c) => c.id)).toEqual([c1, c3]);
-    expect(first.items[0].me).toEqual({ role: 'admin', last_read_seq: 0, unread_count: 1 });
+    expect(first.items[0].me).toEqual({ role: 'admin', rank: 'owner', last_read_seq: 0, unread_count: 1 });
     expect(first.next_cursor).not.toBeNull();
     const second = await service.list(alice, 2, first.next_cursor);
     expect(second.items.map((c) => c.id)).toEqual([c2]);

@@ -1,5 +1,5 @@
 import { ConversationType, DomainError, LargeGroupPolicy, Message } from '@parley/domain';
-import { ConversationApi, ConversationView, EventLog, HistoryQuery, MAX_SOCKET_SETUPS, MemberView, MembershipDirectory, MessageStore, Page, ReadReceipts, RevisionsView, SearchQuery, SearchResult, SocketSetup, SqlDb, UserDirectory } from '@parley/ports';
+import { ConversationApi, ConversationView, EventLog, HistoryQuery, MAX_SOCKET_SETUPS, MemberView, MembershipDirectory, MessageStore, ModerationReply, ModerationRequest, Page, ReadReceipts, RevisionsView, SearchQuery, SearchResult, SocketSetup, SqlDb, UserDirectory } from '@parley/ports';
 import { LifecycleRepository } from './storage/lifecycle.repository';
 import { ReadLifecycleUseCase } from './usecases/message-lifecycle/read-lifecycle.usecase';
 import { ConversationRepository } from './storage/conversation.repository';
@@ -11,6 +11,8 @@ import { QueryConversationsUseCase } from './usecases/query-conversations/query-
 import { ReadHistoryUseCase } from './usecases/read-history/read-history.usecase';
 import { ReadReceiptsUseCase } from './usecases/read-receipts/read-receipts.usecase';
 import { SearchRepository } from './search/search.repository';
+import { ModerationRepository } from './moderation/moderation.repository';
+import { ModerationUseCase } from './moderation/moderation.usecase';
 
 /** The messaging service's query and membership side, as the gateway and other services see it. */
 export class ConversationService implements ConversationApi, MembershipDirectory {
@@ -23,6 +25,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   private readonly queries: QueryConversationsUseCase;
   private readonly lifecycle: ReadLifecycleUseCase;
   private readonly search$: SearchRepository;
+  private readonly moderation: ModerationUseCase;
 
   constructor(
     db: SqlDb,
@@ -34,7 +37,9 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   ) {
     this.repo = new ConversationRepository(db);
     this.creating = new CreateConversationUseCase(this.repo, users, log);
-    this.changing = new ChangeMembersUseCase(this.repo, users, log);
+    const moderation = new ModerationRepository(db);
+    this.changing = new ChangeMembersUseCase(this.repo, users, log, moderation);
+    this.moderation = new ModerationUseCase(this.repo, moderation, messages, users, log);
     this.reading = new MarkReadUseCase(this.repo, log, policy);
     this.receipts = new ReadReceiptsUseCase(this.repo);
     this.history$ = new ReadHistoryUseCase(this.repo, messages, reads);
@@ -81,6 +86,9 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   }
   revisions(actorId: string, conversationId: string, seq: number): Promise<RevisionsView> {
     return this.lifecycle.revisions(actorId, conversationId, seq);
+  }
+  moderate(actorId: string, conversationId: string, request: ModerationRequest): Promise<ModerationReply> {
+    return this.moderation.execute(actorId, conversationId, request);
   }
   conversationIdsOf(userId: string): Promise<string[]> {
     return this.repo.conversationIdsOf(userId);

@@ -7,6 +7,7 @@ import { ConversationRepository } from './storage/conversation.repository';
 import { SendClaimsRepository } from './storage/send-claims.repository';
 import { LifecycleOps } from './sequencer/lifecycle-ops';
 import { LifecycleRepository } from './storage/lifecycle.repository';
+import { ModerationRepository } from './moderation/moderation.repository';
 import { countStoreReads } from './storage/store-reads';
 import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
 import { SearchProjectionRunner } from './search/search-projection.runner';
@@ -63,7 +64,7 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
     const claimBatches = metrics.histogram('parley_messaging_sequencer_batch_sends', 'sends of one conversation the sequencer claims and stores together', [1, 2, 5, 10, 20, 50, 100, 200]);
     this.claims = new SendClaimsRepository(db);
     const mentions = mentionResolver(users, repo);
-    const ops = new LifecycleOps(repo, this.claims, new LifecycleRepository(db), messages, options.largeGroup, mentions);
+    const ops = new LifecycleOps(repo, this.claims, new LifecycleRepository(db), messages, options.largeGroup, mentions, new ModerationRepository(db));
     this.sequencer = new ConversationSequencer(repo, this.claims, messages, log, {
       onMalformed: () => malformed.inc(),
       onStoreRead: (op) => reads.count(op),

@@ -1,4 +1,4 @@
-import { spanContextOf, tracingEndpoint, tracingWanted, traceparentOf, linksFrom } from './index';
+import { instrumentationsWanted, spanContextOf, tracingEndpoint, tracingWanted, traceparentOf, linksFrom } from './index';
 import { trace } from '@opentelemetry/api';
 
 describe('tracing settings (OTEL_*)', () => {
@@ -10,6 +10,13 @@ describe('tracing settings (OTEL_*)', () => {
     expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' })).toBe(false);
     expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_EXPORTER: 'none' })).toBe(false);
     expect(tracingEndpoint({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'a', OTEL_EXPORTER_OTLP_ENDPOINT: 'b' })).toBe('a');
+  });
+
+  it('loads every library instrumentation unless OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS narrow them', () => {
+    expect(instrumentationsWanted({})).toEqual(['http', 'grpc', 'pg', 'ioredis', 'cassandra-driver']);
+    expect(instrumentationsWanted({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg, cassandra-driver,unknown' })).toEqual(['http', 'grpc', 'ioredis']);
+    expect(instrumentationsWanted({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'grpc,http', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http' })).toEqual(['grpc']);
+    expect(instrumentationsWanted({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'none-of-ours' })).toEqual([]);
   });
 });
 

@@ -26,6 +26,18 @@ export interface Tracing {
 
 let current: Tracing | null = null;
 
+const INSTRUMENTATIONS = {
+  http: () =>
+    new HttpInstrumentation({
+      // The exporters suppress tracing of their own requests. Scrapes and probes of the admin port are not worth a trace each.
+      ignoreIncomingRequestHook: (req) => /^\/(metrics|healthz|readyz)\b/.test(req.url ?? ''),
+    }),
+  grpc: () => new GrpcInstrumentation(),
+  pg: () => new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
+  ioredis: () => new IORedisInstrumentation({ requireParentSpan: true }),
+  'cassandra-driver': () => new CassandraDriverInstrumentation({ enhancedDatabaseReporting: false }),
+};
+
 export function tracingEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || '').trim() || undefined;
 }
@@ -35,6 +47,23 @@ export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
   const disabled = (env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true';
   const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((s) => s.trim());
   return !disabled && !exporters.includes('none') && tracingEndpoint(env) !== undefined;
+}
+
+/** The library instrumentations Parley can load, by the names OTEL_NODE_[EN|DIS]ABLED_INSTRUMENTATIONS use. */
+export const INSTRUMENTATION_NAMES = ['http', 'grpc', 'pg', 'ioredis', 'cassandra-driver'] as const;
+export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
+
+/**
+ * Which library instrumentations to load: all of them, or those OTEL_NODE_ENABLED_INSTRUMENTATIONS
+ * lists, minus those OTEL_NODE_DISABLED_INSTRUMENTATIONS lists (comma-separated, as
+ * @opentelemetry/auto-instrumentations-node reads them; unknown names are ignored). Parley's own
+ * spans (the message's path through the services) stay whatever is chosen here.
+ */
+export function instrumentationsWanted(env: NodeJS.ProcessEnv = process.env): InstrumentationName[] {
+  const list = (v: string | undefined) => new Set((v ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+  const enabled = list(env.OTEL_NODE_ENABLED_INSTRUMENTATIONS);
+  const disabled = list(env.OTEL_NODE_DISABLED_INSTRUMENTATIONS);
+  return INSTRUMENTATION_NAMES.filter((n) => (enabled.size === 0 || enabled.has(n)) && !disabled.has(n));
 }
 
 /** Starts tracing once per process (later calls return the first handle). */
@@ -52,16 +81,7 @@ export function startTracing(defaultServiceName: string, env: NodeJS.ProcessEnv 
     // Metrics stay Prometheus (prom-client, /metrics on the admin port); logs stay JSON lines.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({
-        // The exporters suppress tracing of their own requests. Scrapes and probes of the admin port are not worth a trace each.
-        ignoreIncomingRequestHook: (req) => /^\/(metrics|healthz|readyz)\b/.test(req.url ?? ''),
-      }),
-      new GrpcInstrumentation(),
-      new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
-      new CassandraDriverInstrumentation({ enhancedDatabaseReporting: false }),
-    ],
+    instrumentations: instrumentationsWanted(env).map((name) => INSTRUMENTATIONS[name]()),
   });
   sdk.start();
   let stopped: Promise<void> | null = null;

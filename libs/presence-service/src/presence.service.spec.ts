@@ -91,6 +91,25 @@ describe('PresenceService', () => {
     expect(log.of(loner)).toEqual([]);
   });
 
+  it("reads last_seen only for a user some gateway watches (a connect storm's users mostly have no watcher)", async () => {
+    const { store, routes, log, user } = setup();
+    const reads: string[] = [];
+    const counting = Object.assign(Object.create(db) as PgliteSqlDb, {
+      query: (sql: string, params?: unknown[]) => {
+        if (sql.trimStart().startsWith('SELECT')) reads.push(sql);
+        return db.query(sql, params);
+      },
+    });
+    const presence = new PresenceService(store, routes, counting, log, { connectionTtlMs: TTL });
+    const loner = user(false);
+    await presence.connected(loner, 'conn-1', 'gw-a');
+    expect(reads).toEqual([]);
+    const watched = user();
+    await presence.connected(watched, 'conn-2', 'gw-a');
+    expect(reads).toHaveLength(1);
+    expect(log.of(watched)).toEqual([{ type: 'presence.changed', user_id: watched, status: 'online', last_seen_at: null }]);
+  });
+
   it('announces online when the first socket connects, and only then', async () => {
     const { presence, log, user } = setup();
     const alice = user();

@@ -37,7 +37,9 @@ export class PresenceService implements PresenceApi {
     this.stats?.onConnection('connected');
     if (cameOnline) {
       this.stats?.onTransition('online', 'socket');
-      await this.announce(userId, 'online', await this.lastSeen.get(userId));
+      // last_seen is read only for a user someone watches: in a connect storm most users have no
+      // watcher, and the read was most of presence's per-connection work.
+      await this.announce(userId, 'online', () => this.lastSeen.get(userId));
     }
   }
 
@@ -49,7 +51,7 @@ export class PresenceService implements PresenceApi {
     this.stats?.onConnection('disconnected');
     if (wentOffline) {
       this.stats?.onTransition('offline', 'socket');
-      await this.announce(userId, 'offline', at.toISOString());
+      await this.announce(userId, 'offline', () => at.toISOString());
     }
   }
 
@@ -76,7 +78,7 @@ export class PresenceService implements PresenceApi {
   private async markOffline(userId: string, at: Date): Promise<void> {
     this.stats?.onTransition('offline', 'sweep');
     await this.lastSeen.record(userId, at);
-    await this.announce(userId, 'offline', at.toISOString());
+    await this.announce(userId, 'offline', () => at.toISOString());
   }
 
   /**
@@ -85,9 +87,9 @@ export class PresenceService implements PresenceApi {
    * fanout and notification work and reach nobody. A watcher registering a moment after this check
    * misses this one transition; its client reads presence over REST when it opens the conversation.
    */
-  private async announce(userId: string, status: 'online' | 'offline', lastSeenAt: string | null): Promise<void> {
+  private async announce(userId: string, status: 'online' | 'offline', lastSeenAt: () => Promise<string | null> | string | null): Promise<void> {
     if ((await this.routes.gatewaysFor(presenceRouteKey(userId))).length === 0) return;
-    const event: ConversationEvent = { type: 'presence.changed', user_id: userId, status, last_seen_at: lastSeenAt };
+    const event: ConversationEvent = { type: 'presence.changed', user_id: userId, status, last_seen_at: await lastSeenAt() };
     await this.log.append(Topics.events, userId, event);
   }
 }

@@ -69,6 +69,8 @@ export interface RevisionsDto {
 
 export interface ConversationMeDto {
   role: MemberRole;
+  /** Extension (issue 13.4): owner, admin, moderator or member; `role` is its v1 view. */
+  rank?: 'owner' | 'admin' | 'moderator' | 'member';
   last_read_seq: number;
   /** Messages with `seq > last_read_seq`. */
   unread_count: number;
@@ -87,6 +89,8 @@ export interface ConversationDto {
 export interface MemberDto {
   user_id: string;
   role: MemberRole;
+  /** Extension (issue 13.4): owner, admin, moderator or member. */
+  rank?: 'owner' | 'admin' | 'moderator' | 'member';
   joined_at: string;
 }
 

@@ -151,6 +151,8 @@ export interface ErrorFrame {
   /** Extension: the call (or, for a refused call.invite, the conversation) the error is about. */
   call_id?: string;
   conversation_id?: string;
+  /** Extension (issue 13.4): MUTED and SLOW_MODE, the seconds until a send may succeed. */
+  retry_after?: number;
 }
 
 export type ServerFrame =

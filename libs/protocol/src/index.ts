@@ -13,3 +13,6 @@ export { REST_OPERATIONS } from './docs/rest-operations';
 export * from './push-body.validators';
 export * from './schema/call-frames.schema';
 export * from './code-body.validators';
+export * from './moderation.validators';
+export { RANK_VALUES, AUDIT_ACTIONS } from './schema/moderation.schema';
+export * from './moderation.dto';

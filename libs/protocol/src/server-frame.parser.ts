@@ -116,6 +116,7 @@ function readServerFrame(o: Json): ServerFrame {
         ...(client_msg_id === undefined ? {} : { client_msg_id }),
         ...(call_id === undefined ? {} : { call_id }),
         ...(conversation_id === undefined ? {} : { conversation_id }),
+        ...(Number.isSafeInteger(o.retry_after) && (o.retry_after as number) >= 1 ? { retry_after: o.retry_after as number } : {}),
       };
     }
     default:

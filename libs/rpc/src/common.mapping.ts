@@ -1,4 +1,4 @@
-import type { Attachment, MemberRole, Message, User, ConversationType } from '@parley/domain';
+import { RANKS, type Attachment, type MemberRole, type Message, type Rank, type User, type ConversationType } from '@parley/domain';
 import type { ConversationView, MemberView } from '@parley/ports';
 import { count, type Maybe, oneOf, orNull, required } from './wire-values';
 
@@ -67,12 +67,13 @@ export interface WireConversationView {
   created_at: string;
   member_count: number;
   last_seq: number;
-  me: Maybe<{ role: string; last_read_seq: number; unread_count: number }>;
+  me: Maybe<{ role: string; rank: string; last_read_seq: number; unread_count: number }>;
 }
 
 export interface WireMemberView {
   user_id: string;
   role: string;
+  rank: string;
   joined_at: string;
 }
 
@@ -116,6 +117,7 @@ export function conversationViewFromWire(wire: WireConversationView, field = 'co
     last_seq: count(wire.last_seq, `${field}.last_seq`),
     me: {
       role: oneOf(me.role, MEMBER_ROLES, `${field}.me.role`),
+      rank: rankFromWire(me.rank, me.role, `${field}.me.rank`),
       last_read_seq: count(me.last_read_seq, `${field}.me.last_read_seq`),
       unread_count: count(me.unread_count, `${field}.me.unread_count`),
     },
@@ -123,7 +125,7 @@ export function conversationViewFromWire(wire: WireConversationView, field = 'co
 }
 
 export function memberViewFromWire(wire: WireMemberView): MemberView {
-  return { user_id: wire.user_id, role: oneOf(wire.role, MEMBER_ROLES, 'member.role'), joined_at: wire.joined_at };
+  return { user_id: wire.user_id, role: oneOf(wire.role, MEMBER_ROLES, 'member.role'), rank: rankFromWire(wire.rank, wire.role, 'member.rank'), joined_at: wire.joined_at };
 }
 
 function callFromWire(c: NonNullable<WireMessage['call']>, field: string): NonNullable<Message['call']> {
@@ -134,4 +136,9 @@ function callFromWire(c: NonNullable<WireMessage['call']>, field: string): NonNu
     started_at: c.started_at,
     duration_ms: count(c.duration_ms, `${field}.duration_ms`),
   };
+}
+
+/** Issue 13.4: a rank; a peer built before ranks sends none, and its `role` stands for it. */
+function rankFromWire(rank: string, role: string, field: string): Rank {
+  return rank === '' ? (role === 'admin' ? 'admin' : 'member') : oneOf(rank, RANKS, field);
 }

@@ -1,5 +1,6 @@
 import type { ConversationType, Message } from '@parley/domain';
-import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, Page, ReadReceipts, RevisionsView, SearchQuery, SearchResult, SocketSetup } from '@parley/ports';
+import type { ConversationApi, ConversationView, HistoryQuery, MembershipDirectory, MemberView, ModerationReply, ModerationRequest, Page, ReadReceipts, RevisionsView, SearchQuery, SearchResult, SocketSetup } from '@parley/ports';
+import { moderateReplyFromWire, type WireModerateRequest, type WireModerateResponse } from './moderation.mapping';
 import { conversationViewFromWire, type WireConversationView, type WireEmpty, type WireMemberView, type WireUserIds } from './common.mapping';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
 import { count } from './wire-values';
@@ -125,6 +126,10 @@ export class GrpcConversationsClient implements ConversationApi, MembershipDirec
       { actor_id: actorId, q: query.q, conversation_id: query.conversation_id ?? undefined, limit: query.limit, cursor: query.cursor ?? undefined },
       (res) => ({ messages: messagesFromWire(res.messages), next_cursor: res.next_cursor ?? null }),
     );
+  }
+
+  moderate(actorId: string, conversationId: string, request: ModerationRequest): Promise<ModerationReply> {
+    return this.channel.call<WireModerateRequest, WireModerateResponse, ModerationReply>('Moderate', { actor_id: actorId, conversation_id: conversationId, request_json: JSON.stringify(request) }, moderateReplyFromWire);
   }
 
   revisions(actorId: string, conversationId: string, seq: number): Promise<RevisionsView> {

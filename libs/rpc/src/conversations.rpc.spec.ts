@@ -1,5 +1,5 @@
 import { forbidden, notFound, validationFailed, type ConversationType, type Message } from '@parley/domain';
-import type { ConversationApi, ConversationView, HistoryQuery, SearchQuery, MembershipDirectory, MemberView, Page } from '@parley/ports';
+import type { ConversationApi, ConversationView, HistoryQuery, SearchQuery, MembershipDirectory, MemberView, ModerationReply, ModerationRequest, Page } from '@parley/ports';
 import { GrpcConversationsClient } from './conversations.client';
 import { serveConversations } from './conversations.server';
 import { expectDomainError, rejectionOf, ServerPool } from './__tests__/rpc-harness';
@@ -13,9 +13,9 @@ const group: ConversationView = {
   created_at: '2025-01-01T00:00:00.000Z',
   member_count: 100_000,
   last_seq: BIG,
-  me: { role: 'admin', last_read_seq: BIG - 1, unread_count: 1 },
+  me: { role: 'admin', rank: 'owner', last_read_seq: BIG - 1, unread_count: 1 },
 };
-const direct: ConversationView = { ...group, id: 'c-2', type: 'direct', title: null, member_count: 2, last_seq: 0, me: { role: 'member', last_read_seq: 0, unread_count: 0 } };
+const direct: ConversationView = { ...group, id: 'c-2', type: 'direct', title: null, member_count: 2, last_seq: 0, me: { role: 'member', rank: 'member', last_read_seq: 0, unread_count: 0 } };
 const untitled: ConversationView = { ...group, id: 'c-3', title: '' };
 const message = (seq: number): Message => ({
   id: `m-${seq}`,
@@ -27,8 +27,8 @@ const message = (seq: number): Message => ({
   created_at: '2025-01-01T00:00:01.000Z',
 });
 const members: MemberView[] = [
-  { user_id: 'u-1', role: 'admin', joined_at: '2025-01-01T00:00:00.000Z' },
-  { user_id: 'u-2', role: 'member', joined_at: '2025-01-01T00:00:02.000Z' },
+  { user_id: 'u-1', role: 'admin', rank: 'owner', joined_at: '2025-01-01T00:00:00.000Z' },
+  { user_id: 'u-2', role: 'member', rank: 'moderator', joined_at: '2025-01-01T00:00:02.000Z' },
 ];
 
 class FakeConversations implements ConversationApi, MembershipDirectory {
@@ -56,6 +56,10 @@ class FakeConversations implements ConversationApi, MembershipDirectory {
   }
   removeMember(actorId: string, conversationId: string, userId: string) {
     return this.answer(undefined, 'removeMember', actorId, conversationId, userId);
+  }
+  moderate(actorId: string, conversationId: string, request: ModerationRequest): Promise<ModerationReply> {
+    const body = request.op === 'kick' ? null : { echo: request };
+    return this.answer({ created: request.op === 'report', body }, 'moderate', actorId, conversationId, request);
   }
   markRead(actorId: string, conversationId: string, seq: number) {
     return this.answer(undefined, 'markRead', actorId, conversationId, seq);
@@ -223,6 +227,17 @@ describe('Conversations over gRPC', () => {
       ['search', 'u-1', { q: 'hi there', conversation_id: null, limit: 10, cursor: null }],
       ['search', 'u-1', { q: 'hi', conversation_id: 'c-1', limit: 5, cursor: 'abc' }],
     ]));
+  });
+
+  it('moderation requests (issue 13.4) cross the wire as checked JSON; a body-less answer stays null; a bad request is a 400', async () => {
+    const mute: ModerationRequest = { op: 'mute', user_id: 'u-2', duration_seconds: 60 };
+    expect(await client.moderate('u-1', 'c-1', mute)).toEqual({ created: false, body: { echo: mute } });
+    expect(await client.moderate('u-1', 'c-1', { op: 'kick', user_id: 'u-2' })).toEqual({ created: false, body: null });
+    const report: ModerationRequest = { op: 'report', seq: BIG, reason: 'spam ✓' };
+    expect(await client.moderate('u-2', 'c-1', report)).toEqual({ created: true, body: { echo: report } });
+    expectDomainError(await rejectionOf(client.moderate('u-1', 'c-1', { op: 'mute', user_id: 'u-2', duration_seconds: 0 })), 'VALIDATION_FAILED');
+    expectDomainError(await rejectionOf(client.moderate('u-1', 'c-1', { op: 'nope' } as unknown as ModerationRequest)), 'VALIDATION_FAILED');
+    expect(impl.calls).toEqual(expect.arrayContaining([['moderate', 'u-1', 'c-1', mute], ['moderate', 'u-2', 'c-1', report]]));
   });
 
   it('membership lookups, backfill and the directory calls answer through', async () => {

@@ -42,6 +42,7 @@ import {
   type WireRemoveMemberRequest,
   type WireUserRequest,
 } from './conversations.mapping';
+import { moderateReplyToWire, moderationRequestFromJson, type WireModerateRequest, type WireModerateResponse } from './moderation.mapping';
 
 /** Serves the messaging service's query side (parley.v1.Conversations) from its in-process implementation. */
 export function serveConversations(server: Server, impl: ConversationApi & MembershipDirectory, options: ServeOptions = {}): void {
@@ -74,6 +75,9 @@ export function serveConversations(server: Server, impl: ConversationApi & Membe
       return { messages: r.messages, next_cursor: r.next_cursor ?? undefined };
     }),
     Revisions: unary('Revisions', (req: WireRevisionsRequest): Promise<WireRevisionsResponse> => impl.revisions(req.actor_id, req.conversation_id, count(req.seq, 'seq'))),
+    Moderate: unary('Moderate', async (req: WireModerateRequest): Promise<WireModerateResponse> =>
+      moderateReplyToWire(await impl.moderate(req.actor_id, req.conversation_id, moderationRequestFromJson(req.request_json))),
+    ),
     ConversationIdsOf: unary('ConversationIdsOf', async (req: WireUserRequest): Promise<WireConversationIds> => ({
       conversation_ids: await impl.conversationIdsOf(req.user_id),
     })),

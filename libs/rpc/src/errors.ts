@@ -19,6 +19,11 @@ export const GRPC_STATUS_OF: Record<ErrorCode, status> = {
   PAYLOAD_TOO_LARGE: status.RESOURCE_EXHAUSTED,
   RATE_LIMITED: status.RESOURCE_EXHAUSTED,
   UNAVAILABLE: status.UNAVAILABLE,
+  // Moderation (issue 13.4): refusals of who is asking, and slow mode's limit.
+  MUTED: status.PERMISSION_DENIED,
+  SLOW_MODE: status.RESOURCE_EXHAUSTED,
+  BANNED: status.PERMISSION_DENIED,
+  ANNOUNCEMENT_ONLY: status.PERMISSION_DENIED,
 };
 
 const isErrorCode = (value: unknown): value is ErrorCode => typeof value === 'string' && Object.hasOwn(GRPC_STATUS_OF, value);

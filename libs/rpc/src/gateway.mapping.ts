@@ -1,6 +1,6 @@
 import { validationFailed } from '@parley/domain';
 import { carriedTrace, carryTrace, spanContextOf } from '@parley/observability';
-import type { ConversationEvent, Delivery, SendOrigin } from '@parley/ports';
+import { REJECT_CODES, type ConversationEvent, type Delivery, type SendOrigin } from '@parley/ports';
 import { messageFromWire, type WireMessage } from './common.mapping';
 import { count, type Maybe, oneOf, orNull, required } from './wire-values';
 
@@ -23,6 +23,7 @@ export interface WireSendRejected {
   code: string;
   message: string;
   origin: Maybe<WireSendOrigin>;
+  retry_after?: Maybe<number>;
 }
 export interface WireReadUpdated {
   conversation_id: string;
@@ -121,9 +122,10 @@ export function eventFromWire(wire: WireEvent, field: string): Delivery | null {
         type: 'send.rejected',
         conversation_id: v.conversation_id,
         client_msg_id: v.client_msg_id,
-        code: oneOf(v.code, ['FORBIDDEN', 'VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT'] as const, `${field}.code`),
+        code: oneOf(v.code, REJECT_CODES, `${field}.code`),
         message: v.message,
         origin: originFromWire(required(v.origin, `${field}.origin`)),
+        ...(v.retry_after !== null && v.retry_after !== undefined ? { retry_after: count(v.retry_after, `${field}.retry_after`) } : {}),
       };
     }
     case 'member_added': {

@@ -25,7 +25,8 @@ describe('finding the proto directory', () => {
   it('loads the five services with every method of their TypeScript interfaces', () => {
     const services = parleyServices(repoProto);
     expect(Object.keys(services.Auth).sort()).toEqual(['AddIdentity', 'ExistingIds', 'FindByUsername', 'GetUser', 'Jwks', 'ListIdentities', 'Login', 'Logout', 'Refresh', 'Register', 'RequestCode', 'SessionActive', 'SessionsActive', 'VerifyCode']);
-    expect(Object.keys(services.Conversations)).toHaveLength(21);
+    expect(Object.keys(services.Conversations)).toHaveLength(22);
+    expect(Object.keys(services.Conversations)).toContain('Moderate');
     expect(Object.keys(services.Conversations)).toContain('ReadReceipts');
     expect(Object.keys(services.Conversations)).toContain('Search');
     expect(Object.keys(services.Presence).sort()).toEqual(['Connected', 'ConnectionsChanged', 'Disconnected', 'GatewayHeartbeat', 'Get']);

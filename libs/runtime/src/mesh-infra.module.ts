@@ -1,9 +1,9 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CONFIG, ParleyConfig } from '@parley/config';
 import { createLogger, LOGGER, Metrics, METRICS } from '@parley/observability';
-import { BLOB_STORE, CALL_STORE, EVENT_LOG, MESSAGE_STORE, Migration, pendingMigrations, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB } from '@parley/ports';
+import { BLOB_STORE, CALL_STORE, SHARED_BUCKETS, EVENT_LOG, MESSAGE_STORE, Migration, pendingMigrations, PRESENCE_STORE, READINESS_CHECKS, ReadinessCheck, ROUTE_TABLE, runMigrations, SQL_DB } from '@parley/ports';
 import { TracedEventLog } from './traced-event-log';
-import { openCassandraMessageStore, openKafkaEventLog, openPostgres, openRedisCallStore, openRedisPresence, openRedisRouteTable, openS3BlobStore } from './real-adapters';
+import { openCassandraMessageStore, openKafkaEventLog, openPostgres, openRedisCallStore, openRedisPresence, openRedisRouteTable, openRedisSharedBuckets, openS3BlobStore } from './real-adapters';
 
 /** Which real systems a mesh process talks to. */
 export interface MeshParts {
@@ -14,6 +14,8 @@ export interface MeshParts {
   routes?: boolean;
   /** Call signaling state (the gateway). */
   calls?: boolean;
+  /** Sign-in limits shared by every gateway (Redis). */
+  limits?: boolean;
   /** The attachments bucket (S3). */
   blobs?: boolean;
 }
@@ -94,6 +96,10 @@ export class MeshInfraModule {
     if (parts.calls) {
       providers.push({ provide: CALL_STORE, useFactory: async () => track('redis-calls', await openRedisCallStore(config, logger)) });
       exported.push(CALL_STORE);
+    }
+    if (parts.limits) {
+      providers.push({ provide: SHARED_BUCKETS, useFactory: async () => track('redis-limits', await openRedisSharedBuckets(config, logger)) });
+      exported.push(SHARED_BUCKETS);
     }
     if (parts.blobs) {
       providers.push({ provide: BLOB_STORE, useFactory: async () => track('s3', await openS3BlobStore(config, logger)) });

@@ -1,4 +1,4 @@
-import { CassandraConnectOptions, CassandraMessageStore, KafkaEventLog, KafkaEventLogOptions, PgSqlDb, openRedis, RedisCallStore, RedisPresenceStore, RedisRouteTable, S3BlobStore } from '@parley/adapters';
+import { CassandraConnectOptions, CassandraMessageStore, KafkaEventLog, KafkaEventLogOptions, PgSqlDb, openRedis, RedisCallStore, RedisPresenceStore, RedisRouteTable, RedisSharedBuckets, S3BlobStore } from '@parley/adapters';
 import { ParleyConfig } from '@parley/config';
 import { Logger } from '@parley/observability';
 import { BlobStore, DisabledBlobStore, Topics } from '@parley/ports';
@@ -68,6 +68,12 @@ export function ensureParleyTopics(log: KafkaEventLog, config: ParleyConfig): Pr
 export async function openRedisCallStore(config: ParleyConfig, logger: Logger): Promise<RedisCallStore> {
   const redis = await openRedis({ url: config.redisUrl, ...(config.redisTlsCaFile ? { tlsCaFile: config.redisTlsCaFile } : {}), logger: logger.child({ adapter: 'redis' }) });
   return new RedisCallStore(redis, {}, true);
+}
+
+/** Sign-in limits shared by every gateway (docs/adr/0009-edge-hardening.md). */
+export async function openRedisSharedBuckets(config: ParleyConfig, logger: Logger): Promise<RedisSharedBuckets> {
+  const redis = await openRedis({ url: config.redisUrl, ...(config.redisTlsCaFile ? { tlsCaFile: config.redisTlsCaFile } : {}), logger: logger.child({ adapter: 'redis' }) });
+  return new RedisSharedBuckets(redis, {}, true);
 }
 
 /**

@@ -10,11 +10,13 @@ import { byId, errorText, show } from './dom';
 import { bindAttach, saveAttachment } from './attachments';
 import { MembersPanel } from './members-panel';
 import { MessageActions } from './message-actions';
+import { ModerationPanel } from './moderation';
 import { renderActiveConversation } from './active-view';
 import { restoreReceipt } from './read-receipts';
 import { connectWithRetry, Session } from './session';
 import { showTyping, TypingSender } from './typing';
 import { bindCodeSignIn } from './code-sign-in';
+import { SearchPanel } from './search-panel';
 
 /** The chat page: binds the Parley SDK to the DOM of index.html. */
 export class ChatApp {
@@ -24,9 +26,10 @@ export class ChatApp {
   private composerMode: ComposerModeView | null = null;
   private members: MembersPanel | null = null;
   private shownId: string | null = null;
-  private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false));
+  private readonly actions = new MessageActions(() => this.client, () => this.activeId, () => this.composerMode, (m) => this.banner(m, false), () => this.render());
   private connectionProblem = false; // the banner shows a connection problem (cleared once the socket is open again)
   private readonly userLookups = new Set<string>();
+  private readonly moderation = new ModerationPanel({ rest: () => this.rest, me: () => this.session.user?.id, active: () => (this.activeId ? this.store.conversations.get(this.activeId)?.dto : undefined), nameOf: (id) => this.nameOf(id), notify: (m) => this.banner(m, false) });
   private readonly presence = new Map<string, PresenceStatus>();
   private client: ParleyClient | null = null;
   private callUi: CallController | null = null;
@@ -60,7 +63,6 @@ export class ChatApp {
     this.showAuth(reason);
   }
 
-
   private bindForms(): void {
     bindPasswordSignIn(this.session, () => this.enterChat());
     bindCodeSignIn(this.session, () => this.enterChat());
@@ -80,6 +82,7 @@ export class ChatApp {
       activeGroupId: () => (this.activeId && this.store.conversations.get(this.activeId)?.dto.type === 'group' ? this.activeId : null),
       nameOf: (id) => this.nameOf(id),
     });
+    new SearchPanel({ rest: this.rest, store: this.store, activeId: () => this.activeId, titleOf: (e) => this.titleOf(e), nameOf: (id) => this.nameOf(id), adopt: (id) => this.adopt(null, id), open: (id) => this.open(id), render: () => this.render() });
     byId('back').addEventListener('click', () => this.closeConversation());
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && this.activeId) this.markActiveRead();
@@ -105,11 +108,11 @@ export class ChatApp {
     this.signedOut('');
   }
 
-
   private async enterChat(): Promise<void> {
     const me = this.session.user;
     if (!me) return this.showAuth('');
     this.users.set(me.id, me);
+    this.store.me = me.id;
     show(byId('auth-view'), false);
     show(byId('chat-view'), true);
     byId('me').textContent = me.display_name || me.username;
@@ -305,7 +308,6 @@ export class ChatApp {
     );
   }
 
-
   private onMessage(m: MessageDto): void {
     const entry = this.store.conversations.get(m.conversation_id);
     if (!entry) {
@@ -342,7 +344,6 @@ export class ChatApp {
     this.sideError(errorText(e));
   }
 
-
   /** Coalesces renders to one per frame. */
   private render(): void {
     if (this.renderQueued) return;
@@ -366,10 +367,11 @@ export class ChatApp {
       presenceOf: (userId) => this.presence.get(userId),
       nameOf: (id) => this.nameOf(id),
       titleOf: (e) => this.titleOf(e),
-      act: (action, m) => this.actions.act(action, m),
+      act: (action, m) => (action === 'report' ? void this.moderation.report(m) : this.actions.act(action, m)),
       download: (id, a) => void saveAttachment(this.rest, id, a).catch((e: unknown) => this.banner(`Could not download: ${errorText(e)}`, false)),
     });
     this.members?.sync(entry?.dto.type === 'group', this.shownId !== this.activeId);
+    this.moderation.sync(this.shownId !== this.activeId);
     this.shownId = this.activeId;
     this.callUi?.render();
   }
@@ -379,7 +381,6 @@ export class ChatApp {
     byId('banner').textContent = message;
     this.connectionProblem = message !== '' && connection;
   }
-
 
   sideError(message: string): void {
     byId('side-error').textContent = message;

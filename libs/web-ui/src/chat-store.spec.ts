@@ -120,4 +120,24 @@ describe('ChatStore', () => {
     store.applyRead(entry, { type: 'read', conversation_id: 'c1', seq: 4, read_by: 7 }, 'me');
     expect(store.readersOf(entry, 4, 'me')).toBe(7);
   });
+  it("knows the user's own reactions after a reload: from user_ids, then from their reaction entries; kept when a large group lists counts only", () => {
+    const store = new ChatStore();
+    store.me = 'me';
+    const entry = store.upsertConversation(conversation('c1'));
+    store.addStored(entry, { ...message(1), reactions: [{ emoji: '👍', count: 2, user_ids: ['u2', 'me'] }, { emoji: '🎉', count: 1, user_ids: ['u2'] }] });
+    const shown = () => store.sortedMessages(entry)[0];
+    expect(shown().myReactions).toEqual(['👍']);
+    expect(shown().note).toBe('👍 2 · 🎉 1');
+    store.addStored(entry, { ...message(2, 'me'), kind: 'reaction', target_seq: 1, body: { text: '' }, reaction: { emoji: '👍', action: 'remove', count: 1 } });
+    store.addStored(entry, { ...message(3, 'u2'), kind: 'reaction', target_seq: 1, body: { text: '' }, reaction: { emoji: '🎉', action: 'remove', count: 0 } });
+    expect(shown().myReactions).toEqual([]);
+    store.addStored(entry, { ...message(4, 'me'), kind: 'reaction', target_seq: 1, body: { text: '' }, reaction: { emoji: '🎉', action: 'add', count: 1 } });
+    expect(shown().myReactions).toEqual(['🎉']);
+    // Above the large-group threshold a stored message has counts only: what the page learned stays.
+    store.addStored(entry, { ...message(1), reactions: [{ emoji: '👍', count: 1 }, { emoji: '🎉', count: 1 }] });
+    expect(shown().myReactions).toEqual(['🎉']);
+    // A message with no reactions left clears them.
+    store.addStored(entry, message(1));
+    expect(shown().myReactions).toBeUndefined();
+  });
 });

@@ -17,6 +17,8 @@ export interface ShownMessage {
   /** The user ids the text mentions (`@username`, resolved by the server). */
   mentions?: string[];
   attachments?: AttachmentDto[];
+  /** The emojis the signed-in user reacted with (from `reactions[].user_ids`, then from reaction entries). */
+  myReactions?: string[];
 }
 
 /** What the page says about a message's lifecycle state (docs/api/v1.md, message lifecycle). */
@@ -39,10 +41,18 @@ export interface ConversationEntry {
   historyLoaded: boolean;
   /** The latest message (text and time) for the conversation list. */
   preview?: { seq: number | null; text: string; at: string };
+  /** The message a search result opened the conversation at (marked and focusable). */
+  highlightSeq?: number;
 }
 
 /** Messages kept per conversation in the page; older ones drop off (the server keeps them). */
 export const MAX_SHOWN_MESSAGES = 500;
+
+/** Marks (or unmarks) one of the user's own reactions on a shown message. */
+export function setMyReaction(m: ShownMessage, emoji: string, reacted: boolean): void {
+  const others = (m.myReactions ?? []).filter((e) => e !== emoji);
+  m.myReactions = reacted ? [...others, emoji] : others;
+}
 
 const keyOf = (senderId: string, clientMsgId: string) => `${senderId}\u0000${clientMsgId}`;
 
@@ -51,6 +61,8 @@ export class ChatStore {
   readonly conversations = new Map<string, ConversationEntry>();
   /** Conversation ids, most recently active first. */
   private order: string[] = [];
+  /** The signed-in user, to tell which reactions are theirs. */
+  me: string | undefined;
 
   upsertConversation(dto: ConversationDto, position: 'top' | 'bottom' = 'top'): ConversationEntry {
     const existing = this.conversations.get(dto.id);
@@ -106,6 +118,7 @@ export class ChatStore {
       ...(m.reply_to === undefined ? {} : { reply_to: m.reply_to }),
       ...(m.mentions === undefined ? {} : { mentions: m.mentions }),
       ...(m.body.attachments === undefined ? {} : { attachments: m.body.attachments }),
+      ...this.myReactionsOf(m, entry.messages.get(key)),
     });
     if (!entry.preview || (entry.preview.seq !== null && m.seq >= entry.preview.seq)) {
       entry.preview = { seq: m.seq, text: m.deleted_at ? 'message deleted' : m.body.text, at: m.created_at };
@@ -129,7 +142,20 @@ export class ChatStore {
       const { emoji, count } = m.reaction;
       const others = (target.note ?? '').split(' · ').filter((p) => p && !p.startsWith(`${emoji} `));
       target.note = [...others, ...(count > 0 ? [`${emoji} ${count}`] : [])].join(' · ') || undefined;
+      if (m.sender_id === this.me) setMyReaction(target, emoji, m.reaction.action === 'add');
     }
+  }
+
+  /**
+   * A stored message names its reactors only at or below the large-group threshold; above it (counts
+   * only) the page keeps what it learned from reaction entries.
+   */
+  private myReactionsOf(m: MessageDto, shown: ShownMessage | undefined): Pick<ShownMessage, 'myReactions'> {
+    const me = this.me;
+    const reactions = m.reactions ?? [];
+    const countsOnly = reactions.some((r) => r.user_ids === undefined);
+    const mine = countsOnly ? (shown?.myReactions ?? []) : me === undefined ? [] : reactions.filter((r) => r.user_ids?.includes(me)).map((r) => r.emoji);
+    return mine.length > 0 ? { myReactions: mine } : {};
   }
 
   addPending(entry: ConversationEntry, senderId: string, clientMsgId: string, text: string, replyTo?: number): void {

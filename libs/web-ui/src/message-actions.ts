@@ -1,5 +1,5 @@
-import { ParleyClient } from '@parley/client';
-import { ShownMessage } from './chat-store';
+import { ParleyClient, ParleyClientError } from '@parley/client';
+import { setMyReaction, ShownMessage } from './chat-store';
 import { ComposerModeView } from './composer-mode';
 import { errorText } from './dom';
 import { MessageAction, QUICK_REACTION } from './message-list';
@@ -9,14 +9,12 @@ import { MessageAction, QUICK_REACTION } from './message-list';
  * react; a reply is sent with `replyTo`). The result comes back as a lifecycle entry in the seq stream.
  */
 export class MessageActions {
-  /** Reactions this page added (conversation, seq, emoji), so a second press removes them. */
-  private readonly mine = new Set<string>();
-
   constructor(
     private readonly client: () => ParleyClient | null,
     private readonly activeId: () => string | null,
     private readonly composer: () => ComposerModeView | null,
     private readonly fail: (message: string) => void,
+    private readonly changed: () => void = () => undefined,
   ) {}
 
   act(action: MessageAction, m: ShownMessage): void {
@@ -29,10 +27,19 @@ export class MessageActions {
       client.deleteMessage(conversationId, m.seq).catch(failed);
       return;
     }
-    const key = `${conversationId}:${m.seq}:${QUICK_REACTION}`;
-    const adding = !this.mine.has(key);
-    if (adding) this.mine.add(key);
-    else this.mine.delete(key);
-    client.react(conversationId, m.seq, QUICK_REACTION, adding ? 'add' : 'remove').catch(failed);
+    // Whether the user reacted comes from the stored message (after a reload too) and their own reaction entries.
+    const adding = !(m.myReactions ?? []).includes(QUICK_REACTION);
+    setMyReaction(m, QUICK_REACTION, adding);
+    client.react(conversationId, m.seq, QUICK_REACTION, adding ? 'add' : 'remove').catch((e: unknown) => {
+      // 409: the reaction was already there (e.g. added on another device in a large group, where
+      // messages carry counts only); 404: it was already gone. Either way the page now knows.
+      const code = e instanceof ParleyClientError ? e.code : undefined;
+      if (code === 'CONFLICT' || code === 'NOT_FOUND') setMyReaction(m, QUICK_REACTION, code === 'CONFLICT');
+      else {
+        setMyReaction(m, QUICK_REACTION, !adding);
+        failed(e);
+      }
+      this.changed();
+    });
   }
 }

@@ -3,11 +3,12 @@ import { attachmentButtons } from './attachments';
 import { ConversationEntry, ShownMessage } from './chat-store';
 import { el } from './dom';
 import { shortTime } from './time-format';
+import { moderatesIn } from './moderation';
 
 /** The reaction the page offers on every message (toggled: a second press removes it). */
 export const QUICK_REACTION = '👍';
 
-export type MessageAction = 'reply' | 'edit' | 'delete' | 'react';
+export type MessageAction = 'reply' | 'edit' | 'delete' | 'react' | 'report';
 
 export interface MessageListView {
   me: string;
@@ -24,10 +25,12 @@ function statusOf(m: ShownMessage, receipt: string): string {
   return receipt;
 }
 
-function actionButtons(m: ShownMessage, mine: boolean, view: MessageListView): HTMLElement[] {
+function actionButtons(m: ShownMessage, mine: boolean, moderates: boolean, view: MessageListView): HTMLElement[] {
   if (m.seq === null || m.note === 'message deleted') return [];
   const button = (action: MessageAction, label: string, text: string) => {
-    const b = el('button', { type: 'button', class: 'secondary', 'data-action': action, 'aria-label': label }, text);
+    // The reaction button is a toggle: pressed while the user's reaction is on the message (also after a reload).
+    const pressed = action === 'react' ? String((m.myReactions ?? []).includes(QUICK_REACTION)) : undefined;
+    const b = el('button', { type: 'button', class: 'secondary', 'data-action': action, 'aria-label': label, 'aria-pressed': pressed }, text);
     b.addEventListener('click', () => view.act(action, m));
     return b;
   };
@@ -38,10 +41,13 @@ function actionButtons(m: ShownMessage, mine: boolean, view: MessageListView): H
       { class: 'actions' },
       button('reply', `Reply to “${excerpt}”`, 'Reply'),
       button('react', `React ${QUICK_REACTION} to “${excerpt}”`, QUICK_REACTION),
-      ...(mine ? [button('edit', `Edit “${excerpt}”`, 'Edit'), button('delete', `Delete “${excerpt}”`, 'Delete')] : []),
+      ...(mine ? [button('edit', `Edit “${excerpt}”`, 'Edit')] : []),
+      ...(mine || moderates ? [button('delete', `Delete “${excerpt}”`, 'Delete')] : [button('report', `Report “${excerpt}”`, 'Report')]),
     ),
   ];
 }
+
+const highlighted = (entry: ConversationEntry, m: ShownMessage) => m.seq !== null && m.seq === entry.highlightSeq;
 
 /** The open conversation's messages, with time, reply quote, lifecycle note, receipt and actions. */
 export function renderMessageList(list: HTMLElement, entry: ConversationEntry, messages: ShownMessage[], view: MessageListView): void {
@@ -59,7 +65,13 @@ export function renderMessageList(list: HTMLElement, entry: ConversationEntry, m
       const quoted = m.reply_to === undefined ? undefined : bySeq.get(m.reply_to);
       return el(
         'li',
-        { class: `message${mine ? ' mine' : ''}${mentioned ? ' mention' : ''}`, 'data-testid': 'message', 'data-seq': m.seq ?? undefined, 'data-mine': mine },
+        {
+          class: `message${mine ? ' mine' : ''}${mentioned ? ' mention' : ''}${highlighted(entry, m) ? ' highlight' : ''}`,
+          'data-testid': 'message',
+          'data-seq': m.seq ?? undefined,
+          'data-mine': mine,
+          tabindex: highlighted(entry, m) ? -1 : undefined, // a search result focuses it
+        },
         ...(mentioned ? [el('span', { class: 'note', 'data-testid': 'mention' }, 'mentions you')] : []),
         ...(mine || entry.dto.type === 'direct' ? [] : [el('span', { class: 'sender' }, view.nameOf(m.sender_id))]),
         ...(m.reply_to === undefined ? [] : [el('span', { class: 'quote', 'data-testid': 'quote' }, quoted ? `↪ ${quoted.text || 'message deleted'}` : '↪ an earlier message')]),
@@ -67,9 +79,10 @@ export function renderMessageList(list: HTMLElement, entry: ConversationEntry, m
         ...(m.attachments && m.note !== 'message deleted' ? attachmentButtons(entry.dto.id, m.attachments, view.download) : []),
         ...(m.note ? [el('span', { class: 'note', 'data-testid': 'note' }, m.note)] : []),
         el('span', { class: 'meta' }, el('time', { datetime: m.created_at, 'data-testid': 'time' }, shortTime(m.created_at)), ...(status ? [' · ', el('span', { 'data-testid': 'status' }, status)] : [])),
-        ...actionButtons(m, mine, view),
+        ...actionButtons(m, mine, moderatesIn(entry.dto), view),
       );
     }),
   );
-  if (focusedSeq && focusedAction) list.querySelector<HTMLElement>(`[data-seq="${CSS.escape(focusedSeq)}"] button[data-action="${CSS.escape(focusedAction)}"]`)?.focus();
+  if (focusedSeq && !focusedAction) list.querySelector<HTMLElement>(`li[data-seq="${CSS.escape(focusedSeq)}"][tabindex]`)?.focus();
+  else if (focusedSeq && focusedAction) list.querySelector<HTMLElement>(`[data-seq="${CSS.escape(focusedSeq)}"] button[data-action="${CSS.escape(focusedAction)}"]`)?.focus();
 }

@@ -3,7 +3,8 @@ import { Logger } from '@parley/observability';
 import { CallRecord, CallStore, checkId, checkTtl } from '@parley/ports';
 import Redis from 'ioredis';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
-import { closeRedis, LuaScript, mapRedisError, openRedis, RedisConnectionOptions } from './redis-connection';
+import { LuaScript, openRedis, RedisConnectionOptions } from './redis-connection';
+import { RedisStore } from './redis-store';
 
 export interface RedisCallStoreOptions {
   /** Every key starts with it (one prefix per deployment or test run). */
@@ -12,7 +13,6 @@ export interface RedisCallStoreOptions {
 }
 
 const DEFAULT_PREFIX = 'parley:calls:';
-const CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * Keys under the prefix P: `P c:<call>` the record as JSON (with its version), `P u:<user>` the
@@ -45,20 +45,14 @@ return 0
 );
 
 /** The mesh's call store: every gateway reads and writes the same records. */
-export class RedisCallStore implements CallStore {
-  private readonly prefix: string;
-  private readonly logger: Logger;
-  private closed = false;
-
+export class RedisCallStore extends RedisStore implements CallStore {
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     options: RedisCallStoreOptions = {},
     /** When true, close() also closes the client. */
-    private readonly ownsClient = false,
+    ownsClient = false,
   ) {
-    this.prefix = options.keyPrefix ?? DEFAULT_PREFIX;
-    if (typeof this.prefix !== 'string' || this.prefix.length === 0 || this.prefix.length > 200) throw validationFailed('keyPrefix must be a string of 1..200 characters');
-    this.logger = options.logger ?? defaultAdapterLogger('redis-calls');
+    super(redis, 'call store', options.keyPrefix ?? DEFAULT_PREFIX, options.logger ?? defaultAdapterLogger('redis-calls'), ownsClient);
   }
 
   static async open(options: RedisCallStoreOptions & RedisConnectionOptions): Promise<RedisCallStore> {
@@ -94,30 +88,5 @@ export class RedisCallStore implements CallStore {
   async clearCurrentCall(userId: string, callId: string): Promise<void> {
     checkId('userId', userId);
     await this.call(() => CLEAR_IF.run(this.redis, [`${this.prefix}u:${userId}`], [callId]));
-  }
-
-  async healthy(): Promise<boolean> {
-    if (this.closed || this.redis.status !== 'ready') return false;
-    try {
-      return (await this.redis.ping()) === 'PONG';
-    } catch (error) {
-      this.logger.debug('redis health check failed', { err: error });
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.ownsClient) await closeRedis(this.redis, CLOSE_TIMEOUT_MS, this.logger);
-  }
-
-  private async call<T>(run: () => Promise<T>): Promise<T> {
-    if (this.closed) throw validationFailed('the call store is closed');
-    try {
-      return await run();
-    } catch (error) {
-      throw mapRedisError(error);
-    }
   }
 }

@@ -1,34 +1,12 @@
 import Redis from 'ioredis';
 import { describePresenceStoreContract, sleep, uniqueName } from '../../../ports/src/contract';
-import { closedPort, hostPort, integrationEnv, requireServer } from '../testing/integration-env';
+import { closedPort, hostPort, requireServer } from '../testing/integration-env';
+import { fakeClock, redisTestRun } from '../testing/redis-test-run';
 import { recordingLogger } from '../testing/recording-logger';
 import { TcpProxy } from '../testing/tcp-proxy';
 import { RedisPresenceStore } from './redis-presence.adapter';
-import { openRedis } from './redis-connection';
 
-const url = integrationEnv.redisUrl;
-/** Every key this run writes starts with it; afterAll deletes them. */
-const runPrefix = `${uniqueName('parley-it')}:`;
-
-async function openClient(): Promise<Redis> {
-  await requireServer('redis', url);
-  return openRedis({ url, logger: recordingLogger() });
-}
-
-afterAll(async () => {
-  const redis = await openClient();
-  try {
-    const stream = redis.scanStream({ match: `${runPrefix}*`, count: 500 });
-    for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-});
-
-function fakeClock() {
-  let now = Date.now();
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
-}
+const { url, runPrefix, openClient } = redisTestRun();
 
 describePresenceStoreContract('redis', async () => {
   await requireServer('redis', url);
@@ -66,6 +44,26 @@ describe('RedisPresenceStore on a real server', () => {
     await expect(store.connect('u2', 'c1', 'gw', 1000)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(await store.disconnect('u2', 'c1')).toBe(false);
     expect(await store.gatewaysForUser('u1')).toEqual(['gw']);
+  });
+
+  it("applies one turn's connects and disconnects as few commands, in the order asked, refusing a bad change alone", async () => {
+    const store = storeWith(fakeClock());
+    await store.connect('owner', 'taken', 'gw', 60_000);
+    const scripts = jest.spyOn(redis, 'evalsha');
+    const users = Array.from({ length: 1200 }, (_, i) => `b${i}`);
+    const connects = users.map((u) => store.connect(u, `${u}/c`, 'gw', 60_000));
+    const second = store.connect('b0', 'b0/c2', 'gw', 60_000);
+    const thief = store.connect('b1', 'taken', 'gw', 60_000);
+    const leaves = store.disconnect('b2', 'b2/c');
+    expect(await Promise.all(connects)).toEqual(users.map(() => true));
+    expect(await second).toBe(false);
+    await expect(thief).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await leaves).toBe(true);
+    // 1,203 changes: three scripts of at most 500.
+    expect(scripts).toHaveBeenCalledTimes(3);
+    scripts.mockRestore();
+    expect(await store.gatewaysForUser('owner')).toEqual(['gw']);
+    expect((await store.onlineAmong(['b0', 'b1', 'b2'])).size).toBe(2);
   });
 
   it('moves a reconnecting connection id to its new gateway without a new online transition', async () => {

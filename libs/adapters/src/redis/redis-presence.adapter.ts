@@ -1,10 +1,11 @@
-import { unavailable, validationFailed } from '@parley/domain';
+import { validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
 import { PresenceStore } from '@parley/ports';
 import Redis from 'ioredis';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { checkId, checkPositiveInteger, checkTtl } from '@parley/ports';
-import { LuaScript, RedisConnectionOptions, SCRIPT_VALIDATION_ERROR, closeRedis, mapRedisError, openRedis } from './redis-connection';
+import { LuaScript, RedisConnectionOptions, openRedis } from './redis-connection';
+import { RedisStore } from './redis-store';
 
 export interface RedisPresenceOptions {
   /** Every key of this store starts with it (one prefix per deployment or test run). */
@@ -21,9 +22,10 @@ export interface RedisPresenceOptions {
 const DEFAULT_PREFIX = 'parley:presence:';
 const DEFAULT_MAX_USERS_PER_QUERY = 100_000;
 const DEFAULT_SWEEP_CHUNK = 1000;
+/** Connection changes per script call (bounded argument list and run time). */
+const CHANGES_PER_SCRIPT = 500;
 /** Users per onlineAmong script call (Lua's unpack and one script's run time stay small). */
 const USERS_PER_SCRIPT = 1000;
-const CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * Keys, all under the prefix P:
@@ -77,43 +79,50 @@ local function live_gateways(user, now)
 end
 `;
 
-// ARGV: prefix, user, connection, gateway, ttlMs, now. Returns 1 when the user came online.
-const CONNECT = new LuaScript(
-  'presence-connect',
+// ARGV: prefix, now, then five per change in the order asked: op ('c' connect, 'd' disconnect),
+// user, connection, gateway (connect), ttlMs (connect). Returns one reply per change: 1 when it made
+// the user come online (connect) or go offline (disconnect), 0 when not, -1 when a connect names a
+// connection that belongs to another user (that change alone is refused). Each change is the same
+// atomic step the single-change scripts took; a batch of them costs one command.
+const CHANGES = new LuaScript(
+  'presence-changes',
   `${LIBRARY}
-local user, conn, gw = ARGV[2], ARGV[3], ARGV[4]
-local expires = tonumber(ARGV[6]) + tonumber(ARGV[5])
-local owner = redis.call('HGET', P .. 'c', conn)
-if owner and owner ~= user then
-  return redis.error_reply('${SCRIPT_VALIDATION_ERROR} connectionId already belongs to another user')
+local now = tonumber(ARGV[2])
+local out = {}
+for i = 3, #ARGV, 5 do
+  local user, conn = ARGV[i + 1], ARGV[i + 2]
+  if ARGV[i] == 'c' then
+    local gw = ARGV[i + 3]
+    local expires = now + tonumber(ARGV[i + 4])
+    local owner = redis.call('HGET', P .. 'c', conn)
+    if owner and owner ~= user then
+      out[#out + 1] = -1
+    else
+      local was_online = prune(user, now)
+      local previous = redis.call('HGET', P .. 'u:' .. user, conn)
+      if previous and previous ~= gw then
+        redis.call('ZREM', P .. 'g:' .. previous, conn)
+        forget_gateway_if_empty(previous)
+      end
+      redis.call('HSET', P .. 'c', conn, user)
+      redis.call('HSET', P .. 'u:' .. user, conn, gw)
+      redis.call('ZADD', P .. 'g:' .. gw, expires, conn)
+      redis.call('ZADD', P .. 'gws', 'NX', 0, gw)
+      redis.call('ZADD', P .. 'sched', 'LT', expires, gw)
+      if was_online then out[#out + 1] = 0 else out[#out + 1] = 1 end
+    end
+  else
+    local gw = redis.call('HGET', P .. 'u:' .. user, conn)
+    if not gw then
+      out[#out + 1] = 0
+    else
+      detach(user, conn, gw)
+      prune(user, now)
+      if redis.call('EXISTS', P .. 'u:' .. user) == 1 then out[#out + 1] = 0 else out[#out + 1] = 1 end
+    end
+  end
 end
-local was_online = prune(user, tonumber(ARGV[6]))
-local previous = redis.call('HGET', P .. 'u:' .. user, conn)
-if previous and previous ~= gw then
-  redis.call('ZREM', P .. 'g:' .. previous, conn)
-  forget_gateway_if_empty(previous)
-end
-redis.call('HSET', P .. 'c', conn, user)
-redis.call('HSET', P .. 'u:' .. user, conn, gw)
-redis.call('ZADD', P .. 'g:' .. gw, expires, conn)
-redis.call('ZADD', P .. 'gws', 'NX', 0, gw)
-redis.call('ZADD', P .. 'sched', 'LT', expires, gw)
-if was_online then return 0 end
-return 1
-`,
-);
-
-// ARGV: prefix, user, connection, now. Returns 1 when the user went offline.
-const DISCONNECT = new LuaScript(
-  'presence-disconnect',
-  `${LIBRARY}
-local user, conn = ARGV[2], ARGV[3]
-local gw = redis.call('HGET', P .. 'u:' .. user, conn)
-if not gw then return 0 end
-detach(user, conn, gw)
-prune(user, tonumber(ARGV[4]))
-if redis.call('EXISTS', P .. 'u:' .. user) == 1 then return 0 end
-return 1
+return out
 `,
 );
 
@@ -183,9 +192,15 @@ return out
 `,
 );
 
+interface PendingChange {
+  args: [string, string, string, string, number];
+  resolve: (transition: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * PresenceStore on Redis. Each state change is one Lua script, so the online/offline transition it
- * reports is decided atomically with the write: two connects racing for a user's first connection
+ * PresenceStore on Redis. Each state change is an atomic step of a Lua script, so the online/offline
+ * transition it reports is decided atomically with the write: two connects racing for a user's first connection
  * report "came online" once, and a user's last connection removed by disconnect or by a sweep
  * reports "went offline" once. Expired connections are invisible to reads at once; removing them
  * (and reporting the users offline) is sweepExpired's job, as in the embedded store.
@@ -193,31 +208,30 @@ return out
  * Needs one Redis primary (scripts touch keys of several users and gateways; Redis Cluster would
  * need them under one hash tag). A Redis that is down or slow answers UNAVAILABLE within the
  * connection's command timeout; nothing is queued while disconnected.
+ *
+ * Connects and disconnects asked for in one event-loop turn go out as one script (in the order
+ * asked, at most CHANGES_PER_SCRIPT per script): a reconnect storm's ConnectionsChanged batch of a
+ * few hundred sockets costs one command, not one per socket.
  */
-export class RedisPresenceStore implements PresenceStore {
-  private readonly prefix: string;
+export class RedisPresenceStore extends RedisStore implements PresenceStore {
   private readonly now: () => number;
   private readonly maxUsersPerQuery: number;
   private readonly sweepChunk: number;
-  private readonly logger: Logger;
-  private closed = false;
+  private changes: PendingChange[] = [];
+  private flushScheduled = false;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     options: RedisPresenceOptions = {},
     /** When true, close() also closes the client. */
-    private readonly ownsClient = false,
+    ownsClient = false,
   ) {
-    this.prefix = options.keyPrefix ?? DEFAULT_PREFIX;
-    if (typeof this.prefix !== 'string' || this.prefix.length === 0 || this.prefix.length > 200) {
-      throw validationFailed('keyPrefix must be a string of 1..200 characters');
-    }
+    super(redis, 'presence store', options.keyPrefix ?? DEFAULT_PREFIX, options.logger ?? defaultAdapterLogger('redis-presence'), ownsClient);
     this.now = options.now ?? Date.now;
     this.maxUsersPerQuery = options.maxUsersPerQuery ?? DEFAULT_MAX_USERS_PER_QUERY;
     this.sweepChunk = options.sweepChunk ?? DEFAULT_SWEEP_CHUNK;
     checkPositiveInteger('maxUsersPerQuery', this.maxUsersPerQuery);
     checkPositiveInteger('sweepChunk', this.sweepChunk, 100_000);
-    this.logger = options.logger ?? defaultAdapterLogger('redis-presence');
   }
 
   /** Opens its own connection (closed by close()). */
@@ -231,25 +245,54 @@ export class RedisPresenceStore implements PresenceStore {
     checkId('connectionId', connectionId);
     checkId('gatewayId', gatewayId);
     checkTtl(ttlMs);
-    return (await this.run(CONNECT, [userId, connectionId, gatewayId, ttlMs, this.now()])) === 1;
+    return this.change(['c', userId, connectionId, gatewayId, ttlMs]);
   }
 
   async disconnect(userId: string, connectionId: string): Promise<boolean> {
     checkId('userId', userId);
     checkId('connectionId', connectionId);
-    return (await this.run(DISCONNECT, [userId, connectionId, this.now()])) === 1;
+    return this.change(['d', userId, connectionId, '', 0]);
+  }
+
+  /** Queues a change for this turn's script; answers with its transition. */
+  private change(args: PendingChange['args']): Promise<boolean> {
+    this.checkOpen();
+    return new Promise<boolean>((resolve, reject) => {
+      this.changes.push({ args, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => this.flushChanges());
+    });
+  }
+
+  private flushChanges(): void {
+    this.flushScheduled = false;
+    const all = this.changes;
+    this.changes = [];
+    const now = this.now();
+    for (let i = 0; i < all.length; i += CHANGES_PER_SCRIPT) {
+      const batch = all.slice(i, i + CHANGES_PER_SCRIPT);
+      // Sent back to back on one connection, so the batches run in the order asked.
+      this.run(CHANGES, [now, ...batch.flatMap((c) => c.args)]).then(
+        (reply) => {
+          const results = toArray(reply);
+          batch.forEach((c, j) => {
+            const r = results[j];
+            if (r === -1) c.reject(validationFailed('connectionId already belongs to another user'));
+            else if (r === 0 || r === 1) c.resolve(r === 1);
+            else c.reject(new Error(`unexpected reply from the presence changes script: ${String(r)}`));
+          });
+        },
+        (error: unknown) => batch.forEach((c) => c.reject(error)),
+      );
+    }
   }
 
   /** One ZADD: the gateway's heartbeat expiry covers all its connections. */
   async heartbeatGateway(gatewayId: string, ttlMs: number): Promise<void> {
     checkId('gatewayId', gatewayId);
     checkTtl(ttlMs);
-    this.checkOpen();
-    try {
-      await this.redis.zadd(`${this.prefix}gws`, 'XX', this.now() + ttlMs, gatewayId);
-    } catch (error) {
-      throw mapRedisError(error);
-    }
+    await this.call(() => this.redis.zadd(`${this.prefix}gws`, 'XX', this.now() + ttlMs, gatewayId));
   }
 
   async isOnline(userId: string): Promise<boolean> {
@@ -289,33 +332,8 @@ export class RedisPresenceStore implements PresenceStore {
     }
   }
 
-  async healthy(): Promise<boolean> {
-    if (this.closed || this.redis.status !== 'ready') return false;
-    try {
-      return (await this.redis.ping()) === 'PONG';
-    } catch (error) {
-      this.logger.debug('redis health check failed', { err: error });
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.ownsClient) await closeRedis(this.redis, CLOSE_TIMEOUT_MS, this.logger);
-  }
-
-  private async run(script: LuaScript, args: readonly (string | number)[]): Promise<unknown> {
-    this.checkOpen();
-    try {
-      return await script.run(this.redis, [], [this.prefix, ...args]);
-    } catch (error) {
-      throw mapRedisError(error);
-    }
-  }
-
-  private checkOpen(): void {
-    if (this.closed) throw unavailable('presence store is closed');
+  private run(script: LuaScript, args: readonly (string | number)[]): Promise<unknown> {
+    return this.call(() => script.run(this.redis, [], [this.prefix, ...args]));
   }
 }
 

@@ -1,34 +1,12 @@
 import Redis from 'ioredis';
 import { describeRouteTableContract, sleep, uniqueName } from '../../../ports/src/contract';
-import { closedPort, hostPort, integrationEnv, requireServer } from '../testing/integration-env';
+import { closedPort, hostPort, requireServer } from '../testing/integration-env';
+import { fakeClock, redisTestRun } from '../testing/redis-test-run';
 import { recordingLogger } from '../testing/recording-logger';
 import { TcpProxy } from '../testing/tcp-proxy';
-import { openRedis } from './redis-connection';
 import { RedisRouteTable } from './redis-route-table.adapter';
 
-const url = integrationEnv.redisUrl;
-/** Every key this run writes starts with it; afterAll deletes them. */
-const runPrefix = `${uniqueName('parley-it')}:`;
-
-async function openClient(): Promise<Redis> {
-  await requireServer('redis', url);
-  return openRedis({ url, logger: recordingLogger() });
-}
-
-afterAll(async () => {
-  const redis = await openClient();
-  try {
-    const stream = redis.scanStream({ match: `${runPrefix}*`, count: 500 });
-    for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-});
-
-function fakeClock() {
-  let now = Date.now();
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
-}
+const { url, runPrefix, openClient } = redisTestRun();
 
 describeRouteTableContract('redis', async () => {
   await requireServer('redis', url);

@@ -1,10 +1,11 @@
-import { unavailable, validationFailed } from '@parley/domain';
+import { validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
 import { RouteTable } from '@parley/ports';
 import Redis from 'ioredis';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { checkId, checkPositiveInteger, checkTtl } from '@parley/ports';
-import { LuaScript, RedisConnectionOptions, closeRedis, mapRedisError, openRedis } from './redis-connection';
+import { LuaScript, RedisConnectionOptions, openRedis } from './redis-connection';
+import { RedisStore } from './redis-store';
 
 export interface RedisRouteTableOptions {
   /** Every key of this table starts with it (one prefix per deployment or test run). */
@@ -18,7 +19,6 @@ export interface RedisRouteTableOptions {
 
 const DEFAULT_PREFIX = 'parley:routes:';
 const DEFAULT_SWEEP_CHUNK = 1000;
-const CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * Keys, all under the prefix P:
@@ -128,27 +128,20 @@ return { more, removed }
  * Needs one Redis primary (scripts touch a conversation's and a gateway's keys together). A Redis
  * that is down or slow answers UNAVAILABLE within the connection's command timeout.
  */
-export class RedisRouteTable implements RouteTable {
-  private readonly prefix: string;
+export class RedisRouteTable extends RedisStore implements RouteTable {
   private readonly now: () => number;
   private readonly sweepChunk: number;
-  private readonly logger: Logger;
-  private closed = false;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     options: RedisRouteTableOptions = {},
     /** When true, close() also closes the client. */
-    private readonly ownsClient = false,
+    ownsClient = false,
   ) {
-    this.prefix = options.keyPrefix ?? DEFAULT_PREFIX;
-    if (typeof this.prefix !== 'string' || this.prefix.length === 0 || this.prefix.length > 200) {
-      throw validationFailed('keyPrefix must be a string of 1..200 characters');
-    }
+    super(redis, 'route table', options.keyPrefix ?? DEFAULT_PREFIX, options.logger ?? defaultAdapterLogger('redis-routes'), ownsClient);
     this.now = options.now ?? Date.now;
     this.sweepChunk = options.sweepChunk ?? DEFAULT_SWEEP_CHUNK;
     checkPositiveInteger('sweepChunk', this.sweepChunk, 100_000);
-    this.logger = options.logger ?? defaultAdapterLogger('redis-routes');
   }
 
   /** Opens its own connection (closed by close()). */
@@ -174,12 +167,7 @@ export class RedisRouteTable implements RouteTable {
   async refreshGateway(gatewayId: string, ttlMs: number): Promise<void> {
     checkId('gatewayId', gatewayId);
     checkTtl(ttlMs);
-    this.checkOpen();
-    try {
-      await this.redis.zadd(`${this.prefix}gws`, 'XX', this.now() + ttlMs, gatewayId);
-    } catch (error) {
-      throw mapRedisError(error);
-    }
+    await this.call(() => this.redis.zadd(`${this.prefix}gws`, 'XX', this.now() + ttlMs, gatewayId));
   }
 
   async gatewaysFor(conversationId: string): Promise<string[]> {
@@ -201,32 +189,7 @@ export class RedisRouteTable implements RouteTable {
     }
   }
 
-  async healthy(): Promise<boolean> {
-    if (this.closed || this.redis.status !== 'ready') return false;
-    try {
-      return (await this.redis.ping()) === 'PONG';
-    } catch (error) {
-      this.logger.debug('redis health check failed', { err: error });
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.ownsClient) await closeRedis(this.redis, CLOSE_TIMEOUT_MS, this.logger);
-  }
-
-  private async run(script: LuaScript, args: readonly (string | number)[]): Promise<unknown> {
-    this.checkOpen();
-    try {
-      return await script.run(this.redis, [], [this.prefix, ...args]);
-    } catch (error) {
-      throw mapRedisError(error);
-    }
-  }
-
-  private checkOpen(): void {
-    if (this.closed) throw unavailable('route table is closed');
+  private run(script: LuaScript, args: readonly (string | number)[]): Promise<unknown> {
+    return this.call(() => script.run(this.redis, [], [this.prefix, ...args]));
   }
 }

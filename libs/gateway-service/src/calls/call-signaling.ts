@@ -3,7 +3,7 @@ import { isDomainError } from '@parley/domain';
 import { Logger } from '@parley/observability';
 import { CallRecord, CallStore, ConversationApi, ConversationEvent, EventLog, Topics } from '@parley/ports';
 import { CallClientFrame, CallLimits, CallSummary, ServerFrame } from '@parley/protocol';
-import { KeyedBuckets } from '../limits/keyed-buckets';
+import { KeyedBuckets } from '@parley/ports';
 import { applyCallAction, CallAction, CallEffect, CallStep, isLiveFor, startCall, summaryText } from './call-machine';
 
 export interface CallOptions {

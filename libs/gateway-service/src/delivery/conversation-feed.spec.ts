@@ -190,4 +190,27 @@ describe('ConversationFeed recent messages', () => {
     expect(feed.recentAfter(1, 10)).toBeNull();
     expect(feed.recentAfter(3, 10)?.messages.map((m) => m.seq)).toEqual([4]);
   });
+
+  it('once retired, publishes nothing more, not even a gap fill already waiting for the store', async () => {
+    // The soak's reorder: a feed dropped (its last local socket gone) while a gap fill was in
+    // flight published the filled seq after a new feed for the same topic had published a later one.
+    const published: number[] = [];
+    let release: (ms: Message[]) => void = () => undefined;
+    const feed = new ConversationFeed(
+      CONV,
+      (m) => {
+        published.push(m.seq);
+      },
+      () => new Promise<Message[]>((resolve) => (release = resolve)),
+      () => undefined,
+    );
+    await feed.offer(message(7664));
+    const pending = feed.offer(message(7666)); // gap of one: waits for the store
+    await Promise.resolve();
+    feed.retire();
+    release([message(7665)]);
+    await pending;
+    await feed.offer(message(7667));
+    expect(published).toEqual([7664]);
+  });
 });

@@ -14,6 +14,7 @@ export class ConversationFeed {
   private lastSeq: number | undefined;
   private chain: Promise<void> = Promise.resolve();
   private recent: RecentMessages | null = null;
+  private retired = false;
 
   constructor(
     private readonly conversationId: string,
@@ -36,12 +37,24 @@ export class ConversationFeed {
     return this.recent?.pageAfter(afterSeq, limit) ?? null;
   }
 
+  /**
+   * Stops this feed for good: work still queued or in flight (a gap fill waiting for the store, a
+   * publish waiting for its turn) publishes nothing more. The gateway retires a feed when the last
+   * local socket stops watching; sockets that watch again get a new feed, and without this the old
+   * feed's late publishes would interleave with the new one's (a seq arriving after a higher one).
+   */
+  retire(): void {
+    this.retired = true;
+    this.recent = null;
+  }
+
   offer(message: Message): Promise<void> {
     this.chain = this.chain.then(() => this.take(message)).catch(this.onError);
     return this.chain;
   }
 
   private async take(m: Message): Promise<void> {
+    if (this.retired) return;
     if (this.lastSeq === undefined) this.lastSeq = m.seq - 1; // first copy since a local socket joined
     if (m.seq <= this.lastSeq) return;
     const gap = m.seq - this.lastSeq - 1;
@@ -53,6 +66,7 @@ export class ConversationFeed {
         this.onError(err); // publish what we have: clients see the gap and sync themselves
       }
       for (const x of missing) {
+        if (this.retired) return;
         if (x.seq > this.lastSeq && x.seq < m.seq) {
           this.lastSeq = x.seq;
           this.remember(x);
@@ -60,6 +74,7 @@ export class ConversationFeed {
         }
       }
     }
+    if (this.retired) return;
     this.lastSeq = m.seq;
     this.remember(m);
     await this.publish(m);

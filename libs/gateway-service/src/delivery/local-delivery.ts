@@ -77,8 +77,9 @@ export class LocalDelivery implements GatewayDelivery {
     return this.feeds.get(conversationId)?.lastPublished;
   }
 
-  /** Per-conversation state goes once no local socket watches the conversation. */
+  /** Per-conversation state goes once no local socket watches the conversation; its pending publishes with it. */
   dropFeed(routeKey: string): void {
+    this.feeds.get(routeKey)?.retire();
     this.feeds.delete(routeKey);
   }
 
@@ -89,11 +90,12 @@ export class LocalDelivery implements GatewayDelivery {
         if (this.registry.watchers(e.message.conversation_id) > 0) await this.feedOf(e.message.conversation_id).offer(e.message);
         return;
       case 'send.rejected': {
-        if (this.pipeline.settle(e.origin.ref, { kind: 'rejected', code: e.code, message: e.message })) return;
+        const retry = e.retry_after !== undefined ? { retry_after: e.retry_after } : {};
+        if (this.pipeline.settle(e.origin.ref, { kind: 'rejected', code: e.code, message: e.message, ...retry })) return;
         const ws = this.registry.get(e.origin.ref);
         if (!ws) return;
         ackAnswered(ws);
-        this.writer.send(ws, { type: 'error', code: e.code, message: e.message, client_msg_id: e.client_msg_id });
+        this.writer.send(ws, { type: 'error', code: e.code, message: e.message, client_msg_id: e.client_msg_id, ...retry });
         return;
       }
       case 'typing':

@@ -20,21 +20,21 @@ export function addCodeRoutes(router: RestRouter, auth: Pick<AuthApi, 'requestCo
   return router
     .add('POST', '/v1/auth/code/request', async ({ x }) => {
       const input = must(validateCodeRequest(await x.readJson()));
-      throttle.beforeCodeRequest(x.address);
+      await throttle.beforeCodeRequest(x.address);
       const outcome = await auth.requestCode(input);
       if (outcome.status === 'throttled') throw rateLimited('too many sign-in codes for this destination; try again later', outcome.retry_after);
       return { status: 202, body: { expires_in: outcome.expires_in } };
     })
     .add('POST', '/v1/auth/code/verify', async ({ x }) => {
       const input = must(validateCodeVerify(await x.readJson()));
-      throttle.beforeCodeVerify(x.address);
+      await throttle.beforeCodeVerify(x.address);
       return { status: 200, body: await auth.verifyCode(input) };
     })
     // The caller's verified phone numbers and addresses; adding one takes a code requested as for sign-in.
     .add('GET', '/v1/me/identities', authed(async (_ctx, me) => ({ status: 200, body: { identities: await auth.listIdentities(me.userId) } })))
     .add('POST', '/v1/me/identities', authed(async ({ x }, me) => {
       const input = must(validateCodeVerify(await x.readJson()));
-      throttle.beforeCodeVerify(x.address);
+      await throttle.beforeCodeVerify(x.address);
       const { identity, created } = await auth.addIdentity(me.userId, input);
       return { status: created ? 201 : 200, body: { identity } };
     }));

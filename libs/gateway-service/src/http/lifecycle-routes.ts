@@ -28,7 +28,7 @@ export function addLifecycleRoutes(router: RestRouter, conversations: Conversati
     if (!(await conversations.isMember(me.userId, id))) throw new DomainError('NOT_FOUND', 'conversation not found');
     const { text, extras } = ingressOf(frame);
     const outcome = await pipeline.sendAndWait(me.userId, id, frame.client_msg_id, { text }, timeoutMs, {}, extras);
-    if (outcome.kind === 'rejected') throw new DomainError(outcome.code, outcome.message);
+    if (outcome.kind === 'rejected') throw new DomainError(outcome.code, outcome.message, outcome.retry_after);
     return { status: outcome.created ? 201 : 200, body: { message: outcome.message } };
   });
 

@@ -12,6 +12,7 @@ import { HttpExchange } from './http-exchange';
 import { addCodeRoutes } from './code-routes';
 import { addLifecycleRoutes } from './lifecycle-routes';
 import { addSearchRoutes } from './search-routes';
+import { addModerationRoutes } from './moderation-routes';
 import { addPushRoutes } from './push-routes';
 import { addAttachmentRoutes } from './attachment-routes';
 import { AttachmentService } from '../attachments/attachment-service';
@@ -71,23 +72,23 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
     .add('GET', '/v1/openapi.json', publicDoc(documents.openapi))
     .add('GET', '/v1/asyncapi.json', publicDoc(documents.asyncapi))
     .add('POST', '/v1/auth/register', async ({ x }) => {
-      deps.throttle.beforeRegister(x.address);
+      await deps.throttle.beforeRegister(x.address);
       return { status: 201, body: await auth.register(must(validateRegister(await x.readJson()))) };
     })
     .add('POST', '/v1/auth/login', async ({ x }) => {
       const input = must(validateLogin(await x.readJson()));
-      deps.throttle.beforeLogin(x.address, input.username);
+      await deps.throttle.beforeLogin(x.address, input.username);
       try {
         const body = await auth.login(input);
-        deps.throttle.loginSucceeded(x.address, input.username);
+        await deps.throttle.loginSucceeded(x.address, input.username);
         return { status: 200, body };
       } catch (e) {
-        if (e instanceof DomainError && e.code === 'UNAUTHENTICATED') deps.throttle.loginFailed(x.address, input.username);
+        if (e instanceof DomainError && e.code === 'UNAUTHENTICATED') await deps.throttle.loginFailed(x.address, input.username);
         throw e;
       }
     })
     .add('POST', '/v1/auth/refresh', async ({ x }) => {
-      deps.throttle.beforeRefresh(x.address);
+      await deps.throttle.beforeRefresh(x.address);
       return { status: 200, body: await auth.refresh(must(validateRefresh(await x.readJson())).refresh_token) };
     })
     .add('POST', '/v1/auth/logout', authed(async (_ctx, me) => {
@@ -158,7 +159,7 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
       const body = await deps.attachments.bodyFor(me.userId, id, input.body);
       const extras = input.reply_to === undefined ? {} : { reply_to: input.reply_to };
       const outcome = await pipeline.sendAndWait(me.userId, id, input.client_msg_id, body, deps.restSendTimeoutMs, {}, extras);
-      if (outcome.kind === 'rejected') throw new DomainError(outcome.code === 'FORBIDDEN' ? 'NOT_FOUND' : outcome.code, outcome.code === 'FORBIDDEN' ? 'conversation not found' : outcome.message);
+      if (outcome.kind === 'rejected') throw new DomainError(outcome.code === 'FORBIDDEN' ? 'NOT_FOUND' : outcome.code, outcome.code === 'FORBIDDEN' ? 'conversation not found' : outcome.message, outcome.retry_after);
       return { status: outcome.created ? 201 : 200, body: { message: outcome.message } };
     }))
     .add('GET', '/v1/conversations/:id/messages', authed(async (ctx, me) => {
@@ -180,5 +181,6 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
   addLifecycleRoutes(router, conversations, pipeline, deps.restSendTimeoutMs, authed, pathId);
   addAttachmentRoutes(router, deps.attachments, conversations, authed, pathId);
   addSearchRoutes(router, conversations, authed);
+  addModerationRoutes(router, conversations, authed, pathId);
   return addCodeRoutes(addPushRoutes(router, deps.push, conversations, auth, authed, pathId), auth, deps.throttle, authed);
 }

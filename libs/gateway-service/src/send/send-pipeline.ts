@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, Message, MessageBody } from '@parley/domain';
 import { EventLog, IngressSend, RejectCode, Topics } from '@parley/ports';
 import type { Histogram } from 'prom-client';
-import { KeyedBuckets } from '../limits/keyed-buckets';
+import { KeyedBuckets } from '@parley/ports';
 
 /** Sends still waiting for their persisted ack that are timed (send → persisted); older ones are dropped. */
 const MAX_TIMED_SENDS = 50_000;
@@ -10,7 +10,7 @@ const TIMED_SEND_TTL_MS = 60_000;
 
 export type SendOutcome =
   | { kind: 'persisted'; message: Message; created: boolean }
-  | { kind: 'rejected'; code: RejectCode; message: string };
+  | { kind: 'rejected'; code: RejectCode; message: string; retry_after?: number };
 
 /** What a send may carry besides its text (issue 13): a reply target, or a lifecycle operation. */
 export type SendExtras = Pick<IngressSend, 'reply_to' | 'op' | 'call'>;

@@ -18,7 +18,7 @@ import { ConnectionRegistry } from './connection-registry';
 import { backstopBytes, SocketWriter } from './socket-writer';
 import { MemberCounts } from './member-counts';
 import { WorkLimiter } from './work-limiter';
-import { KeyedBuckets } from '../limits/keyed-buckets';
+import { KeyedBuckets } from '@parley/ports';
 import type { CallSignaling } from '../calls/call-signaling';
 
 /** Frames above this are dropped by uWS itself (connection closed without a code). */
@@ -282,7 +282,7 @@ export class SocketHandler {
       const reply = toErrorReply(err);
       if (reply.status === 500) this.logger.error('frame handling failed', { err });
       const clientMsgId = 'client_msg_id' in parsed.value ? parsed.value.client_msg_id : undefined;
-      this.writer.send(ws, { type: 'error', code: reply.code === 'INTERNAL' ? 'UNAVAILABLE' : reply.code, message: reply.message, ...(clientMsgId ? { client_msg_id: clientMsgId } : {}) });
+      this.writer.send(ws, { type: 'error', code: reply.code === 'INTERNAL' ? 'UNAVAILABLE' : reply.code, message: reply.message, ...(clientMsgId ? { client_msg_id: clientMsgId } : {}), ...(reply.retry_after !== undefined ? { retry_after: reply.retry_after } : {}) });
     });
   }
 

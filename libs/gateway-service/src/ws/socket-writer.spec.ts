@@ -88,6 +88,17 @@ describe('SocketWriter', () => {
     expect(ws.sent).toHaveLength(2);
   });
 
+  it('asks for a sweep after a topic publish, not after a direct send (which checks its own socket)', () => {
+    const writer = new SocketWriter(BOUND);
+    const ws = new FakeSocket();
+    writer.send(ws.asSocket(), { type: 'hello' });
+    expect(ws.bufferedReads).toBe(1);
+    expect(writer.takeWrites()).toBe(false);
+    writer.noteWrite();
+    expect(writer.takeWrites()).toBe(true);
+    expect(writer.takeWrites()).toBe(false);
+  });
+
   it('checks sockets after a publish only on the next turn, when uWS has written the publish into their buffers', async () => {
     const writer = new SocketWriter(BOUND);
     const slow = new FakeSocket();

@@ -34,7 +34,11 @@ export class SocketWriter {
   /** Sockets to check once uWS has drained this turn's publishes; at most every open socket. */
   private readonly pending = new Set<Socket>();
   private flushScheduled = false;
-  /** Whether anything was written or published since the last sweep took this flag. */
+  /**
+   * Whether a topic publish happened since the last sweep took this flag. A direct write (`send`)
+   * does not set it: `send` checks its own socket at once, so the hellos of a connect storm do not
+   * make every sweep walk every socket.
+   */
   private wrote = false;
 
   constructor(private readonly maxBufferedBytes: number) {}
@@ -45,8 +49,9 @@ export class SocketWriter {
   }
 
   /**
-   * True when a write happened since the last call. Buffers only grow through writes, so a sweep
-   * that finds no write since the last one has nothing to find: idle gateways pay nothing.
+   * True when a topic publish happened since the last call. Buffers only grow through writes, and a
+   * direct write is checked where it happens, so a sweep that finds no publish since the last one
+   * has nothing to find: idle gateways, and gateways only greeting new sockets, pay nothing.
    */
   takeWrites(): boolean {
     const w = this.wrote;
@@ -60,7 +65,6 @@ export class SocketWriter {
     ws.cork(() => {
       ws.send(JSON.stringify(frame), false, false);
     });
-    this.wrote = true;
     this.enforceBound(ws);
   }
 

@@ -77,4 +77,25 @@ describe('search projection and query (PGlite)', () => {
     } while (cursor !== null);
     expect(seen).toEqual([26, 25, 24, 23, 22, 21, 20].map((s) => `${s % 2 ? 'c1' : 'c2'}:${s}`));
   });
+
+  it('indexes a run of new messages in one statement, keeping log order around edits and deletes', async () => {
+    const inserts = jest.spyOn(repo, 'insert');
+    try {
+      await feed(
+        created(msg(40, 'alpha run')),
+        created(msg(41, 'beta run')),
+        created(msg(42, 'gamma run', { kind: 'edit', target_seq: 40 })),
+        created(msg(43, 'delta run')),
+        created(msg(44, 'epsilon run')),
+        created(msg(45, '', { kind: 'delete', target_seq: 43 })),
+      );
+      // Two runs: 40-41 before the edit, 43-44 between the edit and the delete.
+      expect(inserts.mock.calls.map(([ms]) => ms.map((m) => m.seq))).toEqual([[40, 41], [43, 44]]);
+      expect(await seqs('run')).toEqual(['c1:44', 'c1:41', 'c1:40']);
+      expect(await seqs('gamma')).toEqual(['c1:40']);
+      expect(await seqs('alpha')).toEqual([]);
+    } finally {
+      inserts.mockRestore();
+    }
+  });
 });

@@ -11,12 +11,20 @@ import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 export class SearchRepository {
   constructor(private readonly db: SqlDb) {}
 
-  async insert(message: Message): Promise<void> {
+  /** Indexes new messages in one statement; a message already indexed keeps its row (a replay never brings back an old text). */
+  async insert(messages: readonly Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    const params: unknown[] = [];
+    const rows = messages.map((m) => {
+      const b = params.length;
+      params.push(m.conversation_id, m.seq, m.created_at, JSON.stringify(m), m.body.text);
+      return `($${b + 1}, $${b + 2}::bigint, $${b + 3}::timestamptz, $${b + 4}::jsonb, to_tsvector('simple', $${b + 5}))`;
+    });
     await this.db.query(
       `INSERT INTO search_messages (conversation_id, seq, created_at, message, tsv)
-       VALUES ($1, $2, $3, $4::jsonb, to_tsvector('simple', $5))
+       VALUES ${rows.join(', ')}
        ON CONFLICT (conversation_id, seq) DO NOTHING`,
-      [message.conversation_id, message.seq, message.created_at, JSON.stringify(message), message.body.text],
+      params,
     );
   }
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Message } from '@parley/domain';
+import { Message, SendGate, SendRefusal } from '@parley/domain';
 import { contextFrom, failSpan, inSpan, linksFrom, messagingAttributes, SpanKind } from '@parley/observability';
 import { ConversationEvent, EventLog, IngressSend, LogRecord, MessageStore, Topics } from '@parley/ports';
 import { ConversationRepository } from '../storage/conversation.repository';
 import { SendClaim, SendClaimsRepository, claimKey } from '../storage/send-claims.repository';
 import { StoreReadOp } from '../storage/store-reads';
 import { LifecycleOps, OpSend } from './lifecycle-ops';
+import { SendGates } from '../moderation/send-gates';
 
 export const SEQUENCER_GROUP = 'parley-messaging-sequencer';
 
@@ -59,6 +60,8 @@ export class ConversationSequencer {
     private readonly mentions: MentionResolver = async () => [],
     /** Edits, deletes, reactions and reply checks (issue 13); without it they are refused. */
     private readonly ops: LifecycleOps | null = null,
+    /** Announcement conversations, mutes and slow mode (issue 13.4, docs/adr/0017-moderation.md). */
+    private readonly gates: SendGates = new SendGates(),
   ) {}
 
   /**
@@ -132,7 +135,7 @@ export class ConversationSequencer {
         'parley.client_msg_id': send.client_msg_id,
       });
       return inSpan(`process ${Topics.ingress}`, { kind: SpanKind.CONSUMER, parent: contextFrom(headers.traceparent), attributes }, async (span) => {
-        const { members, outcomes, badReplies } = await batch;
+        const { members, outcomes, badReplies, refused } = await batch;
         if (members.has(send.sender_id) && send.reply_to !== undefined && badReplies.has(send.reply_to)) {
           failSpan(span, null, 'VALIDATION_FAILED: reply_to');
           return this.emit(conversationId, {
@@ -155,6 +158,19 @@ export class ConversationSequencer {
             origin: send.origin,
           }, headers);
         }
+        const refusal = refused.get(send);
+        if (refusal) {
+          failSpan(span, null, `${refusal.code}: ${refusal.message}`);
+          return this.emit(conversationId, {
+            type: 'send.rejected',
+            conversation_id: conversationId,
+            client_msg_id: send.client_msg_id,
+            code: refusal.code,
+            message: refusal.message,
+            origin: send.origin,
+            ...(refusal.retry_after !== undefined ? { retry_after: refusal.retry_after } : {}),
+          }, headers);
+        }
         const key = claimKey(send.sender_id, send.client_msg_id);
         const outcome = outcomes.get(key) as Outcome;
         span.setAttribute('parley.seq', outcome.message.seq);
@@ -165,8 +181,11 @@ export class ConversationSequencer {
     }));
   }
 
-  /** Membership of the senders, one claim statement for the batch, then the new messages stored. */
-  private claimAndStore(conversationId: string, sends: Pending[]): Promise<{ members: Set<string>; outcomes: Map<string, Outcome>; badReplies: Set<number> }> {
+  /**
+   * Membership of the senders (with their rank and mute and the conversation's moderation
+   * settings, in the same read), one claim statement for the batch, then the new messages stored.
+   */
+  private claimAndStore(conversationId: string, sends: Pending[]): Promise<{ members: Set<string>; outcomes: Map<string, Outcome>; badReplies: Set<number>; refused: Map<IngressSend, SendRefusal> }> {
     const [first, ...rest] = sends;
     const options = {
       parent: contextFrom(first.headers.traceparent),
@@ -175,17 +194,40 @@ export class ConversationSequencer {
     };
     this.stats.onClaimBatch?.(sends.length);
     return inSpan('claim seq', options, async () => {
-      const members = await this.repo.membersAmong(conversationId, [...new Set(sends.map((p) => p.send.sender_id))]);
+      const gates = await this.repo.sendGates(conversationId, [...new Set(sends.map((p) => p.send.sender_id))]);
+      const members = new Set(gates.keys());
       const replyTargets = sends.flatMap((p) => (members.has(p.send.sender_id) && p.send.reply_to !== undefined ? [p.send.reply_to] : []));
       const badReplies = replyTargets.length === 0 ? new Set<number>() : this.ops ? await this.ops.badReplyTargets(conversationId, replyTargets) : new Set(replyTargets);
-      const accepted = sends.filter((p) => members.has(p.send.sender_id) && !(p.send.reply_to !== undefined && badReplies.has(p.send.reply_to)));
+      const valid = sends.filter((p) => members.has(p.send.sender_id) && !(p.send.reply_to !== undefined && badReplies.has(p.send.reply_to)));
+      const { refused, pending } = await this.admit(conversationId, valid, gates);
+      const accepted = valid.filter((p) => !refused.has(p.send));
       const claims = await this.claims.claimBatch(
         conversationId,
         accepted.map(({ send }) => ({ sender_id: send.sender_id, client_msg_id: send.client_msg_id, message_id: randomUUID() })),
         new Date().toISOString(),
       );
-      return { members, outcomes: await this.settle(conversationId, accepted, claims), badReplies };
+      const outcomes = await this.settle(conversationId, accepted, claims);
+      this.gates.commit(pending);
+      return { members, outcomes, badReplies, refused };
     });
+  }
+
+  /**
+   * The sends the moderation gates refuse, in partition order (docs/adr/0017-moderation.md). A
+   * repeat of a send already claimed is never refused: it gets its original, as always.
+   */
+  private async admit(conversationId: string, sends: Pending[], gates: Map<string, SendGate>): Promise<{ refused: Map<IngressSend, SendRefusal>; pending: Map<string, number> }> {
+    const refused = new Map<IngressSend, SendRefusal>();
+    const pending = new Map<string, number>();
+    const admitted = new Set<string>();
+    for (const { send } of sends) {
+      const key = claimKey(send.sender_id, send.client_msg_id);
+      if (admitted.has(key)) continue;
+      const refusal = this.gates.admit(conversationId, send.sender_id, gates.get(send.sender_id) as SendGate, pending);
+      if (refusal && !(await this.claims.isClaimed(conversationId, send.sender_id, send.client_msg_id))) refused.set(send, refusal);
+      else admitted.add(key);
+    }
+    return { refused, pending };
   }
 
   /**

@@ -110,6 +110,17 @@ describe('lifecycle operations in the sequencer', () => {
     expect(await lifecycle.revisions(c, 1)).toEqual([]);
   });
 
+  it('issue 13.4: a moderator deletes the messages of lower ranks only', async () => {
+    const c = await group('alice', 'bob', 'carol');
+    await db.query(`UPDATE memberships SET role = 'moderator' WHERE conversation_id = $1 AND user_id = 'carol'`, [c]);
+    await sequencer().handleBatch([record(c, 'alice', { text: 'from the admin' }), record(c, 'bob', { text: 'from a member' })]);
+    const onAdmin = record(c, 'carol', { op: { kind: 'delete', target_seq: 1 } });
+    const onMember = record(c, 'carol', { op: { kind: 'delete', target_seq: 2 } });
+    await sequencer().handleBatch([onAdmin, onMember]);
+    expect(answerOf(onAdmin)).toMatchObject({ type: 'send.rejected', code: 'FORBIDDEN' });
+    expect(seqOf(onMember)).toBe(3);
+  });
+
   it('refuses a reply to no message and a duplicate reaction; counts only above the large-group threshold', async () => {
     const c = await group('alice', 'bob');
     await sequencer(store, 1).handleBatch([record(c, 'bob', { text: 'm' })]);

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { checkDelete, checkEdit, checkLive, checkReplyTarget, DomainError, isLargeGroup, LargeGroupPolicy, Message, tombstone } from '@parley/domain';
+import { checkDelete, checkEdit, checkLive, checkReplyTarget, DomainError, isLargeGroup, isRank, LargeGroupPolicy, Message, muteRefusal, outranks, tombstone } from '@parley/domain';
 import { ConversationEvent, IngressSend, LifecycleOp, MessageStore, RejectCode } from '@parley/ports';
 import { ConversationRepository } from '../storage/conversation.repository';
 import { LifecycleRepository } from '../storage/lifecycle.repository';
 import { claimKey, SendClaimsRepository } from '../storage/send-claims.repository';
+import { ModerationRepository } from '../moderation/moderation.repository';
 
 export type OpSend = IngressSend & { op: LifecycleOp };
 type Claim = { seq: number; message_id: string | null; created_at: string | null };
 
-const REJECTABLE: ReadonlySet<string> = new Set<RejectCode>(['FORBIDDEN', 'VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT']);
+const REJECTABLE: ReadonlySet<string> = new Set<RejectCode>(['FORBIDDEN', 'VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT', 'MUTED']);
 
 /** The stored message at `seq`, or null (one store read). */
 export async function messageAt(messages: MessageStore, conversationId: string, seq: number): Promise<Message | null> {
@@ -38,6 +39,8 @@ export class LifecycleOps {
     private readonly messages: MessageStore,
     private readonly largeGroup: LargeGroupPolicy,
     private readonly mentions: (conversationId: string, text: string) => Promise<string[]>,
+    /** Issue 13.4: a muted member's edits are refused; a moderator's delete of another's message is audited. */
+    private readonly moderation: ModerationRepository | null = null,
   ) {}
 
   async handle(conversationId: string, send: OpSend): Promise<ConversationEvent> {
@@ -50,7 +53,7 @@ export class LifecycleOps {
     try {
       await this.check(conversationId, send, ctx.me.role);
     } catch (e) {
-      if (e instanceof DomainError && REJECTABLE.has(e.code)) return this.rejected(conversationId, send, e.code as RejectCode, e.message);
+      if (e instanceof DomainError && REJECTABLE.has(e.code)) return this.rejected(conversationId, send, e.code as RejectCode, e.message, e.retryAfter);
       throw e;
     }
     const claims = await this.claims.claimBatch(conversationId, [{ sender_id: send.sender_id, client_msg_id: send.client_msg_id, message_id: randomUUID() }], new Date().toISOString());
@@ -79,8 +82,17 @@ export class LifecycleOps {
   private async check(conversationId: string, send: OpSend, role: string): Promise<void> {
     const { op } = send;
     const target = await messageAt(this.messages, conversationId, op.target_seq);
-    if (op.kind === 'edit') checkEdit(target, send.sender_id);
-    else if (op.kind === 'delete') checkDelete(target, send.sender_id, role);
+    if (op.kind === 'edit') {
+      checkEdit(target, send.sender_id);
+      const muted = this.moderation ? muteRefusal(await this.moderation.mutedUntil(conversationId, send.sender_id), Date.now()) : null;
+      if (muted) throw new DomainError('MUTED', muted.message, muted.retry_after);
+    }
+    else if (op.kind === 'delete') {
+      const live = checkDelete(target, send.sender_id, role);
+      // Issue 13.4: a moderator deletes messages of lower ranks only (a member who left counts as a member).
+      const sender = live.sender_id === send.sender_id ? null : await this.repo.membership(conversationId, live.sender_id);
+      if (sender && isRank(role) && !outranks(role, sender.role)) throw new DomainError('FORBIDDEN', 'you cannot delete a message of a member of equal or higher rank');
+    }
     else {
       checkLive(target);
       const has = await this.lifecycle.hasReaction(conversationId, op.target_seq, op.emoji, send.sender_id);
@@ -122,6 +134,10 @@ export class LifecycleOps {
         const edit = await messageAt(this.messages, conversationId, seq);
         if (edit && edit.body.text !== '') await this.messages.rewrite({ ...edit, body: { text: '' }, mentions: undefined });
       }
+      if (target.sender_id !== send.sender_id) {
+        // A moderator's delete, audited once (the key holds on a repeat after a crash).
+        await this.moderation?.audit({ conversation_id: conversationId, actor_id: send.sender_id, action: 'message.deleted', target_user_id: target.sender_id, target_seq: op.target_seq, details: null, at }, `delete:${conversationId}:${claim.seq}`);
+      }
       if (target.deleted_at === undefined) await this.messages.rewrite(tombstone(target, send.sender_id, at));
     } else if (op.kind === 'reaction' && target) {
       await this.lifecycle.react(conversationId, op.target_seq, op.emoji, send.sender_id, op.action, at);
@@ -138,7 +154,7 @@ export class LifecycleOps {
     return { type: 'message.created', message: entry, origin: send.origin, created: true };
   }
 
-  private rejected(conversationId: string, send: OpSend, code: RejectCode, message: string): ConversationEvent {
-    return { type: 'send.rejected', conversation_id: conversationId, client_msg_id: send.client_msg_id, code, message, origin: send.origin };
+  private rejected(conversationId: string, send: OpSend, code: RejectCode, message: string, retryAfter?: number): ConversationEvent {
+    return { type: 'send.rejected', conversation_id: conversationId, client_msg_id: send.client_msg_id, code, message, origin: send.origin, ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}) };
   }
 }

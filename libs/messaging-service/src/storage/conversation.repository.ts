@@ -1,4 +1,4 @@
-import { Conversation, ConversationType, MemberRole, Membership } from '@parley/domain';
+import { Conversation, ConversationType, Membership, Rank, SendGate } from '@parley/domain';
 import { SocketSetup, SqlDb, SqlQueryable } from '@parley/ports';
 
 interface ConversationRow {
@@ -14,7 +14,7 @@ interface ConversationRow {
 interface MembershipRow {
   conversation_id: string;
   user_id: string;
-  role: MemberRole;
+  role: Rank;
   joined_at: Date | string;
   last_read_seq: string | number;
 }
@@ -57,7 +57,7 @@ export class ConversationRepository {
    * Inserts a conversation with its members in one transaction. For a direct conversation the
    * unique `direct_key` makes a concurrent duplicate fail with 23505; the caller then reads the winner.
    */
-  async create(c: Conversation, directKey: string | null, members: Array<{ userId: string; role: MemberRole }>): Promise<void> {
+  async create(c: Conversation, directKey: string | null, members: Array<{ userId: string; role: Rank }>): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO conversations (id, type, title, direct_key, created_at, member_count, last_seq, last_activity_at)
@@ -83,19 +83,29 @@ export class ConversationRepository {
     return r.rows[0] ? toMembership(r.rows[0]) : null;
   }
 
-  /** Which of these users are members of the conversation (one read for a batch of sends). */
-  async membersAmong(conversationId: string, userIds: readonly string[]): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set();
-    const r = await this.db.query<{ user_id: string }>(
-      `SELECT user_id FROM memberships WHERE conversation_id = $1 AND user_id = ANY($2::text[])`,
+  /**
+   * Issue 13.4: what the senders' messages are checked against (rank, mute, the conversation's
+   * slow mode and announcement flag), in the same one read per batch that checks membership.
+   */
+  async sendGates(conversationId: string, userIds: readonly string[]): Promise<Map<string, SendGate>> {
+    if (userIds.length === 0) return new Map();
+    const r = await this.db.query<{ user_id: string; role: Rank; muted_until: Date | string | null; slow_mode_seconds: number; announcement: boolean }>(
+      `SELECT m.user_id, m.role, m.muted_until, c.slow_mode_seconds, c.announcement
+         FROM memberships m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.conversation_id = $1 AND m.user_id = ANY($2::text[])`,
       [conversationId, [...userIds]],
     );
-    return new Set(r.rows.map((x) => x.user_id));
+    return new Map(r.rows.map((x) => [x.user_id, {
+      rank: x.role,
+      muted_until: x.muted_until === null ? null : iso(x.muted_until),
+      slow_mode_seconds: Number(x.slow_mode_seconds),
+      announcement: x.announcement === true,
+    }]));
   }
 
   /** The conversation and the caller's membership in one read; null for non-members. */
   async getForMember(conversationId: string, userId: string): Promise<ConversationWithMe | null> {
-    const r = await this.db.query<ConversationRow & { m_role: MemberRole; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
+    const r = await this.db.query<ConversationRow & { m_role: Rank; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
       `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq, ${ENTRIES_UNREAD}
          FROM conversations c JOIN memberships m ON m.conversation_id = c.id
         WHERE c.id = $1 AND m.user_id = $2`,
@@ -118,7 +128,7 @@ export class ConversationRepository {
       params.push(after.at, after.id);
       where = `AND (c.last_activity_at, c.id) < ($3::timestamptz, $4)`;
     }
-    const r = await this.db.query<ConversationRow & { m_role: MemberRole; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
+    const r = await this.db.query<ConversationRow & { m_role: Rank; m_joined_at: Date | string; m_last_read_seq: string | number; m_entries_unread: string | number }>(
       `SELECT c.*, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq, ${ENTRIES_UNREAD}
          FROM memberships m JOIN conversations c ON c.id = m.conversation_id
         WHERE m.user_id = $1 ${where}
@@ -208,23 +218,25 @@ export class ConversationRepository {
   }
 
   /**
-   * Removes a member. A group always keeps an admin: when the last admin goes, the longest-standing
-   * remaining member becomes admin in the same transaction (the conversation row is locked first,
-   * so two admins leaving at once cannot both see the other as the one who stays). Answers whether
-   * the member was there, and whom it promoted.
+   * Removes a member. A group always keeps an owner (and so an admin, in the contract's `role`):
+   * when its last owner goes, the longest-standing member of the highest remaining rank becomes
+   * owner in the same transaction (the conversation row is locked first, so two owners leaving at
+   * once cannot both see the other as the one who stays). Answers whether the member was there,
+   * and whom it promoted.
    */
   async removeMember(conversationId: string, userId: string): Promise<{ removed: boolean; promoted: string | null }> {
     return this.db.transaction(async (tx) => {
       await tx.query(`SELECT id FROM conversations WHERE id = $1 FOR UPDATE`, [conversationId]);
-      const r = await tx.query<{ role: MemberRole }>(`DELETE FROM memberships WHERE conversation_id = $1 AND user_id = $2 RETURNING role`, [conversationId, userId]);
+      const r = await tx.query<{ role: Rank }>(`DELETE FROM memberships WHERE conversation_id = $1 AND user_id = $2 RETURNING role`, [conversationId, userId]);
       if (r.rows.length === 0) return { removed: false, promoted: null };
       await tx.query(`UPDATE conversations SET member_count = member_count - 1 WHERE id = $1`, [conversationId]);
-      if (r.rows[0].role !== 'admin') return { removed: true, promoted: null };
+      if (r.rows[0].role !== 'owner' && r.rows[0].role !== 'admin') return { removed: true, promoted: null };
       const p = await tx.query<{ user_id: string }>(
-        `UPDATE memberships SET role = 'admin'
+        `UPDATE memberships SET role = 'owner'
           WHERE conversation_id = $1
-            AND NOT EXISTS (SELECT 1 FROM memberships WHERE conversation_id = $1 AND role = 'admin')
-            AND user_id = (SELECT user_id FROM memberships WHERE conversation_id = $1 ORDER BY joined_at, user_id LIMIT 1)
+            AND NOT EXISTS (SELECT 1 FROM memberships WHERE conversation_id = $1 AND role = 'owner')
+            AND user_id = (SELECT user_id FROM memberships WHERE conversation_id = $1
+                            ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END, joined_at, user_id LIMIT 1)
           RETURNING user_id`,
         [conversationId],
       );
@@ -274,7 +286,7 @@ export class ConversationRepository {
     return { unread_total: row ? Number(row.unread_total ?? 0) : 0, title: row?.title ?? null };
   }
 
-  private async insertMembers(tx: SqlQueryable, conversationId: string, members: ReadonlyArray<{ userId: string; role: MemberRole }>, at: string): Promise<string[]> {
+  private async insertMembers(tx: SqlQueryable, conversationId: string, members: ReadonlyArray<{ userId: string; role: Rank }>, at: string): Promise<string[]> {
     if (members.length === 0) return [];
     const r = await tx.query<{ user_id: string }>(
       `INSERT INTO memberships (conversation_id, user_id, role, joined_at)

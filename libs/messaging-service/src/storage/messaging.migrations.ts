@@ -1,5 +1,6 @@
 import { Migration } from '@parley/ports';
 import { searchMigration } from '../search/search.migrations';
+import { moderationMigration } from '../moderation/moderation.migrations';
 
 /** Conversations, memberships and read markers (Postgres; PGlite in standalone). */
 export const messagingMigrations: Migration[] = [
@@ -118,3 +119,6 @@ CREATE TABLE IF NOT EXISTS message_replies (
 
 /** Issue 13.3: the search projection (docs/adr/0015-search.md). */
 messagingMigrations.push(searchMigration);
+
+/** Issue 13.4: ranks, mutes, slow mode, announcements, bans, reports, the audit log (docs/adr/0017-moderation.md). */
+messagingMigrations.push(moderationMigration);

@@ -123,6 +123,18 @@ export class SendClaimsRepository {
     return out;
   }
 
+  /** Whether (sender, client_msg_id) already holds a claim, full or compact: a repeated send (issue 13.4's gates let it through). */
+  async isClaimed(conversationId: string, senderId: string, clientMsgId: string): Promise<boolean> {
+    const r = await this.db.query(
+      `SELECT 1 FROM send_claims WHERE conversation_id = $1 AND sender_id = $2 AND client_msg_id = $3
+       UNION ALL
+       SELECT 1 FROM send_keys WHERE conversation_id = $1 AND key_hash = substring(sha256(convert_to($2 || chr(1) || $3, 'UTF8')) for 16)
+       LIMIT 1`,
+      [conversationId, senderId, clientMsgId],
+    );
+    return r.rows.length > 0;
+  }
+
   /**
    * Moves the claims made before `before` to their compact form, `batch` at a time; returns how
    * many moved. Safe for any claim whose message is stored: a claim is made before its message is

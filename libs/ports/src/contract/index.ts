@@ -11,3 +11,4 @@ export * from './sql-db.contract';
 export { sleep, uniqueName, waitFor } from './support';
 export * from './call-store.contract';
 export * from './relational-db.contract';
+export * from './shared-buckets.contract';

@@ -1,8 +1,11 @@
 import { DomainError, unavailable, validationFailed } from '@parley/domain';
 import { AppendResult, Consumer, ConsumerOptions, EventLog } from '../event-log.port';
-import { SqlDb, isUniqueViolation } from '../sql.port';
+import { SqlDb } from '../sql.port';
+import { OffsetCommitter } from './embedded-event-log.commits';
 import { EventLogErrorContext, EventLogErrorHandler, PartitionLoop } from './embedded-event-log.partition-loop';
-import { EventLogTables, MAX_ROWS_PER_INSERT, NewRecord } from './embedded-event-log.tables';
+import { EventLogTables, NewRecord } from './embedded-event-log.tables';
+import { PartitionTail } from './embedded-event-log.tail';
+import { PartitionWriter } from './embedded-event-log.writer';
 import { checkHeaders, checkTopic, serializeValue } from '../adapter-input-checks';
 
 export { eventLogMigrations } from './embedded-event-log.tables';
@@ -21,6 +24,15 @@ export interface EmbeddedEventLogOptions {
   retainLast?: number;
   /** How often retention runs; 0 turns the timer off (trim() can still be called). */
   retentionIntervalMs?: number;
+  /**
+   * How often the groups' handled positions are written (all in one statement); 0 writes each
+   * batch's commit before the next fetch. A crash redelivers at most this long's batches.
+   */
+  commitIntervalMs?: number;
+  /** Newest records kept in memory per partition, so caught-up consumers fetch without a query; 0: none. */
+  tailRecords?: number;
+  /** Bytes (values and keys) the in-memory tail of one partition may hold. */
+  tailBytes?: number;
   /** First back-off after a failed batch; it doubles up to maxBackoffMs. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -34,13 +46,15 @@ const DEFAULTS = {
   maxPendingAppends: 10_000,
   retainLast: 10_000,
   retentionIntervalMs: 60_000,
+  commitIntervalMs: 100,
+  tailRecords: 2000,
+  tailBytes: 1 << 20,
   initialBackoffMs: 100,
   maxBackoffMs: 5000,
 };
 const DEFAULT_MAX_BATCH = 100;
 const MAX_BATCH_LIMIT = 10_000;
 const MAX_GROUP_LENGTH = 255;
-const INSERT_ATTEMPTS = 3;
 
 /**
  * The partition of a key: 32-bit FNV-1a of its UTF-8 bytes, modulo the partition count. Stable
@@ -54,22 +68,6 @@ export function partitionFor(key: string, partitions: number): number {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash % partitions;
-}
-
-interface PendingAppend {
-  record: NewRecord;
-  resolve(result: AppendResult): void;
-  reject(error: unknown): void;
-}
-
-/** The append queue of one partition: offsets are assigned here, one commit at a time. */
-interface PartitionWriter {
-  topic: string;
-  partition: number;
-  queue: PendingAppend[];
-  /** Next offset to assign; null until read from the table (and after a failed insert). */
-  nextOffset: bigint | null;
-  draining: Promise<void> | null;
 }
 
 /** Consumers of one (group, topic): partitions are dealt round-robin in join order. */
@@ -108,6 +106,11 @@ class GroupMember implements Consumer {
  *   partition changes hands only after its previous owner's in-flight batch has finished, so each
  *   partition has one owner at a time. onRevoked/onAssigned receive the partitions that changed.
  * - One EmbeddedEventLog per database: ownership and offset assignment are coordinated in memory.
+ *   It is also why each partition's newest records can be served from memory (PartitionTail): no
+ *   other writer can add a record the tail has not seen.
+ * - A consumer's handled position is committed after its handler resolved, batched over all
+ *   partitions (OffsetCommitter) and always when it stops or loses a partition: delivery is at
+ *   least once, as with Kafka, and a crash redelivers at most `commitIntervalMs` of batches.
  */
 export class EmbeddedEventLog implements EventLog {
   private readonly db: SqlDb;
@@ -124,6 +127,7 @@ export class EmbeddedEventLog implements EventLog {
   private closing: Promise<void> | null = null;
   private readonly retentionTimer: NodeJS.Timeout | null;
   private trimming: Promise<number> | null = null;
+  private readonly commits: OffsetCommitter;
 
   constructor(options: EmbeddedEventLogOptions) {
     this.db = options.db;
@@ -149,6 +153,7 @@ export class EmbeddedEventLog implements EventLog {
         logToStderr(reportError, context);
       }
     };
+    this.commits = new OffsetCommitter(this.tables, s.commitIntervalMs, (error) => this.onError(error, { operation: 'commit' }));
     this.retentionTimer = s.retentionIntervalMs > 0 ? setInterval(() => this.retentionTick(), s.retentionIntervalMs) : null;
     this.retentionTimer?.unref();
   }
@@ -166,13 +171,8 @@ export class EmbeddedEventLog implements EventLog {
     if (this.pendingAppends >= this.settings.maxPendingAppends) {
       return Promise.reject(new DomainError('UNAVAILABLE', 'event log append queue is full'));
     }
-    const partition = partitionFor(key, this.partitions);
-    const writer = this.writerFor(topic, partition);
     this.pendingAppends++;
-    return new Promise<AppendResult>((resolve, reject) => {
-      writer.queue.push({ record, resolve, reject });
-      writer.draining ??= this.drain(writer);
-    });
+    return this.writerFor(topic, partitionFor(key, this.partitions)).append(record);
   }
 
   async consume<T>(options: ConsumerOptions<T>): Promise<Consumer> {
@@ -223,60 +223,15 @@ export class EmbeddedEventLog implements EventLog {
     const id = `${topic}\u0000${partition}`;
     let writer = this.writers.get(id);
     if (!writer) {
-      writer = { topic, partition, queue: [], nextOffset: null, draining: null };
+      writer = new PartitionWriter(this.tables, topic, partition, new PartitionTail({ records: this.settings.tailRecords, bytes: this.settings.tailBytes }), {
+        written: () => this.wake(topic, partition),
+        settled: (count) => {
+          this.pendingAppends -= count;
+        },
+      });
       this.writers.set(id, writer);
     }
     return writer;
-  }
-
-  private async drain(writer: PartitionWriter): Promise<void> {
-    try {
-      while (writer.queue.length > 0) {
-        const batch = writer.queue.splice(0, MAX_ROWS_PER_INSERT);
-        try {
-          const first = await this.insertBatch(writer, batch.map((p) => p.record));
-          batch.forEach((p, i) => p.resolve({ partition: writer.partition, offset: (first + BigInt(i)).toString() }));
-          this.wake(writer.topic, writer.partition);
-        } catch (error) {
-          // One record the database refuses must not fail its neighbours: a failed batch is retried
-          // one record at a time, in order, so only the bad record (or all, if the store is down) fails.
-          if (batch.length === 1) batch[0].reject(error);
-          else await this.insertOneByOne(writer, batch);
-        } finally {
-          this.pendingAppends -= batch.length;
-        }
-      }
-    } finally {
-      writer.draining = null;
-    }
-  }
-
-  private async insertOneByOne(writer: PartitionWriter, batch: PendingAppend[]): Promise<void> {
-    for (const p of batch) {
-      try {
-        const offset = await this.insertBatch(writer, [p.record]);
-        p.resolve({ partition: writer.partition, offset: offset.toString() });
-        this.wake(writer.topic, writer.partition);
-      } catch (error) {
-        p.reject(error);
-      }
-    }
-  }
-
-  /** Inserts at the cached next offset; another writer on the same table forces a re-read. */
-  private async insertBatch(writer: PartitionWriter, records: NewRecord[]): Promise<bigint> {
-    for (let attempt = 1; ; attempt++) {
-      writer.nextOffset ??= await this.tables.nextOffset(writer.topic, writer.partition);
-      const first = writer.nextOffset;
-      try {
-        await this.tables.insert(writer.topic, writer.partition, first, records);
-        writer.nextOffset = first + BigInt(records.length);
-        return first;
-      } catch (error) {
-        writer.nextOffset = null;
-        if (!isUniqueViolation(error) || attempt >= INSERT_ATTEMPTS) throw error;
-      }
-    }
   }
 
   private wake(topic: string, partition: number): void {
@@ -345,6 +300,7 @@ export class EmbeddedEventLog implements EventLog {
     this.callback(member, 'onAssigned', gained);
     const { options } = member;
     for (const partition of gained) {
+      const writer = this.writerFor(options.topic, partition);
       const loop = new PartitionLoop<unknown>(this.tables, {
         group: options.group,
         topic: options.topic,
@@ -356,6 +312,10 @@ export class EmbeddedEventLog implements EventLog {
         maxBackoffMs: this.settings.maxBackoffMs,
         handleBatch: (records) => options.handleBatch(records),
         onError: this.onError,
+        tail: writer.tail,
+        headSeen: (next) => writer.headSeen(next),
+        commits: this.commits,
+        commitEachBatch: this.settings.commitIntervalMs === 0,
       });
       member.owned.set(partition, loop);
       const id = `${options.topic}\u0000${partition}`;
@@ -387,7 +347,9 @@ export class EmbeddedEventLog implements EventLog {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     const members = [...this.groups.values()].flatMap((g) => g.members);
     await Promise.all(members.map((m) => m.stop()));
-    await Promise.all([...this.writers.values()].map((w) => w.draining));
+    this.commits.stop();
+    await this.commits.flush().catch((error: unknown) => this.onError(error, { operation: 'commit' }));
+    await Promise.all([...this.writers.values()].map((w) => w.drained()));
     await this.trimming?.catch(() => undefined);
   }
 }

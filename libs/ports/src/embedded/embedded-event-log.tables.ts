@@ -48,6 +48,14 @@ interface RecordRow {
   ts: string;
 }
 
+/** A group's position in a partition: it has handled every record up to `offset`. */
+export interface CommitRow {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
 /** Rows per INSERT statement: one statement is one atomic commit for a run of queued appends. */
 export const MAX_ROWS_PER_INSERT = 500;
 
@@ -130,13 +138,18 @@ export class EventLogTables {
     return row ? BigInt(row.committed) : null;
   }
 
-  /** Records that `group` has handled everything up to `offset`. A commit never moves backwards. */
-  async commit(group: string, topic: string, partition: number, offset: bigint): Promise<void> {
+  /**
+   * Records, in one statement, that each row's group has handled everything up to its offset in
+   * that partition. A commit never moves backwards.
+   */
+  async commit(rows: readonly CommitRow[]): Promise<void> {
+    if (rows.length === 0) return;
     await this.db.query(
-      `INSERT INTO log_offsets (group_id, topic, partition, committed) VALUES ($1, $2, $3, $4::bigint)
+      `INSERT INTO log_offsets (group_id, topic, partition, committed)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[])
        ON CONFLICT (group_id, topic, partition) DO UPDATE SET committed = EXCLUDED.committed
        WHERE log_offsets.committed < EXCLUDED.committed`,
-      [group, topic, partition, offset.toString()],
+      [rows.map((r) => r.group), rows.map((r) => r.topic), rows.map((r) => r.partition), rows.map((r) => r.offset.toString())],
     );
   }
 

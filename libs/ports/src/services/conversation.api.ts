@@ -1,4 +1,7 @@
-import { ConversationType, Message, MemberRole } from '@parley/domain';
+import { ConversationType, Message, MemberRole, Rank } from '@parley/domain';
+import { ModerationReply, ModerationRequest } from './moderation.api';
+
+export * from './moderation.api';
 
 export interface ConversationView {
   id: string;
@@ -7,12 +10,14 @@ export interface ConversationView {
   created_at: string;
   member_count: number;
   last_seq: number;
-  me: { role: MemberRole; last_read_seq: number; unread_count: number };
+  /** `role` is the v1 view of `rank` (issue 13.4): owner and admin are `admin`. */
+  me: { role: MemberRole; rank: Rank; last_read_seq: number; unread_count: number };
 }
 
 export interface MemberView {
   user_id: string;
   role: MemberRole;
+  rank: Rank;
   joined_at: string;
 }
 
@@ -92,6 +97,8 @@ export interface ConversationApi {
   search(actorId: string, query: SearchQuery): Promise<SearchResult>;
   /** Issue 13: an edited message's earlier texts; FORBIDDEN unless the actor moderates the conversation. */
   revisions(actorId: string, conversationId: string, seq: number): Promise<RevisionsView>;
+  /** Issue 13.4: a moderation request on one conversation (ranks, mutes, bans, reports, audit; docs/adr/0017-moderation.md). */
+  moderate(actorId: string, conversationId: string, request: ModerationRequest): Promise<ModerationReply>;
   /** The conversations a connecting socket is subscribed to. */
   conversationIdsOf(userId: string): Promise<string[]>;
   /**

@@ -31,12 +31,16 @@ export type LifecycleOp =
   | { kind: 'reaction'; target_seq: number; emoji: string; action: 'add' | 'remove' };
 
 /** Why the sequencer refused a send or a lifecycle operation (nothing was stored for it). */
-export type RejectCode = 'FORBIDDEN' | 'VALIDATION_FAILED' | 'NOT_FOUND' | 'CONFLICT';
+export type RejectCode = 'FORBIDDEN' | 'VALIDATION_FAILED' | 'NOT_FOUND' | 'CONFLICT' | ModerationRejectCode;
+
+/** Issue 13.4 (docs/adr/0017-moderation.md): an announcement conversation, a mute, slow mode. */
+export type ModerationRejectCode = 'ANNOUNCEMENT_ONLY' | 'MUTED' | 'SLOW_MODE';
+export const REJECT_CODES: readonly RejectCode[] = ['FORBIDDEN', 'VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT', 'ANNOUNCEMENT_ONLY', 'MUTED', 'SLOW_MODE'];
 
 /** Records on the events topic (key: conversation_id, or user id for user-addressed events). */
 export type ConversationEvent =
   | { type: 'message.created'; message: Message; origin: SendOrigin | null; /** false when a repeated client_msg_id found the original */ created: boolean }
-  | { type: 'send.rejected'; conversation_id: string; client_msg_id: string; code: RejectCode; message: string; origin: SendOrigin }
+  | { type: 'send.rejected'; conversation_id: string; client_msg_id: string; code: RejectCode; message: string; origin: SendOrigin; /** seconds, for MUTED and SLOW_MODE */ retry_after?: number }
   | { type: 'member.added'; conversation_id: string; user_ids: string[] }
   | { type: 'member.removed'; conversation_id: string; user_id: string }
   /** `services_only`: above the large-group threshold the marker is for services (push clearing), never fanned out to gateways. */

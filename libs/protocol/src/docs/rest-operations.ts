@@ -5,6 +5,7 @@ import * as P from '../schema/push-bodies.schema';
 import * as B from '../schema/rest-bodies.schema';
 import * as C from '../schema/code-bodies.schema';
 import * as R from '../schema/responses.schema';
+import { MODERATION_OPERATIONS } from './moderation-operations';
 
 export interface QueryParam {
   name: string;
@@ -80,6 +81,8 @@ export const REST_OPERATIONS: RestOperation[] = [
   // The attachments extension.
   { method: 'POST', path: '/v1/conversations/:id/attachments', summary: 'An upload URL for a file the caller will attach to a message', auth: true, body: B.CreateAttachmentBody, ok: [[201, A.AttachmentUpload]], errors: [404] },
   { method: 'GET', path: '/v1/conversations/:id/attachments/:attachmentId', summary: 'Short-lived download URLs of a sent attachment (members only)', auth: true, ok: [[200, A.AttachmentDownload]], errors: [404] },
+  // The moderation extension (issue 13.4).
+  ...MODERATION_OPERATIONS,
 ];
 
 /** Errors any operation may answer: bad input, too large, rate limited, a dependency down. */

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { CallSummarySchema } from './call-frames.schema';
 import { Attachment } from './attachments.schema';
 import { ConversationType, MemberRole, Nullable, PresenceStatus, Timestamp } from './primitives';
+import { Rank } from './moderation.schema';
 
 /** What the REST API answers (`docs/api/v1.md`): the DTOs of `dto.ts` as schemas, for the documents. */
 
@@ -44,12 +45,12 @@ export const Conversation = Type.Object(
     created_at: Timestamp(),
     member_count: Type.Integer({ minimum: 0 }),
     last_seq: Type.Integer({ minimum: 0 }),
-    me: Type.Object({ role: MemberRole, last_read_seq: Type.Integer({ minimum: 0 }), unread_count: Type.Integer({ minimum: 0 }) }),
+    me: Type.Object({ role: MemberRole, rank: Type.Optional(Rank), last_read_seq: Type.Integer({ minimum: 0 }), unread_count: Type.Integer({ minimum: 0 }) }),
   },
   { $id: 'Conversation' },
 );
 
-export const Member = Type.Object({ user_id: Type.String(), role: MemberRole, joined_at: Timestamp() }, { $id: 'Member' });
+export const Member = Type.Object({ user_id: Type.String(), role: MemberRole, rank: Type.Optional(Rank), joined_at: Timestamp() }, { $id: 'Member' });
 
 export const Presence = Type.Object({ user_id: Type.String(), status: PresenceStatus, last_seen_at: Nullable(Timestamp()) }, { $id: 'Presence' });
 
@@ -75,9 +76,10 @@ export const ErrorBody = Type.Object(
   {
     error: Type.Object({
       code: Type.Union(
-        ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'UNAVAILABLE'].map((c) => Type.Literal(c)),
+        ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'UNAVAILABLE', 'MUTED', 'SLOW_MODE', 'BANNED', 'ANNOUNCEMENT_ONLY'].map((c) => Type.Literal(c)),
       ),
       message: Type.String(),
+      retry_after: Type.Optional(Type.Integer({ minimum: 1, description: 'MUTED and SLOW_MODE: seconds until a send may succeed' })),
     }),
   },
   { $id: 'Error' },

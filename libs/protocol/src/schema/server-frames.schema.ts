@@ -44,7 +44,7 @@ export const ConversationEventFrame = Type.Object(
 );
 export const PongFrame = Type.Object({ type: Type.Literal('pong'), nonce: Type.Optional(Type.Union([Type.String(), Type.Number()])) }, { $id: 'PongFrame' });
 export const ErrorFrame = Type.Object(
-  { type: Type.Literal('error'), code: Type.String(), message: Type.String(), client_msg_id: Type.Optional(Type.String()), call_id: Type.Optional(Type.String()), conversation_id: Type.Optional(Type.String()) },
+  { type: Type.Literal('error'), code: Type.String(), message: Type.String(), client_msg_id: Type.Optional(Type.String()), call_id: Type.Optional(Type.String()), conversation_id: Type.Optional(Type.String()), retry_after: Type.Optional(Type.Integer({ minimum: 1, description: 'MUTED and SLOW_MODE: seconds until a send may succeed' })) },
   { $id: 'ErrorFrame', description: 'call_id or conversation_id name the call (or the conversation of a refused call.invite) an error is about' },
 );
 

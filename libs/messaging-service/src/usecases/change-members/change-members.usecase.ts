@@ -1,6 +1,7 @@
-import { assertCanAddMembers, assertCanRemoveMember, MAX_MEMBERS_PER_REQUEST, notFound, validationFailed } from '@parley/domain';
+import { assertCanAddMembers, assertCanRemoveMember, DomainError, MAX_MEMBERS_PER_REQUEST, notFound, validationFailed } from '@parley/domain';
 import { ConversationEvent, EventLog, Topics, UserDirectory } from '@parley/ports';
 import { ConversationRepository } from '../../storage/conversation.repository';
+import { ModerationRepository } from '../../moderation/moderation.repository';
 
 /**
  * Group admins add members; admins remove anyone, any member removes themself (leave). A group
@@ -11,6 +12,8 @@ export class ChangeMembersUseCase {
     private readonly repo: ConversationRepository,
     private readonly users: UserDirectory,
     private readonly log: EventLog,
+    /** Issue 13.4: bans refuse additions; an admin's removal of another member is audited as a kick. */
+    private readonly moderation: ModerationRepository,
   ) {}
 
   async add(actorId: string, conversationId: string, userIds: string[]): Promise<{ added: string[] }> {
@@ -22,6 +25,8 @@ export class ChangeMembersUseCase {
     const known = await this.users.existingIds(wanted);
     const unknown = wanted.filter((id) => !known.has(id));
     if (unknown.length > 0) throw validationFailed(`unknown user id(s): ${unknown.slice(0, 5).join(', ')}`);
+    const banned = await this.moderation.bannedAmong(conversationId, wanted);
+    if (banned.length > 0) throw new DomainError('BANNED', `banned from this conversation until unbanned: ${banned.slice(0, 5).join(', ')}`);
     const added = await this.repo.addMembers(conversationId, wanted, new Date().toISOString());
     if (added.length > 0) {
       const event: ConversationEvent = { type: 'member.added', conversation_id: conversationId, user_ids: added };
@@ -33,9 +38,13 @@ export class ChangeMembersUseCase {
   async remove(actorId: string, conversationId: string, userId: string): Promise<void> {
     const found = await this.repo.getForMember(conversationId, actorId);
     if (!found) throw notFound('conversation not found');
-    assertCanRemoveMember(found.conversation, found.me, userId);
+    const target = userId === actorId ? found.me : await this.repo.membership(conversationId, userId);
+    assertCanRemoveMember(found.conversation, found.me, userId, target);
     const { removed } = await this.repo.removeMember(conversationId, userId);
     if (!removed) throw notFound('member not found');
+    if (userId !== actorId) {
+      await this.moderation.audit({ conversation_id: conversationId, actor_id: actorId, action: 'member.kicked', target_user_id: userId, target_seq: null, details: null, at: new Date().toISOString() });
+    }
     const event: ConversationEvent = { type: 'member.removed', conversation_id: conversationId, user_id: userId };
     await this.log.append(Topics.events, conversationId, event);
   }

@@ -46,7 +46,7 @@ export class CreateConversationUseCase {
       last_activity_at: now,
     };
     try {
-      await this.repo.create(conversation, directKey, members.map((userId, i) => ({ userId, role: i === 0 && cmd.type === 'group' ? 'admin' : 'member' })));
+      await this.repo.create(conversation, directKey, members.map((userId, i) => ({ userId, role: i === 0 && cmd.type === 'group' ? 'owner' : 'member' })));
     } catch (e) {
       if (directKey && isUniqueViolation(e)) {
         const winner = await this.repo.findDirect(directKey);

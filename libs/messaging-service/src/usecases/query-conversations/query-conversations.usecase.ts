@@ -1,4 +1,4 @@
-import { notFound } from '@parley/domain';
+import { notFound, roleOf } from '@parley/domain';
 import { ConversationView, MemberView, Page } from '@parley/ports';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { ConversationRepository } from '../../storage/conversation.repository';
@@ -30,7 +30,7 @@ export class QueryConversationsUseCase {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((m) => ({ user_id: m.user_id, role: m.role, joined_at: m.joined_at })),
+      items: page.map((m) => ({ user_id: m.user_id, role: roleOf(m.role), rank: m.role, joined_at: m.joined_at })),
       next_cursor: rows.length > limit && last ? encodeCursor(last.joined_at, last.user_id) : null,
     };
   }
