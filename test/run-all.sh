@@ -134,11 +134,13 @@ if ! wait "$GO_TOOLS_PID"; then
 fi
 step "starting jaeger (trace backend of the tracing end-to-end test)"
 "$INFRA" start jaeger
-step "starting kafka, cassandra, postgres, redis"
+# The S3 server of the mesh's attachments (its integration suite and the mesh end-to-end tier),
+# started beside the others: after a restart its master waits out a warm-up of a few heartbeats.
+step "starting kafka, cassandra, postgres, redis and s3 (SeaweedFS)"
+"$INFRA" start s3 &
+S3_START_PID=$!
 "$INFRA" start all
-# The S3 server of the mesh's attachments (its integration suite and the mesh end-to-end tier).
-step "starting s3 (SeaweedFS)"
-"$INFRA" start s3
+wait "$S3_START_PID"
 eval "$("$INFRA" env)"
 
 # No --forceExit (issue 12): the cassandra-driver timers that kept Jest alive after a green run are

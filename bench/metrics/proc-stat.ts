@@ -40,20 +40,7 @@ export function cpuTimes(pid: number): { user: number; system: number } {
  * connection (Postgres: one backend each) does its work in those children, which its own times miss.
  * Over an interval this counts a backend that exits in between exactly once (live before, waited-for after).
  */
-export function treeCpuSeconds(pid: number): number {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
-    } catch {
-      // gone while listing
-    }
-  }
+export function treeCpuSeconds(pid: number, children: Map<number, number[]> = childrenByParent()): number {
   const total = (p: number): number => {
     let own: number;
     try {
@@ -70,7 +57,28 @@ export function treeCpuSeconds(pid: number): number {
   return total(pid);
 }
 
-export const sumTreeCpuSeconds = (pids: readonly number[]) => pids.reduce((a, p) => a + treeCpuSeconds(p), 0);
+/** Every process's children, by parent pid (one pass over /proc, shared by the readings taken together). */
+export function childrenByParent(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // gone while listing
+    }
+  }
+  return children;
+}
+
+export const sumTreeCpuSeconds = (pids: readonly number[]) => {
+  const children = childrenByParent();
+  return pids.reduce((a, p) => a + treeCpuSeconds(p, children), 0);
+};
 
 export const sumSystemSeconds = (pids: readonly number[]) => pids.reduce((a, p) => a + cpuTimes(p).system, 0);
 
@@ -93,9 +101,10 @@ export function loadAverage1m(): number {
 /** CPU seconds of each named process and its descendants so far (a process that is gone reads as NaN). */
 export function cpuByName(named: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
+  const children = childrenByParent();
   for (const [name, pid] of Object.entries(named)) {
     try {
-      out[name] = treeCpuSeconds(pid);
+      out[name] = treeCpuSeconds(pid, children);
     } catch {
       out[name] = Number.NaN;
     }

@@ -42,7 +42,13 @@ s3_write_conf() {
 CONF
 }
 
-s3_ready() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$S3_PORT/" | grep -qE '^(200|403)$'; }
+# Ready when the S3 API answers and the master assigns file ids: a master restarted over existing
+# volumes refuses assignments ("warming up", 503) for a few heartbeats, and the first upload in
+# that window fails or stalls (CI saw a 15 s request timeout). An assignment writes nothing.
+s3_ready() {
+  curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$S3_PORT/" | grep -qE '^(200|403)$' &&
+    curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$S3_MASTER_PORT/dir/assign" | grep -qx 200
+}
 
 s3_start() {
   if live_pid s3 "$S3_MARK" >/dev/null; then

@@ -1,5 +1,6 @@
 import { Rank } from '@parley/domain';
 import { SqlDb } from '@parley/ports';
+import type { AuditActionDto, AuditEntryDto, BanDto, ReportDto } from '@parley/protocol';
 
 const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
 const isoOrNull = (v: Date | string | null) => (v === null ? null : iso(v));
@@ -9,42 +10,12 @@ export interface ModerationSettings {
   announcement: boolean;
 }
 
-export interface BanRecord {
-  user_id: string;
-  banned_by: string;
-  reason: string | null;
-  banned_at: string;
-}
-
-export type Resolution = 'dismissed' | 'actioned';
-
-export interface ReportRecord {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  reporter_id: string;
-  reason: string;
-  created_at: string;
-  status: 'open' | 'resolved';
-  resolved_by: string | null;
-  resolved_at: string | null;
-  resolution: Resolution | null;
-}
-
-export type AuditAction =
-  | 'rank.changed' | 'member.muted' | 'member.unmuted' | 'member.kicked' | 'member.banned' | 'member.unbanned'
-  | 'message.deleted' | 'settings.changed' | 'report.resolved';
-
-export interface AuditRecord {
-  id: string;
-  conversation_id: string;
-  actor_id: string;
-  action: AuditAction;
-  target_user_id: string | null;
-  target_seq: number | null;
-  details: Record<string, unknown> | null;
-  at: string;
-}
+/** The repository's records are what the moderation routes answer (docs/api/v1.md, Moderation). */
+export type BanRecord = BanDto;
+export type ReportRecord = ReportDto;
+export type Resolution = NonNullable<ReportDto['resolution']>;
+export type AuditAction = AuditActionDto;
+export type AuditRecord = AuditEntryDto;
 
 interface ReportRow {
   id: string | number;
