@@ -21,9 +21,14 @@ export class SessionsRepository {
     return row ? { id, userId: row.userId, revoked: row.revokedAt !== null } : null;
   }
 
-  /** Which of these sessions exist unrevoked (one query). */
+  /**
+   * Which of these sessions exist unrevoked (one query). Raw SQL through the client (ADR 0004): it
+   * is the one relational query of connection setup (a gateway asks about the sessions it does not
+   * know yet, all of them after a restart), and the model API's `findMany` cost 3-4x the statement's
+   * CPU here, `$queryRaw` about half of that (bench/relational/session-lookup-bench.ts).
+   */
   async activeAmong(ids: readonly string[]): Promise<Set<string>> {
-    const rows = await this.db.run((c) => c.session.findMany({ where: { id: { in: [...ids] }, revokedAt: null }, select: { id: true } }));
+    const rows = await this.db.run((c) => c.$queryRaw<{ id: string }[]>`SELECT id FROM sessions WHERE id = ANY(${[...ids]}::text[]) AND revoked_at IS NULL`);
     return new Set(rows.map((row) => row.id));
   }
 
