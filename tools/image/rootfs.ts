@@ -122,9 +122,9 @@ export function keepModule(rel: string): boolean {
   if (m) return m[1] === `${process.platform}_${process.arch}_${process.versions.modules}`;
   if (rel.startsWith('.bin') || rel === '.package-lock.json') return false;
   // Prisma Client ships a query compiler per database, as CommonJS and ESM: the generated client
-  // (CommonJS, PostgreSQL) loads only the fast PostgreSQL one (docs/adr/0004-relational-data.md).
+  // (CommonJS, PostgreSQL, compilerBuild "small") loads only that one (docs/adr/0004-relational-data.md).
   const qc = /^@prisma\/client\/runtime\/query_compiler_(fast|small)_bg\.([a-z]+)\./.exec(rel);
-  if (qc) return qc[1] === 'fast' && qc[2] === 'postgresql' && rel.endsWith('.js');
+  if (qc) return qc[1] === 'small' && qc[2] === 'postgresql' && rel.endsWith('.js');
   if (/\.([mc]?ts|map)$/.test(rel)) return false;
   const base = rel.slice(rel.lastIndexOf('/') + 1);
   return !/\.(md|markdown)$/i.test(base) || /^(licen[cs]e|notice|copying|authors)/i.test(base);
