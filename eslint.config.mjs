@@ -58,7 +58,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default defineConfig([
-  globalIgnores(['**/dist/', '**/node_modules/', '**/coverage/', '.nx/', '.data/']),
+  globalIgnores(['**/dist/', '**/node_modules/', '**/coverage/', '.nx/', '.data/', 'libs/ports/src/relational/generated/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     );
     const metrics = new PushMetrics(new Metrics({ bench: 'push' }));
     const logger = createLogger('push-bench', 'warn');
-    const consumer = new PushEventsConsumer(members, new MemoryPresenceStore(), db, new PushSettingsService(db), metrics, {
+    const consumer = new PushEventsConsumer(members, new MemoryPresenceStore(), db, new PushSettingsService(db.relational()), metrics, {
       policy: { threshold: 1000, typingSampleMs: 2000 },
       coalesceMs: 0,
       outboxMax: total * 2,

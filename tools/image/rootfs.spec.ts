@@ -14,4 +14,14 @@ describe('the image keeps of node_modules only what runs', () => {
       expect({ rel, kept: keepModule(rel) }).toEqual({ rel, kept: false });
     }
   });
+
+  it("keeps of Prisma Client's query compilers only the one the generated client loads", () => {
+    const runtime = '@prisma/client/runtime';
+    expect(keepModule(`${runtime}/query_compiler_small_bg.postgresql.js`)).toBe(true);
+    expect(keepModule(`${runtime}/query_compiler_small_bg.postgresql.wasm-base64.js`)).toBe(true);
+    expect(keepModule(`${runtime}/client.js`)).toBe(true);
+    for (const other of ['small_bg.postgresql.mjs', 'fast_bg.postgresql.js', 'fast_bg.postgresql.wasm-base64.js', 'small_bg.mysql.js', 'fast_bg.sqlite.wasm-base64.js']) {
+      expect(keepModule(`${runtime}/query_compiler_${other}`)).toBe(false);
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, posix } from 'node:path';
+import { Lockfile, optionalPeerOnly } from './optional-peers';
 import { TarEntry } from './tar';
 
 /**
@@ -82,13 +83,14 @@ export function baseLayer(nodeBinary: string, nativeAddons: string[]): TarEntry[
 }
 
 /**
- * `npm ci --omit=dev` of this lockfile in a staging directory, cached under
+ * `npm ci --omit=dev` of this lockfile in a staging directory (less what only an optional peer
+ * brings in: optional-peers.ts), cached under
  * ~/.cache/parley/image/<lockfile and Node version hash>/. Workspace links (@parley/*) are dropped:
  * the image resolves those through dist/node_modules.
  */
 export function productionModules(root: string): string {
   const lock = readFileSync(join(root, 'package-lock.json'));
-  const key = createHash('sha256').update(lock).update(readFileSync(join(root, 'package.json'))).update(process.version).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(lock).update(readFileSync(join(root, 'package.json'))).update(process.version).update('prune-optional-peers').digest('hex').slice(0, 16);
   const stage = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'parley', 'image', `modules-${key}`);
   if (existsSync(join(stage, '.complete'))) return stage;
   rmSync(stage, { recursive: true, force: true });
@@ -103,6 +105,9 @@ export function productionModules(root: string): string {
   }
   execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: stage, stdio: 'inherit' });
   rmSync(join(stage, 'node_modules', '@parley'), { recursive: true, force: true });
+  const lockfile = JSON.parse(lock.toString('utf8')) as Lockfile;
+  const production: Lockfile = { packages: Object.fromEntries(Object.entries(lockfile.packages).filter(([, p]) => !(p as { dev?: boolean }).dev)) };
+  for (const path of optionalPeerOnly(production)) rmSync(join(stage, path), { recursive: true, force: true });
   execFileSync('touch', [join(stage, '.complete')]);
   return stage;
 }
@@ -116,6 +121,10 @@ export function keepModule(rel: string): boolean {
   const m = /^uWebSockets\.js\/(?:binaries|dist)\/uws_([a-z0-9]+_[a-z0-9]+_\d+)\.node$/.exec(rel);
   if (m) return m[1] === `${process.platform}_${process.arch}_${process.versions.modules}`;
   if (rel.startsWith('.bin') || rel === '.package-lock.json') return false;
+  // Prisma Client ships a query compiler per database, as CommonJS and ESM: the generated client
+  // (CommonJS, PostgreSQL, compilerBuild "small") loads only that one (docs/adr/0004-relational-data.md).
+  const qc = /^@prisma\/client\/runtime\/query_compiler_(fast|small)_bg\.([a-z]+)\./.exec(rel);
+  if (qc) return qc[1] === 'small' && qc[2] === 'postgresql' && rel.endsWith('.js');
   if (/\.([mc]?ts|map)$/.test(rel)) return false;
   const base = rel.slice(rel.lastIndexOf('/') + 1);
   return !/\.(md|markdown)$/i.test(base) || /^(licen[cs]e|notice|copying|authors)/i.test(base);

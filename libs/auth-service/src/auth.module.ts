@@ -1,5 +1,5 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { AUTH_API, USER_DIRECTORY } from '@parley/ports';
+import { AUTH_API, RELATIONAL_DB, SQL_DB, SqlDb, USER_DIRECTORY } from '@parley/ports';
 import { AUTH_OPTIONS, AuthOptions, checkAuthOptions } from './auth.options';
 import { AuthService } from './auth.service';
 import { PasswordHasher } from './credentials/password-hasher';
@@ -27,7 +27,8 @@ import { RequestCodeUseCase } from './usecases/request-code/request-code.usecase
 import { VerifyCodeUseCase } from './usecases/verify-code/verify-code.usecase';
 
 /**
- * The auth service. Needs `SQL_DB` (with `authMigrations` applied) and `EVENT_LOG` from the
+ * The auth service. Its repositories use Prisma Client over `SQL_DB`'s connections
+ * (`SqlDb.relational()`, docs/adr/0004-relational-data.md). Needs `SQL_DB` (with `authMigrations` applied) and `EVENT_LOG` from the
  * composition root: from a global module, or from the modules passed as `imports`. Exports
  * `AUTH_API` and `USER_DIRECTORY`. One-time codes go out through `CODE_SENDERS` when the root
  * provides it (a channel without a sender is off). Its init loads (or creates) the signing key.
@@ -41,6 +42,7 @@ export class AuthModule {
       imports,
       providers: [
         { provide: AUTH_OPTIONS, useValue: checkAuthOptions(options) },
+        { provide: RELATIONAL_DB, inject: [SQL_DB], useFactory: (db: SqlDb) => db.relational() },
         UsersRepository,
         SessionsRepository,
         RefreshTokensRepository,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { isDomainError, User } from '@parley/domain';
-import { SQL_DB, SqlDb } from '@parley/ports';
+import { RELATIONAL_DB, RelationalDb } from '@parley/ports';
 import { Logger, LOGGER, Metrics, METRICS } from '@parley/observability';
 import { AuthApi, AuthResult, CodeAuthResult, CodeRequest, CodeRequestResult, CodeVerification, IdentityView, JsonWebKeySet } from '@parley/ports';
 import { IdentitiesRepository } from './storage/identities.repository';
@@ -37,7 +37,7 @@ export class AuthService implements AuthApi {
     private readonly verifyCodeUseCase: VerifyCodeUseCase,
     private readonly addIdentityUseCase: AddIdentityUseCase,
     private readonly identities: IdentitiesRepository,
-    @Inject(SQL_DB) private readonly db: SqlDb,
+    @Inject(RELATIONAL_DB) private readonly db: RelationalDb,
     @Optional() @Inject(METRICS) metrics?: Metrics,
     @Optional() @Inject(LOGGER) private readonly logger?: Logger,
   ) {
@@ -73,7 +73,7 @@ export class AuthService implements AuthApi {
   }
 
   listIdentities(userId: string): Promise<IdentityView[]> {
-    return this.identities.listOf(this.db, userId);
+    return this.db.run((c) => this.identities.listOf(c, userId));
   }
 
   private async counted<T>(op: Op, run: () => Promise<T>): Promise<T> {

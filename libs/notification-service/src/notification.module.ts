@@ -98,7 +98,7 @@ export class NotificationModule {
       global: true,
       providers: [
         { provide: NOTIFICATION_OPTIONS, useValue: options },
-        { provide: PUSH_API, inject: [SQL_DB], useFactory: (db: SqlDb) => new PushSettingsService(db) },
+        { provide: PUSH_API, inject: [SQL_DB], useFactory: (db: SqlDb) => new PushSettingsService(db.relational()) },
         NotificationRunner,
       ],
       exports: [PUSH_API],

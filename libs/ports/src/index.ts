@@ -26,6 +26,8 @@ export * from './code-sender.port';
 export * from './embedded/dev-log-code.sender';
 export * from './blob-store.port';
 export * from './embedded/disk-blob-store.adapter';
+export * from './relational/relational.port';
+export * from './relational/prisma-relational-db';
 export * from './keyed-buckets';
 export * from './shared-buckets.port';
 export * from './embedded/memory-shared-buckets.adapter';

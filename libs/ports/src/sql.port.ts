@@ -1,3 +1,5 @@
+import type { RelationalDb } from './relational/relational.port';
+
 /**
  * Relational access. Repositories are written once in SQL against this port and run on the
  * embedded adapter (PGlite: real Postgres compiled to WASM, durable in a local directory) and on
@@ -6,7 +8,9 @@
  * Contract: `query` runs one statement with `$1..$n` parameters; `exec` runs a script of several
  * statements without parameters (migrations); `transaction` runs `fn` in one transaction that
  * commits when `fn` resolves and rolls back when it throws. A unique violation surfaces as an
- * error with `code === '23505'` (Postgres SQLSTATE) on both adapters.
+ * error with `code === '23505'` (Postgres SQLSTATE) on both adapters. `relational()` is Prisma
+ * Client over the same connection source (docs/adr/0004-relational-data.md), created on first use
+ * and closed by `close()`.
  */
 export interface SqlQueryable {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
@@ -21,10 +25,14 @@ export interface SqlDb extends SqlQueryable {
   exec(script: string): Promise<void>;
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
   healthy(): Promise<boolean>;
+  relational(): RelationalDb;
   close(): Promise<void>;
 }
 
 export const SQL_DB = Symbol('SqlDb');
 
-export const isUniqueViolation = (e: unknown): boolean =>
-  typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505';
+/** Postgres's SQLSTATE 23505 (SqlDb), or Prisma Client's P2002 (RelationalDb). */
+export const isUniqueViolation = (e: unknown): boolean => {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return code === '23505' || code === 'P2002';
+};

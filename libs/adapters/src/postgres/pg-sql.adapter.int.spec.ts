@@ -1,6 +1,6 @@
 import { isDomainError } from '@parley/domain';
 import { PgliteSqlDb, runMigrations } from '@parley/ports';
-import { describeSqlDbContract, uniqueName } from '../../../ports/src/contract';
+import { describeRelationalDbContract, describeSqlDbContract, uniqueName } from '../../../ports/src/contract';
 import { closedPort, hostPort, integrationEnv, requireServer } from '../testing/integration-env';
 import { recordingLogger } from '../testing/recording-logger';
 import { TcpProxy } from '../testing/tcp-proxy';
@@ -16,6 +16,27 @@ async function openDb(): Promise<PgSqlDb> {
 describeSqlDbContract('postgres (node-postgres)', async () => {
   const db = await openDb();
   return { db, cleanup: () => db.close() };
+});
+
+describeRelationalDbContract('postgres (@prisma/adapter-pg on the PgSqlDb pool)', async () => {
+  const db = await openDb();
+  return { db, cleanup: () => db.close() };
+});
+
+describe('PgSqlDb.relational() when the server cannot be reached', () => {
+  it('answers UNAVAILABLE within the connect timeout, for a query and for a transaction', async () => {
+    const db = new PgSqlDb({ connectionString: `postgres://parley:parley@127.0.0.1:${await closedPort()}/parley`, connectTimeoutMs: 500, logger: recordingLogger() });
+    try {
+      const started = Date.now();
+      const q = await db.relational().run((c) => c.lastSeen.findMany()).catch((e: unknown) => e);
+      expect(isDomainError(q) && q.code).toBe('UNAVAILABLE');
+      const t = await db.relational().transaction((tx) => tx.lastSeen.findMany()).catch((e: unknown) => e);
+      expect(isDomainError(t) && t.code).toBe('UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await db.close();
+    }
+  });
 });
 
 describe('PgSqlDb on a real server', () => {

@@ -1,6 +1,7 @@
 import { DomainError, unavailable, validationFailed } from '@parley/domain';
 import { Logger } from '@parley/observability';
-import { SqlDb, SqlQueryable, SqlResult } from '@parley/ports';
+import { PrismaRelationalDb, RelationalDb, SqlDb, SqlQueryable, SqlResult } from '@parley/ports';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { messageOf, unavailableFrom, withTimeout } from '../shared/adapter-errors';
@@ -26,6 +27,8 @@ export interface PgSqlDbOptions {
   healthTimeoutMs?: number;
   /** Idle connections are closed after this long. */
   idleTimeoutMs?: number;
+  /** The Postgres schema the tables live in (default public): each connection's search_path, and Prisma's. */
+  schema?: string;
   logger?: Logger;
 }
 
@@ -73,8 +76,10 @@ const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /conne
 export class PgSqlDb implements SqlDb {
   private readonly pool: Pool;
   private readonly settings: typeof DEFAULTS;
+  private readonly schema: string | undefined;
   private readonly logger: Logger;
   private pending = 0;
+  private prisma: PrismaRelationalDb | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
 
@@ -91,6 +96,8 @@ export class PgSqlDb implements SqlDb {
     }
     if (s.queryTimeoutMs <= s.statementTimeoutMs) throw validationFailed('queryTimeoutMs must be above statementTimeoutMs');
     this.settings = s;
+    if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw validationFailed('schema must be a lower-case SQL identifier');
+    this.schema = options.schema;
     this.logger = options.logger ?? defaultAdapterLogger('postgres');
     this.pool = new Pool({
       connectionString: options.connectionString,
@@ -103,6 +110,7 @@ export class PgSqlDb implements SqlDb {
       keepAlive: true,
       application_name: 'parley',
       types: parleyTypeParsers,
+      ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}),
     });
     // An idle connection that the server drops emits here; without a listener Node would crash.
     this.pool.on('error', (error) => this.logger.warn('idle postgres connection failed', { err: error }));
@@ -159,10 +167,25 @@ export class PgSqlDb implements SqlDb {
     }
   }
 
+  /**
+   * Prisma Client on this adapter's pool (@prisma/adapter-pg): the same connections, bounds and
+   * session settings (statement and idle-in-transaction timeouts); it parses values itself.
+   */
+  relational(): RelationalDb {
+    if (this.closed) throw unavailable('postgres adapter is closed');
+    this.prisma ??= new PrismaRelationalDb(new PrismaPg(this.pool, this.schema ? { schema: this.schema } : undefined), { transactionMaxWaitMs: this.settings.connectTimeoutMs, transactionTimeoutMs: this.settings.queryTimeoutMs });
+    return this.prisma;
+  }
+
   /** Waits for the calls in flight, then closes every connection. Later calls answer UNAVAILABLE. */
   close(): Promise<void> {
     this.closed = true;
-    this.closing ??= this.pool.end();
+    const prisma = this.prisma;
+    this.prisma = null;
+    this.closing ??= (async () => {
+      await prisma?.close();
+      await this.pool.end();
+    })();
     return this.closing;
   }
 

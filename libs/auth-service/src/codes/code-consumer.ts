@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlQueryable } from '@parley/ports';
+import { RelationalTx } from '@parley/ports';
 import { LoginCodesRepository } from '../storage/login-codes.repository';
 import { CodePepper } from './code-pepper';
 
@@ -15,13 +15,13 @@ export class CodeConsumer {
     private readonly codes: LoginCodesRepository,
   ) {}
 
-  async consume(tx: SqlQueryable, channel: string, address: string, code: string): Promise<boolean> {
+  async consume(tx: RelationalTx, channel: string, address: string, code: string): Promise<boolean> {
     const crypto = this.pepper.get();
     const key = crypto.destinationKey(channel, address);
     const live = await this.codes.lock(tx, key);
     if (!live || live.codeHash === null || live.expired || live.attemptsLeft <= 0) return false;
     if (!crypto.matches(key, code, live.codeHash)) {
-      await this.codes.spendAttempt(tx, key);
+      await this.codes.spendAttempt(tx, key, live.attemptsLeft);
       return false;
     }
     await this.codes.burn(tx, key);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { SQL_DB, SqlDb } from '@parley/ports';
+import { RELATIONAL_DB, RelationalDb } from '@parley/ports';
 import { randomBytes } from 'node:crypto';
 import { AUTH_OPTIONS, AuthOptions } from '../auth.options';
 import { CodeCrypto } from './code-crypto';
@@ -13,7 +13,7 @@ export class CodePepper implements OnModuleInit {
   private crypto?: CodeCrypto;
 
   constructor(
-    @Inject(SQL_DB) private readonly db: SqlDb,
+    @Inject(RELATIONAL_DB) private readonly db: RelationalDb,
     @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
   ) {}
 
@@ -23,9 +23,12 @@ export class CodePepper implements OnModuleInit {
       this.crypto = new CodeCrypto(Buffer.from(configured, 'utf8'));
       return;
     }
-    await this.db.query(`INSERT INTO auth_secrets (name, value) VALUES ('code_pepper', $1) ON CONFLICT (name) DO NOTHING`, [randomBytes(32).toString('base64url')]);
-    const r = await this.db.query<{ value: string }>(`SELECT value FROM auth_secrets WHERE name = 'code_pepper'`);
-    this.crypto = new CodeCrypto(Buffer.from(r.rows[0].value, 'base64url'));
+    // The first replica's value wins (skipDuplicates: INSERT … ON CONFLICT DO NOTHING); all read it back.
+    const value = await this.db.run(async (c) => {
+      await c.authSecret.createMany({ data: [{ name: 'code_pepper', value: randomBytes(32).toString('base64url') }], skipDuplicates: true });
+      return (await c.authSecret.findUniqueOrThrow({ where: { name: 'code_pepper' }, select: { value: true } })).value;
+    });
+    this.crypto = new CodeCrypto(Buffer.from(value, 'base64url'));
   }
 
   get(): CodeCrypto {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { User } from '@parley/domain';
-import { AuthResult, SqlQueryable } from '@parley/ports';
+import { AuthResult, RelationalTx } from '@parley/ports';
 import { randomUUID } from 'node:crypto';
 import { AUTH_OPTIONS, AuthOptions } from '../auth.options';
 import { newRefreshToken, refreshTokenHash } from '../credentials/refresh-token';
@@ -19,7 +19,7 @@ export class SessionGrants {
   ) {}
 
   /** Opens a session with its first refresh token, in the caller's transaction. */
-  async open(tx: SqlQueryable, userId: string): Promise<{ sessionId: string; refreshToken: string }> {
+  async open(tx: RelationalTx, userId: string): Promise<{ sessionId: string; refreshToken: string }> {
     const sessionId = randomUUID();
     await this.sessions.create(tx, sessionId, userId);
     const refreshToken = newRefreshToken();
@@ -27,7 +27,7 @@ export class SessionGrants {
     return { sessionId, refreshToken };
   }
 
-  storeRefreshToken(tx: SqlQueryable, refreshToken: string, sessionId: string): Promise<void> {
+  storeRefreshToken(tx: RelationalTx, refreshToken: string, sessionId: string): Promise<void> {
     return this.refreshTokens.insert(tx, refreshTokenHash(refreshToken), sessionId, this.options.refreshTtlSeconds);
   }
 

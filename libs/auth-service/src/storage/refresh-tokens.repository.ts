@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlQueryable } from '@parley/ports';
+import { RelationalTx } from '@parley/ports';
 
 export interface ConsumedRefreshToken {
   sessionId: string;
@@ -9,29 +9,27 @@ export interface ConsumedRefreshToken {
 /** Refresh tokens by their SHA-256; the clear token is never stored. */
 @Injectable()
 export class RefreshTokensRepository {
-  async insert(q: SqlQueryable, tokenHash: string, sessionId: string, ttlSeconds: number): Promise<void> {
-    await q.query(
-      `INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))`,
-      [tokenHash, sessionId, ttlSeconds],
-    );
+  async insert(tx: RelationalTx, tokenHash: string, sessionId: string, ttlSeconds: number): Promise<void> {
+    await tx.refreshToken.create({ data: { tokenHash, sessionId, expiresAt: new Date(Date.now() + ttlSeconds * 1000) } });
   }
 
   /**
-   * Marks the token used and records its successor, atomically: of two concurrent refreshes with
-   * the same token exactly one gets a row. Null when the token is unknown or already used.
+   * Marks the token used and records its successor, atomically: the update's `usedAt: null`
+   * condition is re-checked under the row lock, so of two concurrent refreshes with the same token
+   * exactly one updates a row. Null when the token is unknown or already used.
    */
-  async consume(q: SqlQueryable, tokenHash: string, replacedBy: string): Promise<ConsumedRefreshToken | null> {
-    const r = await q.query<{ session_id: string; expired: boolean }>(
-      `UPDATE refresh_tokens SET used_at = now(), replaced_by = $2 WHERE token_hash = $1 AND used_at IS NULL
-       RETURNING session_id, expires_at <= now() AS expired`,
-      [tokenHash, replacedBy],
-    );
-    return r.rows.length ? { sessionId: r.rows[0].session_id, expired: r.rows[0].expired } : null;
+  async consume(tx: RelationalTx, tokenHash: string, replacedBy: string): Promise<ConsumedRefreshToken | null> {
+    const now = new Date();
+    const { count } = await tx.refreshToken.updateMany({ where: { tokenHash, usedAt: null }, data: { usedAt: now, replacedBy } });
+    if (count === 0) return null;
+    const row = await tx.refreshToken.findUnique({ where: { tokenHash }, select: { sessionId: true, expiresAt: true } });
+    if (!row) return null;
+    return { sessionId: row.sessionId, expired: row.expiresAt.getTime() <= now.getTime() };
   }
 
   /** The session of a token that exists (used or not), or null for a token never issued. */
-  async sessionOf(q: SqlQueryable, tokenHash: string): Promise<string | null> {
-    const r = await q.query<{ session_id: string }>(`SELECT session_id FROM refresh_tokens WHERE token_hash = $1`, [tokenHash]);
-    return r.rows.length ? r.rows[0].session_id : null;
+  async sessionOf(tx: RelationalTx, tokenHash: string): Promise<string | null> {
+    const row = await tx.refreshToken.findUnique({ where: { tokenHash }, select: { sessionId: true } });
+    return row?.sessionId ?? null;
   }
 }

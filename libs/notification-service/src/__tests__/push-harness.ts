@@ -54,7 +54,7 @@ export async function pushHarness(db: PgliteSqlDb, opts: { coalesceMs?: number; 
   await db.exec(`TRUNCATE push_outbox, push_state, push_devices, push_conversation_settings, push_prefs, push_log`);
   const members = new FakeMembers();
   const presence = new MemoryPresenceStore();
-  const settings = new PushSettingsService(db);
+  const settings = new PushSettingsService(db.relational());
   const metrics = new PushMetrics(new Metrics({ test: 'push' }));
   const apns = new ScriptedProvider('apns');
   const fcm = new ScriptedProvider('fcm');

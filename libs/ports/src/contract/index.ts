@@ -10,4 +10,5 @@ export * from './route-table.contract';
 export * from './sql-db.contract';
 export { sleep, uniqueName, waitFor } from './support';
 export * from './call-store.contract';
+export * from './relational-db.contract';
 export * from './shared-buckets.contract';

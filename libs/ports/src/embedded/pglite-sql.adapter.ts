@@ -1,4 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaRelationalDb } from '../relational/prisma-relational-db';
+import { RelationalDb } from '../relational/relational.port';
 import { SqlDb, SqlQueryable, SqlResult } from '../sql.port';
 
 /**
@@ -7,12 +10,24 @@ import { SqlDb, SqlQueryable, SqlResult } from '../sql.port';
  * PGlite runs one statement at a time; a transaction holds it exclusively.
  */
 export class PgliteSqlDb implements SqlDb {
+  private prisma: PrismaRelationalDb | null = null;
+
   private constructor(private readonly db: PGlite) {}
 
   static async open(dataDir: string | undefined): Promise<PgliteSqlDb> {
     const db = new PGlite(dataDir);
     await db.waitReady;
     return new PgliteSqlDb(db);
+  }
+
+  /** Over a PGlite instance that is already open (closing this closes it). */
+  static wrap(db: PGlite): PgliteSqlDb {
+    return new PgliteSqlDb(db);
+  }
+
+  /** The one PGlite instance, for Prisma Client's driver adapter (the same database, not a second). */
+  get pglite(): PGlite {
+    return this.db;
   }
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
@@ -39,7 +54,15 @@ export class PgliteSqlDb implements SqlDb {
     return !this.db.closed;
   }
 
+  /** Prisma Client on this very PGlite instance (pglite-prisma-adapter): one database, not two. */
+  relational(): RelationalDb {
+    this.prisma ??= new PrismaRelationalDb(new PrismaPGlite(this.db));
+    return this.prisma;
+  }
+
   async close(): Promise<void> {
+    await this.prisma?.close();
+    this.prisma = null;
     if (!this.db.closed) await this.db.close();
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { conflict, unauthenticated, validationFailed } from '@parley/domain';
-import { CodeVerification, IdentityView, isUniqueViolation, SQL_DB, SqlDb } from '@parley/ports';
+import { CodeVerification, IdentityView, isUniqueViolation, RELATIONAL_DB, RelationalDb } from '@parley/ports';
 import { CodeConsumer } from '../../codes/code-consumer';
 import { normalizeDestination } from '../../codes/destination';
 import { IdentitiesRepository } from '../../storage/identities.repository';
@@ -18,7 +18,7 @@ type Outcome = { kind: 'bad-code' } | { kind: 'taken' } | { kind: 'full' } | { k
 @Injectable()
 export class AddIdentityUseCase {
   constructor(
-    @Inject(SQL_DB) private readonly db: SqlDb,
+    @Inject(RELATIONAL_DB) private readonly db: RelationalDb,
     private readonly codes: CodeConsumer,
     private readonly identities: IdentitiesRepository,
   ) {}
@@ -44,7 +44,7 @@ export class AddIdentityUseCase {
     if (outcome.kind === 'bad-code') throw unauthenticated('invalid or expired code');
     if (outcome.kind === 'taken') throw conflict('this destination belongs to another account');
     if (outcome.kind === 'full') throw validationFailed(`an account keeps at most ${MAX_IDENTITIES_PER_USER} phone numbers and addresses`);
-    const identity = (await this.identities.listOf(this.db, userId)).find((i) => i.channel === input.channel && i.destination === address);
+    const identity = (await this.db.run((c) => this.identities.listOf(c, userId))).find((i) => i.channel === input.channel && i.destination === address);
     if (!identity) throw new Error('identity vanished after it was stored');
     return { identity, created: outcome.created };
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { unauthenticated } from '@parley/domain';
-import { AuthResult, SQL_DB, SqlDb } from '@parley/ports';
+import { AuthResult, RELATIONAL_DB, RelationalDb } from '@parley/ports';
 import { checkPassword, normalizeUsername } from '../../credentials/credential-rules';
 import { PasswordHasher } from '../../credentials/password-hasher';
 import { SessionGrants } from '../../sessions/session-grants';
@@ -18,7 +18,7 @@ export interface LoginInput {
 @Injectable()
 export class LoginUseCase {
   constructor(
-    @Inject(SQL_DB) private readonly db: SqlDb,
+    @Inject(RELATIONAL_DB) private readonly db: RelationalDb,
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly grants: SessionGrants,

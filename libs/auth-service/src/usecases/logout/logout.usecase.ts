@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SQL_DB, SqlDb } from '@parley/ports';
+import { RELATIONAL_DB, RelationalDb } from '@parley/ports';
 import { isBoundedId } from '../../ids';
 import { SessionRevocationNotifier } from '../../sessions/session-revocation.notifier';
 import { SessionsRepository } from '../../storage/sessions.repository';
@@ -17,14 +17,14 @@ export interface LogoutInput {
 @Injectable()
 export class LogoutUseCase {
   constructor(
-    @Inject(SQL_DB) private readonly db: SqlDb,
+    @Inject(RELATIONAL_DB) private readonly db: RelationalDb,
     private readonly sessions: SessionsRepository,
     private readonly revocations: SessionRevocationNotifier,
   ) {}
 
   async execute(input: LogoutInput): Promise<void> {
     if (!isBoundedId(input.userId) || !isBoundedId(input.sessionId)) return;
-    const owner = await this.sessions.revoke(this.db, input.sessionId, input.userId);
+    const owner = await this.db.transaction((tx) => this.sessions.revoke(tx, input.sessionId, input.userId));
     if (owner === null) return;
     await this.revocations.announce(owner, input.sessionId);
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { unauthenticated, User } from '@parley/domain';
-import { AuthResult, SQL_DB, SqlDb } from '@parley/ports';
+import { AuthResult, RELATIONAL_DB, RelationalDb } from '@parley/ports';
 import { isRefreshTokenShaped, newRefreshToken, refreshTokenHash } from '../../credentials/refresh-token';
 import { SessionGrants } from '../../sessions/session-grants';
 import { SessionRevocationNotifier } from '../../sessions/session-revocation.notifier';
@@ -22,7 +22,7 @@ type Outcome = { kind: 'rotated'; user: User; sessionId: string } | { kind: 'reu
 @Injectable()
 export class RefreshUseCase {
   constructor(
-    @Inject(SQL_DB) private readonly db: SqlDb,
+    @Inject(RELATIONAL_DB) private readonly db: RelationalDb,
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly sessions: SessionsRepository,
     private readonly users: UsersRepository,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { conflict } from '@parley/domain';
-import { AuthResult, isUniqueViolation, SQL_DB, SqlDb } from '@parley/ports';
+import { AuthResult, isUniqueViolation, RELATIONAL_DB, RelationalDb } from '@parley/ports';
 import { randomUUID } from 'node:crypto';
 import { checkRegistration } from '../../credentials/credential-rules';
 import { PasswordHasher } from '../../credentials/password-hasher';
@@ -17,7 +17,7 @@ export interface RegisterInput {
 @Injectable()
 export class RegisterUseCase {
   constructor(
-    @Inject(SQL_DB) private readonly db: SqlDb,
+    @Inject(RELATIONAL_DB) private readonly db: RelationalDb,
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly grants: SessionGrants,

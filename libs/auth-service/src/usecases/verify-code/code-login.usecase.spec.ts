@@ -160,7 +160,7 @@ describe('one-time-code sign-in', () => {
     await h.auth.requestCode({ channel: 'sms', destination: recent });
     await db.query(`UPDATE login_codes SET sent_at = now() - interval '3 hours' WHERE destination_key = ANY($1::text[])`, [before]);
     const aged = before.length;
-    expect(await new LoginCodesRepository(db).prune()).toBe(aged);
+    expect(await new LoginCodesRepository(db.relational()).prune()).toBe(aged);
     expect((await db.query(`SELECT 1 FROM login_codes`)).rows).toHaveLength(1);
     expect((await h.auth.verifyCode({ channel: 'sms', destination: recent, code: sms.lastCodeTo(recent) })).new_user).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { unauthenticated, User } from '@parley/domain';
-import { CodeAuthResult, CodeChannel, CodeVerification, SQL_DB, SqlDb, SqlQueryable } from '@parley/ports';
+import { CodeAuthResult, CodeChannel, CodeVerification, RELATIONAL_DB, RelationalDb, RelationalTx } from '@parley/ports';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CodeConsumer } from '../../codes/code-consumer';
 import { normalizeDestination } from '../../codes/destination';
@@ -19,7 +19,7 @@ type Outcome = { ok: false } | { ok: true; user: User; newUser: boolean; session
 @Injectable()
 export class VerifyCodeUseCase {
   constructor(
-    @Inject(SQL_DB) private readonly db: SqlDb,
+    @Inject(RELATIONAL_DB) private readonly db: RelationalDb,
     private readonly codes: CodeConsumer,
     private readonly identities: IdentitiesRepository,
     private readonly users: UsersRepository,
@@ -43,7 +43,7 @@ export class VerifyCodeUseCase {
    * The identity's user, or a new account owning it: a generated username (changeable later), no
    * usable password (the hash of a random secret nobody keeps), and nothing of the address shown.
    */
-  private async ownerOrNewUser(tx: SqlQueryable, channel: CodeChannel, address: string): Promise<{ user: User; newUser: boolean }> {
+  private async ownerOrNewUser(tx: RelationalTx, channel: CodeChannel, address: string): Promise<{ user: User; newUser: boolean }> {
     const owner = await this.identities.ownerOf(tx, channel, address);
     const existing = owner ? await this.users.findById(owner, tx) : null;
     if (existing) return { user: existing, newUser: false };
