@@ -159,13 +159,20 @@ export class ConversationRepository {
     return r.rows.map((x) => x.conversation_id);
   }
 
-  /** Each user's conversations and direct partners, in one query for the whole batch. */
+  /**
+   * Each user's conversations and direct partners, in one query for the whole batch. The partner is
+   * looked up for direct conversations only: as a join condition, `c.type = 'direct'` is checked
+   * after the members are read, so every member of every group was read too (a 100,000-member
+   * group: 100,000 rows per connecting member).
+   */
   async socketSetups(userIds: readonly string[]): Promise<SocketSetup[]> {
     const r = await this.db.query<{ user_id: string; conversation_id: string; partner: string | null }>(
-      `SELECT m.user_id, m.conversation_id, other.user_id AS partner
+      `SELECT m.user_id, m.conversation_id,
+              CASE WHEN c.type = 'direct' THEN
+                (SELECT other.user_id FROM memberships other WHERE other.conversation_id = m.conversation_id AND other.user_id <> m.user_id LIMIT 1)
+              END AS partner
          FROM memberships m
          JOIN conversations c ON c.id = m.conversation_id
-         LEFT JOIN memberships other ON c.type = 'direct' AND other.conversation_id = m.conversation_id AND other.user_id <> m.user_id
         WHERE m.user_id = ANY($1::text[])`,
       [[...new Set(userIds)]],
     );
