@@ -1,4 +1,5 @@
 import { tmpdir } from 'node:os';
+import { intArg } from './support/int-arg';
 import { join } from 'node:path';
 import { FanoutConfig } from './scenarios/fanout.scenario';
 import { SendsConfig } from './scenarios/persisted-sends.scenario';
@@ -167,11 +168,6 @@ export const USAGE = `usage: node dist/bench/run.js [--mode quick|full|scale] [o
   --state-dir DIR --out DIR --max-minutes N
 ${READINESS_USAGE}`;
 
-function positiveInt(flag: string, raw: string | undefined, min = 1, max = 1_000_000): number {
-  const n = Number(raw);
-  if (raw === undefined || !Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} needs an integer in [${min}, ${max}], got "${raw ?? ''}"`);
-  return n;
-}
 
 function listOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[]): T[] {
   const items = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -200,46 +196,46 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         c.scenarios = listOf(flag, value(), KNOWN_SCENARIOS);
         break;
       case '--rounds':
-        c.rounds = positiveInt(flag, value(), 0, 20);
+        c.rounds = intArg(flag, value(), 0, 20);
         break;
       case '--processes':
-        c.processes = positiveInt(flag, value(), 1, 8);
+        c.processes = intArg(flag, value(), 1, 8);
         break;
       case '--storm-clients':
-        c.storm.clients = positiveInt(flag, value(), 1, 100_000);
+        c.storm.clients = intArg(flag, value(), 1, 100_000);
         break;
       case '--storm-missed':
-        c.storm.missed = positiveInt(flag, value(), 1, 499);
+        c.storm.missed = intArg(flag, value(), 1, 499);
         break;
       case '--connections':
-        c.fanout.shape.connections = positiveInt(flag, value(), 1, 100_000);
+        c.fanout.shape.connections = intArg(flag, value(), 1, 100_000);
         break;
       case '--members':
-        c.fanout.shape.members = positiveInt(flag, value(), 0, 100_000);
+        c.fanout.shape.members = intArg(flag, value(), 0, 100_000);
         break;
       case '--messages':
-        c.fanout.messages = positiveInt(flag, value(), 1, 10_000);
+        c.fanout.messages = intArg(flag, value(), 1, 10_000);
         break;
       case '--warmup':
-        c.fanout.warmupMessages = positiveInt(flag, value(), 0, 1000);
+        c.fanout.warmupMessages = intArg(flag, value(), 0, 1000);
         break;
       case '--interval-ms':
-        c.fanout.intervalMs = positiveInt(flag, value(), 1, 60_000);
+        c.fanout.intervalMs = intArg(flag, value(), 1, 60_000);
         break;
       case '--workers':
-        c.fanout.cheapWorkers = positiveInt(flag, value(), 1, 16);
+        c.fanout.cheapWorkers = intArg(flag, value(), 1, 16);
         break;
       case '--senders':
-        c.sends.senders = positiveInt(flag, value(), 1, 64);
+        c.sends.senders = intArg(flag, value(), 1, 64);
         break;
       case '--window':
-        c.sends.window = positiveInt(flag, value(), 1, 1000);
+        c.sends.window = intArg(flag, value(), 1, 1000);
         break;
       case '--rate':
-        c.sends.ratePerSecond = positiveInt(flag, value(), 1, 100_000);
+        c.sends.ratePerSecond = intArg(flag, value(), 1, 100_000);
         break;
       case '--duration-s':
-        c.sends.durationMs = positiveInt(flag, value(), 1, 600) * 1000;
+        c.sends.durationMs = intArg(flag, value(), 1, 600) * 1000;
         break;
       case '--profile':
         c.profile = true;
@@ -263,7 +259,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         if (!c.parleyRoot) throw new Error('--parley-root needs a directory');
         break;
       case '--max-minutes':
-        c.maxMinutes = positiveInt(flag, value(), 1, 180);
+        c.maxMinutes = intArg(flag, value(), 1, 180);
         break;
       default:
         if (flag.startsWith('--ready-') && applyReadinessFlag(c.readiness, flag, value())) break;

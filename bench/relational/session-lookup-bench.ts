@@ -1,4 +1,5 @@
 import { runMigrations, SqlDb } from '@parley/ports';
+import { intArg } from '../support/int-arg';
 import { authMigrations } from '@parley/auth-service';
 import { SessionsRepository } from '../../libs/auth-service/src/storage/sessions.repository';
 import { openScratchDb } from '../support/scratch-db';
@@ -29,16 +30,11 @@ const SESSIONS = 4000;
 
 function parse(argv: string[]): Args {
   const a: Args = { db: 'pglite', batch: 30, lookups: 3000, blocks: 6 };
-  const int = (v: string | undefined, min: number, max: number) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`expected an integer ${min}..${max}, got ${v ?? ''}`);
-    return n;
-  };
   for (let i = 0; i < argv.length; i += 2) {
     const [k, v] = [argv[i], argv[i + 1]];
-    if (k === '--batch') a.batch = int(v, 1, 1000);
-    else if (k === '--lookups') a.lookups = int(v, 10, 1_000_000);
-    else if (k === '--blocks') a.blocks = int(v, 1, 100);
+    if (k === '--batch') a.batch = intArg(k, v, 1, 1000);
+    else if (k === '--lookups') a.lookups = intArg(k, v, 10, 1_000_000);
+    else if (k === '--blocks') a.blocks = intArg(k, v, 1, 100);
     else if (k === '--db' && (v === 'pglite' || v === 'postgres')) a.db = v;
     else throw new Error(`unknown argument ${k} ${v ?? ''}`);
   }

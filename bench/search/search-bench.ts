@@ -1,4 +1,5 @@
 import { runMigrations, SqlDb } from '@parley/ports';
+import { intArg } from '../support/int-arg';
 import { messagingMigrations } from '@parley/messaging-service';
 import { SearchRepository } from '../../libs/messaging-service/src/search/search.repository';
 import { openScratchDb } from '../support/scratch-db';
@@ -26,17 +27,12 @@ interface Args {
 
 function parse(argv: string[]): Args {
   const a: Args = { messages: 1_000_000, conversations: 2000, memberOf: 50, queries: 200, db: 'postgres' };
-  const int = (v: string | undefined, min: number, max: number) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`expected an integer ${min}..${max}, got ${v ?? ''}`);
-    return n;
-  };
   for (let i = 0; i < argv.length; i += 2) {
     const [k, v] = [argv[i], argv[i + 1]];
-    if (k === '--messages') a.messages = int(v, 1000, 20_000_000);
-    else if (k === '--conversations') a.conversations = int(v, 1, 1_000_000);
-    else if (k === '--member-of') a.memberOf = int(v, 1, 100_000);
-    else if (k === '--queries') a.queries = int(v, 1, 100_000);
+    if (k === '--messages') a.messages = intArg(k, v, 1000, 20_000_000);
+    else if (k === '--conversations') a.conversations = intArg(k, v, 1, 1_000_000);
+    else if (k === '--member-of') a.memberOf = intArg(k, v, 1, 100_000);
+    else if (k === '--queries') a.queries = intArg(k, v, 1, 100_000);
     else if (k === '--db' && (v === 'pglite' || v === 'postgres')) a.db = v;
     else if (k === '--keep' && v !== undefined) a.keep = v;
     else throw new Error(`unknown argument ${k} ${v ?? ''}`);

@@ -1,5 +1,6 @@
 import { uniqueName, waitFor } from '../contract';
 import { runMigrations } from '../sql/migrations';
+import type { RelationalDb } from '../relational/relational.port';
 import { SqlDb, SqlQueryable, SqlResult } from '../sql.port';
 import { EmbeddedEventLog, EmbeddedEventLogOptions, eventLogMigrations, partitionFor } from './embedded-event-log.adapter';
 import { PgliteSqlDb } from './pglite-sql.adapter';
@@ -22,6 +23,10 @@ class CountingDb implements SqlDb {
 
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
+  }
+
+  relational(): RelationalDb {
+    return this.db.relational();
   }
 
   healthy(): Promise<boolean> {
