@@ -191,6 +191,19 @@ async function profileParley(c: BenchConfig, parley: ParleyTarget, addresses: So
     if (file) report.profiles.push({ scenario: `${who}, persisted sends (${c.sends.senders} senders x ${c.sends.window} in flight)`, summary: summarizeProfile(file, toUs(r.windowNs)) });
     else log(`  no profile written in ${dir}`);
   }
+  if (c.scenarios.includes('storm')) {
+    const dir = mkdtempSync(join(c.outDir, `profile-${parley.name}-storm-`));
+    log(`profiled round: ${parley.name} reconnect storm`);
+    const r = await runStormRound(parley, 0, c.storm, addresses, log, { cpuProfileDir: dir });
+    // Every process a reconnect touches, the gateway first.
+    const named: Array<[string, number | undefined]> = mesh
+      ? Object.entries(r.namedPids).sort(([a], [b]) => (a === 'gateway' ? -1 : b === 'gateway' ? 1 : 0))
+      : [[parley.name, undefined]];
+    for (const [name, pid] of named) {
+      const file = newestProfile(dir, pid);
+      if (file) report.profiles.push({ scenario: `${mesh ? `${parley.name} ${name}` : parley.name}, reconnect storm (${c.storm.clients} clients x ${c.storm.missed} missed)`, summary: summarizeProfile(file, toUs(r.windowNs), mesh && name !== 'gateway' ? 10 : undefined) });
+    }
+  }
 }
 
 process.on('SIGINT', () => {

@@ -2,8 +2,8 @@ import { ConnSpec } from '../loadgen/ipc';
 import { LoadGenerator, LoadGeneratorOptions } from '../loadgen/load-generator';
 import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
-import { loadAverage1m, sumCpuSeconds } from '../metrics/proc-stat';
-import { BenchTarget } from '../targets/target';
+import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds } from '../metrics/proc-stat';
+import { BenchTarget, StartOptions } from '../targets/target';
 import { endRound, openSenders, sleep, waitForMessages } from './round-steps';
 
 /** The storm's load-generator settings are part of its config (its connectConcurrency is the storm's). */
@@ -35,6 +35,11 @@ export interface StormRound {
   storeReads: number | null;
   serverCpuSeconds: number;
   dataCpuSeconds: number;
+  /** Per named process (the mesh's gateway, presence, ...), CPU seconds over the storm. */
+  cpuByProcess: Record<string, number>;
+  namedPids: Record<string, number>;
+  /** hrtime (ns) from the first reconnect to all caught up, to cut a CPU profile to the storm. */
+  windowNs: [string, string] | null;
   error?: string;
 }
 
@@ -44,8 +49,16 @@ export interface StormRound {
  * for what it missed (Parley: `sync` after the last seq it holds). Measures the time until every one
  * is back and caught up, the server CPU it took, and the message-store reads it caused.
  */
-export async function runStormRound(target: BenchTarget, round: number, c: StormConfig, addresses: SourceAddresses, log: (line: string) => void): Promise<StormRound> {
-  const session = await target.start({ connections: c.clients, members: c.clients }, {});
+export async function runStormRound(
+  target: BenchTarget,
+  round: number,
+  c: StormConfig,
+  addresses: SourceAddresses,
+  log: (line: string) => void,
+  startOptions: StartOptions = {},
+): Promise<StormRound> {
+  const session = await target.start({ connections: c.clients, members: c.clients }, startOptions);
+  const named = session.namedPids?.() ?? {};
   const loadgen = new LoadGenerator(c);
   const result: StormRound = {
     target: target.name,
@@ -62,6 +75,9 @@ export async function runStormRound(target: BenchTarget, round: number, c: Storm
     storeReads: null,
     serverCpuSeconds: Number.NaN,
     dataCpuSeconds: Number.NaN,
+    cpuByProcess: {},
+    namedPids: named,
+    windowNs: null,
   };
   let senders: RawWsClient[] = [];
   try {
@@ -107,6 +123,7 @@ export async function runStormRound(target: BenchTarget, round: number, c: Storm
     const reads0 = await session.resume.storeReads();
     const cpu0 = sumCpuSeconds(pids);
     const data0 = sumCpuSeconds(dataPids);
+    const byName0 = cpuByName(named);
     const expected = session.resume.answerFrames(c.missed);
     const resume = session.resume.frame(held);
     const t0 = process.hrtime.bigint();
@@ -126,12 +143,16 @@ export async function runStormRound(target: BenchTarget, round: number, c: Storm
     result.allCaughtUpSeconds = caught.membersExact + caught.membersOver === c.clients ? Number(t1 - t0) / 1e9 : Number.NaN;
     result.serverCpuSeconds = sumCpuSeconds(pids) - cpu0;
     result.dataCpuSeconds = sumCpuSeconds(dataPids) - data0;
+    result.cpuByProcess = cpuDelta(byName0, cpuByName(named));
+    result.windowNs = [String(t0), String(t1)];
     const reads1 = await session.resume.storeReads();
     result.storeReads = reads0 === null || reads1 === null ? null : reads1 - reads0;
     log(
       `  ${target.name} storm round ${round}: ${back.opened}/${c.clients} back in ${result.allReadySeconds.toFixed(1)} s, ` +
         `${result.caughtUp} caught up in ${result.allCaughtUpSeconds.toFixed(1)} s, store reads ${result.storeReads ?? 'n/a'}, ` +
-        `server CPU ${result.serverCpuSeconds.toFixed(1)} s` + (back.errors.length ? ` (errors: ${back.errors.join('; ')})` : ''),
+        `server CPU ${result.serverCpuSeconds.toFixed(1)} s` +
+        (Object.keys(result.cpuByProcess).length ? ` (${Object.entries(result.cpuByProcess).map(([n, s]) => `${n} ${s.toFixed(2)}`).join(', ')})` : '') +
+        (back.errors.length ? ` (errors: ${back.errors.join('; ')})` : ''),
     );
     return result;
   } catch (err) {

@@ -78,4 +78,20 @@ describe('session liveness on every request (issue 8)', () => {
     }
     await checker.verify();
   });
+
+  e2eTest('a token reconnecting after its socket closed is let in again (its verification remembered), but not once its session is logged out', async () => {
+    const p = parley.current;
+    const g = p.gatewayUrls()[0];
+    const bob = await registerUser(p.baseUrl, 'reconnect');
+    // Closed by the client, with a token still valid: the gateway remembers the verification.
+    for (let i = 0; i < 3; i++) {
+      const ws = await makeWs(g.wsUrl, bob.accessToken, { clientId: `bob-${i}` });
+      await ws.ping();
+      await ws.close();
+    }
+    // The same token, after logout: refused although its verification was remembered.
+    await restOk(p.baseUrl, 'POST', '/v1/auth/logout', 204, { token: bob.accessToken });
+    await expectSessionRefused(g.wsUrl, bob.accessToken);
+    await expectStatus(g.baseUrl, 'GET', '/v1/me', bob.accessToken, 401);
+  });
 });

@@ -4,5 +4,6 @@ export * from './backoff';
 export * from './conversation-stream';
 export * from './websocket-like';
 export * from './parley-rest';
+export * from './client-types';
 export * from './parley-client';
 export * from './calls';

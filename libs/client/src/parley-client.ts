@@ -1,152 +1,31 @@
 import {
-  AckFrame,
-  AckPersistedFrame,
   CallClientFrame,
-  CallServerFrame,
-  ErrorFrame,
   ClientFrame,
   CloseCode,
-  ConversationEventFrame,
   HelloFrame,
   Limits,
-  MessageDto,
   PongFrame,
-  PresenceFrame,
-  ReadEventFrame,
   ServerFrame,
-  SyncDoneFrame,
-  TypingEventFrame,
   TypingState,
   charLength,
   parseServerFrame,
   shouldReconnect,
 } from '@parley/protocol';
-import { BackoffOptions, backoffDelay } from './backoff';
-import { ConversationStream } from './conversation-stream';
+import { backoffDelay } from './backoff';
+import { ConnectionState, ParleyClientEvents, ParleyClientOptions, PersistedAck, SyncedEvent, TokenRequest } from './client-types';
 import { ParleyClientError } from './errors';
+import { SendQueue } from './send-queue';
+import { TrackedConversations } from './tracked-conversations';
 import { TypedEmitter } from './typed-emitter';
+import { Waiter, unref } from './waiter';
 import { WebSocketConstructor, WebSocketLike, WS_OPEN } from './websocket-like';
-
-/** `connecting` includes waiting to reconnect; `closed` is final until the next connect(). */
-export type ConnectionState = 'connecting' | 'open' | 'closed';
-
-/**
- * Why a token is asked for: the first connect, a reconnect after a drop, after the server
- * closed with 4401 (`expired`: refresh it), or after an upgrade that was refused or never
- * opened (`upgrade-failed`: possibly a 401 at the upgrade, which browsers cannot tell apart
- * from a network failure).
- */
-export interface TokenRequest {
-  reason: 'connect' | 'reconnect' | 'expired' | 'upgrade-failed';
-}
-
-export interface ParleyClientOptions {
-  /** The gateway's WebSocket URL, e.g. `ws://127.0.0.1:8080/v1/ws`. */
-  wsUrl: string;
-  getToken: (request: TokenRequest) => Promise<string> | string;
-  /** Defaults to `globalThis.WebSocket`; in Node 20 pass the `ws` package's WebSocket. */
-  WebSocketImpl?: WebSocketConstructor;
-  reconnect?: BackoffOptions & { enabled?: boolean };
-  /** A send not persisted within this time rejects with TIMEOUT (default 30 s). */
-  sendTimeoutMs?: number;
-  /** A sync page or ping not answered within this time rejects with TIMEOUT (default 30 s). */
-  requestTimeoutMs?: number;
-  /** Bound of sends awaiting their persisted ack (default 1000); beyond it `send` rejects. */
-  maxPendingSends?: number;
-  /**
-   * A send on the wire without its persisted ack after this time is sent again on the same socket,
-   * with the same client_msg_id (the server stores it once and answers with the original's ack);
-   * the wait doubles with each resend, up to 8 times this value. Default 5000 ms; 0 resends only on
-   * reconnect. It repairs an ack lost on the server's side while the socket stayed open, and a send
-   * answered with an UNAVAILABLE error frame waits for its resend instead of failing (with 0 it fails).
-   */
-  resendAfterMs?: number;
-  /** Bound of out-of-order messages held per conversation (default 1000). */
-  maxBufferedPerConversation?: number;
-  /** Page size of syncs (1..500, default 100). */
-  syncPageSize?: number;
-}
-
-export interface PersistedAck {
-  conversation_id: string;
-  client_msg_id: string;
-  seq: number;
-  message_id: string;
-  created_at: string;
-}
-
-export interface GapEvent {
-  conversation_id: string;
-  /** Last seq delivered before the gap. */
-  after_seq: number;
-  /** The seq that revealed the gap. */
-  seen_seq: number;
-}
-
-export interface SyncedEvent {
-  conversation_id: string;
-  last_seq: number;
-}
-
-export interface ParleyClientEvents {
-  hello: HelloFrame;
-  /** Each new message once, per conversation in dense increasing seq. */
-  message: MessageDto;
-  ack: AckFrame;
-  typing: TypingEventFrame;
-  read: ReadEventFrame;
-  presence: PresenceFrame;
-  conversation: ConversationEventFrame;
-  pong: PongFrame;
-  error: ParleyClientError;
-  state: ConnectionState;
-  gap: GapEvent;
-  synced: SyncedEvent;
-  /** Call signaling frames (`call.*`); see ParleyCalls in calls.ts. */
-  call: CallServerFrame;
-  /** An error frame about a call (it names `call_id`, or the `conversation_id` of a refused invite). */
-  callError: ErrorFrame;
-}
-
-interface PendingSend {
-  conversationId: string;
-  clientMsgId: string;
-  /** What goes on the wire (again after a reconnect): a send, or an edit, delete or react frame. */
-  frame: ClientFrame;
-  /** queued: waiting for a usable socket; sent: on the wire; received: the server holds it durably. */
-  status: 'queued' | 'sent' | 'received';
-  resolve: (ack: PersistedAck) => void;
-  reject: (error: ParleyClientError) => void;
-  timer: ReturnType<typeof setTimeout>;
-  /** Next resend on the same socket (resendAfterMs), while the send is on the wire unacknowledged. */
-  resendTimer?: ReturnType<typeof setTimeout>;
-  /** Resends on the current socket so far (the wait doubles with each). */
-  resends: number;
-}
-
-interface Waiter<T> {
-  resolve: (value: T) => void;
-  reject: (error: ParleyClientError) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
 
 const MAX_PENDING_PINGS = 16;
 /** Conversations synced at once while resuming after a reconnect. */
 const RESUME_CONCURRENCY = 8;
 
-function unref(timer: ReturnType<typeof setTimeout>): void {
-  const t = timer as { unref?: () => void };
-  if (typeof t.unref === 'function') t.unref();
-}
-
 function abandonedSocketError(): void {
   // Intentionally empty: see detachSocket().
-}
-
-function newClientMsgId(): string {
-  const c = globalThis.crypto;
-  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
-  throw new ParleyClientError('VALIDATION_FAILED', 'crypto.randomUUID is unavailable: pass clientMsgId');
 }
 
 /**
@@ -157,12 +36,8 @@ function newClientMsgId(): string {
  */
 export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
   private readonly WebSocketImpl: WebSocketConstructor;
-  private readonly streams = new Map<string, ConversationStream>();
-  private readonly pending = new Map<string, PendingSend>();
-  private readonly syncWaiters = new Map<string, Waiter<SyncDoneFrame>>();
-  /** Tail of each conversation's chain of syncs: one sync per conversation at a time. */
-  private readonly syncChains = new Map<string, Promise<unknown>>();
-  private readonly filling = new Set<string>();
+  private readonly conversations: TrackedConversations;
+  private readonly sends: SendQueue;
   private readonly pings = new Map<string, Waiter<PongFrame>>();
   private ws: WebSocketLike | null = null;
   private hello: HelloFrame | null = null;
@@ -186,6 +61,17 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
     const impl = options.WebSocketImpl ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!impl) throw new Error('ParleyClient needs a WebSocket implementation: pass WebSocketImpl (e.g. the ws package) in Node');
     this.WebSocketImpl = impl;
+    this.conversations = new TrackedConversations(
+      {
+        sendFrame: (frame) => this.sendFrame(frame),
+        connected: () => this.hello !== null,
+        requestTimer: (onTimeout) => this.requestTimer(onTimeout),
+        emit: (event, payload) => this.emit(event, payload),
+        report: (e) => this.reportUnlessDisconnect(e),
+      },
+      options,
+    );
+    this.sends = new SendQueue(options, { sendFrame: (frame) => this.sendFrame(frame), canSend: () => this.hello !== null && !this.resuming });
   }
 
   get state(): ConnectionState {
@@ -229,31 +115,26 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
     const error = new ParleyClientError('CLOSED', 'client closed');
     this.failConnecting(error);
     this.failWaiters(error);
-    for (const p of [...this.pending.values()]) this.settleSend(p, error);
+    this.sends.failAll(error);
     this.setState('closed');
   }
 
   /** Seeds (or moves forward) the last seq the app already has, e.g. from REST history. */
   trackConversation(conversationId: string, lastSeq: number): void {
-    const stream = this.streams.get(conversationId);
-    if (!stream) {
-      this.streams.set(conversationId, this.newStream(conversationId, lastSeq));
-      return;
-    }
-    for (const m of stream.skipTo(lastSeq)) this.emit('message', m);
+    this.conversations.track(conversationId, lastSeq);
   }
 
   untrackConversation(conversationId: string): void {
-    this.streams.delete(conversationId);
+    this.conversations.untrack(conversationId);
   }
 
   /** Last seq delivered to the app for that conversation, or undefined if not tracked. */
   lastSeqOf(conversationId: string): number | undefined {
-    return this.streams.get(conversationId)?.lastSeq;
+    return this.conversations.lastSeqOf(conversationId);
   }
 
   trackedConversations(): string[] {
-    return [...this.streams.keys()];
+    return this.conversations.ids();
   }
 
   /**
@@ -267,7 +148,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
     }
     const reply = options.replyTo === undefined ? {} : { reply_to: options.replyTo };
     const body = options.attachments && options.attachments.length > 0 ? { text, attachments: options.attachments.map((a) => ({ id: a })) } : { text };
-    return this.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'send', conversation_id: conversationId, client_msg_id: id, body, ...reply }));
+    return this.sends.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'send', conversation_id: conversationId, client_msg_id: id, body, ...reply }), this.wanted);
   }
 
   /**
@@ -278,54 +159,15 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
   edit(conversationId: string, seq: number, text: string, options: { clientMsgId?: string } = {}): Promise<PersistedAck> {
     const n = charLength(text);
     if (n < 1 || n > Limits.TEXT_MAX_CHARS) return Promise.reject(new ParleyClientError('VALIDATION_FAILED', `text must be 1 to ${Limits.TEXT_MAX_CHARS} characters`));
-    return this.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'edit', conversation_id: conversationId, seq, client_msg_id: id, body: { text } }));
+    return this.sends.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'edit', conversation_id: conversationId, seq, client_msg_id: id, body: { text } }), this.wanted);
   }
 
   deleteMessage(conversationId: string, seq: number, options: { clientMsgId?: string } = {}): Promise<PersistedAck> {
-    return this.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'delete', conversation_id: conversationId, seq, client_msg_id: id }));
+    return this.sends.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'delete', conversation_id: conversationId, seq, client_msg_id: id }), this.wanted);
   }
 
   react(conversationId: string, seq: number, emoji: string, action: 'add' | 'remove' = 'add', options: { clientMsgId?: string } = {}): Promise<PersistedAck> {
-    return this.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'react', conversation_id: conversationId, seq, client_msg_id: id, emoji, action }));
-  }
-
-  private enqueue(conversationId: string, requestedId: string | undefined, frameOf: (clientMsgId: string) => ClientFrame): Promise<PersistedAck> {
-    if (!conversationId || conversationId.length > Limits.ID_MAX) {
-      return Promise.reject(new ParleyClientError('VALIDATION_FAILED', 'conversation id is invalid'));
-    }
-    let clientMsgId: string;
-    try {
-      clientMsgId = requestedId ?? newClientMsgId();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    if (clientMsgId.length < 1 || clientMsgId.length > Limits.CLIENT_MSG_ID_MAX) {
-      return Promise.reject(new ParleyClientError('VALIDATION_FAILED', `client_msg_id must be 1 to ${Limits.CLIENT_MSG_ID_MAX} characters`, clientMsgId));
-    }
-    if (!this.wanted) return Promise.reject(new ParleyClientError('CLOSED', 'client is not connected; call connect() first', clientMsgId));
-    if (this.pending.has(clientMsgId)) {
-      return Promise.reject(new ParleyClientError('VALIDATION_FAILED', 'a send with this client_msg_id is already pending', clientMsgId));
-    }
-    const max = this.options.maxPendingSends ?? 1000;
-    if (this.pending.size >= max) {
-      return Promise.reject(new ParleyClientError('QUEUE_FULL', `${max} sends are already pending`, clientMsgId));
-    }
-    return new Promise<PersistedAck>((resolve, reject) => {
-      const timeoutMs = this.options.sendTimeoutMs ?? 30_000;
-      const p: PendingSend = {
-        conversationId,
-        clientMsgId,
-        frame: frameOf(clientMsgId),
-        status: 'queued',
-        resolve,
-        reject,
-        resends: 0,
-        timer: setTimeout(() => this.settleSend(p, new ParleyClientError('TIMEOUT', `send not persisted within ${timeoutMs} ms`, clientMsgId)), timeoutMs),
-      };
-      unref(p.timer);
-      this.pending.set(clientMsgId, p);
-      if (this.canSendMessages()) this.transmit(p);
-    });
+    return this.sends.enqueue(conversationId, options.clientMsgId, (id) => ({ type: 'react', conversation_id: conversationId, seq, client_msg_id: id, emoji, action }), this.wanted);
   }
 
   /**
@@ -334,18 +176,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
    * `message` event, deduplicated. An untracked conversation becomes tracked from `afterSeq`.
    */
   sync(conversationId: string, afterSeq: number, limit?: number): Promise<SyncedEvent> {
-    if (!this.streams.has(conversationId)) this.streams.set(conversationId, this.newStream(conversationId, afterSeq));
-    const previous = this.syncChains.get(conversationId) ?? Promise.resolve();
-    const run = previous.then(
-      () => this.syncLoop(conversationId, afterSeq, limit),
-      () => this.syncLoop(conversationId, afterSeq, limit),
-    );
-    this.syncChains.set(conversationId, run);
-    const cleanup = () => {
-      if (this.syncChains.get(conversationId) === run) this.syncChains.delete(conversationId);
-    };
-    run.then(cleanup, cleanup);
-    return run;
+    return this.conversations.sync(conversationId, afterSeq, limit);
   }
 
   /** Best-effort; false when there is no open socket. */
@@ -436,15 +267,15 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
 
   /** After (re)connecting: sync every tracked conversation, then send what is unpersisted, in order. */
   private async resume(ws: WebSocketLike): Promise<void> {
-    const ids = [...this.streams.keys()];
+    const ids = this.conversations.ids();
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < ids.length && this.ws === ws) {
         const id = ids[next++];
-        const stream = this.streams.get(id);
-        if (!stream) continue;
+        const lastSeq = this.conversations.lastSeqOf(id);
+        if (lastSeq === undefined) continue;
         try {
-          await this.sync(id, stream.lastSeq);
+          await this.conversations.sync(id, lastSeq);
         } catch (e) {
           this.reportUnlessDisconnect(e);
         }
@@ -453,9 +284,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
     await Promise.all(Array.from({ length: Math.min(RESUME_CONCURRENCY, ids.length) }, worker));
     if (this.ws !== ws) return;
     this.resuming = false;
-    for (const p of this.pending.values()) {
-      if (p.status === 'queued') this.transmit(p);
-    }
+    this.sends.transmitQueued();
   }
 
   private onSocketClosed(code: number, reason: string, opened: boolean): void {
@@ -463,10 +292,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
     this.detachSocket();
     const closeError = new ParleyClientError('DISCONNECTED', `socket closed (${code}${reason ? `: ${reason}` : ''})`, undefined, code);
     this.failWaiters(closeError);
-    for (const p of this.pending.values()) {
-      p.status = 'queued';
-      p.resends = 0;
-    }
+    this.sends.requeueAll();
     if (!this.wanted) {
       this.setState('closed');
       return;
@@ -477,7 +303,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
       this.setState('closed');
       const error = new ParleyClientError('CLOSED', `closed by the server with ${code}${reason ? `: ${reason}` : ''}`, undefined, code);
       this.failConnecting(error);
-      for (const p of [...this.pending.values()]) this.settleSend(p, error);
+      this.sends.failAll(error);
       this.emit('error', error);
       return;
     }
@@ -496,7 +322,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
       this.wanted = false;
       this.setState('closed');
       this.failConnecting(new ParleyClientError('CONNECT_FAILED', error.message, undefined, error.closeCode));
-      for (const p of [...this.pending.values()]) this.settleSend(p, error);
+      this.sends.failAll(error);
       return;
     }
     if (!hadSession) this.emit('error', error);
@@ -504,7 +330,7 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
       this.wanted = false;
       this.setState('closed');
       this.failConnecting(error);
-      for (const p of [...this.pending.values()]) this.settleSend(p, error);
+      this.sends.failAll(error);
       return;
     }
     this.setState('connecting');
@@ -577,12 +403,13 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
         return;
       case 'message': {
         const { type: _type, ...message } = frame;
-        return this.onMessage(message);
+        return this.conversations.onMessage(message);
       }
       case 'ack':
-        return this.onAck(frame);
+        this.emit('ack', frame);
+        return this.sends.onAck(frame);
       case 'sync.done':
-        return this.onSyncDone(frame);
+        return this.conversations.onSyncDone(frame);
       case 'typing':
         return this.emit('typing', frame);
       case 'read':
@@ -590,7 +417,8 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
       case 'presence':
         return this.emit('presence', frame);
       case 'conversation':
-        return this.onConversationEvent(frame);
+        this.conversations.onConversationEvent(frame);
+        return this.emit('conversation', frame);
       case 'pong':
         return this.onPong(frame);
       case 'error':
@@ -599,62 +427,6 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
       default:
         return this.emit('call', frame);
     }
-  }
-
-  private onMessage(message: MessageDto): void {
-    const id = message.conversation_id;
-    let stream = this.streams.get(id);
-    if (!stream) {
-      // First sight of an untracked conversation: this message is the baseline.
-      stream = this.newStream(id, message.seq - 1);
-      this.streams.set(id, stream);
-    }
-    const before = stream.lastSeq;
-    const hadGap = stream.hasGap;
-    for (const m of stream.accept(message)) this.emit('message', m);
-    if (!hadGap && stream.hasGap) this.emit('gap', { conversation_id: id, after_seq: before, seen_seq: message.seq });
-    if (stream.hasGap) this.fillGap(id);
-  }
-
-  private fillGap(conversationId: string): void {
-    if (this.filling.has(conversationId) || !this.hello) return;
-    const stream = this.streams.get(conversationId);
-    if (!stream) return;
-    this.filling.add(conversationId);
-    this.sync(conversationId, stream.lastSeq).then(
-      () => this.filling.delete(conversationId),
-      (e: unknown) => {
-        this.filling.delete(conversationId);
-        this.reportUnlessDisconnect(e);
-      },
-    );
-  }
-
-  private onAck(frame: AckFrame): void {
-    this.emit('ack', frame);
-    const p = this.pending.get(frame.client_msg_id);
-    if (!p || p.conversationId !== frame.conversation_id) return;
-    if (frame.status === 'received') {
-      p.status = 'received';
-      return;
-    }
-    this.settleSend(p, frame);
-  }
-
-  private onSyncDone(frame: SyncDoneFrame): void {
-    const waiter = this.syncWaiters.get(frame.conversation_id);
-    if (!waiter) return;
-    this.syncWaiters.delete(frame.conversation_id);
-    clearTimeout(waiter.timer);
-    waiter.resolve(frame);
-  }
-
-  private onConversationEvent(frame: ConversationEventFrame): void {
-    if (frame.event === 'added' && !this.streams.has(frame.conversation.id)) {
-      this.streams.set(frame.conversation.id, this.newStream(frame.conversation.id, frame.conversation.last_seq));
-    }
-    if (frame.event === 'removed') this.streams.delete(frame.conversation.id);
-    this.emit('conversation', frame);
   }
 
   private onPong(frame: PongFrame): void {
@@ -669,84 +441,10 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
 
   private onErrorFrame(code: string, message: string, clientMsgId: string | undefined, retryAfter?: number): void {
     const error = new ParleyClientError(code, message, clientMsgId, undefined, retryAfter);
-    const p = clientMsgId === undefined ? undefined : this.pending.get(clientMsgId);
-    if (p && code === 'UNAVAILABLE' && p.resendTimer !== undefined) {
-      // The server could not take the send now (e.g. its log's partition leader is failing over):
-      // it stays pending and goes again with its scheduled resend, same client_msg_id.
-      this.emit('error', error);
-      return;
-    }
-    if (p) {
-      this.settleSend(p, error);
-      return;
-    }
-    this.emit('error', error);
+    if (!this.sends.onError(error)) this.emit('error', error);
   }
 
   // --- frames out ---
-
-  private async syncLoop(conversationId: string, afterSeq: number, limit?: number): Promise<SyncedEvent> {
-    const pageSize = limit ?? this.options.syncPageSize ?? Limits.SYNC_DEFAULT_LIMIT;
-    // Sync from what was delivered: earlier seqs would be dropped as duplicates, later ones leave a hole.
-    let after = this.streams.get(conversationId)?.lastSeq ?? afterSeq;
-    for (;;) {
-      const done = await this.syncPage(conversationId, after, pageSize);
-      const stream = this.streams.get(conversationId);
-      if (!stream) return { conversation_id: conversationId, last_seq: done.last_seq };
-      if (!done.has_more) stream.noteExisting(done.last_seq);
-      const complete = !done.has_more && !stream.hasGap;
-      const progressed = stream.lastSeq > after;
-      if (complete || !progressed) {
-        const event = { conversation_id: conversationId, last_seq: stream.lastSeq };
-        if (complete) this.emit('synced', event);
-        else this.emit('error', new ParleyClientError('PROTOCOL_ERROR', `sync of ${conversationId} made no progress after seq ${after}`));
-        return event;
-      }
-      after = stream.lastSeq;
-    }
-  }
-
-  private syncPage(conversationId: string, afterSeq: number, limit: number): Promise<SyncDoneFrame> {
-    return new Promise<SyncDoneFrame>((resolve, reject) => {
-      const timer = this.requestTimer(() => {
-        if (this.syncWaiters.get(conversationId)?.timer === timer) this.syncWaiters.delete(conversationId);
-        reject(new ParleyClientError('TIMEOUT', `no sync.done for ${conversationId}`));
-      });
-      this.syncWaiters.set(conversationId, { resolve, reject, timer });
-      if (!this.sendFrame({ type: 'sync', conversation_id: conversationId, after_seq: afterSeq, limit })) {
-        clearTimeout(timer);
-        this.syncWaiters.delete(conversationId);
-        reject(new ParleyClientError('DISCONNECTED', 'not connected'));
-      }
-    });
-  }
-
-  private transmit(p: PendingSend): void {
-    const sent = this.sendFrame(p.frame);
-    if (!sent) return;
-    p.status = 'sent';
-    this.scheduleResend(p);
-  }
-
-  /**
-   * Sends `p` again on the same socket if its persisted ack has not come within resendAfterMs
-   * (doubling). A drop cancels nothing here: the timer finds the send queued and leaves it to the
-   * resume, which transmits it again.
-   */
-  private scheduleResend(p: PendingSend): void {
-    const base = this.options.resendAfterMs ?? 5000;
-    if (p.resendTimer) clearTimeout(p.resendTimer);
-    p.resendTimer = undefined;
-    if (base <= 0) return;
-    const wait = base * 2 ** Math.min(p.resends, 3);
-    p.resendTimer = setTimeout(() => {
-      p.resendTimer = undefined;
-      if (this.pending.get(p.clientMsgId) !== p || p.status === 'queued' || !this.canSendMessages()) return;
-      p.resends++;
-      this.transmit(p);
-    }, wait);
-    unref(p.resendTimer);
-  }
 
   private sendFrame(frame: ClientFrame): boolean {
     const ws = this.ws;
@@ -757,34 +455,8 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
 
   // --- helpers ---
 
-  private canSendMessages(): boolean {
-    return this.hello !== null && !this.resuming;
-  }
-
-  private settleSend(p: PendingSend, outcome: AckPersistedFrame | ParleyClientError): void {
-    if (this.pending.get(p.clientMsgId) !== p) return;
-    this.pending.delete(p.clientMsgId);
-    clearTimeout(p.timer);
-    if (p.resendTimer) clearTimeout(p.resendTimer);
-    if (outcome instanceof ParleyClientError) {
-      p.reject(outcome);
-      return;
-    }
-    p.resolve({
-      conversation_id: outcome.conversation_id,
-      client_msg_id: outcome.client_msg_id,
-      seq: outcome.seq,
-      message_id: outcome.message_id,
-      created_at: outcome.created_at,
-    });
-  }
-
   private failWaiters(error: ParleyClientError): void {
-    for (const w of this.syncWaiters.values()) {
-      clearTimeout(w.timer);
-      w.reject(error);
-    }
-    this.syncWaiters.clear();
+    this.conversations.failPages(error);
     for (const w of this.pings.values()) {
       clearTimeout(w.timer);
       w.reject(error);
@@ -808,10 +480,6 @@ export class ParleyClient extends TypedEmitter<ParleyClientEvents> {
     const timer = setTimeout(onTimeout, this.options.requestTimeoutMs ?? 30_000);
     unref(timer);
     return timer;
-  }
-
-  private newStream(conversationId: string, lastSeq: number): ConversationStream {
-    return new ConversationStream(conversationId, Math.max(0, lastSeq), this.options.maxBufferedPerConversation ?? 1000);
   }
 
   private setState(state: ConnectionState): void {

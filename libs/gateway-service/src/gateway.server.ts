@@ -206,7 +206,10 @@ export class GatewayServer {
   private sweepSockets(): void {
     const checkExpiry = this.sweepTick++ % Math.max(1, Math.round(1000 / SWEEP_INTERVAL_MS)) === 0;
     const checkBuffers = this.writer.takeWrites();
-    if (checkExpiry) this.syncs.prune();
+    if (checkExpiry) {
+      this.syncs.prune();
+      this.sockets.reconnects.prune();
+    }
     if (!checkBuffers && !checkExpiry) return;
     const nowSec = Date.now() / 1000;
     for (const ws of [...this.registry.all()]) {

@@ -203,6 +203,25 @@ describe('TokenVerifier', () => {
     await expect(v.verify(await forge(otherKey, { sub: 'rotated' }))).resolves.toMatchObject({ sub: 'rotated' });
   });
 
+  it('changes its key generation when the published key ids change, not on a re-fetch of the same set', async () => {
+    const clock = manualClock();
+    let published = jwks(key);
+    const v = verifier({ keys: () => published, keysMaxAgeSec: 600 }, clock);
+    const fresh = () => {
+      const iat = Math.floor(clock.now() / 1000);
+      return forge(key, { iat, exp: iat + 600 });
+    };
+    await v.verify(await fresh());
+    const first = v.keysGeneration;
+    clock.advanceSec(601);
+    await v.verify(await fresh());
+    expect(v.keysGeneration).toBe(first);
+    published = jwks(key, otherKey);
+    clock.advanceSec(601);
+    await v.verify(await fresh());
+    expect(v.keysGeneration).toBe(first + 1);
+  });
+
   it('drops a key that is no longer published once the cached set is old', async () => {
     const clock = manualClock();
     let published = jwks(key, otherKey);

@@ -47,6 +47,11 @@ export class TokenVerifier {
     });
   }
 
+  /** Changes whenever the loaded key set gains or loses a key (see VerificationKeys.generation). */
+  get keysGeneration(): number {
+    return this.keys.generation;
+  }
+
   async verify(token: unknown): Promise<VerifiedToken> {
     const parsed = parse(token);
     let key;

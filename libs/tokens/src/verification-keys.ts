@@ -39,8 +39,15 @@ export class VerificationKeys {
   private loadedAt: number | null = null;
   private lastFetchAt = Number.NEGATIVE_INFINITY;
   private inFlight: Promise<void> | null = null;
+  private kids = '';
+  private changes = 0;
 
   constructor(private readonly opts: VerificationKeysOptions) {}
+
+  /** Bumped whenever a fetch brings a different set of key ids: a verification remembered under an older set must be redone. */
+  get generation(): number {
+    return this.changes;
+  }
 
   /**
    * Without waiting: the key named `kid` when the loaded set has it; `null` when the answer needs a
@@ -104,6 +111,9 @@ export class VerificationKeys {
     }
     this.keys = importKeySet(set);
     this.loadedAt = this.opts.now();
+    const kids = [...this.keys.keys()].sort().join('\n');
+    if (kids !== this.kids) this.changes++;
+    this.kids = kids;
   }
 }
 

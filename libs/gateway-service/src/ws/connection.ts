@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'uWebSockets.js';
+import type { TokenIdentity } from '../auth/reconnect-tokens';
+import type { GatewayOptions } from '../gateway.options';
 
 /** What the gateway keeps per socket (uWS user data). Small on purpose: it exists per connection. */
 export interface ConnectionData {
@@ -7,6 +10,9 @@ export interface ConnectionData {
   sessionId: string;
   /** Access token expiry, epoch seconds: the socket is closed with 4401 after it. */
   exp: number;
+  /** The token's digest and the key set it was verified under, remembered at close (ReconnectTokens). */
+  tokenDigest?: string;
+  keysGeneration?: number;
   /** Route keys this socket is subscribed to (conversation ids and presence keys). */
   topics: Set<string>;
   invalidFrames: number;
@@ -27,6 +33,33 @@ export interface ConnectionData {
 }
 
 export type Socket = WebSocket<ConnectionData>;
+
+/** A new socket's data: its token's identity (and digest, for ReconnectTokens) and full rate buckets. */
+export function newConnectionData(
+  claims: TokenIdentity,
+  tokenDigest: string | undefined,
+  keysGeneration: number,
+  options: Pick<GatewayOptions, 'sendRatePerSecond' | 'signalRatePerSecond'>,
+): ConnectionData {
+  return {
+    id: randomUUID(),
+    userId: claims.sub,
+    sessionId: claims.sid,
+    exp: claims.exp,
+    tokenDigest,
+    keysGeneration,
+    topics: new Set(),
+    invalidFrames: 0,
+    tokens: options.sendRatePerSecond * 2,
+    refilledAt: Date.now(),
+    rateLimitedInARow: 0,
+    signalTokens: options.signalRatePerSecond * 2,
+    signalRefilledAt: Date.now(),
+    pendingAcks: 0,
+    open: false,
+    early: [],
+  };
+}
 
 /** Local topic names: one per conversation, one per user, one per watched presence. */
 export const conversationTopic = (conversationId: string) => `c:${conversationId}`;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { AnonymousAliases } from './anonymous-aliases';
 import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
 import { DomainError, isDomainError, MessageBody, TypingSampler, unauthenticated } from '@parley/domain';
@@ -6,15 +5,16 @@ import { AttachmentService } from '../attachments/attachment-service';
 import { inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind, traceHeaders } from '@parley/observability';
 import { CallBatcher, ConversationApi, ConversationEvent, EventLog, KeyedBuckets, MAX_SOCKET_SETUPS, PresenceApi, SocketSetup, Topics } from '@parley/ports';
 import { ClientFrame, CloseCode, LifecycleFrame, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
-import { TokenVerifier, VerifiedToken } from '@parley/tokens';
+import { TokenVerifier } from '@parley/tokens';
 import { SessionLiveness } from '../auth/session-liveness';
+import { ReconnectTokens, TokenIdentity, tokenDigest } from '../auth/reconnect-tokens';
 import { SyncSource } from '../delivery/sync-source';
 import { GatewayOptions } from '../gateway.options';
 import { GatewayTelemetry } from '../gateway-telemetry';
 import { errorBody, toErrorReply } from '../http/api-error';
 import { ingressOf } from '../send/lifecycle-sends';
 import { SendPipeline } from '../send/send-pipeline';
-import { ConnectionData, Socket, userTopic } from './connection';
+import { ConnectionData, newConnectionData, Socket, userTopic } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { backstopBytes, SocketWriter } from './socket-writer';
 import { MemberCounts } from './member-counts';
@@ -26,6 +26,9 @@ const HARD_FRAME_CAP_BYTES = 1024 * 1024;
 
 /** Frames a client may send before its hello (they wait for the session check); more close 1008. */
 const MAX_EARLY_FRAMES = 32;
+
+/** Closed sockets' tokens remembered for their reconnect (about 250 B each). */
+const REMEMBERED_TOKENS = 50_000;
 
 /** Consecutive rate-limited sends after which the socket is closed with 4429. */
 const RATE_LIMIT_CLOSE_AFTER = 50;
@@ -50,6 +53,8 @@ export class SocketHandler {
   draining = false;
   /** Call signaling (`call.*` frames), set by the server. */
   calls: CallSignaling | null = null;
+  /** Tokens of closed sockets: a reconnect with the same token skips the signature check. */
+  readonly reconnects = new ReconnectTokens(REMEMBERED_TOKENS);
 
   constructor(
     private readonly options: GatewayOptions,
@@ -114,16 +119,18 @@ export class SocketHandler {
     const auth = req.getHeader('authorization');
     const queryToken = new URLSearchParams(req.getQuery() ?? '').get('access_token');
     const token = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : (queryToken ?? '');
-    let claims: VerifiedToken | null;
+    const digest = tokenDigest(token);
+    const generation = this.verifier.keysGeneration;
+    let claims: TokenIdentity | null;
     try {
-      claims = this.verifier.verifyNow(token);
+      claims = (digest === undefined ? undefined : this.reconnects.take(digest, generation)) ?? this.verifier.verifyNow(token);
       if (claims && this.sessions.known(claims.sid) === false) throw unauthenticated('session revoked');
     } catch (e) {
       return this.refuseUpgrade(res, e);
     }
     if (claims) {
       this.telemetry.upgrades.inc({ outcome: 'ok' });
-      return res.upgrade(this.connectionData(claims), key, protocol, extensions, context);
+      return res.upgrade(newConnectionData(claims, digest, generation, this.options), key, protocol, extensions, context);
     }
     let aborted = false;
     res.onAborted(() => {
@@ -134,31 +141,12 @@ export class SocketHandler {
         // Uncorked: cork() around an upgrade after an await is what trips #1108 (uWS warns instead).
         if (aborted) return void this.telemetry.upgrades.inc({ outcome: 'aborted' });
         this.telemetry.upgrades.inc({ outcome: 'ok' });
-        res.upgrade(this.connectionData(verified), key, protocol, extensions, context);
+        res.upgrade(newConnectionData(verified, digest, this.verifier.keysGeneration, this.options), key, protocol, extensions, context);
       },
       (e: unknown) => {
         if (!aborted) res.cork(() => this.refuseUpgrade(res, e));
       },
     );
-  }
-
-  private connectionData(claims: VerifiedToken): ConnectionData {
-    return {
-      id: randomUUID(),
-      userId: claims.sub,
-      sessionId: claims.sid,
-      exp: claims.exp,
-      topics: new Set(),
-      invalidFrames: 0,
-      tokens: this.options.sendRatePerSecond * 2,
-      refilledAt: Date.now(),
-      rateLimitedInARow: 0,
-      signalTokens: this.options.signalRatePerSecond * 2,
-      signalRefilledAt: Date.now(),
-      pendingAcks: 0,
-      open: false,
-      early: [],
-    };
   }
 
   private refuseUpgrade(res: HttpResponse, e: unknown): void {
@@ -252,6 +240,10 @@ export class SocketHandler {
     this.calls?.socketClosed(d.id, d.userId);
     if (this.registry.socketsOf(d.userId).size === 0) this.userSignals.forget(d.userId);
     this.presence.disconnected(d.userId, d.id, this.options.gatewayId).catch((err: unknown) => this.logger.warn('presence disconnect failed', { err }));
+
+    if (d.tokenDigest !== undefined && code !== CloseCode.TOKEN_EXPIRED_OR_REVOKED) {
+      this.reconnects.remember(d.tokenDigest, { sub: d.userId, sid: d.sessionId, exp: d.exp }, d.keysGeneration ?? -1);
+    }
   }
 
   private message(ws: Socket, data: ArrayBuffer): void {
