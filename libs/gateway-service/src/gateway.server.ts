@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, TemplatedApp, us_listen_socket, us_listen_socket_close } from 'uWebSockets.js';
 import { failSpan, inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind, traceHeaders } from '@parley/observability';
-import { AuthApi, BlobStore, CallBatcher, CONNECTION_BATCHING, CallStore, SharedBuckets, checkReadiness, DiskBlobStore, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
+import { AuthApi, BlobStore, CallBatcher, CallStore, SharedBuckets, checkReadiness, DiskBlobStore, MemoryCallStore, ConversationApi, EventLog, JsonWebKeySet, PresenceApi, PushApi, ReadinessCheck, ReadinessReport, RouteTable, SESSIONS_ROUTE_KEY, UserDirectory } from '@parley/ports';
 import { CloseCode } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { LocalDelivery } from './delivery/local-delivery';
@@ -72,7 +72,7 @@ export class GatewayServer {
     const { options, logger } = deps;
     this.app = App();
     // Sessions this gateway has not seen yet (a reconnect storm after a restart) are asked about a batch at a time.
-    const sessionChecks = new CallBatcher((sids: string[]) => deps.auth.sessionsActive(sids), { ...CONNECTION_BATCHING, maxItems: 256 });
+    const sessionChecks = new CallBatcher((sids: string[]) => deps.auth.sessionsActive(sids), { windowMs: 2, maxItems: 256 });
     const sessions = new SessionLiveness({ lookup: (sid) => sessionChecks.add(sid) });
     this.telemetry = new GatewayTelemetry(deps.metrics, logger);
     this.writer = new SocketWriter(options.maxBufferedBytes);

@@ -1,4 +1,4 @@
-import { CallBatcher, CONNECTION_BATCHING, type CallBatcherOptions, type PresenceApi, type PresenceView } from '@parley/ports';
+import { CallBatcher, type CallBatcherOptions, type PresenceApi, type PresenceView } from '@parley/ports';
 import type { WireEmpty } from './common.mapping';
 import { RpcChannel, type RpcClientOptions } from './grpc-channel';
 import {
@@ -24,7 +24,7 @@ export class GrpcPresenceClient implements PresenceApi {
     this.channel = new RpcChannel('Presence', address, options);
     this.changes = new CallBatcher(
       (changes) => this.channel.call<WireConnectionChanges, WireEmpty, void[]>('ConnectionsChanged', { changes }, () => changes.map(ignore)),
-      options.batching ?? CONNECTION_BATCHING,
+      options.batching,
     );
   }
 

@@ -3,7 +3,7 @@ import { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } fro
 import { DomainError, isDomainError, MessageBody, TypingSampler, unauthenticated } from '@parley/domain';
 import { AttachmentService } from '../attachments/attachment-service';
 import { inSpan, Logger, Metrics, ROOT_CONTEXT, SpanKind, traceHeaders } from '@parley/observability';
-import { CallBatcher, CONNECTION_BATCHING, ConversationApi, ConversationEvent, EventLog, KeyedBuckets, MAX_SOCKET_SETUPS, PresenceApi, SocketSetup, Topics } from '@parley/ports';
+import { CallBatcher, ConversationApi, ConversationEvent, EventLog, KeyedBuckets, MAX_SOCKET_SETUPS, PresenceApi, SocketSetup, Topics } from '@parley/ports';
 import { ClientFrame, CloseCode, LifecycleFrame, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { SessionLiveness } from '../auth/session-liveness';
@@ -75,7 +75,7 @@ export class SocketHandler {
     this.typingSampler = new TypingSampler(options.largeGroup);
     this.memberCounts = new MemberCounts((id) => this.conversations.memberCount(id));
     this.aliases = new AnonymousAliases(this.conversations);
-    this.setups = new CallBatcher((userIds) => this.conversations.socketSetups(userIds), { ...CONNECTION_BATCHING, maxItems: Math.min(256, MAX_SOCKET_SETUPS) });
+    this.setups = new CallBatcher((userIds) => this.conversations.socketSetups(userIds), { windowMs: 2, maxItems: Math.min(256, MAX_SOCKET_SETUPS) });
     this.userSignals = new KeyedBuckets(options.signalRatePerSecond * 2, options.signalRatePerSecond * 4);
     this.framesIn = metrics.counter('parley_gateway_frames_in_total', 'client frames received', ['type']);
     this.invalidFrames = metrics.counter('parley_gateway_invalid_frames_total', 'client frames that failed validation');
