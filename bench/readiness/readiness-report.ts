@@ -44,6 +44,8 @@ export interface ReadinessResult {
   delivery: { completeClients: number; clientsWithGaps: number; gapExamples: string[]; outOfOrder: number; reconnectFailures: number };
   history: { conversations: number; passed: number; failed: number; failures: HistoryVerdict[]; verdicts: HistoryVerdict[] };
   rss: RssRow[];
+  /** CPU seconds each process (mesh, data systems, load generators, coordinator) used while the sends ran. */
+  cpuDuringSends: Record<string, number>;
   error?: string;
 }
 
@@ -134,6 +136,11 @@ export function renderReadiness(r: ReadinessResult, command: string): string {
     '| --- | --- | --- | --- |',
     ...r.rss.map((x) => `| ${x.process} | ${mib(x.startBytes)} | ${mib(x.endBytes)} | ${Number.isFinite(x.endBytes - x.startBytes) ? `${x.endBytes >= x.startBytes ? '+' : ''}${mib(x.endBytes - x.startBytes)}` : 'n/a'} |`),
   ];
+  const cpu = Object.entries(r.cpuDuringSends).sort(([, a], [, b]) => b - a);
+  if (cpu.length) {
+    const total = cpu.reduce((a, [, x]) => a + (Number.isFinite(x) ? x : 0), 0);
+    lines.push('', `CPU while the sends ran (seconds over ${r.sends.seconds.toFixed(0)} s, ${total.toFixed(1)} in all): ${cpu.map(([n, x]) => `${n} ${x.toFixed(1)}`).join(', ')}`);
+  }
   if (r.delivery.gapExamples.length) lines.push('', 'Gaps:', ...r.delivery.gapExamples.map((g) => `- ${g}`));
   if (r.history.failures.length) lines.push('', 'History failures:', ...r.history.failures.map((f) => `- ${f.kind} ${f.conversationId}: ${f.error?.split('\n').slice(0, 3).join(' ')}`));
   if (r.error) lines.push('', `Run error: ${r.error}`);

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HistoryChecker } from '../../test/support/history-checker';
-import { loadAverage1m, rssBytes } from '../metrics/proc-stat';
+import { cpuByName, cpuDelta, loadAverage1m, rssBytes } from '../metrics/proc-stat';
 import { LatencySummary, summarizeLatencies } from '../metrics/stats';
 import { ReadinessConfig } from '../readiness/readiness-config';
 import { AckLine, ReadinessClientSpec, ReadinessConnectResult, ReadinessSendSpec, ReadinessWorkerReport } from '../readiness/readiness-ipc';
@@ -77,6 +77,7 @@ export async function runReadiness(deployment: ParleyDeployment, stateDir: strin
     const sends: ReadinessSendSpec[][] = workers.map(() => []);
     plan.conversations.forEach((x, ci) => sends[x.sender % c.workers].push({ conversationId: ids[ci], sender: x.sender, ratePerSecond: x.ratePerSecond }));
     result.loadAverageStart = loadAverage1m();
+    const cpu0 = cpuByName(processes());
     const s0 = Date.now();
     await Promise.all(
       workers.map((w, i) => w.request({ cmd: 'start', start: { bases, sends: sends[i], textChars: c.textChars, maxInFlight: c.maxInFlightPerWorker, ackFile: ackFiles[i] } })),
@@ -86,6 +87,7 @@ export async function runReadiness(deployment: ParleyDeployment, stateDir: strin
       log(`  sending: ${Math.round((Date.now() - s0) / 1000)} s of ${c.durationMs / 1000} s`);
     }
     const sendSeconds = (Date.now() - s0) / 1000;
+    result.cpuDuringSends = cpuDelta(cpu0, cpuByName(processes()));
     await Promise.all(workers.map((w) => w.request({ cmd: 'stopSends', drainMs: c.drainMs })));
     result.loadAverageEnd = loadAverage1m();
     const lasts = await lastSeqs(rest, ids, senderTokens);
@@ -203,5 +205,6 @@ function emptyResult(c: ReadinessConfig, gateways: number, plan: ReturnType<type
     delivery: { completeClients: 0, clientsWithGaps: 0, gapExamples: [], outOfOrder: 0, reconnectFailures: 0 },
     history: { conversations: 0, passed: 0, failed: 0, failures: [], verdicts: [] },
     rss: [],
+    cpuDuringSends: {},
   };
 }
