@@ -22,7 +22,7 @@ beforeAll(async () => {
   db = new PgSqlDb({ connectionString: url.toString(), maxConnections: 8 });
   await runMigrations(db, messagingMigrations);
   claims = new SendClaimsRepository(db);
-  repo = new ConversationRepository(db);
+  repo = new ConversationRepository(db.relational());
 });
 
 afterAll(async () => {

@@ -25,8 +25,8 @@ beforeAll(async () => {
   db = await PgliteSqlDb.open(undefined);
   await runMigrations(db, [...messagingMigrations, ...messageStoreMigrations, ...eventLogMigrations]);
   embedded = new EmbeddedEventLog({ db, partitions: 2, retentionIntervalMs: 0, pollIntervalMs: 600_000 });
-  repo = new ConversationRepository(db);
-  moderation = new ModerationRepository(db);
+  repo = new ConversationRepository(db.relational());
+  moderation = new ModerationRepository(db.relational());
 });
 
 afterAll(async () => {

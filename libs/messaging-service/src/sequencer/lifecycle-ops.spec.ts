@@ -27,9 +27,9 @@ beforeAll(async () => {
     if (topic === Topics.events) events.push(value as ConversationEvent);
     return append(topic, key, value, headers);
   };
-  repo = new ConversationRepository(db);
+  repo = new ConversationRepository(db.relational());
   store = new SqlMessageStore(db);
-  lifecycle = new LifecycleRepository(db);
+  lifecycle = new LifecycleRepository(db.relational());
 });
 
 afterAll(async () => {
