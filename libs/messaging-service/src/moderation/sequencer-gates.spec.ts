@@ -66,7 +66,7 @@ const outcomes = (conversationId: string) => events.flatMap((e) => {
 });
 
 describe('the sequencer with moderation gates', () => {
-  const make = () => new ConversationSequencer(repo, new SendClaimsRepository(db), new SqlMessageStore(db), recording, undefined, undefined, null, new SendGates(() => now));
+  const make = () => new ConversationSequencer(repo, new SendClaimsRepository(db.relational()), new SqlMessageStore(db), recording, undefined, undefined, null, new SendGates(() => now));
 
   it('slow mode: one message per member per N seconds, in partition order, moderators exempt, no seq gap', async () => {
     const seq = make();

@@ -69,7 +69,7 @@ beforeAll(async () => {
   log = new RecordingLog(embedded);
   repo = new ConversationRepository(db.relational());
   store = new SqlMessageStore(db);
-  claims = new SendClaimsRepository(db);
+  claims = new SendClaimsRepository(db.relational());
 });
 
 afterAll(async () => {

@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 const sequencer = (messages: MessageStore = store, threshold = 1000) => {
-  const claims = new SendClaimsRepository(db);
+  const claims = new SendClaimsRepository(db.relational());
   const mentions = async (_c: string, text: string) => (text.includes('@bob') ? ['bob'] : []);
   const ops = new LifecycleOps(repo, claims, lifecycle, messages, { threshold, typingSampleMs: 1000 }, mentions);
   return new ConversationSequencer(repo, claims, messages, log, { onMalformed: () => undefined }, mentions, ops);
