@@ -11,8 +11,9 @@ import { openScratchDb } from '../support/scratch-db';
  * statements through `SqlDb` (before the port), interleaved blocks in one process on one database,
  * CPU of this process per operation.
  *
- * - send: one batch of one conversation's sends as the sequencer runs it: `senderAliases`,
- *   `sendGates`, and the claim statement (new sends each time, so every claim moves last_seq).
+ * - send: one batch of one conversation's sends as the sequencer runs it in steady state: `sendGates`
+ *   and the claim statement (new sends each time, so every claim moves last_seq). `senderAliases`
+ *   runs once per plain conversation (the sequencer remembers it is not anonymous), so not here.
  * - setup: `socketSetups` of a batch of users (the relational read of connection setup).
  *
  *   node dist/bench/relational/messaging-statements-bench.js [--db pglite|postgres] [--ops 1500] [--blocks 6] [--sends 10] [--users 30]
@@ -69,8 +70,6 @@ async function seed(db: SqlDb): Promise<void> {
 /** The statements of before the port, through SqlDb (as in the repositories until issue 14's messaging step). */
 function viaSqlDb(db: SqlDb) {
   return {
-    aliases: (c: string, ids: string[]) =>
-      db.query(`SELECT c.anonymous, m.user_id, m.participant_id FROM conversations c LEFT JOIN memberships m ON m.conversation_id = c.id AND m.user_id = ANY($2::text[]) AND m.participant_id IS NOT NULL WHERE c.id = $1`, [c, ids]),
     gates: (c: string, ids: string[]) =>
       db.query(
         `SELECT COALESCE(m.participant_id, m.user_id) AS user_id, m.role, m.muted_until, c.slow_mode_seconds, c.announcement FROM memberships m JOIN conversations c ON c.id = m.conversation_id
@@ -132,13 +131,11 @@ async function main(): Promise<void> {
     const ways: Record<string, Op> = {
       'send, as shipped': async (i) => {
         const b = batch(i, 'shipped');
-        await repo.senderAliases(b.conversation, b.unique);
         await repo.sendGates(b.conversation, b.unique);
         return (await claims.claimBatch(b.conversation, b.senders.map((s, k) => ({ sender_id: s, client_msg_id: b.keys[k], message_id: b.keys[k] })), new Date().toISOString())).size;
       },
       'send, SqlDb': async (i) => {
         const b = batch(i, 'sql');
-        await sql.aliases(b.conversation, b.unique);
         await sql.gates(b.conversation, b.unique);
         return (await sql.claim(b.conversation, b.senders, b.keys, new Date().toISOString())).rows.length;
       },
