@@ -2,7 +2,7 @@
 // Where the SQL migrations and prisma/schema disagree (docs/adr/0004-relational-data.md).
 //
 //   node tools/prisma/schema-diff.mjs                 after `npm run build`: applies the relational
-//        migrations (auth, notification, presence) with the project's runner to an in-memory PGlite
+//        migrations (auth, notification, presence, messaging) with the project's runner to an in-memory PGlite
 //        and prints the SQL that would bring that database to the schema; exit 0 when they agree,
 //        2 when they do not (the printed SQL is the body of the next migration).
 //   node tools/prisma/schema-diff.mjs --db <dir>      the same against an existing PGlite directory.
@@ -25,6 +25,7 @@ function relationalMigrations() {
     ...require(dist('auth-service/src/migrations/index.js')).authMigrations,
     ...require(dist('notification-service/src/notification.migrations.js')).notificationMigrations,
     ...require(dist('presence-service/src/presence.migrations.js')).presenceMigrations,
+    ...require(dist('messaging-service/src/storage/messaging.migrations.js')).messagingMigrations,
   ];
 }
 

@@ -17,12 +17,11 @@ let repo: ConversationRepository;
 beforeAll(async () => {
   admin = new PgSqlDb({ connectionString: postgresUrl, maxConnections: 1, connectTimeoutMs: 3000 });
   await admin.exec(`CREATE SCHEMA ${schema}`);
-  const url = new URL(postgresUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  db = new PgSqlDb({ connectionString: url.toString(), maxConnections: 8 });
+  // The adapter's `schema` sets both the connections' search_path and Prisma Client's schema.
+  db = new PgSqlDb({ connectionString: postgresUrl, schema, maxConnections: 8 });
   await runMigrations(db, messagingMigrations);
-  claims = new SendClaimsRepository(db);
-  repo = new ConversationRepository(db);
+  claims = new SendClaimsRepository(db.relational());
+  repo = new ConversationRepository(db.relational());
 });
 
 afterAll(async () => {

@@ -38,17 +38,19 @@ export class ConversationService implements ConversationApi, MembershipDirectory
     /** Issue 14: PARLEY_ANON_REJOIN_WINDOW_S (docs/adr/0016). */
     anonRejoinWindowSeconds = 300,
   ) {
-    this.repo = new ConversationRepository(db);
+    // Relational data runs on Prisma Client over the same connections (docs/adr/0004-relational-data.md).
+    const relational = db.relational();
+    this.repo = new ConversationRepository(relational);
     this.creating = new CreateConversationUseCase(this.repo, users, log);
-    const moderation = new ModerationRepository(db);
+    const moderation = new ModerationRepository(relational);
     this.changing = new ChangeMembersUseCase(this.repo, users, log, moderation, anonRejoinWindowSeconds);
-    this.moderation = new ModerationUseCase(this.repo, moderation, messages, users, log, new ParticipantsRepository(db));
+    this.moderation = new ModerationUseCase(this.repo, moderation, messages, users, log, new ParticipantsRepository(relational));
     this.reading = new MarkReadUseCase(this.repo, log, policy);
     this.receipts = new ReadReceiptsUseCase(this.repo);
     this.history$ = new ReadHistoryUseCase(this.repo, messages, reads);
     this.queries = new QueryConversationsUseCase(this.repo);
-    this.lifecycle = new ReadLifecycleUseCase(this.repo, new LifecycleRepository(db), messages);
-    this.search$ = new SearchRepository(db);
+    this.lifecycle = new ReadLifecycleUseCase(this.repo, new LifecycleRepository(relational), messages);
+    this.search$ = new SearchRepository(relational);
   }
 
   create(actorId: string, input: CreateConversationInput) {

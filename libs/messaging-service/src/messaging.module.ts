@@ -66,12 +66,13 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
   ) {
     const malformed = metrics.counter('parley_messaging_malformed_ingress_total', 'ingress records that were not sends');
     const reads = countStoreReads(metrics);
-    const repo = new ConversationRepository(db);
+    const relational = db.relational();
+    const repo = new ConversationRepository(relational);
     const writes = metrics.histogram('parley_messaging_store_write_duration_seconds', 'message store writes by the sequencer (one batch of a conversation)', [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
     const claimBatches = metrics.histogram('parley_messaging_sequencer_batch_sends', 'sends of one conversation the sequencer claims and stores together', [1, 2, 5, 10, 20, 50, 100, 200]);
-    this.claims = new SendClaimsRepository(db);
+    this.claims = new SendClaimsRepository(relational);
     const mentions = mentionResolver(users, repo);
-    const ops = new LifecycleOps(repo, this.claims, new LifecycleRepository(db), messages, options.largeGroup, mentions, new ModerationRepository(db));
+    const ops = new LifecycleOps(repo, this.claims, new LifecycleRepository(relational), messages, options.largeGroup, mentions, new ModerationRepository(relational));
     this.sequencer = new ConversationSequencer(repo, this.claims, messages, log, {
       onMalformed: () => malformed.inc(),
       onStoreRead: (op) => reads.count(op),
@@ -140,7 +141,7 @@ export class MessagingModule {
         { provide: SEARCH_PROJECTION_OPTIONS, useValue: { run: options.runSequencer } },
         SearchProjectionRunner,
         // Issue 14: the operator's pseudonym lookup, on the admin port only (docs/adr/0016).
-        { provide: ADMIN_ROUTES, inject: [SQL_DB, LOGGER], useFactory: (db: SqlDb, logger: Logger) => [participantAdminRoute(new ParticipantsRepository(db), logger.child({ component: 'participants-admin' }))] },
+        { provide: ADMIN_ROUTES, inject: [SQL_DB, LOGGER], useFactory: (db: SqlDb, logger: Logger) => [participantAdminRoute(new ParticipantsRepository(db.relational()), logger.child({ component: 'participants-admin' }))] },
       ],
       exports: [CONVERSATION_API, MEMBERSHIP_DIRECTORY],
     };

@@ -28,6 +28,7 @@ export * from './blob-store.port';
 export * from './embedded/disk-blob-store.adapter';
 export * from './relational/relational.port';
 export * from './relational/prisma-relational-db';
+export * from './relational/sql-fragment';
 export * from './keyed-buckets';
 export * from './shared-buckets.port';
 export * from './embedded/memory-shared-buckets.adapter';

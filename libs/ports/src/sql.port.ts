@@ -31,8 +31,15 @@ export interface SqlDb extends SqlQueryable {
 
 export const SQL_DB = Symbol('SqlDb');
 
-/** Postgres's SQLSTATE 23505 (SqlDb), or Prisma Client's P2002 (RelationalDb). */
+/**
+ * Postgres's SQLSTATE 23505 (SqlDb), Prisma Client's P2002 (RelationalDb, model API), or a raw
+ * statement through the client (`$queryRaw`) that failed with 23505: P2010 carrying the driver
+ * adapter's error.
+ */
 export const isUniqueViolation = (e: unknown): boolean => {
-  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-  return code === '23505' || code === 'P2002';
+  if (typeof e !== 'object' || e === null) return false;
+  const { code, meta } = e as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } } };
+  if (code === '23505' || code === 'P2002') return true;
+  const cause = code === 'P2010' ? meta?.driverAdapterError?.cause : undefined;
+  return cause?.kind === 'UniqueConstraintViolation' || cause?.originalCode === '23505';
 };

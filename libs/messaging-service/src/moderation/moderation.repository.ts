@@ -1,6 +1,6 @@
-import { memberColumn } from '../anonymous/participants.repository';
+import { memberWhere } from '../anonymous/participants.repository';
 import { Rank } from '@parley/domain';
-import { SqlDb } from '@parley/ports';
+import { RelationalDb } from '@parley/ports';
 import type { AuditActionDto, AuditEntryDto, BanDto, ReportDto } from '@parley/protocol';
 
 const iso = (v: Date | string) => (v instanceof Date ? v : new Date(v)).toISOString();
@@ -18,161 +18,182 @@ export type Resolution = NonNullable<ReportDto['resolution']>;
 export type AuditAction = AuditActionDto;
 export type AuditRecord = AuditEntryDto;
 
-interface ReportRow {
-  id: string | number;
-  conversation_id: string;
-  target_seq: string | number;
-  reporter_id: string;
+interface ReportModel {
+  id: bigint;
+  conversationId: string;
+  targetSeq: bigint;
+  reporterId: string;
   reason: string;
-  created_at: Date | string;
-  resolved_by: string | null;
-  resolved_at: Date | string | null;
-  resolution: Resolution | null;
+  createdAt: Date;
+  resolvedBy: string | null;
+  resolvedAt: Date | null;
+  resolution: string | null;
 }
 
-const toReport = (r: ReportRow): ReportRecord => ({
+const toReport = (r: ReportModel): ReportRecord => ({
   id: String(r.id),
-  conversation_id: r.conversation_id,
-  seq: Number(r.target_seq),
-  reporter_id: r.reporter_id,
+  conversation_id: r.conversationId,
+  seq: Number(r.targetSeq),
+  reporter_id: r.reporterId,
   reason: r.reason,
-  created_at: iso(r.created_at),
-  status: r.resolved_at === null ? 'open' : 'resolved',
-  resolved_by: r.resolved_by,
-  resolved_at: isoOrNull(r.resolved_at),
-  resolution: r.resolution,
+  created_at: r.createdAt.toISOString(),
+  status: r.resolvedAt === null ? 'open' : 'resolved',
+  resolved_by: r.resolvedBy,
+  resolved_at: isoOrNull(r.resolvedAt),
+  resolution: r.resolution as Resolution | null,
 });
 
-/** The moderation state of conversations (docs/adr/0017-moderation.md), in the messaging database. */
+/** A report or audit id (a bigserial) as a bigint; null for a string that cannot be one. */
+const idOf = (id: string): bigint | null => (/^[0-9]{1,18}$/.test(id) ? BigInt(id) : null);
+
+const toBan = (row: { userId: string; participantId: string | null; bannedBy: string; reason: string | null; bannedAt: Date }): BanRecord => ({
+  user_id: row.participantId ?? row.userId,
+  banned_by: row.bannedBy,
+  reason: row.reason,
+  banned_at: row.bannedAt.toISOString(),
+});
+
+/**
+ * The moderation state of conversations (docs/adr/0017-moderation.md), in the messaging database,
+ * on Prisma Client's model API (docs/adr/0004-relational-data.md) except the ban list, keyset-paged
+ * by the pseudonym-or-user id it shows (an expression, which the model API cannot order by).
+ */
 export class ModerationRepository {
-  constructor(private readonly db: SqlDb) {}
+  constructor(private readonly db: RelationalDb) {}
 
   async settings(conversationId: string): Promise<ModerationSettings> {
-    const r = await this.db.query<{ slow_mode_seconds: number; announcement: boolean }>(`SELECT slow_mode_seconds, announcement FROM conversations WHERE id = $1`, [conversationId]);
-    const row = r.rows[0];
-    return { slow_mode_seconds: Number(row?.slow_mode_seconds ?? 0), announcement: row?.announcement === true };
+    const row = await this.db.run((c) => c.conversation.findUnique({ where: { id: conversationId }, select: { slowModeSeconds: true, announcement: true } }));
+    return { slow_mode_seconds: row?.slowModeSeconds ?? 0, announcement: row?.announcement === true };
   }
 
   async setSettings(conversationId: string, s: Partial<ModerationSettings>): Promise<ModerationSettings> {
-    await this.db.query(
-      `UPDATE conversations SET slow_mode_seconds = COALESCE($2::integer, slow_mode_seconds), announcement = COALESCE($3::boolean, announcement) WHERE id = $1`,
-      [conversationId, s.slow_mode_seconds ?? null, s.announcement ?? null],
-    );
+    const data = { ...(s.slow_mode_seconds === undefined ? {} : { slowModeSeconds: s.slow_mode_seconds }), ...(s.announcement === undefined ? {} : { announcement: s.announcement }) };
+    if (Object.keys(data).length > 0) await this.db.run((c) => c.conversation.updateMany({ where: { id: conversationId }, data }));
     return this.settings(conversationId);
   }
 
   async mutedUntil(conversationId: string, userId: string): Promise<string | null> {
-    const r = await this.db.query<{ muted_until: Date | string | null }>(`SELECT muted_until FROM memberships WHERE conversation_id = $1 AND ${memberColumn(userId)} = $2`, [conversationId, userId]);
-    return isoOrNull(r.rows[0]?.muted_until ?? null);
+    const row = await this.db.run((c) => c.membership.findFirst({ where: memberWhere(conversationId, userId), select: { mutedUntil: true } }));
+    return isoOrNull(row?.mutedUntil ?? null);
   }
 
   async setRank(conversationId: string, userId: string, rank: Rank): Promise<void> {
-    await this.db.query(`UPDATE memberships SET role = $3 WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId, rank]);
+    await this.db.run((c) => c.membership.updateMany({ where: { conversationId, userId }, data: { role: rank } }));
   }
 
   async owners(conversationId: string): Promise<number> {
-    const r = await this.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM memberships WHERE conversation_id = $1 AND role = 'owner'`, [conversationId]);
-    return Number(r.rows[0]?.n ?? 0);
+    return this.db.run((c) => c.membership.count({ where: { conversationId, role: 'owner' } }));
   }
 
   async setMute(conversationId: string, userId: string, until: string | null): Promise<void> {
-    await this.db.query(`UPDATE memberships SET muted_until = $3 WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId, until]);
+    await this.db.run((c) => c.membership.updateMany({ where: { conversationId, userId }, data: { mutedUntil: until === null ? null : new Date(until) } }));
   }
 
-  /** `participantId` (issue 14): the pseudonym the ban was made through, which the ban shows instead of the user id. */
+  /**
+   * `participantId` (issue 14): the pseudonym the ban was made through, which the ban shows instead
+   * of the user id. A second ban of the same user keeps the first (a new reason replaces the old).
+   */
   async ban(conversationId: string, userId: string, by: string, reason: string | null, at: string, participantId: string | null = null): Promise<BanRecord> {
-    const r = await this.db.query<{ user_id: string; banned_by: string; reason: string | null; banned_at: Date | string }>(
-      `INSERT INTO conversation_bans (conversation_id, user_id, banned_by, reason, banned_at, participant_id) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (conversation_id, user_id) DO UPDATE SET reason = COALESCE(EXCLUDED.reason, conversation_bans.reason)
-       RETURNING COALESCE(participant_id, user_id) AS user_id, banned_by, reason, banned_at`,
-      [conversationId, userId, by, reason, at, participantId],
+    const row = await this.db.run((c) =>
+      c.conversationBan.upsert({
+        where: { conversationId_userId: { conversationId, userId } },
+        create: { conversationId, userId, bannedBy: by, reason, bannedAt: new Date(at), participantId },
+        update: reason === null ? {} : { reason },
+      }),
     );
-    const row = r.rows[0];
-    return { user_id: row.user_id, banned_by: row.banned_by, reason: row.reason, banned_at: iso(row.banned_at) };
+    return toBan(row);
   }
 
   async unban(conversationId: string, userId: string): Promise<boolean> {
-    const r = await this.db.query(`DELETE FROM conversation_bans WHERE conversation_id = $1 AND user_id = $2 RETURNING user_id`, [conversationId, userId]);
-    return r.rows.length > 0;
+    const r = await this.db.run((c) => c.conversationBan.deleteMany({ where: { conversationId, userId } }));
+    return r.count > 0;
   }
 
   async bannedAmong(conversationId: string, userIds: readonly string[]): Promise<string[]> {
     if (userIds.length === 0) return [];
-    const r = await this.db.query<{ user_id: string }>(`SELECT user_id FROM conversation_bans WHERE conversation_id = $1 AND user_id = ANY($2::text[])`, [conversationId, [...userIds]]);
-    return r.rows.map((x) => x.user_id);
+    const rows = await this.db.run((c) => c.conversationBan.findMany({ where: { conversationId, userId: { in: [...userIds] } }, select: { userId: true } }));
+    return rows.map((x) => x.userId);
   }
 
-  /** Bans ordered by user id, keyset-paged. */
+  /** Bans ordered by the id they show (the pseudonym, else the user id), keyset-paged. */
   async bans(conversationId: string, limit: number, afterUserId: string | null): Promise<BanRecord[]> {
-    const r = await this.db.query<{ user_id: string; banned_by: string; reason: string | null; banned_at: Date | string }>(
-      `SELECT COALESCE(participant_id, user_id) AS user_id, banned_by, reason, banned_at FROM conversation_bans
-        WHERE conversation_id = $1 AND ($3::text IS NULL OR COALESCE(participant_id, user_id) > $3) ORDER BY COALESCE(participant_id, user_id) LIMIT $2`,
-      [conversationId, limit, afterUserId],
-    );
-    return r.rows.map((row) => ({ user_id: row.user_id, banned_by: row.banned_by, reason: row.reason, banned_at: iso(row.banned_at) }));
+    const rows = await this.db.run((c) => c.$queryRaw<Array<{ user_id: string; banned_by: string; reason: string | null; banned_at: Date | string }>>`
+      SELECT COALESCE(participant_id, user_id) AS user_id, banned_by, reason, banned_at FROM conversation_bans
+       WHERE conversation_id = ${conversationId} AND (${afterUserId}::text IS NULL OR COALESCE(participant_id, user_id) > ${afterUserId}::text)
+       ORDER BY COALESCE(participant_id, user_id) LIMIT ${limit}::int`);
+    return rows.map((row) => ({ user_id: row.user_id, banned_by: row.banned_by, reason: row.reason, banned_at: iso(row.banned_at) }));
   }
 
   /** Files a report; a member's second report of the same message is the first one (created: false). */
   async report(conversationId: string, seq: number, reporterId: string, reason: string, at: string): Promise<{ report: ReportRecord; created: boolean }> {
-    const inserted = await this.db.query<ReportRow>(
-      `INSERT INTO moderation_reports (conversation_id, target_seq, reporter_id, reason, created_at) VALUES ($1, $2::bigint, $3, $4, $5)
-       ON CONFLICT (conversation_id, target_seq, reporter_id) DO NOTHING RETURNING *`,
-      [conversationId, String(seq), reporterId, reason, at],
-    );
-    if (inserted.rows[0]) return { report: toReport(inserted.rows[0]), created: true };
-    const r = await this.db.query<ReportRow>(`SELECT * FROM moderation_reports WHERE conversation_id = $1 AND target_seq = $2::bigint AND reporter_id = $3`, [conversationId, String(seq), reporterId]);
-    return { report: toReport(r.rows[0]), created: false };
+    const key = { conversationId, targetSeq: BigInt(seq), reporterId };
+    const inserted = await this.db.run((c) => c.moderationReport.createManyAndReturn({ data: [{ ...key, reason, createdAt: new Date(at) }], skipDuplicates: true }));
+    if (inserted[0]) return { report: toReport(inserted[0]), created: true };
+    const first = await this.db.run((c) => c.moderationReport.findUniqueOrThrow({ where: { conversationId_targetSeq_reporterId: key } }));
+    return { report: toReport(first), created: false };
   }
 
   async findReport(conversationId: string, id: string): Promise<ReportRecord | null> {
-    const r = await this.db.query<ReportRow>(`SELECT * FROM moderation_reports WHERE conversation_id = $1 AND id = $2::bigint`, [conversationId, id]);
-    return r.rows[0] ? toReport(r.rows[0]) : null;
+    const n = idOf(id);
+    const row = n === null ? null : await this.db.run((c) => c.moderationReport.findFirst({ where: { id: n, conversationId } }));
+    return row ? toReport(row) : null;
   }
 
   /** Reports oldest first, keyset-paged by id; `open` only, or all. */
   async reports(conversationId: string, status: 'open' | 'all', limit: number, afterId: string | null): Promise<ReportRecord[]> {
-    const r = await this.db.query<ReportRow>(
-      `SELECT * FROM moderation_reports WHERE conversation_id = $1 ${status === 'open' ? 'AND resolved_at IS NULL' : ''}
-          AND ($3::bigint IS NULL OR id > $3::bigint) ORDER BY id LIMIT $2`,
-      [conversationId, limit, afterId],
+    const after = afterId === null ? null : idOf(afterId);
+    const rows = await this.db.run((c) =>
+      c.moderationReport.findMany({
+        where: { conversationId, ...(status === 'open' ? { resolvedAt: null } : {}), ...(after === null ? {} : { id: { gt: after } }) },
+        orderBy: { id: 'asc' },
+        take: limit,
+      }),
     );
-    return r.rows.map(toReport);
+    return rows.map(toReport);
   }
 
   /** Resolves an open report; null when it was already resolved. */
   async resolve(conversationId: string, id: string, by: string, resolution: Resolution, at: string): Promise<ReportRecord | null> {
-    const r = await this.db.query<ReportRow>(
-      `UPDATE moderation_reports SET resolved_by = $3, resolution = $4, resolved_at = $5 WHERE conversation_id = $1 AND id = $2::bigint AND resolved_at IS NULL RETURNING *`,
-      [conversationId, id, by, resolution, at],
-    );
-    return r.rows[0] ? toReport(r.rows[0]) : null;
+    const n = idOf(id);
+    if (n === null) return null;
+    const r = await this.db.run((c) => c.moderationReport.updateManyAndReturn({ where: { id: n, conversationId, resolvedAt: null }, data: { resolvedBy: by, resolution, resolvedAt: new Date(at) } }));
+    return r[0] ? toReport(r[0]) : null;
   }
 
   /** Appends to the audit log; a `dedupeKey` already there (a repeated sequencer step) writes nothing. */
   async audit(e: Omit<AuditRecord, 'id'>, dedupeKey: string | null = null): Promise<void> {
-    await this.db.query(
-      `INSERT INTO moderation_audit (conversation_id, actor_id, action, target_user_id, target_seq, details, at, dedupe_key)
-       VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING`,
-      [e.conversation_id, e.actor_id, e.action, e.target_user_id, e.target_seq === null ? null : String(e.target_seq), e.details === null ? null : JSON.stringify(e.details), e.at, dedupeKey],
+    await this.db.run((c) =>
+      c.moderationAudit.createMany({
+        data: [{
+          conversationId: e.conversation_id,
+          actorId: e.actor_id,
+          action: e.action,
+          targetUserId: e.target_user_id,
+          targetSeq: e.target_seq === null ? null : BigInt(e.target_seq),
+          details: e.details === null ? null : JSON.stringify(e.details),
+          at: new Date(e.at),
+          dedupeKey,
+        }],
+        skipDuplicates: true,
+      }),
     );
   }
 
   /** The audit log newest first, keyset-paged by id. */
   async auditPage(conversationId: string, limit: number, beforeId: string | null): Promise<AuditRecord[]> {
-    const r = await this.db.query<{ id: string | number; conversation_id: string; actor_id: string; action: AuditAction; target_user_id: string | null; target_seq: string | number | null; details: string | null; at: Date | string }>(
-      `SELECT id, conversation_id, actor_id, action, target_user_id, target_seq, details, at FROM moderation_audit
-        WHERE conversation_id = $1 AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY id DESC LIMIT $2`,
-      [conversationId, limit, beforeId],
+    const before = beforeId === null ? null : idOf(beforeId);
+    const rows = await this.db.run((c) =>
+      c.moderationAudit.findMany({ where: { conversationId, ...(before === null ? {} : { id: { lt: before } }) }, orderBy: { id: 'desc' }, take: limit }),
     );
-    return r.rows.map((row) => ({
+    return rows.map((row) => ({
       id: String(row.id),
-      conversation_id: row.conversation_id,
-      actor_id: row.actor_id,
-      action: row.action,
-      target_user_id: row.target_user_id,
-      target_seq: row.target_seq === null ? null : Number(row.target_seq),
+      conversation_id: row.conversationId,
+      actor_id: row.actorId,
+      action: row.action as AuditAction,
+      target_user_id: row.targetUserId,
+      target_seq: row.targetSeq === null ? null : Number(row.targetSeq),
       details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
-      at: iso(row.at),
+      at: row.at.toISOString(),
     }));
   }
 }

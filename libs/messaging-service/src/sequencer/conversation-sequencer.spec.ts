@@ -67,9 +67,9 @@ beforeAll(async () => {
   await runMigrations(db, [...messagingMigrations, ...messageStoreMigrations, ...eventLogMigrations]);
   embedded = new EmbeddedEventLog({ db, partitions: 4, retentionIntervalMs: 0, pollIntervalMs: 600_000 });
   log = new RecordingLog(embedded);
-  repo = new ConversationRepository(db);
+  repo = new ConversationRepository(db.relational());
   store = new SqlMessageStore(db);
-  claims = new SendClaimsRepository(db);
+  claims = new SendClaimsRepository(db.relational());
 });
 
 afterAll(async () => {

@@ -77,6 +77,16 @@ export function describeRelationalDbContract(name: string, makeAdapter: () => Pr
         .transaction((tx) => tx.lastSeen.create({ data: { userId: user, lastSeenAt: new Date() } }))
         .catch((e: unknown) => e);
       expect(isUniqueViolation(inside)).toBe(true);
+      // A hand-written statement through the client fails as P2010 carrying the driver's 23505.
+      const raw = await db
+        .relational()
+        .run((c) => c.$executeRaw`INSERT INTO last_seen (user_id, last_seen_at) VALUES (${user}, now())`)
+        .catch((e: unknown) => e);
+      expect(isUniqueViolation(raw)).toBe(true);
+      expect(isDomainError(raw)).toBe(false);
+      const other = await db.relational().run((c) => c.$executeRaw`INSERT INTO last_seen (user_id, last_seen_at) VALUES (${user}, 'not a time')`).catch((e: unknown) => e);
+      expect(other).toBeInstanceOf(Error);
+      expect(isUniqueViolation(other)).toBe(false);
     });
 
     it('runs raw SQL through the same client, parameterized ($queryRaw)', async () => {
