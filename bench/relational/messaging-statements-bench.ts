@@ -1,15 +1,13 @@
-import { runMigrations, SqlDb } from '@parley/ports';
+import { RelationalDb, runMigrations, SqlDb } from '@parley/ports';
 import { intArg } from '../support/int-arg';
 import { messagingMigrations } from '../../libs/messaging-service/src/storage/messaging.migrations';
-import { ConversationRepository } from '../../libs/messaging-service/src/storage/conversation.repository';
-import { SendClaimsRepository } from '../../libs/messaging-service/src/storage/send-claims.repository';
 import { openScratchDb } from '../support/scratch-db';
 
 /**
- * Messaging's per-send and per-connection statements (issue 14, docs/adr/0004): as shipped (the
- * repositories, hand-written statements through Prisma Client as `$queryRaw`) against the same
- * statements through `SqlDb` (before the port), interleaved blocks in one process on one database,
- * CPU of this process per operation.
+ * Messaging's per-send and per-connection statements (issue 14, docs/adr/0004) through `SqlDb` (as
+ * shipped: the repositories run these three through it) against the same statements, same text and
+ * parameters, through Prisma Client (`$queryRawUnsafe` of the fixed text, values bound as
+ * parameters), interleaved blocks in one process on one database, CPU of this process per operation.
  *
  * - send: one batch of one conversation's sends as the sequencer runs it in steady state: `sendGates`
  *   and the claim statement (new sends each time, so every claim moves last_seq). `senderAliases`
@@ -67,17 +65,22 @@ async function seed(db: SqlDb): Promise<void> {
   await db.query(`INSERT INTO memberships (conversation_id, user_id, role, joined_at) SELECT c, u, 'member', now() FROM unnest($1::text[], $2::text[]) AS x(c, u) ON CONFLICT DO NOTHING`, [conv, user]);
 }
 
-/** The statements of before the port, through SqlDb (as in the repositories until issue 14's messaging step). */
-function viaSqlDb(db: SqlDb) {
+type Run = (text: string, params: unknown[]) => Promise<{ rows: unknown[] }>;
+
+const throughSqlDb = (db: SqlDb): Run => (text, params) => db.query(text, params);
+const throughPrisma = (rel: RelationalDb): Run => async (text, params) => ({ rows: await rel.run((c) => c.$queryRawUnsafe<unknown[]>(text, ...params)) });
+
+/** The statements as the repositories have them (sendGates, the claim, socketSetups), run by `db`. */
+function statements(db: Run) {
   return {
     gates: (c: string, ids: string[]) =>
-      db.query(
+      db(
         `SELECT COALESCE(m.participant_id, m.user_id) AS user_id, m.role, m.muted_until, c.slow_mode_seconds, c.announcement FROM memberships m JOIN conversations c ON c.id = m.conversation_id
           WHERE m.conversation_id = $1 AND ((m.user_id = ANY($2::text[]) AND m.participant_id IS NULL) OR m.participant_id = ANY($3::text[]))`,
         [c, ids, []],
       ),
     claim: (c: string, senders: string[], keys: string[], at: string) =>
-      db.query(
+      db(
         `WITH input AS (SELECT i.sender_id, i.client_msg_id, i.message_id, i.ord FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS i(sender_id, client_msg_id, message_id, ord)),
          firsts AS (SELECT DISTINCT ON (sender_id, client_msg_id) sender_id, client_msg_id, message_id, ord FROM input ORDER BY sender_id, client_msg_id, ord),
          existing AS (SELECT c.sender_id, c.client_msg_id, c.seq, c.message_id, c.created_at FROM send_claims c JOIN firsts f ON c.conversation_id = $1 AND c.sender_id = f.sender_id AND c.client_msg_id = f.client_msg_id
@@ -89,7 +92,7 @@ function viaSqlDb(db: SqlDb) {
         [c, senders, keys, keys, at],
       ),
     setups: (ids: string[]) =>
-      db.query(
+      db(
         `SELECT m.user_id, m.conversation_id, CASE WHEN c.type = 'direct' THEN (SELECT other.user_id FROM memberships other WHERE other.conversation_id = m.conversation_id AND other.user_id <> m.user_id LIMIT 1) END AS partner
            FROM memberships m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ANY($1::text[])`,
         [ids],
@@ -116,9 +119,8 @@ async function main(): Promise<void> {
   const scratch = await openScratchDb(a.db, 'messaging_statements_bench', 2);
   try {
     await seed(scratch.db);
-    const repo = new ConversationRepository(scratch.db.relational());
-    const claims = new SendClaimsRepository(scratch.db.relational());
-    const sql = viaSqlDb(scratch.db);
+    const sql = statements(throughSqlDb(scratch.db));
+    const prisma = statements(throughPrisma(scratch.db.relational()));
     let serial = 0;
     /** One conversation's batch: `a.sends` new sends from its members. */
     const batch = (i: number, way: string) => {
@@ -129,17 +131,17 @@ async function main(): Promise<void> {
     };
     const setupIds = (i: number) => Array.from({ length: a.users }, (_, k) => userId(i * a.users + k));
     const ways: Record<string, Op> = {
-      'send, as shipped': async (i) => {
-        const b = batch(i, 'shipped');
-        await repo.sendGates(b.conversation, b.unique);
-        return (await claims.claimBatch(b.conversation, b.senders.map((s, k) => ({ sender_id: s, client_msg_id: b.keys[k], message_id: b.keys[k] })), new Date().toISOString())).size;
+      'send, Prisma Client': async (i) => {
+        const b = batch(i, 'prisma');
+        await prisma.gates(b.conversation, b.unique);
+        return (await prisma.claim(b.conversation, b.senders, b.keys, new Date().toISOString())).rows.length;
       },
       'send, SqlDb': async (i) => {
         const b = batch(i, 'sql');
         await sql.gates(b.conversation, b.unique);
         return (await sql.claim(b.conversation, b.senders, b.keys, new Date().toISOString())).rows.length;
       },
-      'setup, as shipped': async (i) => (await repo.socketSetups(setupIds(i))).length,
+      'setup, Prisma Client': async (i) => (await prisma.setups(setupIds(i))).rows.length,
       'setup, SqlDb': async (i) => (await sql.setups(setupIds(i))).rows.length,
     };
     const perBlock = Math.max(1, Math.floor(a.ops / a.blocks));
@@ -152,9 +154,9 @@ async function main(): Promise<void> {
     }
     console.log(`messaging statements on ${a.db}: send batches of ${a.sends}, setups of ${a.users} users; ${a.blocks} interleaved blocks of ${perBlock} (median of blocks, CPU of this process):`);
     for (const kind of ['send', 'setup']) {
-      const [shipped, before] = [median(samples[`${kind}, as shipped`]), median(samples[`${kind}, SqlDb`])];
-      console.log(`  ${kind.padEnd(6)} as shipped ${shipped.toFixed(3)} ms, SqlDb ${before.toFixed(3)} ms: ${(shipped / before).toFixed(2)} x`);
-      for (const way of [`${kind}, as shipped`, `${kind}, SqlDb`]) console.log(`    ${way} blocks: ${samples[way].map((x) => x.toFixed(3)).join(' ')}`);
+      const [client, direct] = [median(samples[`${kind}, Prisma Client`]), median(samples[`${kind}, SqlDb`])];
+      console.log(`  ${kind.padEnd(6)} Prisma Client ${client.toFixed(3)} ms, SqlDb ${direct.toFixed(3)} ms: ${(client / direct).toFixed(2)} x`);
+      for (const way of [`${kind}, Prisma Client`, `${kind}, SqlDb`]) console.log(`    ${way} blocks: ${samples[way].map((x) => x.toFixed(3)).join(' ')}`);
     }
   } finally {
     await scratch.drop();

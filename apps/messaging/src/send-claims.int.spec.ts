@@ -20,8 +20,8 @@ beforeAll(async () => {
   // The adapter's `schema` sets both the connections' search_path and Prisma Client's schema.
   db = new PgSqlDb({ connectionString: postgresUrl, schema, maxConnections: 8 });
   await runMigrations(db, messagingMigrations);
-  claims = new SendClaimsRepository(db.relational());
-  repo = new ConversationRepository(db.relational());
+  claims = new SendClaimsRepository(db);
+  repo = new ConversationRepository(db);
 });
 
 afterAll(async () => {

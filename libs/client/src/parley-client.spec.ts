@@ -1,6 +1,7 @@
 import { ClientFrame, MessageDto, ServerFrame } from '@parley/protocol';
 import { ParleyClientError } from './errors';
-import { ParleyClient, ParleyClientOptions, TokenRequest } from './parley-client';
+import { ParleyClientOptions, TokenRequest } from './client-types';
+import { ParleyClient } from './parley-client';
 import { WebSocketLike } from './websocket-like';
 
 /** An in-memory stand-in for a WebSocket: the test plays the server. */

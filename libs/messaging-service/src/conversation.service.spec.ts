@@ -85,7 +85,7 @@ beforeAll(async () => {
   metrics = new Metrics({ service: 'messaging-test' });
   const reads = countStoreReads(metrics);
   service = new ConversationService(db, messages, directory, log, policy, reads);
-  sequencer = new ConversationSequencer(service.repo, new SendClaimsRepository(db.relational()), messages, log, { onMalformed: () => undefined, onStoreRead: (op) => reads.count(op) });
+  sequencer = new ConversationSequencer(service.repo, new SendClaimsRepository(db), messages, log, { onMalformed: () => undefined, onStoreRead: (op) => reads.count(op) });
 });
 
 afterAll(async () => {

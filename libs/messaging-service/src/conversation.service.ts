@@ -40,7 +40,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
   ) {
     // Relational data runs on Prisma Client over the same connections (docs/adr/0004-relational-data.md).
     const relational = db.relational();
-    this.repo = new ConversationRepository(relational);
+    this.repo = new ConversationRepository(db);
     this.creating = new CreateConversationUseCase(this.repo, users, log);
     const moderation = new ModerationRepository(relational);
     this.changing = new ChangeMembersUseCase(this.repo, users, log, moderation, anonRejoinWindowSeconds);

@@ -67,10 +67,10 @@ export class SequencerRunner implements OnApplicationBootstrap, BeforeApplicatio
     const malformed = metrics.counter('parley_messaging_malformed_ingress_total', 'ingress records that were not sends');
     const reads = countStoreReads(metrics);
     const relational = db.relational();
-    const repo = new ConversationRepository(relational);
+    const repo = new ConversationRepository(db);
     const writes = metrics.histogram('parley_messaging_store_write_duration_seconds', 'message store writes by the sequencer (one batch of a conversation)', [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
     const claimBatches = metrics.histogram('parley_messaging_sequencer_batch_sends', 'sends of one conversation the sequencer claims and stores together', [1, 2, 5, 10, 20, 50, 100, 200]);
-    this.claims = new SendClaimsRepository(relational);
+    this.claims = new SendClaimsRepository(db);
     const mentions = mentionResolver(users, repo);
     const ops = new LifecycleOps(repo, this.claims, new LifecycleRepository(relational), messages, options.largeGroup, mentions, new ModerationRepository(relational));
     this.sequencer = new ConversationSequencer(repo, this.claims, messages, log, {

@@ -25,7 +25,7 @@ beforeAll(async () => {
   db = await PgliteSqlDb.open(undefined);
   await runMigrations(db, [...messagingMigrations, ...messageStoreMigrations, ...eventLogMigrations]);
   embedded = new EmbeddedEventLog({ db, partitions: 2, retentionIntervalMs: 0, pollIntervalMs: 600_000 });
-  repo = new ConversationRepository(db.relational());
+  repo = new ConversationRepository(db);
   moderation = new ModerationRepository(db.relational());
 });
 
@@ -66,7 +66,7 @@ const outcomes = (conversationId: string) => events.flatMap((e) => {
 });
 
 describe('the sequencer with moderation gates', () => {
-  const make = () => new ConversationSequencer(repo, new SendClaimsRepository(db.relational()), new SqlMessageStore(db), recording, undefined, undefined, null, new SendGates(() => now));
+  const make = () => new ConversationSequencer(repo, new SendClaimsRepository(db), new SqlMessageStore(db), recording, undefined, undefined, null, new SendGates(() => now));
 
   it('slow mode: one message per member per N seconds, in partition order, moderators exempt, no seq gap', async () => {
     const seq = make();

@@ -67,9 +67,9 @@ beforeAll(async () => {
   await runMigrations(db, [...messagingMigrations, ...messageStoreMigrations, ...eventLogMigrations]);
   embedded = new EmbeddedEventLog({ db, partitions: 4, retentionIntervalMs: 0, pollIntervalMs: 600_000 });
   log = new RecordingLog(embedded);
-  repo = new ConversationRepository(db.relational());
+  repo = new ConversationRepository(db);
   store = new SqlMessageStore(db);
-  claims = new SendClaimsRepository(db.relational());
+  claims = new SendClaimsRepository(db);
 });
 
 afterAll(async () => {

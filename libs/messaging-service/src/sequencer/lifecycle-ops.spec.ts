@@ -27,7 +27,7 @@ beforeAll(async () => {
     if (topic === Topics.events) events.push(value as ConversationEvent);
     return append(topic, key, value, headers);
   };
-  repo = new ConversationRepository(db.relational());
+  repo = new ConversationRepository(db);
   store = new SqlMessageStore(db);
   lifecycle = new LifecycleRepository(db.relational());
 });
@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 const sequencer = (messages: MessageStore = store, threshold = 1000) => {
-  const claims = new SendClaimsRepository(db.relational());
+  const claims = new SendClaimsRepository(db);
   const mentions = async (_c: string, text: string) => (text.includes('@bob') ? ['bob'] : []);
   const ops = new LifecycleOps(repo, claims, lifecycle, messages, { threshold, typingSampleMs: 1000 }, mentions);
   return new ConversationSequencer(repo, claims, messages, log, { onMalformed: () => undefined }, mentions, ops);

@@ -1,5 +1,5 @@
 import { Conversation, ConversationType, isParticipantId, Membership, Rank, SendGate } from '@parley/domain';
-import { EMPTY_SQL, RelationalDb, RelationalTx, SocketSetup, sqlFragment } from '@parley/ports';
+import { EMPTY_SQL, RelationalDb, RelationalTx, SocketSetup, SqlDb, sqlFragment } from '@parley/ports';
 import { memberIs, memberWhere, ParticipantsRepository } from '../anonymous/participants.repository';
 
 /** A conversations row as a hand-written statement answers it (`SELECT c.*`). */
@@ -118,11 +118,18 @@ const ENTRIES_UNREAD = sqlFragment`(SELECT count(*) FROM lifecycle_entries e WHE
 
 /**
  * Conversations, memberships and read markers on Prisma Client (docs/adr/0004-relational-data.md):
- * the model API for plain reads and writes; hand-written statements through the same client
- * (`$queryRaw`, parameterized) where the query is SQL-shaped or runs per send or per connection.
+ * the model API for plain reads and writes, hand-written statements through the same client
+ * (`$queryRaw`, parameterized) where the query is SQL-shaped. The three statements that run per
+ * send batch or per batch of new sockets (`sendGates`, `senderAliases`, `socketSetups`) go
+ * through `SqlDb` on the same connections: through the client each cost about 60 µs more
+ * (bench/relational/messaging-statements-bench.ts), which the send path and connection setup feel.
  */
 export class ConversationRepository {
-  constructor(private readonly db: RelationalDb) {}
+  private readonly db: RelationalDb;
+
+  constructor(private readonly sql: SqlDb) {
+    this.db = sql.relational();
+  }
 
   /**
    * Inserts a conversation with its members in one transaction. For a direct conversation the
@@ -165,10 +172,12 @@ export class ConversationRepository {
     // Senders are user ids, or participant ids in an anonymous group (the sequencer maps them first).
     const users = userIds.filter((id) => !isParticipantId(id));
     const participants = userIds.filter(isParticipantId);
-    const rows = await this.db.run((c) => c.$queryRaw<Array<{ user_id: string; role: Rank; muted_until: Date | string | null; slow_mode_seconds: number; announcement: boolean }>>`
-      SELECT COALESCE(m.participant_id, m.user_id) AS user_id, m.role, m.muted_until, c.slow_mode_seconds, c.announcement
-        FROM memberships m JOIN conversations c ON c.id = m.conversation_id
-       WHERE m.conversation_id = ${conversationId} AND ((m.user_id = ANY(${users}::text[]) AND m.participant_id IS NULL) OR m.participant_id = ANY(${participants}::text[]))`);
+    const { rows } = await this.sql.query<{ user_id: string; role: Rank; muted_until: Date | string | null; slow_mode_seconds: number; announcement: boolean }>(
+      `SELECT COALESCE(m.participant_id, m.user_id) AS user_id, m.role, m.muted_until, c.slow_mode_seconds, c.announcement
+         FROM memberships m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.conversation_id = $1 AND ((m.user_id = ANY($2::text[]) AND m.participant_id IS NULL) OR m.participant_id = ANY($3::text[]))`,
+      [conversationId, users, participants],
+    );
     return new Map(rows.map((x) => [x.user_id, {
       rank: x.role,
       muted_until: x.muted_until === null ? null : iso(x.muted_until),
@@ -212,14 +221,16 @@ export class ConversationRepository {
    * read too (a 100,000-member group: 100,000 rows per connecting member).
    */
   async socketSetups(userIds: readonly string[]): Promise<SocketSetup[]> {
-    const rows = await this.db.run((c) => c.$queryRaw<Array<{ user_id: string; conversation_id: string; partner: string | null }>>`
-      SELECT m.user_id, m.conversation_id,
-             CASE WHEN c.type = 'direct' THEN
-               (SELECT other.user_id FROM memberships other WHERE other.conversation_id = m.conversation_id AND other.user_id <> m.user_id LIMIT 1)
-             END AS partner
-        FROM memberships m
-        JOIN conversations c ON c.id = m.conversation_id
-       WHERE m.user_id = ANY(${[...new Set(userIds)]}::text[])`);
+    const { rows } = await this.sql.query<{ user_id: string; conversation_id: string; partner: string | null }>(
+      `SELECT m.user_id, m.conversation_id,
+              CASE WHEN c.type = 'direct' THEN
+                (SELECT other.user_id FROM memberships other WHERE other.conversation_id = m.conversation_id AND other.user_id <> m.user_id LIMIT 1)
+              END AS partner
+         FROM memberships m
+         JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.user_id = ANY($1::text[])`,
+      [[...new Set(userIds)]],
+    );
     const byUser = new Map<string, SocketSetup>();
     for (const id of userIds) if (!byUser.has(id)) byUser.set(id, { user_id: id, conversation_ids: [], direct_partners: [] });
     for (const row of rows) {
@@ -345,10 +356,12 @@ export class ConversationRepository {
    * anonymous members are in the map), or null when the conversation is not anonymous. Per send batch.
    */
   async senderAliases(conversationId: string, userIds: readonly string[]): Promise<Map<string, string> | null> {
-    const rows = await this.db.run((c) => c.$queryRaw<Array<{ anonymous: string; user_id: string | null; participant_id: string | null }>>`
-      SELECT c.anonymous, m.user_id, m.participant_id FROM conversations c
-        LEFT JOIN memberships m ON m.conversation_id = c.id AND m.user_id = ANY(${[...userIds]}::text[]) AND m.participant_id IS NOT NULL
-       WHERE c.id = ${conversationId}`);
+    const { rows } = await this.sql.query<{ anonymous: string; user_id: string | null; participant_id: string | null }>(
+      `SELECT c.anonymous, m.user_id, m.participant_id FROM conversations c
+         LEFT JOIN memberships m ON m.conversation_id = c.id AND m.user_id = ANY($2::text[]) AND m.participant_id IS NOT NULL
+        WHERE c.id = $1`,
+      [conversationId, [...userIds]],
+    );
     if (rows.length === 0 || rows[0].anonymous !== 'allowed') return null;
     return new Map(rows.flatMap((x) => (x.user_id && x.participant_id ? [[x.user_id, x.participant_id] as [string, string]] : [])));
   }

@@ -26,7 +26,7 @@ describe('messaging repositories on Prisma Client (PGlite)', () => {
   beforeAll(async () => {
     db = await PgliteSqlDb.open(undefined);
     await runMigrations(db, messagingMigrations);
-    repo = new ConversationRepository(db.relational());
+    repo = new ConversationRepository(db);
     mod = new ModerationRepository(db.relational());
     participants = new ParticipantsRepository(db.relational());
   });

@@ -1,4 +1,4 @@
-import { isUniqueViolation, RelationalDb, RelationalTx, SqlFragment, sqlFragment } from '@parley/ports';
+import { SqlDb, isUniqueViolation } from '@parley/ports';
 
 export interface SendClaim {
   seq: number;
@@ -16,29 +16,29 @@ export interface ClaimRequest {
   message_id: string;
 }
 
-/** The 16-byte key of a send in send_keys, from the statement's columns (or parameters) `sender` and `clientMsgId`. */
-const keyHash = (sender: SqlFragment, clientMsgId: SqlFragment): SqlFragment => sqlFragment`substring(sha256(convert_to(${sender} || chr(1) || ${clientMsgId}, 'UTF8')) for 16)`;
+/** SQL for the 16-byte key of a send in send_keys. */
+const KEY_HASH = (sender: string, clientMsgId: string) => `substring(sha256(convert_to(${sender} || chr(1) || ${clientMsgId}, 'UTF8')) for 16)`;
 
 interface ClaimRow {
   sender_id: string;
   client_msg_id: string;
-  seq: string;
+  seq: string | number;
   message_id: string | null;
   created_at: Date | string | null;
   created: boolean;
 }
 
-/** Moves claims made before `before` into send_keys, at most `batch` per statement, oldest first. */
-const compactStatement = (tx: RelationalTx, before: string, batch: number) => tx.$queryRaw<Array<{ n: number }>>`
+/** Moves claims made before $1 into send_keys, at most $2 per statement, oldest first. */
+const COMPACT_SQL = `
 WITH old AS (
-  SELECT conversation_id, sender_id, client_msg_id FROM send_claims WHERE created_at < ${before}::timestamptz ORDER BY created_at LIMIT ${batch}::int
+  SELECT conversation_id, sender_id, client_msg_id FROM send_claims WHERE created_at < $1::timestamptz ORDER BY created_at LIMIT $2
 ), moved AS (
   DELETE FROM send_claims c USING old
    WHERE c.conversation_id = old.conversation_id AND c.sender_id = old.sender_id AND c.client_msg_id = old.client_msg_id
   RETURNING c.conversation_id, c.sender_id, c.client_msg_id, c.seq
 ), kept AS (
   INSERT INTO send_keys (conversation_id, key_hash, seq)
-  SELECT conversation_id, ${keyHash(sqlFragment`sender_id`, sqlFragment`client_msg_id`)}, seq FROM moved
+  SELECT conversation_id, ${KEY_HASH('sender_id', 'client_msg_id')}, seq FROM moved
   ON CONFLICT DO NOTHING RETURNING 1
 )
 SELECT count(*)::int AS n FROM moved`;
@@ -64,20 +64,19 @@ export const claimKey = (senderId: string, clientMsgId: string): string => `${se
  * A claim past the claim window lives on in send_keys (see compact()): found there, a send is a
  * repeat with its seq only (no message id: the caller reads the stored original).
  */
-const claimStatement = (tx: RelationalTx, conversationId: string, sends: readonly ClaimRequest[], at: string) => tx.$queryRaw<ClaimRow[]>`
+const CLAIM_SQL = `
 WITH input AS (
   SELECT i.sender_id, i.client_msg_id, i.message_id, i.ord
-    FROM unnest(${sends.map((s) => s.sender_id)}::text[], ${sends.map((s) => s.client_msg_id)}::text[], ${sends.map((s) => s.message_id)}::text[])
-         WITH ORDINALITY AS i(sender_id, client_msg_id, message_id, ord)
+    FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS i(sender_id, client_msg_id, message_id, ord)
 ), firsts AS (
   SELECT DISTINCT ON (sender_id, client_msg_id) sender_id, client_msg_id, message_id, ord
     FROM input ORDER BY sender_id, client_msg_id, ord
 ), existing AS (
   SELECT c.sender_id, c.client_msg_id, c.seq, c.message_id, c.created_at
-    FROM send_claims c JOIN firsts f ON c.conversation_id = ${conversationId}::text AND c.sender_id = f.sender_id AND c.client_msg_id = f.client_msg_id
+    FROM send_claims c JOIN firsts f ON c.conversation_id = $1 AND c.sender_id = f.sender_id AND c.client_msg_id = f.client_msg_id
   UNION ALL
   SELECT f.sender_id, f.client_msg_id, k.seq, NULL, NULL
-    FROM send_keys k JOIN firsts f ON k.conversation_id = ${conversationId}::text AND k.key_hash = ${keyHash(sqlFragment`f.sender_id`, sqlFragment`f.client_msg_id`)}
+    FROM send_keys k JOIN firsts f ON k.conversation_id = $1 AND k.key_hash = ${KEY_HASH('f.sender_id', 'f.client_msg_id')}
 ), fresh AS (
   SELECT f.sender_id, f.client_msg_id, f.message_id, row_number() OVER (ORDER BY f.ord) AS rn
     FROM firsts f
@@ -85,12 +84,12 @@ WITH input AS (
 ), moved AS (
   UPDATE conversations
      SET last_seq = last_seq + (SELECT count(*) FROM fresh),
-         last_activity_at = GREATEST(last_activity_at, ${at}::timestamptz)
-   WHERE id = ${conversationId}::text AND EXISTS (SELECT 1 FROM fresh)
+         last_activity_at = GREATEST(last_activity_at, $5::timestamptz)
+   WHERE id = $1 AND EXISTS (SELECT 1 FROM fresh)
   RETURNING last_seq - (SELECT count(*) FROM fresh) AS base
 ), claimed AS (
   INSERT INTO send_claims (conversation_id, sender_id, client_msg_id, seq, message_id, created_at)
-  SELECT ${conversationId}::text, f.sender_id, f.client_msg_id, m.base + f.rn, f.message_id, ${at}::timestamptz FROM fresh f CROSS JOIN moved m
+  SELECT $1, f.sender_id, f.client_msg_id, m.base + f.rn, f.message_id, $5::timestamptz FROM fresh f CROSS JOIN moved m
   RETURNING sender_id, client_msg_id, seq, message_id, created_at
 )
 SELECT sender_id, client_msg_id, seq::text AS seq, message_id, created_at, true AS created FROM claimed
@@ -98,12 +97,13 @@ UNION ALL
 SELECT sender_id, client_msg_id, seq::text AS seq, message_id, created_at, false AS created FROM existing`;
 
 /**
- * Seq allocation and idempotency for the sequencer (see docs/adr/0003-sequencer-takeover.md). Its
- * statements are hand-written and run through Prisma Client as `$queryRaw` (docs/adr/0004): the
- * claim must stay one statement under the conversation row lock, and it runs for every send.
+ * Seq allocation and idempotency for the sequencer (see docs/adr/0003-sequencer-takeover.md). Hand-
+ * written SQL through `SqlDb`, on the connections Prisma Client uses too (docs/adr/0004): the claim
+ * must stay one statement under the conversation row lock, it runs for every send batch, and
+ * through the client it cost about 60 µs more per send (bench/relational/messaging-statements-bench.ts).
  */
 export class SendClaimsRepository {
-  constructor(private readonly db: RelationalDb) {}
+  constructor(private readonly db: SqlDb) {}
 
   /**
    * Claims a batch of one conversation's sends: returns each distinct send's claim by
@@ -112,10 +112,11 @@ export class SendClaimsRepository {
   async claimBatch(conversationId: string, sends: readonly ClaimRequest[], at: string): Promise<Map<string, SendClaim>> {
     const out = new Map<string, SendClaim>();
     if (sends.length === 0) return out;
+    const params = [conversationId, sends.map((s) => s.sender_id), sends.map((s) => s.client_msg_id), sends.map((s) => s.message_id), at];
     for (let attempt = 1; ; attempt++) {
       try {
-        const rows = await this.db.run((c) => claimStatement(c, conversationId, sends, at));
-        for (const row of rows) out.set(claimKey(row.sender_id, row.client_msg_id), toClaim(row));
+        const r = await this.db.query<ClaimRow>(CLAIM_SQL, params);
+        for (const row of r.rows) out.set(claimKey(row.sender_id, row.client_msg_id), toClaim(row));
         break;
       } catch (error) {
         if (!isUniqueViolation(error) || attempt >= MAX_ATTEMPTS) throw error;
@@ -129,12 +130,14 @@ export class SendClaimsRepository {
 
   /** Whether (sender, client_msg_id) already holds a claim, full or compact: a repeated send (issue 13.4's gates let it through). */
   async isClaimed(conversationId: string, senderId: string, clientMsgId: string): Promise<boolean> {
-    const rows = await this.db.run((c) => c.$queryRaw<unknown[]>`
-      SELECT 1 FROM send_claims WHERE conversation_id = ${conversationId} AND sender_id = ${senderId} AND client_msg_id = ${clientMsgId}
-      UNION ALL
-      SELECT 1 FROM send_keys WHERE conversation_id = ${conversationId} AND key_hash = ${keyHash(sqlFragment`${senderId}::text`, sqlFragment`${clientMsgId}::text`)}
-      LIMIT 1`);
-    return rows.length > 0;
+    const r = await this.db.query(
+      `SELECT 1 FROM send_claims WHERE conversation_id = $1 AND sender_id = $2 AND client_msg_id = $3
+       UNION ALL
+       SELECT 1 FROM send_keys WHERE conversation_id = $1 AND key_hash = substring(sha256(convert_to($2 || chr(1) || $3, 'UTF8')) for 16)
+       LIMIT 1`,
+      [conversationId, senderId, clientMsgId],
+    );
+    return r.rows.length > 0;
   }
 
   /**
@@ -146,8 +149,8 @@ export class SendClaimsRepository {
   async compact(before: string, batch: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const rows = await this.db.run((c) => compactStatement(c, before, batch));
-      const n = Number(rows[0]?.n ?? 0);
+      const r = await this.db.query<{ n: number }>(COMPACT_SQL, [before, batch]);
+      const n = Number(r.rows[0]?.n ?? 0);
       total += n;
       if (n < batch) return total;
     }
