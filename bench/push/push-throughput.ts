@@ -81,12 +81,12 @@ async function main(): Promise<void> {
     );
     const metrics = new PushMetrics(new Metrics({ bench: 'push' }));
     const logger = createLogger('push-bench', 'warn');
-    const consumer = new PushEventsConsumer(members, new MemoryPresenceStore(), db, new PushSettingsService(db.relational()), metrics, {
+    const consumer = new PushEventsConsumer(members, new MemoryPresenceStore(), db.relational(), new PushSettingsService(db.relational()), metrics, {
       policy: { threshold: 1000, typingSampleMs: 2000 },
       coalesceMs: 0,
       outboxMax: total * 2,
     });
-    const dispatcher = new PushDispatcher(db, new PushOutboxRepository(db), members, { getUser: async () => null }, { apns: provider }, metrics, logger, {
+    const dispatcher = new PushDispatcher(db.relational(), new PushOutboxRepository(db.relational()), members, { getUser: async () => null }, { apns: provider }, metrics, logger, {
       coalesceMs: 0, pollMs: 5, batch: 100, maxInFlight: 400, leaseMs: 60_000, maxAttempts: 5, backoffBaseMs: 50, backoffMaxMs: 1000, breakerThreshold: 50, breakerOpenMs: 1000, ledgerMaxAgeMs: 3600_000,
     });
     const createdAt = new Map<string, number>();

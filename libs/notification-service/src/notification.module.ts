@@ -57,8 +57,9 @@ export class NotificationRunner implements OnApplicationBootstrap, BeforeApplica
   ) {
     const pushMetrics = new PushMetrics(metrics);
     const { dispatcher: d } = options;
-    this.handler = new PushEventsConsumer(members, presence, db, settings, pushMetrics, { policy: options.policy, coalesceMs: d.coalesceMs, outboxMax: options.outboxMax });
-    this.dispatcher = new PushDispatcher(db, new PushOutboxRepository(db), members, auth, providers, pushMetrics, logger.child({ component: 'push' }), {
+    const relational = db.relational();
+    this.handler = new PushEventsConsumer(members, presence, relational, settings, pushMetrics, { policy: options.policy, coalesceMs: d.coalesceMs, outboxMax: options.outboxMax });
+    this.dispatcher = new PushDispatcher(relational, new PushOutboxRepository(relational), members, auth, providers, pushMetrics, logger.child({ component: 'push' }), {
       pollMs: 200,
       batch: 100,
       maxInFlight: 400,

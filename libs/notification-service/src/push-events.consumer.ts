@@ -1,5 +1,5 @@
 import { LargeGroupPolicy, Message } from '@parley/domain';
-import { ConversationEvent, LogRecord, MembershipDirectory, PresenceStore, PushApi, SqlDb } from '@parley/ports';
+import { ConversationEvent, LogRecord, MembershipDirectory, PresenceStore, PushApi, RelationalDb } from '@parley/ports';
 import { traceparentOf } from '@parley/observability';
 import { PushMetrics } from './delivery/push-metrics';
 import { admissionSpan } from './delivery/push-tracing';
@@ -34,7 +34,7 @@ export class PushEventsConsumer {
   constructor(
     members: MembershipDirectory,
     private readonly presence: PresenceStore,
-    private readonly db: SqlDb,
+    private readonly db: RelationalDb,
     private readonly devices: Pick<PushApi, 'dropSessionDevices'>,
     private readonly metrics: PushMetrics,
     private readonly options: AdmissionOptions,
@@ -93,15 +93,17 @@ export class PushEventsConsumer {
     // Issue 14: an anonymous sender is named by their pseudonym; the event names the user behind it.
     const others = candidates.filter((id) => id !== message.sender_id && id !== senderUserId);
     if (others.length === 0) return [];
-    const r = await this.db.query<{ user_id: string }>(
-      `SELECT DISTINCT d.user_id FROM push_devices d
-        WHERE d.user_id = ANY($1::text[])
+    // On the path of every persisted message, and SQL-shaped (the settings' rules as a NOT EXISTS
+    // per device owner): one hand-written statement through the client (docs/adr/0004-relational-data.md).
+    const mentions = [...mentioned];
+    const rows = await this.db.run(
+      (c) => c.$queryRaw<{ user_id: string }[]>`SELECT DISTINCT d.user_id FROM push_devices d
+        WHERE d.user_id = ANY(${others}::text[])
           AND NOT EXISTS (SELECT 1 FROM push_conversation_settings s
-                           WHERE s.conversation_id = $2 AND s.user_id = d.user_id
-                             AND (s.level = 'none' OR (s.level = 'mentions' AND NOT (d.user_id = ANY($3::text[]))) OR (s.muted_until IS NOT NULL AND s.muted_until > now())))`,
-      [others, message.conversation_id, [...mentioned]],
+                           WHERE s.conversation_id = ${message.conversation_id} AND s.user_id = d.user_id
+                             AND (s.level = 'none' OR (s.level = 'mentions' AND NOT (d.user_id = ANY(${mentions}::text[]))) OR (s.muted_until IS NOT NULL AND s.muted_until > now())))`,
     );
-    const withDevices = r.rows.map((x) => x.user_id);
+    const withDevices = rows.map((x) => x.user_id);
     if (withDevices.length === 0) return [];
     const online = await this.presence.onlineAmong(withDevices);
     return withDevices.filter((id) => !online.has(id));

@@ -1,5 +1,6 @@
 import { PgliteSqlDb } from '@parley/ports';
 import { APNS_TOKEN, FCM_TOKEN, openPushDb, pushHarness } from './__tests__/push-harness';
+import { PushOutboxRepository } from './storage/push-outbox.repository';
 
 type H = Awaited<ReturnType<typeof pushHarness>>;
 
@@ -148,6 +149,29 @@ describe('push pipeline (PGlite, scripted providers)', () => {
     await h.drain();
     expect(h.fcm.sent).toHaveLength(5);
     expect(await h.metrics.dropped.get()).toMatchObject({ values: [{ labels: { reason: 'attempts_exhausted' }, value: 1 }] });
+  });
+
+  it('leases a due row to one claimer until the lease runs out or the row is handed back; counts and prunes the ledger', async () => {
+    await setup();
+    const outbox = new PushOutboxRepository(db.relational());
+    await h.feed(h.message('c-1', 'u-alice', 'hi'));
+    expect(await outbox.depth()).toBe(1);
+    const [row, ...none] = await outbox.claim(10, 200);
+    expect(none).toEqual([]);
+    expect(row).toMatchObject({ user_id: 'u-bob', conversation_id: 'c-1', last_seq: 1, pending: 1, preview: 'hi', sender_id: 'u-alice', clear_due: false, pushed_seq: 0, attempts: 0, accepted_tokens: [] });
+    expect(Date.parse(row.first_persisted_at ?? '')).not.toBeNaN();
+    expect(await outbox.claim(10, 200)).toEqual([]); // leased: another dispatcher gets nothing
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await outbox.claim(10, 60_000)).map((r) => r.user_id)).toEqual(['u-bob']); // the lease ran out
+    await outbox.retryLater(row, 0, [APNS_TOKEN]);
+    const [again] = await outbox.claim(10, 60_000);
+    expect(again).toMatchObject({ user_id: 'u-bob', attempts: 1, accepted_tokens: [APNS_TOKEN] });
+    await outbox.alertsDone([again], 0);
+    expect(await outbox.depth()).toBe(0);
+    expect(await outbox.claim(10, 60_000)).toEqual([]);
+    expect((await db.query<{ sent: boolean }>(`SELECT sent_at IS NOT NULL AS sent FROM push_outbox`)).rows).toEqual([{ sent: true }]);
+    expect(await outbox.prune(3600_000)).toBe(0);
+    expect(await outbox.prune(0)).toBe(1);
   });
 
   it('opens the breaker after consecutive failures and holds pushes instead of calling the provider', async () => {

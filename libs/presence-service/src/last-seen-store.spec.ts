@@ -1,25 +1,10 @@
-import { PgliteSqlDb, runMigrations, SqlQueryable, SqlResult } from '@parley/ports';
+import { PgliteSqlDb, runMigrations } from '@parley/ports';
+import { CountingRelationalDb } from './__tests__/counting-relational-db';
 import { LastSeenStore, MAX_ROWS_PER_STATEMENT } from './last-seen-store';
 import { presenceMigrations } from './presence.migrations';
 
-/** The real embedded database, counting the statements that reach it. */
-class CountingDb implements SqlQueryable {
-  statements: string[] = [];
-  failNext: Error | null = null;
-  constructor(private readonly inner: SqlQueryable) {}
-  async query<R>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
-    this.statements.push(text.trim().split(/\s+/)[0]);
-    if (this.failNext) {
-      const e = this.failNext;
-      this.failNext = null;
-      throw e;
-    }
-    return this.inner.query<R>(text, params);
-  }
-}
-
 let db: PgliteSqlDb;
-let counting: CountingDb;
+let counting: CountingRelationalDb;
 let store: LastSeenStore;
 
 beforeAll(async () => {
@@ -29,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => db.close());
 beforeEach(async () => {
   await db.query('DELETE FROM last_seen');
-  counting = new CountingDb(db);
+  counting = new CountingRelationalDb(db.relational());
   store = new LastSeenStore(counting);
 });
 
@@ -55,6 +40,15 @@ describe('LastSeenStore', () => {
     const [, a, b] = await Promise.all([store.record('u1', at), store.get('u1'), store.get('nobody')]);
     expect([a, b]).toEqual([at.toISOString(), null]);
     expect(counting.statements).toEqual(['INSERT', 'SELECT']);
+  });
+
+  it('passes user ids and times as parameters, never as SQL, to the millisecond', async () => {
+    const hostile = `u1', now()); DELETE FROM last_seen; --`;
+    const at = new Date('2026-11-25T12:34:56.789Z');
+    await Promise.all([store.record('u-other', at), store.record(hostile, at)]);
+    await expect(Promise.all([store.get(hostile), store.get('u-other')])).resolves.toEqual([at.toISOString(), at.toISOString()]);
+    const r = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM last_seen');
+    expect(r.rows[0].n).toBe(2);
   });
 
   it('splits a large burst into bounded statements', async () => {

@@ -41,7 +41,7 @@ export class PresenceModule {
           useFactory: (store: PresenceStore, routes: RouteTable, db: SqlDb, log: EventLog, metrics: Metrics) => {
             const connections = metrics.counter('parley_presence_connection_events_total', 'sockets reported connected or disconnected by gateways', ['event']);
             const transitions = metrics.counter('parley_presence_transitions_total', 'users going online or offline, by cause (socket, sweep of a silent gateway)', ['status', 'cause']);
-            return new PresenceService(store, routes, db, log, options, {
+            return new PresenceService(store, routes, db.relational(), log, options, {
               onConnection: (event) => connections.inc({ event }),
               onTransition: (status, cause) => transitions.inc({ status, cause }),
             });

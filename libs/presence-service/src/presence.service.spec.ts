@@ -13,6 +13,7 @@ import {
   eventLogMigrations,
   runMigrations,
 } from '@parley/ports';
+import { CountingRelationalDb } from './__tests__/counting-relational-db';
 import { presenceMigrations } from './presence.migrations';
 import { PresenceService } from './presence.service';
 
@@ -67,7 +68,7 @@ function setup() {
   const store = new MemoryPresenceStore({ now: clock.now });
   const routes = new MemoryRouteTable({ now: clock.now });
   const log = new RecordingLog(embedded);
-  const presence = new PresenceService(store, routes, db, log, { connectionTtlMs: TTL });
+  const presence = new PresenceService(store, routes, db.relational(), log, { connectionTtlMs: TTL });
   // Presence is announced only for users some gateway watches: each user gets a watching gateway
   // unless the test says otherwise (the route outlives every clock jump of these tests).
   const user = (watched = true) => {
@@ -93,20 +94,15 @@ describe('PresenceService', () => {
 
   it("reads last_seen only for a user some gateway watches (a connect storm's users mostly have no watcher)", async () => {
     const { store, routes, log, user } = setup();
-    const reads: string[] = [];
-    const counting = Object.assign(Object.create(db) as PgliteSqlDb, {
-      query: (sql: string, params?: unknown[]) => {
-        if (sql.trimStart().startsWith('SELECT')) reads.push(sql);
-        return db.query(sql, params);
-      },
-    });
+    const counting = new CountingRelationalDb(db.relational());
+    const reads = () => counting.statements.filter((s) => s === 'SELECT');
     const presence = new PresenceService(store, routes, counting, log, { connectionTtlMs: TTL });
     const loner = user(false);
     await presence.connected(loner, 'conn-1', 'gw-a');
-    expect(reads).toEqual([]);
+    expect(reads()).toEqual([]);
     const watched = user();
     await presence.connected(watched, 'conn-2', 'gw-a');
-    expect(reads).toHaveLength(1);
+    expect(reads()).toHaveLength(1);
     expect(log.of(watched)).toEqual([{ type: 'presence.changed', user_id: watched, status: 'online', last_seen_at: null }]);
   });
 

@@ -1,4 +1,4 @@
-import { ConversationEvent, EventLog, PresenceApi, PresenceStore, PresenceView, presenceRouteKey, RouteTable, SqlDb, Topics } from '@parley/ports';
+import { ConversationEvent, EventLog, PresenceApi, PresenceStore, PresenceView, presenceRouteKey, RelationalDb, RouteTable, Topics } from '@parley/ports';
 import { LastSeenStore } from './last-seen-store';
 
 /** What presence counts for /metrics (parley_presence_*). */
@@ -24,7 +24,7 @@ export class PresenceService implements PresenceApi {
   constructor(
     private readonly store: PresenceStore,
     private readonly routes: RouteTable,
-    db: SqlDb,
+    db: RelationalDb,
     private readonly log: EventLog,
     private readonly options: PresenceOptions,
     private readonly stats?: PresenceStats,

@@ -12,7 +12,7 @@ import { PUSH_PROVIDERS, PushProvider, PushProviders, RecordingPushProvider, SQL
  * `npm start` needs no credentials. Incomplete credentials fail the boot with the setting's name.
  */
 export function openPushProviders(push: PushConfig, db: SqlDb, logger: Logger): PushProviders & { closeAll(): Promise<void> } {
-  const recording = new RecordingPushProvider(db, (msg, fields) => logger.info(msg, fields));
+  const recording = new RecordingPushProvider(db.relational(), (msg, fields) => logger.info(msg, fields));
   const ca = push.caFile ? [readFileSync(push.caFile, 'utf8')] : undefined;
   let fcm: PushProvider = recording;
   let apns: PushProvider = recording;

@@ -59,15 +59,15 @@ export async function pushHarness(db: PgliteSqlDb, opts: { coalesceMs?: number; 
   const apns = new ScriptedProvider('apns');
   const fcm = new ScriptedProvider('fcm');
   const coalesceMs = opts.coalesceMs ?? 0;
-  const consumer = new PushEventsConsumer(members, presence, db, settings, metrics, {
+  const consumer = new PushEventsConsumer(members, presence, db.relational(), settings, metrics, {
     policy: { threshold: opts.threshold ?? 1000, typingSampleMs: 2000 },
     coalesceMs,
     outboxMax: opts.outboxMax ?? 1000,
   });
   const names = new Map([['u-alice', 'Alice']]);
   const dispatcher = new PushDispatcher(
-    db,
-    new PushOutboxRepository(db),
+    db.relational(),
+    new PushOutboxRepository(db.relational()),
     members,
     { getUser: async (id: string) => (names.has(id) ? { id, username: id, display_name: names.get(id) ?? '', created_at: '' } : null) },
     { apns, fcm },

@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import { contextOf, Logger } from '@parley/observability';
-import { AuthApi, MembershipDirectory, PushMessage, PushOutcome, PushProviders, SqlDb } from '@parley/ports';
+import { AuthApi, MembershipDirectory, PushMessage, PushOutcome, PushProviders, RelationalDb } from '@parley/ports';
 import { DueRow, PushOutboxRepository } from '../storage/push-outbox.repository';
 import { backoffMs, CircuitBreaker } from './circuit-breaker';
 import { PushMetrics } from './push-metrics';
@@ -62,7 +62,7 @@ export class PushDispatcher {
   private readonly names = new Map<string, string>();
 
   constructor(
-    private readonly db: SqlDb,
+    private readonly db: RelationalDb,
     private readonly outbox: PushOutboxRepository,
     private readonly members: MembershipDirectory,
     private readonly auth: Pick<AuthApi, 'getUser'>,
@@ -149,30 +149,43 @@ export class PushDispatcher {
     for (const r of results) if (r.kind === 'retry') await this.outbox.retryLater(r.row, r.delayMs, r.accepted);
   }
 
+  /**
+   * The batch's devices and preview preferences are plain reads of a few users (the model API);
+   * the settings that silence a (user, conversation) pair are matched against the batch's pairs
+   * in one hand-written statement through the same client (a join on `unnest` of both columns).
+   */
   private async context(rows: DueRow[]): Promise<BatchContext> {
     const users = [...new Set(rows.map((r) => r.user_id))];
     const alerts = rows.filter((r) => r.pending > 0);
     const devices = new Map<string, Device[]>();
-    const found = await this.db.query<Device>(
-      `SELECT user_id, token, platform, app_id, sandbox FROM push_devices WHERE user_id = ANY($1::text[]) ORDER BY user_id, created_at`,
-      [users],
+    const found = await this.db.run((c) =>
+      c.pushDevice.findMany({
+        where: { userId: { in: users } },
+        orderBy: [{ userId: 'asc' }, { createdAt: 'asc' }],
+        select: { userId: true, token: true, platform: true, appId: true, sandbox: true },
+      }),
     );
-    for (const d of found.rows) {
-      const list = devices.get(d.user_id) ?? [];
-      if (list.length < 20) list.push(d);
-      devices.set(d.user_id, list);
+    for (const d of found) {
+      const list = devices.get(d.userId) ?? [];
+      // Written only from the contract's validated platforms.
+      if (list.length < 20) list.push({ user_id: d.userId, token: d.token, platform: d.platform as PushMessage['platform'], app_id: d.appId, sandbox: d.sandbox });
+      devices.set(d.userId, list);
     }
     // Settings may change between a message and its push: a mute or `none` set meanwhile wins.
-    const silenced = alerts.length === 0 ? { rows: [] } : await this.db.query<{ user_id: string; conversation_id: string }>(
-      `SELECT s.user_id, s.conversation_id FROM push_conversation_settings s JOIN unnest($1::text[], $2::text[]) AS d(u, c) ON s.user_id = d.u AND s.conversation_id = d.c
-        WHERE s.level = 'none' OR (s.muted_until IS NOT NULL AND s.muted_until > now())`,
-      [alerts.map((r) => r.user_id), alerts.map((r) => r.conversation_id)],
-    );
-    const hidden = alerts.length === 0 ? { rows: [] } : await this.db.query<{ user_id: string }>(`SELECT user_id FROM push_prefs WHERE user_id = ANY($1::text[]) AND hide_previews`, [users]);
+    const [alertUsers, alertConversations] = [alerts.map((r) => r.user_id), alerts.map((r) => r.conversation_id)];
+    const silenced: { user_id: string; conversation_id: string }[] =
+      alerts.length === 0
+        ? []
+        : await this.db.run(
+            (c) => c.$queryRaw<{ user_id: string; conversation_id: string }[]>`SELECT s.user_id, s.conversation_id FROM push_conversation_settings s
+               JOIN unnest(${alertUsers}::text[], ${alertConversations}::text[]) AS d(u, c) ON s.user_id = d.u AND s.conversation_id = d.c
+              WHERE s.level = 'none' OR (s.muted_until IS NOT NULL AND s.muted_until > now())`,
+          );
+    const hidden: { userId: string }[] = alerts.length === 0 ? [] : await this.db.run((c) => c.pushPref.findMany({ where: { userId: { in: users }, hidePreviews: true }, select: { userId: true } }));
     return {
       devices,
-      silenced: new Set(silenced.rows.map((r) => pair(r.user_id, r.conversation_id))),
-      hidePreviews: new Set(hidden.rows.map((r) => r.user_id)),
+      silenced: new Set(silenced.map((r) => pair(r.user_id, r.conversation_id))),
+      hidePreviews: new Set(hidden.map((r) => r.userId)),
     };
   }
 
@@ -230,7 +243,7 @@ export class PushDispatcher {
           this.metrics.persistedToAccepted.observe({ provider: provider.name }, Math.max(0, Date.now() - Date.parse(row.first_persisted_at)) / 1000);
         }
       } else if (outcome.status === 'dead-token') {
-        await this.db.query(`DELETE FROM push_devices WHERE token = $1`, [device.token]);
+        await this.db.run((c) => c.pushDevice.deleteMany({ where: { token: device.token } }));
         this.logger.info('push token removed', { provider: provider.name, reason: outcome.reason, user_id: row.user_id });
       } else {
         this.logger.warn('push rejected', { provider: provider.name, reason: outcome.reason, user_id: row.user_id });

@@ -1,4 +1,4 @@
-import { SqlDb } from '@parley/ports';
+import { RelationalDb } from '@parley/ports';
 import { MAX_TRACES_PER_ROW } from '../delivery/push-tracing';
 
 /** A claimed push_state row: what one dispatch sends. */
@@ -34,21 +34,32 @@ export interface AdmitInput {
 const num = (v: unknown) => Number(v ?? 0);
 const isoOrNull = (v: unknown) => (v === null || v === undefined ? null : (v instanceof Date ? v : new Date(String(v))).toISOString());
 
-/** The dedupe ledger and the coalescing state (docs/adr/0006-push-notifications.md). */
+/**
+ * The dedupe ledger and the coalescing state (docs/adr/0006-push-notifications.md), through Prisma
+ * Client (docs/adr/0004-relational-data.md). Admission, reads, leasing and push state are
+ * hand-written statements run through the client (`$queryRaw` / `$executeRaw`, parameterized tagged
+ * templates): each is one SQL-shaped statement for a whole batch (`unnest`, `ON CONFLICT` with
+ * GREATEST, `UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED)`) that the model API would split into
+ * several round trips or an interactive transaction, and every due and lease time of push_state is
+ * computed and compared on the database's clock (`now()`), so leases hold whatever the replicas'
+ * clock skew. The depth and the ledger's pruning, plain CRUD once a second, use the model API.
+ */
 export class PushOutboxRepository {
-  constructor(private readonly db: SqlDb) {}
+  constructor(private readonly db: RelationalDb) {}
 
   /**
    * Admits a message for its recipients once per (user, conversation, seq): a replayed event finds
    * its ledger rows and adds nothing. Returns how many recipients were admitted now.
    */
-  async admit(a: AdmitInput): Promise<number> {
-    const r = await this.db.query(
-      `WITH fresh AS (
+  admit(a: AdmitInput): Promise<number> {
+    const traceparent = a.traceparent ?? null;
+    return this.db.run(
+      (c) => c.$executeRaw`WITH fresh AS (
          INSERT INTO push_outbox (user_id, conversation_id, seq, message_id)
-         SELECT u, $2, $3, $4 FROM unnest($1::text[]) AS u ON CONFLICT DO NOTHING RETURNING user_id)
+         SELECT u, ${a.conversationId}, ${a.seq}, ${a.messageId} FROM unnest(${a.userIds}::text[]) AS u ON CONFLICT DO NOTHING RETURNING user_id)
        INSERT INTO push_state (user_id, conversation_id, last_seq, pending, preview, sender_id, first_persisted_at, due_at, traceparents)
-       SELECT user_id, $2, $3, 1, $5, $6, $7::timestamptz, now() + $8 * interval '1 millisecond', CASE WHEN $9::text IS NULL THEN '{}'::text[] ELSE ARRAY[$9::text] END FROM fresh
+       SELECT user_id, ${a.conversationId}, ${a.seq}, 1, ${a.preview}, ${a.senderId}, ${a.persistedAt}::timestamptz, now() + ${a.coalesceMs} * interval '1 millisecond',
+              CASE WHEN ${traceparent}::text IS NULL THEN '{}'::text[] ELSE ARRAY[${traceparent}::text] END FROM fresh
        ON CONFLICT (user_id, conversation_id) DO UPDATE SET
          pending = push_state.pending + 1,
          last_seq = GREATEST(push_state.last_seq, EXCLUDED.last_seq),
@@ -57,10 +68,8 @@ export class PushOutboxRepository {
          first_persisted_at = COALESCE(push_state.first_persisted_at, EXCLUDED.first_persisted_at),
          due_at = CASE WHEN push_state.pending = 0 THEN EXCLUDED.due_at ELSE push_state.due_at END,
          clear_due = false,
-         traceparents = (push_state.traceparents || EXCLUDED.traceparents)[1:${MAX_TRACES_PER_ROW}]`,
-      [a.userIds, a.conversationId, a.seq, a.messageId, a.preview, a.senderId, a.persistedAt, a.coalesceMs, a.traceparent ?? null],
+         traceparents = (push_state.traceparents || EXCLUDED.traceparents)[1:${MAX_TRACES_PER_ROW}::int]`,
     );
-    return r.rowCount;
   }
 
   /**
@@ -68,34 +77,32 @@ export class PushOutboxRepository {
    * what was pushed a clearing push is scheduled (once per pushed seq).
    */
   async read(userId: string, conversationId: string, seq: number): Promise<void> {
-    await this.db.query(
-      `UPDATE push_state SET
-         pending = CASE WHEN last_seq <= $3 THEN 0 ELSE pending END,
-         first_persisted_at = CASE WHEN last_seq <= $3 THEN NULL ELSE first_persisted_at END,
-         traceparents = CASE WHEN last_seq <= $3 THEN '{}' ELSE traceparents END,
-         clear_due = clear_due OR (pushed_seq > cleared_seq AND pushed_seq <= $3),
-         cleared_seq = CASE WHEN pushed_seq > cleared_seq AND pushed_seq <= $3 THEN pushed_seq ELSE cleared_seq END,
+    await this.db.run(
+      (c) => c.$executeRaw`UPDATE push_state SET
+         pending = CASE WHEN last_seq <= ${seq} THEN 0 ELSE pending END,
+         first_persisted_at = CASE WHEN last_seq <= ${seq} THEN NULL ELSE first_persisted_at END,
+         traceparents = CASE WHEN last_seq <= ${seq} THEN '{}' ELSE traceparents END,
+         clear_due = clear_due OR (pushed_seq > cleared_seq AND pushed_seq <= ${seq}),
+         cleared_seq = CASE WHEN pushed_seq > cleared_seq AND pushed_seq <= ${seq} THEN pushed_seq ELSE cleared_seq END,
          due_at = CASE
-           WHEN last_seq > $3 AND pending > 0 THEN due_at
-           WHEN clear_due OR (pushed_seq > cleared_seq AND pushed_seq <= $3) THEN COALESCE(LEAST(due_at, now()), now())
+           WHEN last_seq > ${seq} AND pending > 0 THEN due_at
+           WHEN clear_due OR (pushed_seq > cleared_seq AND pushed_seq <= ${seq}) THEN COALESCE(LEAST(due_at, now()), now())
            ELSE NULL END
-       WHERE user_id = $1 AND conversation_id = $2`,
-      [userId, conversationId, seq],
+       WHERE user_id = ${userId} AND conversation_id = ${conversationId}`,
     );
   }
 
   /** Leases up to `limit` due rows (several dispatchers share the table). */
   async claim(limit: number, leaseMs: number): Promise<DueRow[]> {
-    const r = await this.db.query<Record<string, unknown>>(
-      `UPDATE push_state s SET lease_until = now() + $2 * interval '1 millisecond'
+    const rows = await this.db.run(
+      (c) => c.$queryRaw<Record<string, unknown>[]>`UPDATE push_state s SET lease_until = now() + ${leaseMs} * interval '1 millisecond'
          FROM (SELECT user_id, conversation_id FROM push_state
                 WHERE due_at <= now() AND (lease_until IS NULL OR lease_until < now())
-                ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED) c
+                ORDER BY due_at LIMIT ${limit}::int FOR UPDATE SKIP LOCKED) c
         WHERE s.user_id = c.user_id AND s.conversation_id = c.conversation_id
-        RETURNING s.*`,
-      [limit, leaseMs],
+        RETURNING s.user_id, s.conversation_id, s.last_seq, s.pending, s.preview, s.sender_id, s.first_persisted_at, s.clear_due, s.pushed_seq, s.attempts, s.accepted_tokens, s.traceparents`,
     );
-    return r.rows.map((x) => ({
+    return rows.map((x) => ({
       user_id: String(x.user_id),
       conversation_id: String(x.conversation_id),
       last_seq: num(x.last_seq),
@@ -117,54 +124,52 @@ export class PushOutboxRepository {
    */
   async alertsDone(rows: DueRow[], coalesceMs: number): Promise<void> {
     if (rows.length === 0) return;
-    const cols = [rows.map((r) => r.user_id), rows.map((r) => r.conversation_id), rows.map((r) => r.last_seq), rows.map((r) => r.pending)];
-    await this.db.query(
-      `UPDATE push_state s SET
+    const [users, conversations, seqs, counts] = [rows.map((r) => r.user_id), rows.map((r) => r.conversation_id), rows.map((r) => r.last_seq), rows.map((r) => r.pending)];
+    await this.db.run(
+      (c) => c.$executeRaw`UPDATE push_state s SET
          pushed_seq = GREATEST(s.pushed_seq, d.seq), pending = GREATEST(s.pending - d.n, 0), attempts = 0, lease_until = NULL, accepted_tokens = '{}',
-         clear_due = false, due_at = CASE WHEN s.pending - d.n > 0 THEN now() + $5 * interval '1 millisecond' ELSE NULL END,
+         clear_due = false, due_at = CASE WHEN s.pending - d.n > 0 THEN now() + ${coalesceMs} * interval '1 millisecond' ELSE NULL END,
          first_persisted_at = CASE WHEN s.pending - d.n > 0 THEN s.first_persisted_at ELSE NULL END,
          traceparents = CASE WHEN s.pending - d.n > 0 THEN s.traceparents[d.n + 1:] ELSE '{}' END
-       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS d(u, c, seq, n)
+       FROM unnest(${users}::text[], ${conversations}::text[], ${seqs}::bigint[], ${counts}::int[]) AS d(u, c, seq, n)
        WHERE s.user_id = d.u AND s.conversation_id = d.c`,
-      [...cols, coalesceMs],
     );
-    await this.db.query(
-      `UPDATE push_outbox o SET sent_at = now() FROM unnest($1::text[], $2::text[], $3::bigint[]) AS d(u, c, seq)
+    await this.db.run(
+      (c) => c.$executeRaw`UPDATE push_outbox o SET sent_at = now() FROM unnest(${users}::text[], ${conversations}::text[], ${seqs}::bigint[]) AS d(u, c, seq)
         WHERE o.user_id = d.u AND o.conversation_id = d.c AND o.seq <= d.seq AND o.sent_at IS NULL`,
-      cols.slice(0, 3),
     );
   }
 
   /** Clearing pushes went out (or had nowhere to go). */
   async clearsDone(rows: DueRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.query(
-      `UPDATE push_state s SET clear_due = false, attempts = 0, lease_until = NULL, accepted_tokens = '{}',
+    const [users, conversations] = [rows.map((r) => r.user_id), rows.map((r) => r.conversation_id)];
+    await this.db.run(
+      (c) => c.$executeRaw`UPDATE push_state s SET clear_due = false, attempts = 0, lease_until = NULL, accepted_tokens = '{}',
          due_at = CASE WHEN s.pending > 0 THEN s.due_at ELSE NULL END
-       FROM unnest($1::text[], $2::text[]) AS d(u, c)
+       FROM unnest(${users}::text[], ${conversations}::text[]) AS d(u, c)
        WHERE s.user_id = d.u AND s.conversation_id = d.c`,
-      [rows.map((r) => r.user_id), rows.map((r) => r.conversation_id)],
     );
   }
 
   /** Try again after `delayMs`, skipping the devices that already accepted. */
   async retryLater(row: DueRow, delayMs: number, acceptedTokens: string[]): Promise<void> {
-    await this.db.query(
-      `UPDATE push_state SET attempts = attempts + 1, lease_until = NULL, accepted_tokens = $4::text[],
-         due_at = now() + $3 * interval '1 millisecond'
-       WHERE user_id = $1 AND conversation_id = $2`,
-      [row.user_id, row.conversation_id, Math.max(0, Math.round(delayMs)), acceptedTokens],
+    const delay = Math.max(0, Math.round(delayMs));
+    await this.db.run(
+      (c) => c.$executeRaw`UPDATE push_state SET attempts = attempts + 1, lease_until = NULL, accepted_tokens = ${acceptedTokens}::text[],
+         due_at = now() + ${delay} * interval '1 millisecond'
+       WHERE user_id = ${row.user_id} AND conversation_id = ${row.conversation_id}`,
     );
   }
 
   /** Rows with something to send (the outbox depth). */
-  async depth(): Promise<number> {
-    const r = await this.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM push_state WHERE due_at IS NOT NULL`);
-    return num(r.rows[0]?.n);
+  depth(): Promise<number> {
+    return this.db.run((c) => c.pushState.count({ where: { dueAt: { not: null } } }));
   }
 
   /** Forgets ledger rows older than `maxAgeMs`: replays come within minutes, not hours. */
   async prune(maxAgeMs: number): Promise<number> {
-    return (await this.db.query(`DELETE FROM push_outbox WHERE created_at < now() - $1 * interval '1 millisecond'`, [maxAgeMs])).rowCount;
+    const before = new Date(Date.now() - maxAgeMs);
+    return (await this.db.run((c) => c.pushOutbox.deleteMany({ where: { createdAt: { lt: before } } }))).count;
   }
 }
