@@ -7,11 +7,11 @@ import { openScratchDb } from '../support/scratch-db';
 /**
  * The one relational query of connection setup (issue 14): a gateway that does not know a token's
  * session yet (after a restart, none) asks the auth service about a batch of sessions at a time
- * (`sessionsActive`, `SessionsRepository.activeAmong`). Times that lookup three ways, in interleaved
+ * (`sessionsActive`, `SessionsRepository.activeAmong`). Times that lookup four ways, in interleaved
  * blocks in one process on one database, so all see the same machine load (CPU per lookup): as
- * shipped (the repository: `$queryRaw` through Prisma Client), through Prisma Client's model API
- * (`findMany` with `id: { in }`, the first port), and the statement of before issue 14 (one
- * `= ANY($1::text[])` through `SqlDb`).
+ * shipped (the repository: the statement through `SqlDb`), the same statement as `$queryRaw`
+ * through Prisma Client (the second port), Prisma Client's model API (`findMany` with
+ * `id: { in }`, the first port), and the bare statement through `SqlDb`.
  *
  *   node dist/bench/relational/session-lookup-bench.js [--db pglite|postgres] [--batch 30] [--lookups 3000] [--blocks 6]
  *
@@ -81,10 +81,11 @@ async function main(): Promise<void> {
   const scratch = await openScratchDb(a.db, 'session_lookup_bench', 2);
   try {
     const ids = await seed(scratch.db);
-    const repo = new SessionsRepository(scratch.db.relational());
     const rel = scratch.db.relational();
+    const repo = new SessionsRepository(rel, scratch.db);
     const ways: Record<string, Lookup> = {
       shipped: async (b) => (await repo.activeAmong(b)).size,
+      raw: async (b) => (await rel.run((c) => c.$queryRaw<{ id: string }[]>`SELECT id FROM sessions WHERE id = ANY(${b}::text[]) AND revoked_at IS NULL`)).length,
       model: async (b) => (await rel.run((c) => c.session.findMany({ where: { id: { in: b }, revokedAt: null }, select: { id: true } }))).length,
       sql: async (b) =>
         (await scratch.db.query<{ id: string }>(`SELECT id FROM sessions WHERE id = ANY($1::text[]) AND revoked_at IS NULL`, [b])).rows.length,
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
       for (const way of order) samples[way].push(await timeBlock(ways[way], ids, a.batch, perBlock, b * 7919));
     }
     const sql = median(samples.sql);
-    const label: Record<string, string> = { shipped: 'as shipped ($queryRaw via Prisma)', model: 'Prisma model API (findMany)', sql: 'SQL via SqlDb (before issue 14)' };
+    const label: Record<string, string> = { shipped: 'as shipped (SessionsRepository)', raw: '$queryRaw through Prisma Client', model: 'Prisma model API (findMany)', sql: 'SQL via SqlDb' };
     console.log(`session lookup on ${a.db}, batches of ${a.batch}, ${a.blocks} interleaved blocks of ${perBlock} lookups each (median of blocks, CPU of this process):`);
     for (const n of names) {
       const m = median(samples[n]);

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RELATIONAL_DB, RelationalDb, RelationalTx } from '@parley/ports';
+import { RELATIONAL_DB, RelationalDb, RelationalTx, SQL_DB, SqlDb } from '@parley/ports';
 
 export interface SessionRecord {
   id: string;
@@ -10,7 +10,10 @@ export interface SessionRecord {
 /** A session is one login on one device; revoking it ends all its refresh tokens. */
 @Injectable()
 export class SessionsRepository {
-  constructor(@Inject(RELATIONAL_DB) private readonly db: RelationalDb) {}
+  constructor(
+    @Inject(RELATIONAL_DB) private readonly db: RelationalDb,
+    @Inject(SQL_DB) private readonly sql: SqlDb,
+  ) {}
 
   async create(tx: RelationalTx, id: string, userId: string): Promise<void> {
     await tx.session.create({ data: { id, userId } });
@@ -22,14 +25,15 @@ export class SessionsRepository {
   }
 
   /**
-   * Which of these sessions exist unrevoked (one query). Raw SQL through the client (ADR 0004): it
-   * is the one relational query of connection setup (a gateway asks about the sessions it does not
-   * know yet, all of them after a restart), and the model API's `findMany` cost 3-4x the statement's
-   * CPU here, `$queryRaw` about half of that (bench/relational/session-lookup-bench.ts).
+   * Which of these sessions exist unrevoked (one query). Through `SqlDb`, on the connections Prisma
+   * Client uses too (ADR 0004): it is the one relational query of connection setup (a gateway asks
+   * about the sessions it does not know yet, all of them after a restart); the model API's
+   * `findMany` cost 3-4x the statement's CPU here and `$queryRaw` about twice
+   * (bench/relational/session-lookup-bench.ts).
    */
   async activeAmong(ids: readonly string[]): Promise<Set<string>> {
-    const rows = await this.db.run((c) => c.$queryRaw<{ id: string }[]>`SELECT id FROM sessions WHERE id = ANY(${[...ids]}::text[]) AND revoked_at IS NULL`);
-    return new Set(rows.map((row) => row.id));
+    const r = await this.sql.query<{ id: string }>(`SELECT id FROM sessions WHERE id = ANY($1::text[]) AND revoked_at IS NULL`, [[...ids]]);
+    return new Set(r.rows.map((row) => row.id));
   }
 
   async isActive(id: string): Promise<boolean> {
