@@ -5,7 +5,6 @@ import { Message } from '@parley/domain';
  *
  * - `insert` is idempotent: writing the same (conversation_id, seq) with the same message again
  *   is a no-op, so a sequencer that reprocesses an ingress record after a crash is harmless.
- *   It also records the (conversation, sender, client_msg_id) index row.
  * - Reads return messages in ascending seq.
  */
 export interface MessageStore {
@@ -24,7 +23,12 @@ export interface MessageStore {
    * wrote; the same state again is the same write.
    */
   rewrite(message: Message): Promise<void>;
-  findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null>;
+  /**
+   * The message (or lifecycle entry) stored at `seq`, null when none is. The sequencer finds a
+   * repeated send's stored original here, by the seq its claim holds (docs/adr/0003): the send
+   * ledger, not the store, maps (sender, client_msg_id) to a seq.
+   */
+  atSeq(conversationId: string, seq: number): Promise<Message | null>;
   /** Highest stored seq of the conversation, 0 when empty. */
   lastSeq(conversationId: string): Promise<number>;
   /** Messages with seq > afterSeq, ascending, at most limit. */

@@ -82,31 +82,30 @@ describe('CassandraMessageStore on a real server', () => {
     expect(buckets.rows.map((r) => Number(r.bucket))).toEqual([7, 6, 5, 4, 3, 2, 1, 0]);
   });
 
-  it('ignores index rows whose message was never written (a crash between the writes)', async () => {
+  it('ignores a bucket row whose messages were never written (a crash between the writes)', async () => {
     const id = uniqueName('conv');
     await store.insert(message(id, 1));
     await store.insert(message(id, 2));
-    // A bucket far ahead and a client_msg_id row pointing at seq 3, as an insert that died after its first writes leaves them.
+    // A bucket far ahead, as a write that died after its bucket row leaves it.
     await admin!.execute(`INSERT INTO ${keyspace}.message_buckets_by_conversation (conversation_id, bucket) VALUES (?, ?)`, [id, 40], { prepare: true });
-    await admin!.execute(`INSERT INTO ${keyspace}.message_by_client_id (conversation_id, sender_id, client_msg_id, seq, id) VALUES (?, ?, ?, ?, ?)`, [id, 'user-1', 'c-lost', 3, 'lost'], {
-      prepare: true,
-    });
 
     expect(await store.lastSeq(id)).toBe(2);
     expect(await store.latest(id, 5)).toEqual([message(id, 1), message(id, 2)]);
-    expect(await store.findByClientMsgId(id, 'user-1', 'c-lost')).toBeNull();
-    // Retrying the send under the same client_msg_id at another seq completes, and the index follows it.
+    expect(await store.atSeq(id, 3)).toBeNull();
+    // Writing the claimed message again completes it.
     const retried = message(id, 3, { id: 'retried', client_msg_id: 'c-lost' });
-    await store.insert(retried);
-    expect(await store.findByClientMsgId(id, 'user-1', 'c-lost')).toEqual(retried);
+    await store.insertClaimed([retried]);
+    expect(await store.atSeq(id, 3)).toEqual(retried);
+    expect(await store.lastSeq(id)).toBe(3);
   });
 
-  it('refuses a stored client_msg_id at another seq, and writes nothing for it', async () => {
+  it('writes one row per claimed message and no client_msg_id index (the send ledger holds that mapping)', async () => {
     const id = uniqueName('conv');
-    await store.insert(message(id, 1));
-    await expect(store.insert(message(id, 2, { client_msg_id: 'c-1', id: 'dup' }))).rejects.toThrow(/client_msg_id conflict/);
-    expect(await store.lastSeq(id)).toBe(1);
-    expect(await store.findByClientMsgId(id, 'user-1', 'c-1')).toEqual(message(id, 1));
+    await store.insertClaimed([message(id, 1), message(id, 2)]);
+    const tables = await admin!.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [keyspace], { prepare: true });
+    expect(tables.rows.map((r) => String(r.table_name)).sort()).toEqual(['message_buckets_by_conversation', 'messages_by_conversation']);
+    const rows = await admin!.execute(`SELECT seq FROM ${keyspace}.messages_by_conversation WHERE conversation_id = ? AND bucket = ?`, [id, 0], { prepare: true });
+    expect(rows.rows.map((r) => Number(r.seq))).toEqual([1, 2]);
   });
 
   it('rejects bad input before it reaches the cluster', async () => {

@@ -4,7 +4,7 @@ import { Client, QueryOptions, auth, policies, types } from 'cassandra-driver';
 import { defaultAdapterLogger } from '../shared/adapter-logger';
 import { withTimeout } from '../shared/adapter-errors';
 import { TlsFileOptions, tlsConnectionOptions } from '../shared/tls-files';
-import { bodyColumn, checkId, checkMessage, checkNonNegativeInteger, checkOneConversation, checkPositiveInteger, ClientMsgIdConflictError, fromBodyColumn, MessageStore, SeqConflictError } from '@parley/ports';
+import { bodyColumn, checkId, checkMessage, checkNonNegativeInteger, checkOneConversation, checkPositiveInteger, fromBodyColumn, MessageStore, SeqConflictError } from '@parley/ports';
 import { MESSAGE_BUCKET_SIZE, bucketOf, checkKeyspace, ensureMessageStoreSchema, verifyMessageStoreSchema } from './cassandra-message-store.schema';
 import { rowBatches } from './cassandra-row-batches';
 import { mapCassandraError } from './cassandra-errors';
@@ -77,7 +77,9 @@ const COLUMNS = 'id, conversation_id, seq, sender_id, client_msg_id, body, creat
  * answer surfaces as DomainError UNAVAILABLE within requestTimeoutMs.
  *
  * - insertClaimed (the sequencer's path): writes only; the send ledger has already made the seq
- *   and the client_msg_id this message's alone.
+ *   and the client_msg_id this message's alone. The ledger, not this store, maps (sender,
+ *   client_msg_id) to a seq, so a message is one row (plus its bucket's row, once per bucket):
+ *   there is no client_msg_id index to keep (a repeat is read back with atSeq, by its claim's seq).
  * - insert: reads, then writes. A row at (conversation, seq) with the same id means "already
  *   stored" (no-op); with another id it is a SeqConflictError, and the stored row is kept.
  *   Cassandra's INSERT is an upsert and would silently overwrite, so the conflict is found by
@@ -86,9 +88,9 @@ const COLUMNS = 'id, conversation_id, seq, sender_id, client_msg_id, body, creat
  *   the read and the write. Two owners overlapping during a partition takeover is handled above
  *   this store (processing is deterministic, so both write the same row; see docs/adr); a
  *   lightweight transaction (IF NOT EXISTS, a Paxos round per message) is not used on this hot path.
- * - Write order: bucket row and client_msg_id row first, the message row last. A crash in between
- *   leaves index rows without a message; reads ignore those (findByClientMsgId checks the message
- *   row, lastSeq and paging look at message rows), and re-running the insert completes it.
+ * - Write order: the bucket row first, the message rows last. A crash in between leaves a bucket
+ *   without messages, which reads skip (lastSeq and paging look at message rows); re-running the
+ *   write completes it.
  * - lastSeq is derived from the data: the highest seq in the newest non-empty bucket. No counter,
  *   no separately maintained "last" cell that a late writer could move backwards.
  */
@@ -160,34 +162,19 @@ export class CassandraMessageStore implements MessageStore {
     checkMessage(message);
     const { conversation_id: conversationId, seq } = message;
     const bucket = bucketOf(seq, this.bucketSize);
-    const [atSeq, byClientId] = await Promise.all([
-      this.read<{ id: string }>(this.cql.idAtSeq, [conversationId, bucket, seq], 1),
-      this.read<{ seq: types.Long; id: string }>(this.cql.byClientId, [conversationId, message.sender_id, message.client_msg_id], 1),
-    ]);
-    const stored = atSeq[0];
+    const [stored] = await this.read<{ id: string }>(this.cql.idAtSeq, [conversationId, bucket, seq], 1);
     if (stored) {
       if (stored.id === message.id) return;
       throw new SeqConflictError(conversationId, seq, stored.id, message.id);
     }
-    const indexed = byClientId[0];
-    if (indexed && toNumber(indexed.seq) !== seq) {
-      // The index row may be left over from an insert that never wrote its message: only a
-      // message actually stored at the indexed seq makes this a conflict.
-      const indexedSeq = toNumber(indexed.seq);
-      const there = await this.read<{ id: string }>(this.cql.idAtSeq, [conversationId, bucketOf(indexedSeq, this.bucketSize), indexedSeq], 1);
-      if (there[0]?.id === indexed.id) throw new ClientMsgIdConflictError(message);
-    }
-    await Promise.all([
-      this.rememberBucket(conversationId, bucket),
-      this.write(this.cql.insertClientId, [conversationId, message.sender_id, message.client_msg_id, seq, message.id]),
-    ]);
+    await this.rememberBucket(conversationId, bucket);
     await this.write(this.cql.insertMessage, this.messageParams(message));
   }
 
   /**
-   * No read: the bucket and client_msg_id index rows first (side by side), then the message rows
-   * as single-partition batches in ascending seq (a batch on one partition is applied atomically
-   * and isolated), so the rows of a call appear in seq order and never past an index row missing.
+   * No read: the bucket rows first (once per bucket this process has not written), then the
+   * message rows as single-partition batches in ascending seq (a batch on one partition is applied
+   * atomically and isolated), so the rows of a call appear in seq order.
    */
   async insertClaimed(messages: readonly Message[]): Promise<void> {
     if (messages.length === 0) return;
@@ -195,10 +182,7 @@ export class CassandraMessageStore implements MessageStore {
     const conversationId = messages[0].conversation_id;
     const sorted = [...messages].sort((a, b) => a.seq - b.seq);
     const buckets = [...new Set(sorted.map((m) => bucketOf(m.seq, this.bucketSize)))];
-    await Promise.all([
-      ...buckets.map((bucket) => this.rememberBucket(conversationId, bucket)),
-      ...sorted.map((m) => this.write(this.cql.insertClientId, [conversationId, m.sender_id, m.client_msg_id, m.seq, m.id])),
-    ]);
+    await Promise.all(buckets.map((bucket) => this.rememberBucket(conversationId, bucket)));
     for (const chunk of rowBatches(sorted, this.bucketSize)) {
       const queries = chunk.map((m) => ({ query: this.cql.insertMessage, params: this.messageParams(m) }));
       if (queries.length === 1) await this.write(queries[0].query, queries[0].params);
@@ -212,15 +196,11 @@ export class CassandraMessageStore implements MessageStore {
     await this.write(this.cql.insertMessage, this.messageParams(message));
   }
 
-  async findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null> {
+  async atSeq(conversationId: string, seq: number): Promise<Message | null> {
     checkId('conversationId', conversationId);
-    checkId('senderId', senderId);
-    checkId('clientMsgId', clientMsgId);
-    const [indexed] = await this.read<{ seq: types.Long; id: string }>(this.cql.byClientId, [conversationId, senderId, clientMsgId], 1);
-    if (!indexed) return null;
-    const seq = toNumber(indexed.seq);
+    checkNonNegativeInteger('seq', seq);
     const [row] = await this.read<MessageRow>(this.cql.messageAtSeq, [conversationId, bucketOf(seq, this.bucketSize), seq], 1);
-    return row && row.id === indexed.id ? toMessage(row) : null;
+    return row ? toMessage(row) : null;
   }
 
   async lastSeq(conversationId: string): Promise<number> {
@@ -362,14 +342,11 @@ export class CassandraMessageStore implements MessageStore {
 
 function statements(keyspace: string) {
   const messages = `${keyspace}.messages_by_conversation`;
-  const byClientId = `${keyspace}.message_by_client_id`;
   const buckets = `${keyspace}.message_buckets_by_conversation`;
   return {
     idAtSeq: `SELECT id FROM ${messages} WHERE conversation_id = ? AND bucket = ? AND seq = ?`,
     messageAtSeq: `SELECT ${COLUMNS} FROM ${messages} WHERE conversation_id = ? AND bucket = ? AND seq = ?`,
-    byClientId: `SELECT seq, id FROM ${byClientId} WHERE conversation_id = ? AND sender_id = ? AND client_msg_id = ?`,
     insertMessage: `INSERT INTO ${messages} (conversation_id, bucket, seq, id, sender_id, client_msg_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    insertClientId: `INSERT INTO ${byClientId} (conversation_id, sender_id, client_msg_id, seq, id) VALUES (?, ?, ?, ?, ?)`,
     insertBucket: `INSERT INTO ${buckets} (conversation_id, bucket) VALUES (?, ?)`,
     bucketsUp: `SELECT bucket FROM ${buckets} WHERE conversation_id = ? AND bucket >= ? ORDER BY bucket ASC LIMIT ?`,
     bucketsDown: `SELECT bucket FROM ${buckets} WHERE conversation_id = ? AND bucket <= ? ORDER BY bucket DESC LIMIT ?`,

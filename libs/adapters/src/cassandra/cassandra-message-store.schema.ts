@@ -30,11 +30,13 @@ export function checkKeyspace(keyspace: unknown): asserts keyspace is string {
  *
  * - messages_by_conversation: the messages, one partition per (conversation, bucket), clustered
  *   by seq. History reads are slices of one or two partitions.
- * - message_by_client_id: (conversation, sender, client_msg_id) -> (seq, id), the sequencer's
- *   de-duplication lookup. One small partition per key.
  * - message_buckets_by_conversation: the buckets a conversation has, newest first. It lets reads
  *   walk from one bucket to the next and lets lastSeq start at the newest bucket; it is a set
  *   (rows are only added), so it never needs read-modify-write.
+ *
+ * There is no (sender, client_msg_id) index: the send ledger in Postgres holds that mapping
+ * (docs/adr/0003). Keyspaces made before 2026-12-05 also hold a `message_by_client_id` table that
+ * nothing reads or writes any more; an operator may drop it.
  */
 export function messageStoreTables(keyspace: string): string[] {
   checkKeyspace(keyspace);
@@ -50,14 +52,6 @@ export function messageStoreTables(keyspace: string): string[] {
       created_at timestamp,
       PRIMARY KEY ((conversation_id, bucket), seq)
     ) WITH CLUSTERING ORDER BY (seq ASC)`,
-    `CREATE TABLE IF NOT EXISTS ${keyspace}.message_by_client_id (
-      conversation_id text,
-      sender_id text,
-      client_msg_id text,
-      seq bigint,
-      id text,
-      PRIMARY KEY ((conversation_id, sender_id, client_msg_id))
-    )`,
     `CREATE TABLE IF NOT EXISTS ${keyspace}.message_buckets_by_conversation (
       conversation_id text,
       bucket bigint,
@@ -103,7 +97,7 @@ export function replicationCql(options: MessageStoreSchemaOptions): string {
  */
 export async function verifyMessageStoreSchema(client: Client, keyspace: string): Promise<void> {
   checkKeyspace(keyspace);
-  const tables = ['messages_by_conversation', 'message_by_client_id', 'message_buckets_by_conversation'];
+  const tables = ['messages_by_conversation', 'message_buckets_by_conversation'];
   const found = await Promise.all(tables.map((t) => client.metadata.getTable(keyspace, t)));
   const missing = tables.filter((_, i) => !found[i]);
   if (missing.length > 0) throw new Error(`cassandra schema missing in keyspace ${keyspace}: ${missing.join(', ')} (run the setup job, or PARLEY_SCHEMA_SETUP=create)`);

@@ -240,7 +240,7 @@ describe('ConversationSequencer', () => {
     expect(events.map((e) => e.type)).toEqual(['send.rejected', 'message.created']);
     // The rejected send took no seq: alice's message is the first.
     expect((await store.after(conv, 0, 10)).map((m) => [m.seq, m.sender_id])).toEqual([[1, 'alice']]);
-    expect(await store.findByClientMsgId(conv, 'mallory', 'm1')).toBeNull();
+    expect(await store.atSeq(conv, 2)).toBeNull();
   });
 
   it('rejects a send to a conversation that does not exist', async () => {
@@ -358,6 +358,15 @@ describe('ConversationSequencer', () => {
     const stored = await store.after(conv, 0, 10);
     expect(stored.map((m) => [m.seq, m.client_msg_id, m.body.text])).toEqual([[1, 'a1', 'first'], [2, 'b1', 'text of b1'], [3, 'a2', 'text of a2']]);
     expect(created(log.eventsOf(conv)).slice(2).map((e) => [e.message, e.created])).toEqual([[stored[0], false], [stored[2], true]]);
+  });
+
+  it('refuses, rather than overwrites, a message of another send found at a repeat\'s claimed seq', async () => {
+    const conv = await conversationWith('alice', 'bob');
+    await newSequencer().handleBatch([ingress(conv, 'alice', 'a1', 'first')]);
+    // A broken invariant: the row at a1's claimed seq now belongs to another send.
+    await db.query(`UPDATE messages SET client_msg_id = 'other' WHERE conversation_id = $1 AND seq = 1`, [conv]);
+    await expect(newSequencer().handleBatch([ingress(conv, 'alice', 'a1', 'retry')])).rejects.toThrow(/seq conflict/);
+    expect((await store.after(conv, 0, 10)).map((m) => [m.seq, m.client_msg_id, m.body.text])).toEqual([[1, 'other', 'first']]);
   });
 
   it('sequences sends consumed from the ingress log and emits them to the events log', async () => {

@@ -6,7 +6,7 @@ import { ConversationEvent, EventLog, IngressSend, LogRecord, MessageStore, Topi
 import { ConversationRepository } from '../storage/conversation.repository';
 import { SendClaim, SendClaimsRepository, claimKey } from '../storage/send-claims.repository';
 import { StoreReadOp } from '../storage/store-reads';
-import { LifecycleOps, OpSend } from './lifecycle-ops';
+import { LifecycleOps, OpSend, storedOriginal } from './lifecycle-ops';
 import { SendGates } from '../moderation/send-gates';
 
 export const SEQUENCER_GROUP = 'parley-messaging-sequencer';
@@ -276,9 +276,10 @@ export class ConversationSequencer {
       if (claim.created) outcomes.set(key, { message: messageOf(conversationId, send, claim), created: true });
       else repeats.push({ key, send, claim });
     }
-    const found = await Promise.all(repeats.map(({ send }) => {
+    // A repeat's original is at its claim's seq (the ledger gave that seq to this send alone).
+    const found = await Promise.all(repeats.map(({ send, claim }) => {
       this.stats.onStoreRead?.('dedupe');
-      return this.messages.findByClientMsgId(conversationId, send.sender_id, send.client_msg_id);
+      return storedOriginal(this.messages, conversationId, claim.seq, send.client_msg_id);
     }));
     repeats.forEach(({ key, send, claim }, i) => {
       const stored = found[i];

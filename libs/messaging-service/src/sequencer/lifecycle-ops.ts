@@ -13,16 +13,26 @@ const REJECTABLE: ReadonlySet<string> = new Set<RejectCode>(['FORBIDDEN', 'VALID
 
 /** The stored message at `seq`, or null (one store read). */
 export async function messageAt(messages: MessageStore, conversationId: string, seq: number): Promise<Message | null> {
-  if (seq < 1) return null;
-  const [m] = await messages.after(conversationId, seq - 1, 1);
-  return m && m.seq === seq ? m : null;
+  return seq < 1 ? null : messages.atSeq(conversationId, seq);
+}
+
+/**
+ * The stored message at a claim's seq, null when its write was cut short. A message of another
+ * send there would mean the ledger's invariant broke: refused loudly rather than overwritten.
+ */
+export async function storedOriginal(messages: MessageStore, conversationId: string, seq: number, clientMsgId: string): Promise<Message | null> {
+  const stored = await messages.atSeq(conversationId, seq);
+  if (stored && stored.client_msg_id !== clientMsgId) {
+    throw new Error(`seq conflict: ${conversationId}#${seq} holds client_msg_id ${stored.client_msg_id}, claimed for ${clientMsgId}`);
+  }
+  return stored;
 }
 
 /**
  * Edits, deletes and reactions (docs/adr/0010-message-lifecycle.md): each one an entry with its
  * own seq in the conversation's stream, taken by the sequencer in partition order, one at a time.
  *
- * 1. A repeat (the entry of this (sender, client_msg_id) is stored) is answered with it.
+ * 1. A repeat (this (sender, client_msg_id) holds a claim whose entry is stored) is answered with it.
  * 2. A claim without its entry (a crash mid-way) is finished: its checks passed when it was made.
  * 3. Otherwise the operation is checked against the current state (membership, who may, the
  *    target live); a refused one claims nothing (no seq, no gap) and gets send.rejected.
@@ -44,10 +54,12 @@ export class LifecycleOps {
   ) {}
 
   async handle(conversationId: string, send: OpSend): Promise<ConversationEvent> {
-    const stored = await this.messages.findByClientMsgId(conversationId, send.sender_id, send.client_msg_id);
-    if (stored) return { type: 'message.created', message: stored, origin: send.origin, created: false };
     const claimed = await this.lifecycle.claimOf(conversationId, send.sender_id, send.client_msg_id);
-    if (claimed) return this.created(send, await this.apply(conversationId, send, claimed));
+    if (claimed) {
+      const stored = await storedOriginal(this.messages, conversationId, claimed.seq, send.client_msg_id);
+      if (stored) return { type: 'message.created', message: stored, origin: send.origin, created: false };
+      return this.created(send, await this.apply(conversationId, send, claimed));
+    }
     const ctx = await this.repo.getForMember(conversationId, send.sender_id);
     if (!ctx) return this.rejected(conversationId, send, 'FORBIDDEN', 'not a member of this conversation');
     try {

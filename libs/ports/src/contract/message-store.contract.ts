@@ -51,7 +51,7 @@ export function describeMessageStoreContract(name: string, makeAdapter: () => Pr
       expect(await store.after(id, 0, 10)).toEqual([]);
       expect(await store.before(id, 10, 10)).toEqual([]);
       expect(await store.latest(id, 10)).toEqual([]);
-      expect(await store.findByClientMsgId(id, 'user-1', 'c-1')).toBeNull();
+      expect(await store.atSeq(id, 1)).toBeNull();
     });
 
     it('returns a stored message exactly as written', async () => {
@@ -68,7 +68,7 @@ export function describeMessageStoreContract(name: string, makeAdapter: () => Pr
       await store.insert(m);
       await store.insert(message(id, 2));
       expect(await store.after(id, 0, 10)).toEqual([m, message(id, 2)]);
-      expect(await store.findByClientMsgId(id, 'user-1', 'c-1')).toEqual(m);
+      expect(await store.atSeq(id, 1)).toEqual(m);
     });
 
     it('keeps the lifecycle fields of entries and messages, and rewrites a message in place (issue 13)', async () => {
@@ -80,7 +80,7 @@ export function describeMessageStoreContract(name: string, makeAdapter: () => Pr
       const edited = message(id, 1, { body: { text: 'edited' }, edited_at: '2025-01-02T00:00:00.000Z', reactions: [{ emoji: '👍', count: 1, user_ids: ['user-2'] }] });
       await store.rewrite(edited);
       expect(await store.after(id, 0, 1)).toEqual([edited]);
-      expect(await store.findByClientMsgId(id, 'user-1', 'c-1')).toEqual(edited);
+      expect(await store.atSeq(id, 1)).toEqual(edited);
       const tomb = message(id, 1, { body: { text: '' }, deleted_at: '2025-01-03T00:00:00.000Z', deleted_by: 'user-2' });
       await store.rewrite(tomb);
       expect(await store.latest(id, 10)).toEqual([tomb, reply, entry]);
@@ -108,7 +108,7 @@ export function describeMessageStoreContract(name: string, makeAdapter: () => Pr
       const intruder = message(id, 1, { id: 'another-id', client_msg_id: 'c-other', body: { text: 'intruder' } });
       await expect(store.insert(intruder)).rejects.toThrow(/seq conflict/);
       expect(await store.after(id, 0, 10)).toEqual(messages);
-      expect(await store.findByClientMsgId(id, 'user-1', 'c-other')).toBeNull();
+      expect(await store.atSeq(id, 1)).toEqual(messages[0]);
     });
 
     it('writes a claimed batch without reading, in seq order across partitions, and again as a no-op', async () => {
@@ -120,7 +120,7 @@ export function describeMessageStoreContract(name: string, makeAdapter: () => Pr
       await store.insertClaimed([]);
       expect(await store.after(id, 0, 20)).toEqual(messages);
       expect(await store.lastSeq(id)).toBe(8);
-      expect(await store.findByClientMsgId(id, 'user-1', 'c-5')).toEqual(messages[4]);
+      expect(await store.atSeq(id, 5)).toEqual(messages[4]);
     });
 
     it('refuses a claimed batch that mixes conversations or holds an invalid message, writing none of it', async () => {
@@ -163,14 +163,15 @@ export function describeMessageStoreContract(name: string, makeAdapter: () => Pr
       expect(await store.after(two.id, 0, 10)).toEqual(two.messages);
     });
 
-    it('finds a message by (conversation, sender, client_msg_id) and by nothing less', async () => {
+    it('finds a message by (conversation, seq) and nothing at a seq not stored', async () => {
       const { id, messages } = await conversationWith(3);
-      const other = message(id, 4, { sender_id: 'user-2', client_msg_id: 'c-2' });
-      await store.insert(other);
-      expect(await store.findByClientMsgId(id, 'user-1', 'c-2')).toEqual(messages[1]);
-      expect(await store.findByClientMsgId(id, 'user-2', 'c-2')).toEqual(other);
-      expect(await store.findByClientMsgId(id, 'user-3', 'c-2')).toBeNull();
-      expect(await store.findByClientMsgId(uniqueName('conv'), 'user-1', 'c-2')).toBeNull();
+      const entry = message(id, 4, { sender_id: 'user-2', body: { text: '' }, kind: 'delete', target_seq: 2 });
+      await store.insertClaimed([entry]);
+      expect(await store.atSeq(id, 2)).toEqual(messages[1]);
+      expect(await store.atSeq(id, 4)).toEqual(entry);
+      expect(await store.atSeq(id, 5)).toBeNull();
+      expect(await store.atSeq(id, 0)).toBeNull();
+      expect(await store.atSeq(uniqueName('conv'), 2)).toBeNull();
     });
   });
 }

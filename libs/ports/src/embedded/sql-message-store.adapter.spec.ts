@@ -70,7 +70,8 @@ describe('SqlMessageStore', () => {
     expect(await code(store().insert(message(conv, 1, { body: { text: 7 } as unknown as Message['body'] })))).toBe('VALIDATION_FAILED');
     expect(await code(store().after(conv, -1, 10))).toBe('VALIDATION_FAILED');
     expect(await code(store().latest(conv, Number.NaN))).toBe('VALIDATION_FAILED');
-    expect(await code(store().findByClientMsgId('', 'user-1', 'c-1'))).toBe('VALIDATION_FAILED');
+    expect(await code(store().atSeq('', 1))).toBe('VALIDATION_FAILED');
+    expect(await code(store().atSeq(conv, -1))).toBe('VALIDATION_FAILED');
     expect(await store().lastSeq(conv)).toBe(0);
   });
 

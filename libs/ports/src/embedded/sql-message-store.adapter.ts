@@ -137,14 +137,10 @@ export class SqlMessageStore implements MessageStore {
     ]);
   }
 
-  async findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<Message | null> {
+  async atSeq(conversationId: string, seq: number): Promise<Message | null> {
     checkId('conversationId', conversationId);
-    checkId('senderId', senderId);
-    checkId('clientMsgId', clientMsgId);
-    const r = await this.db.query<MessageRow>(
-      `SELECT ${COLUMNS} FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_msg_id = $3`,
-      [conversationId, senderId, clientMsgId],
-    );
+    checkNonNegativeInteger('seq', seq);
+    const r = await this.db.query<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE conversation_id = $1 AND seq = $2::bigint`, [conversationId, String(seq)]);
     const row = r.rows[0];
     return row ? toMessage(row) : null;
   }
