@@ -72,7 +72,7 @@ export class GatewayServer {
     const { options, logger } = deps;
     this.app = App();
     // Sessions this gateway has not seen yet (a reconnect storm after a restart) are asked about a batch at a time.
-    const sessionChecks = new CallBatcher((sids: string[]) => deps.auth.sessionsActive(sids), { windowMs: 2, maxItems: 256 });
+    const sessionChecks = new CallBatcher((sids: string[]) => deps.auth.sessionsActive(sids), { maxInFlight: 2, maxItems: 256 });
     const sessions = new SessionLiveness({ lookup: (sid) => sessionChecks.add(sid) });
     this.telemetry = new GatewayTelemetry(deps.metrics, logger);
     this.writer = new SocketWriter(options.maxBufferedBytes);

@@ -1,72 +1,86 @@
 export interface CallBatcherOptions {
-  /** How long the first queued item waits for company (default 2 ms). */
-  windowMs?: number;
-  /** A batch goes at once when it reaches this many items (default 256). */
+  /** Calls out at once (default 1). While that many are out, new items gather for the next call. */
+  maxInFlight?: number;
+  /** Items per call at most (default 256). */
   maxItems?: number;
 }
 
 /**
- * Coalesces many small calls into one: items queued within `windowMs` of the first (at most
- * `maxItems`) go to `flush` together, which answers one result per item, in order. A failed flush
- * fails every item of its batch. Items are sent in the order they were added, so a change and its
- * undo (a connect and the disconnect after it) never cross.
+ * Coalesces many small calls into one, batching by calls in flight rather than by time: an item
+ * added while a call slot is free goes out at the end of the current event-loop turn (with the
+ * items added in the same turn); items added while `maxInFlight` calls are out wait, and go
+ * together (at most `maxItems` a call) the moment one of them returns. So a trickle pays no wait
+ * at all, and the slower the callee, the larger the batches: batching happens exactly when the
+ * callee is the bottleneck (docs/adr/0014).
  *
- * Used where a per-connection gRPC call costs more than the work it carries: in a reconnect storm a
- * gateway sends one call per few hundred sockets instead of one per socket.
+ * `flush` answers one result per item, in order; a failed flush fails every item of its batch.
+ * Items go out in the order they were added; with `maxInFlight` 1 a batch is answered before the
+ * next leaves, so a change and its undo (a connect and the disconnect after it) never cross.
  */
 export class CallBatcher<In, Out> {
-  private readonly windowMs: number;
+  private readonly maxInFlight: number;
   private readonly maxItems: number;
   private queue: Array<{ item: In; resolve: (out: Out) => void; reject: (err: unknown) => void }> = [];
-  private timer: NodeJS.Timeout | null = null;
+  private inFlight = 0;
+  private scheduled = false;
 
   constructor(
     private readonly flush: (items: In[]) => Promise<Out[]>,
     options: CallBatcherOptions = {},
   ) {
-    this.windowMs = options.windowMs ?? 2;
+    this.maxInFlight = options.maxInFlight ?? 1;
     this.maxItems = options.maxItems ?? 256;
-    if (!Number.isFinite(this.windowMs) || this.windowMs < 0) throw new RangeError('windowMs must be >= 0');
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new RangeError('maxInFlight must be a positive integer');
     if (!Number.isInteger(this.maxItems) || this.maxItems < 1) throw new RangeError('maxItems must be a positive integer');
   }
 
   add(item: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.queue.length >= this.maxItems) this.send();
-      else if (!this.timer) this.timer = setTimeout(() => this.send(), this.windowMs);
+      if (this.scheduled || this.inFlight >= this.maxInFlight) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.pump();
+      });
     });
   }
 
-  /** Items waiting for their batch. */
+  /** Items waiting for their call. */
   get pending(): number {
     return this.queue.length;
   }
 
-  private send(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
-    let result: Promise<Out[]>;
-    try {
-      result = this.flush(batch.map((b) => b.item));
-    } catch (err) {
-      result = Promise.reject(err);
+  /** Calls out now. */
+  get calls(): number {
+    return this.inFlight;
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.length <= this.maxItems ? this.queue : this.queue.slice(0, this.maxItems);
+      this.queue = batch === this.queue ? [] : this.queue.slice(this.maxItems);
+      this.inFlight++;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
     }
-    result.then(
-      (outs) => {
-        if (outs.length !== batch.length) {
-          const err = new Error(`batch of ${batch.length} answered with ${outs.length} results`);
-          for (const b of batch) b.reject(err);
-          return;
-        }
-        batch.forEach((b, i) => b.resolve(outs[i]));
-      },
-      (err: unknown) => {
-        for (const b of batch) b.reject(err);
-      },
-    );
+  }
+
+  private async send(batch: Array<{ item: In; resolve: (out: Out) => void; reject: (err: unknown) => void }>): Promise<void> {
+    let outs: Out[];
+    try {
+      outs = await this.flush(batch.map((b) => b.item));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    if (outs.length !== batch.length) {
+      const err = new Error(`batch of ${batch.length} answered with ${outs.length} results`);
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    batch.forEach((b, i) => b.resolve(outs[i]));
   }
 }

@@ -75,7 +75,7 @@ export class SocketHandler {
     this.typingSampler = new TypingSampler(options.largeGroup);
     this.memberCounts = new MemberCounts((id) => this.conversations.memberCount(id));
     this.aliases = new AnonymousAliases(this.conversations);
-    this.setups = new CallBatcher((userIds) => this.conversations.socketSetups(userIds), { windowMs: 2, maxItems: Math.min(256, MAX_SOCKET_SETUPS) });
+    this.setups = new CallBatcher((userIds) => this.conversations.socketSetups(userIds), { maxInFlight: 2, maxItems: Math.min(256, MAX_SOCKET_SETUPS) });
     this.userSignals = new KeyedBuckets(options.signalRatePerSecond * 2, options.signalRatePerSecond * 4);
     this.framesIn = metrics.counter('parley_gateway_frames_in_total', 'client frames received', ['type']);
     this.invalidFrames = metrics.counter('parley_gateway_invalid_frames_total', 'client frames that failed validation');
