@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       console.log(`loaded ${a.messages} messages in ${a.conversations} conversations (bench user in ${a.memberOf}) in ${((Date.now() - loadStart) / 1000).toFixed(1)} s (${a.db})`);
     } else if (stored !== a.messages) throw new Error(`the kept database holds ${stored} messages, not ${a.messages}: drop it or name another`);
     else console.log(`reusing the kept database's ${stored} messages`);
-    const repo = new SearchRepository(db.relational());
+    const repo = new SearchRepository(db);
     // Typical queries: a common word, a mid-frequency one, a rare one, two words; all conversations or one; page 2.
     const cases: Array<{ name: string; run: (i: number) => Promise<unknown> }> = [
       { name: 'common word, all conversations', run: (i) => repo.search('bench-user', { q: `w${i % 5}`, conversation_id: null, limit: 50, cursor: null }) },

@@ -50,7 +50,7 @@ export class ConversationService implements ConversationApi, MembershipDirectory
     this.history$ = new ReadHistoryUseCase(this.repo, messages, reads);
     this.queries = new QueryConversationsUseCase(this.repo);
     this.lifecycle = new ReadLifecycleUseCase(this.repo, new LifecycleRepository(relational), messages);
-    this.search$ = new SearchRepository(relational);
+    this.search$ = new SearchRepository(db);
   }
 
   create(actorId: string, input: CreateConversationInput) {

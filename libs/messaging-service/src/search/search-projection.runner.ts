@@ -15,7 +15,7 @@ export class SearchProjectionRunner implements OnApplicationBootstrap, BeforeApp
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(SEARCH_PROJECTION_OPTIONS) private readonly options: SearchProjectionOptions,
   ) {
-    this.projection = new SearchProjection(new SearchRepository(db.relational()));
+    this.projection = new SearchProjection(new SearchRepository(db));
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -29,7 +29,7 @@ describe('search projection and query (PGlite)', () => {
     await runMigrations(db, messagingMigrations);
     await db.exec(`INSERT INTO conversations (id, type, created_at, last_activity_at) VALUES ('c1', 'group', now(), now()), ('c2', 'group', now(), now());
       INSERT INTO memberships (conversation_id, user_id, role, joined_at) VALUES ('c1', 'alice', 'admin', now()), ('c2', 'alice', 'member', now()), ('c2', 'mallory', 'member', now());`);
-    repo = new SearchRepository(db.relational());
+    repo = new SearchRepository(db);
     projection = new SearchProjection(repo);
   });
   afterAll(() => db.close());

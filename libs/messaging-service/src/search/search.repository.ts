@@ -1,5 +1,5 @@
 import { Message } from '@parley/domain';
-import { EMPTY_SQL, RelationalDb, SearchQuery, SearchResult, sqlFragment } from '@parley/ports';
+import { EMPTY_SQL, RelationalDb, SearchQuery, SearchResult, SqlDb, sqlFragment } from '@parley/ports';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
 
 /**
@@ -7,20 +7,27 @@ import { decodeSearchCursor, encodeSearchCursor } from './search-cursor';
  * at-least-once consumer may replay any batch: a message row is inserted once (a replay never
  * brings back an old text), an edit applies only when newer than the last one applied, a delete
  * removes the row. Hand-written statements through Prisma Client (docs/adr/0004-relational-data.md):
- * full-text search and `tsvector` are beyond its query API; only the delete is plain.
+ * full-text search and `tsvector` are beyond its query API; only the delete is plain. The insert
+ * runs for every message, so it goes through `SqlDb` on the same connections (ADR 0004's rule for
+ * per-message statements).
  */
 export class SearchRepository {
-  constructor(private readonly db: RelationalDb) {}
+  private readonly db: RelationalDb;
+
+  constructor(private readonly sql: SqlDb) {
+    this.db = sql.relational();
+  }
 
   /** Indexes new messages in one statement (`unnest`); a message already indexed keeps its row (a replay never brings back an old text). */
   async insert(messages: readonly Message[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.db.run((c) => c.$executeRaw`
-      INSERT INTO search_messages (conversation_id, seq, created_at, message, tsv)
-      SELECT m.conversation_id, m.seq::bigint, m.created_at::timestamptz, m.message::jsonb, to_tsvector('simple', m.text)
-        FROM unnest(${messages.map((m) => m.conversation_id)}::text[], ${messages.map((m) => String(m.seq))}::text[], ${messages.map((m) => m.created_at)}::text[],
-                    ${messages.map((m) => JSON.stringify(m))}::text[], ${messages.map((m) => m.body.text)}::text[]) AS m(conversation_id, seq, created_at, message, text)
-      ON CONFLICT (conversation_id, seq) DO NOTHING`);
+    await this.sql.query(
+      `INSERT INTO search_messages (conversation_id, seq, created_at, message, tsv)
+       SELECT m.conversation_id, m.seq::bigint, m.created_at::timestamptz, m.message::jsonb, to_tsvector('simple', m.text)
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS m(conversation_id, seq, created_at, message, text)
+       ON CONFLICT (conversation_id, seq) DO NOTHING`,
+      [messages.map((m) => m.conversation_id), messages.map((m) => String(m.seq)), messages.map((m) => m.created_at), messages.map((m) => JSON.stringify(m)), messages.map((m) => m.body.text)],
+    );
   }
 
   /** The edit entry `entrySeq` gave message `targetSeq` the text `text` at `editedAt`. */
