@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, freePortRange, portIsFree } from './ports';
+import { freeGatewayPorts, freePort, portIsFree } from './ports';
 
 export interface ParleyProcess {
   baseUrl: string;
@@ -174,7 +174,7 @@ async function startMesh(opts: StartOptions): Promise<ParleyProcess> {
     throw new Error(`${entry} does not exist: run \`npm run build\` before the end-to-end suites (test/run-all.sh does).`);
   }
   const gateways = meshGatewayCount(opts.env?.PARLEY_MESH_GATEWAYS ?? process.env.PARLEY_MESH_GATEWAYS);
-  const port = gateways === 1 ? await freePort() : await freePortRange(gateways);
+  const port = await freeGatewayPorts(gateways);
   // A database of its own on the shared Postgres (unless the test names one): two meshes on one
   // machine never share relational state (a push outbox, sessions), whatever else is running.
   const database = opts.env?.PARLEY_POSTGRES_URL === undefined && process.env.PARLEY_POSTGRES_URL ? await createRunDatabase(process.env.PARLEY_POSTGRES_URL) : null;

@@ -48,3 +48,25 @@ export async function freePortRange(count: number): Promise<number> {
   }
   throw new Error(`no ${count} consecutive free ports found in ${PORT_RANGE_ATTEMPTS} attempts`);
 }
+
+/**
+ * Ports 32000-32767: below Linux's ephemeral range (32768+), so no outgoing connection is ever
+ * given one between the check and the bind, and above the mesh's gRPC/admin blocks (20000-31999).
+ */
+const GATEWAY_PORTS_FIRST = 32_000;
+const GATEWAY_PORTS_END = 32_768;
+
+/**
+ * The first of `count` consecutive ports for a mesh's gateways, all free a moment ago. Unlike
+ * freePortRange's (from the ephemeral range), an outgoing connection made meanwhile cannot take one:
+ * a mesh test once failed to start because a Kafka connection got its second gateway's port.
+ */
+export async function freeGatewayPorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < PORT_RANGE_ATTEMPTS; attempt++) {
+    const first = GATEWAY_PORTS_FIRST + Math.floor(Math.random() * (GATEWAY_PORTS_END - GATEWAY_PORTS_FIRST - count + 1));
+    let free = true;
+    for (let p = first; p < first + count && free; p++) free = await portIsFree(p);
+    if (free) return first;
+  }
+  throw new Error(`no ${count} consecutive free ports found between ${GATEWAY_PORTS_FIRST} and ${GATEWAY_PORTS_END - 1}`);
+}

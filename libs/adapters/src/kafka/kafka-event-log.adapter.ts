@@ -258,30 +258,41 @@ export class KafkaEventLog implements EventLog {
     if (options.minInsyncReplicas !== undefined) checkPositiveInteger('minInsyncReplicas', options.minInsyncReplicas, options.replicationFactor);
     const topics = options.topics.map((t) => this.prefix + t);
     const configEntries = options.minInsyncReplicas === undefined ? [] : [{ name: 'min.insync.replicas', value: String(options.minInsyncReplicas) }];
-    try {
-      const existing = new Set(await this.admin.listTopics());
-      const missing = topics.filter((t) => !existing.has(t));
-      if (missing.length > 0) {
-        await this.admin.createTopics({
-          waitForLeaders: true,
-          timeout: this.settings.requestTimeoutMs,
-          topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configEntries })),
+    // Several processes start at once: a topic another one just created may not be on every broker's
+    // metadata yet ("does not host this topic-partition"), and a cluster just started may still be
+    // loading its coordinators. Such answers are retriable: a few tries, then the error.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ensureTopicsOnce(topics, options, configEntries);
+      } catch (error) {
+        if (attempt >= ENSURE_TOPICS_ATTEMPTS || !isRetriable(error)) throw mapKafkaError(error);
+        this.logger.warn('kafka topics not settled yet; trying again', { attempt, err: error });
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+  }
+
+  private async ensureTopicsOnce(topics: string[], options: EnsureTopicsOptions, configEntries: Array<{ name: string; value: string }>): Promise<string[]> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        timeout: this.settings.requestTimeoutMs,
+        topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configEntries })),
+      });
+    }
+    const metadata = await this.admin.fetchTopicMetadata({ topics });
+    for (const t of metadata.topics) {
+      if (t.partitions.length !== options.partitions) {
+        this.logger.warn('kafka topic has another partition count than configured; left as it is', {
+          topic: t.name,
+          partitions: t.partitions.length,
+          configured: options.partitions,
         });
       }
-      const metadata = await this.admin.fetchTopicMetadata({ topics });
-      for (const t of metadata.topics) {
-        if (t.partitions.length !== options.partitions) {
-          this.logger.warn('kafka topic has another partition count than configured; left as it is', {
-            topic: t.name,
-            partitions: t.partitions.length,
-            configured: options.partitions,
-          });
-        }
-      }
-      return missing;
-    } catch (error) {
-      throw mapKafkaError(error);
     }
+    return missing;
   }
 
   /**
@@ -359,3 +370,11 @@ function routeKafkaLog(logger: Logger, entry: LogEntry): void {
   else logger.debug(`kafkajs: ${message}`, context);
 }
 
+
+/** Tries of ensureTopics when the cluster answers with a retriable error (about 5 s in all). */
+const ENSURE_TOPICS_ATTEMPTS = 4;
+
+/** kafkajs marks the errors a client may retry (unknown topic-partition, leader moves, coordinator loading). */
+function isRetriable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
+}
