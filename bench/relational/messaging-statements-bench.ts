@@ -2,6 +2,7 @@ import { RelationalDb, runMigrations, SqlDb } from '@parley/ports';
 import { intArg } from '../support/int-arg';
 import { messagingMigrations } from '../../libs/messaging-service/src/storage/messaging.migrations';
 import { openScratchDb } from '../support/scratch-db';
+import { median } from '../metrics/stats';
 
 /**
  * Messaging's per-send and per-connection statements (issue 14, docs/adr/0004) through `SqlDb` (as
@@ -108,11 +109,6 @@ async function timeBlock(op: Op, n: number, start: number): Promise<number> {
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / 1000 / n;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   const a = parse(process.argv.slice(2));

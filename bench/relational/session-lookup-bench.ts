@@ -3,6 +3,7 @@ import { intArg } from '../support/int-arg';
 import { authMigrations } from '@parley/auth-service';
 import { SessionsRepository } from '../../libs/auth-service/src/storage/sessions.repository';
 import { openScratchDb } from '../support/scratch-db';
+import { median } from '../metrics/stats';
 
 /**
  * The one relational query of connection setup (issue 14): a gateway that does not know a token's
@@ -70,11 +71,6 @@ async function timeBlock(lookup: Lookup, ids: string[], batch: number, n: number
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / 1000 / n;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   const a = parse(process.argv.slice(2));
