@@ -1,3 +1,4 @@
+import { gatewayMetricsUrls, sampleSum, scrapeAll } from '../support/metrics';
 import type { ParleyProcess } from '../support/parley-process';
 import { restOk } from '../support/rest';
 import { e2eTest, useParley } from '../support/suite';
@@ -11,15 +12,9 @@ const SHARED_BYTES_BOUND = 32 * 1024 * 1024;
 
 /** A gauge of the (first) gateway, from its admin port: the public port serves no metrics. */
 async function gauge(p: ParleyProcess, name: string): Promise<number> {
-  const urls = await p.metricsUrls();
-  const url = urls.gateway ?? urls.standalone;
-  if (!url) throw new Error(`no admin metrics address for the gateway (${JSON.stringify(urls)})`);
-  const res = await fetch(url);
-  const text = await res.text();
-  // `name{labels} value`: the process's default labels (service, gateway) come first.
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  if (!line) throw new Error(`${name} is not in /metrics`);
-  return Number(line.slice(line.lastIndexOf(' ') + 1));
+  const text = await scrapeAll(gatewayMetricsUrls(await p.metricsUrls()).slice(0, 1));
+  if (!new RegExp(`^${name}[ {]`, 'm').test(text)) throw new Error(`${name} is not in /metrics`);
+  return sampleSum(text, name);
 }
 
 describe('bounded gateway memory under abuse (issue 8)', () => {

@@ -1,9 +1,10 @@
 import { isMessageFrame, type Frame, type Presence } from '../support/contract';
 import { HistoryChecker } from '../support/history-checker';
+import { gatewayMetricsUrls, sampleSumsBy, scrapeAll } from '../support/metrics';
 import { restOk } from '../support/rest';
 import { e2eTest, useParley } from '../support/suite';
 import { closeAll, createGroup, makeWs, registerUsers } from '../support/users';
-import { sleep } from '../support/wait';
+import { eventually, sleep } from '../support/wait';
 import type { TestSocket } from '../support/ws-client';
 
 /** The smallest send-buffer bound the gateway accepts: a few dozen messages of this size fill it. */
@@ -15,7 +16,8 @@ const PER_ROUND = 10;
 const MAX_MESSAGES = 4000;
 const SENDERS = 2;
 const CLOSE_WAIT_MS = 20_000;
-const PRESENCE_POLL_MS = 50;
+const CLOSE_POLL_MS = 50;
+const CLOSES = 'parley_gateway_ws_closes_total';
 
 // Senders fire as fast as acks come back; the send rate limit is not under test.
 const parley = useParley({ env: { PARLEY_WS_MAX_BUFFERED_BYTES: String(BUFFER_BOUND), PARLEY_SEND_RATE_PER_SECOND: '2000' } });
@@ -39,24 +41,31 @@ describe('slow consumer', () => {
     // The slow client stops reading: its TCP window fills, then the gateway's send buffer for it grows.
     slowWs.ws.pause();
 
-    const presenceOfSlow = async () =>
-      (await restOk<Presence>(baseUrl, 'GET', `/v1/users/${slow.user.id}/presence`, 200, { token: steady.accessToken })).status;
+    // The gateways count the sockets they close by close code (on their admin ports, which answer
+    // at once: no Redis or gRPC hop, unlike presence, which can lag by seconds under this load).
+    const gateways = gatewayMetricsUrls(await parley.current.metricsUrls());
+    const closesByCode = async () => sampleSumsBy(await scrapeAll(gateways), CLOSES, 'code');
+    const before = await closesByCode();
+    const closedSince = async () => {
+      const now = await closesByCode();
+      return Object.fromEntries(Object.entries(now).flatMap(([code, n]) => (n - (before[code] ?? 0) > 0 ? [[code, n - (before[code] ?? 0)]] : [])));
+    };
 
-    // On the side, watch for the gateway closing the slow socket (its owner goes offline) and then
-    // read again at once: uWS discards what is still queued, the close frame included, if a closed
-    // socket stays unread for long.
+    // On the side, watch for a gateway closing a socket and then read again at once: uWS ends the
+    // TCP connection of a socket it closed once its close timeout passes (16 s with our idle
+    // timeout, at a 4 s granularity), discarding what is still queued, the close frame included.
     let sending = true;
-    let slowClosed = false;
+    let serverClosed: Record<string, number> = {};
     let watching = true;
     const watcher = (async () => {
       try {
         while (sending) {
-          if ((await presenceOfSlow()) === 'offline') {
-            slowClosed = true;
+          serverClosed = await closedSince();
+          if (Object.keys(serverClosed).length > 0) {
             slowWs.ws.resume();
             return;
           }
-          await sleep(PRESENCE_POLL_MS);
+          await sleep(CLOSE_POLL_MS);
         }
       } finally {
         watching = false;
@@ -82,13 +91,20 @@ describe('slow consumer', () => {
       sending = false;
       await watcher;
     }
-    if (!slowClosed) throw new Error(`the slow reader was still connected after ${sent} messages`);
+    if (Object.keys(serverClosed).length === 0) throw new Error(`the slow reader was still connected after ${sent} messages`);
+    // The one socket the gateways closed is the slow reader's, closed as a slow consumer (not by the
+    // uWS memory backstop, which closes without a code).
+    expect(serverClosed).toEqual({ '4408': 1 });
 
     // Having read its backlog, the slow client finds the close frame.
     const closed = await Promise.race([slowWs.closed, sleep(CLOSE_WAIT_MS).then(() => null)]);
     if (closed === null) throw new Error(`the slow reader saw no close within ${CLOSE_WAIT_MS} ms of reading again`);
 
-    // The others chat on.
+    // Its owner goes offline, and the others chat on.
+    const presenceOfSlow = async () =>
+      (await restOk<Presence>(baseUrl, 'GET', `/v1/users/${slow.user.id}/presence`, 200, { token: steady.accessToken })).status;
+    await eventually('the slow reader is offline', async () => expect(await presenceOfSlow()).toBe('offline'));
+
     const after = await senderWs[0].sendMessage(group.id, 'after the slow reader left');
     sent++;
     expect(after.seq).toBe(sent);
@@ -108,5 +124,6 @@ describe('slow consumer', () => {
     checker.expectCompleteDelivery(group.id, ['steady', ...senderWs.map((s) => s.clientId)]);
     await checker.verify();
     expect(closed).toMatchObject({ code: 4408 });
+    expect(await closedSince()).toEqual({ '4408': 1 });
   });
 });
