@@ -1,5 +1,6 @@
 import { DataPathLimits } from '../limits/data-path-limits';
-import { sendsLimit } from './summary';
+import { SendsRound } from '../scenarios/persisted-sends.scenario';
+import { sendsLimit, sendsNote } from './summary';
 
 /** Only the fields sendsLimit reads; the rest of a real result does not matter to it. */
 function limits(kafkaCeiling: number | null, cassandraWrites: number | null): DataPathLimits {
@@ -22,5 +23,20 @@ describe('sendsLimit', () => {
     expect(sendsLimit(limits(null, 35_000))).toBeNull();
     expect(sendsLimit(limits(200_000, null))).toBeNull();
     expect(sendsLimit(null)).toBeNull();
+  });
+});
+
+describe('sendsNote', () => {
+  const round = (repeats: number | null, error?: string) => ({ repeats, error }) as SendsRound;
+
+  it('flags a round whose sends the server answered as repeats', () => {
+    expect(sendsNote(round(1234))).toBe('1,234 sends answered as repeats: not fresh sends');
+    expect(sendsNote(round(3, 'boom'))).toBe('boom; 3 sends answered as repeats: not fresh sends');
+  });
+
+  it('is empty for fresh sends, and when the target cannot tell', () => {
+    expect(sendsNote(round(0))).toBe('');
+    expect(sendsNote(round(null))).toBe('');
+    expect(sendsNote(round(0, 'boom'))).toBe('boom');
   });
 });

@@ -126,6 +126,12 @@ export function sendsLimit(l: DataPathLimits | null): { kafka: number; cassandra
   return { kafka: ceiling, cassandra, sends: Math.min(ceiling / 2, cassandra) };
 }
 
+/** A sends round's note: its error, and any sends the server answered as repeats (not fresh sends). */
+export function sendsNote(s: SendsRound): string {
+  const repeats = (s.repeats ?? 0) > 0 ? `${int(s.repeats as number)} sends answered as repeats: not fresh sends` : '';
+  return [s.error ?? '', repeats].filter((n) => n !== '').join('; ');
+}
+
 function cpuLine(label: string, byProcess: Record<string, number>): string {
   const parts = Object.entries(byProcess)
     .sort((a, b) => (b[1] || 0) - (a[1] || 0))
@@ -232,7 +238,7 @@ export function renderMarkdown(r: BenchReport): string {
     out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const s of mine) {
       out.push(
-        `| ${s.round} | ${s.senders} x ${s.window}${s.ratePerSecond ? ` at ${s.ratePerSecond}/s (held back ${s.heldBack})` : ''} | ${int(s.sendsPerSecond)} | ${int(s.sendsPerCpuSecond)} | ${fmt(s.dataCpuSeconds, 2)} | ${fmt(s.receivedAckMs.p50)} / ${fmt(s.receivedAckMs.p99)} | ${fmt(s.persistedAckMs.p50)} / ${fmt(s.persistedAckMs.p99)} / ${fmt(s.persistedAckMs.max)} | ${s.errors} | ${s.unanswered} | ${s.error ?? ''} |`,
+        `| ${s.round} | ${s.senders} x ${s.window}${s.ratePerSecond ? ` at ${s.ratePerSecond}/s (held back ${s.heldBack})` : ''} | ${int(s.sendsPerSecond)} | ${int(s.sendsPerCpuSecond)} | ${fmt(s.dataCpuSeconds, 2)} | ${fmt(s.receivedAckMs.p50)} / ${fmt(s.receivedAckMs.p99)} | ${fmt(s.persistedAckMs.p50)} / ${fmt(s.persistedAckMs.p99)} / ${fmt(s.persistedAckMs.max)} | ${s.errors} | ${s.unanswered} | ${sendsNote(s)} |`,
       );
     }
     out.push(

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
 import { cpuByName, cpuDelta, loadAverage1m, sumCpuSeconds, sumTreeCpuSeconds } from '../metrics/proc-stat';
@@ -49,6 +50,12 @@ export interface SendsRound {
   retried: number;
   /** Sends of the window whose persisted ack never came within the drain time. */
   unanswered: number;
+  /**
+   * Sends of the round the server answered with a stored original instead of storing them (their
+   * client_msg_id was already claimed); null when the target cannot tell. Not a fresh-send
+   * measurement when above 0.
+   */
+  repeats: number | null;
   windowNs: [string, string] | null;
   error?: string;
 }
@@ -89,6 +96,7 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     errors: 0,
     retried: 0,
     unanswered: 0,
+    repeats: null,
     windowNs: null,
   };
   const clients: RawWsClient[] = [];
@@ -101,13 +109,17 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
   let ticker: NodeJS.Timeout | null = null;
   try {
     const pad = 'x'.repeat(c.textChars);
+    // client_msg_ids unique to this run: a state directory (its groups) is reused across runs, and
+    // a repeated id is answered from the store, which is not the path being measured.
+    const runId = randomBytes(6).toString('hex');
+    const repeats0 = await session.repeatsAnswered();
     let counter = 0;
     for (const s of session.senders) {
       const inFlight = new Map<string, { sentNs: bigint; measured: boolean }>();
       let client: RawWsClient | null = null;
       const sendOne = () => {
         if (!client || (phase !== 'warmup' && phase !== 'measure')) return;
-        const id = `s-${round}-${++counter}`;
+        const id = `s-${runId}-${round}-${++counter}`;
         const measured = phase === 'measure';
         if (measured) measuredSent++;
         inFlight.set(id, { sentNs: process.hrtime.bigint(), measured });
@@ -178,6 +190,8 @@ export async function runSendsRound(target: PersistedSendsTarget, round: number,
     result.persistedAckMs = summarizeLatencies(persistedMs);
     result.unanswered = Math.max(0, measuredSent - measuredPersisted);
     result.windowNs = [String(t0), String(t1)];
+    const repeats1 = await session.repeatsAnswered();
+    result.repeats = repeats0 === null || repeats1 === null ? null : repeats1 - repeats0;
     return result;
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);

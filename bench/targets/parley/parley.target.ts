@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sampleSum } from '../../../test/support/metrics';
 import { stampedText } from '../../loadgen/fanout-frames';
 import { ConnectTarget } from '../../loadgen/ws-client';
 import { BenchTarget, FANOUT_TEXT_CHARS, FanoutShape, HeapReading, StartOptions, TargetSession } from '../target';
@@ -28,6 +29,12 @@ export interface SendsSession {
   dataPids(): number[];
   namedPids(): Record<string, number>;
   senders: SendsSender[];
+  /**
+   * Sends the server answered with a stored original (a repeated client_msg_id) so far, from the
+   * messaging service's dedupe reads; null when they cannot be read. A sends round meant to measure
+   * fresh sends must see none.
+   */
+  repeatsAnswered(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -141,6 +148,7 @@ export class ParleyTarget implements BenchTarget, PersistedSendsTarget {
           path: `/v1/ws?access_token=${encodeURIComponent(this.accounts.get(sendsSenderName(i)).accessToken)}`,
         },
       })),
+      repeatsAnswered: () => sumCounters(running.storeMetricsUrls(), STORE_READS, { op: 'dedupe' }),
       stop: () => running.stop(),
     };
   }
@@ -198,21 +206,14 @@ export function metricValue(text: string, name: string): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-/** Every series of a counter summed (0 when it has none yet). */
-export function metricSum(text: string, name: string): number {
-  let sum = 0;
-  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))) sum += Number(m[1]);
-  return sum;
-}
-
-/** A counter summed over several processes' /metrics; null when one cannot be read. */
-async function sumCounters(urls: string[], name: string): Promise<number | null> {
+/** A counter's series whose labels include `labels`, summed over several processes' /metrics; null when one cannot be read. */
+async function sumCounters(urls: string[], name: string, labels: Record<string, string> = {}): Promise<number | null> {
   if (urls.length === 0) return null;
   let sum = 0;
   for (const url of urls) {
     const text = await readText(url);
     if (text === null) return null;
-    sum += metricSum(text, name);
+    sum += sampleSum(text, name, labels);
   }
   return sum;
 }
