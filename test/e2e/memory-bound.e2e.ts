@@ -1,4 +1,4 @@
-import { gatewayMetricsUrls, sampleSum, scrapeAll } from '../support/metrics';
+import { gatewayMetricsUrls, sampleValues, scrapeAll } from '../support/metrics';
 import type { ParleyProcess } from '../support/parley-process';
 import { restOk } from '../support/rest';
 import { e2eTest, useParley } from '../support/suite';
@@ -12,9 +12,9 @@ const SHARED_BYTES_BOUND = 32 * 1024 * 1024;
 
 /** A gauge of the (first) gateway, from its admin port: the public port serves no metrics. */
 async function gauge(p: ParleyProcess, name: string): Promise<number> {
-  const text = await scrapeAll(gatewayMetricsUrls(await p.metricsUrls()).slice(0, 1));
-  if (!new RegExp(`^${name}[ {]`, 'm').test(text)) throw new Error(`${name} is not in /metrics`);
-  return sampleSum(text, name);
+  const values = sampleValues(await scrapeAll(gatewayMetricsUrls(await p.metricsUrls()).slice(0, 1)), name);
+  if (values.length === 0) throw new Error(`${name} is not in /metrics`);
+  return values[0];
 }
 
 describe('bounded gateway memory under abuse (issue 8)', () => {

@@ -1,4 +1,4 @@
-import { gatewayMetricsUrls, sampleSum, sampleSumsBy } from './metrics';
+import { gatewayMetricsUrls, sampleSum, sampleSumsBy, sampleValues } from './metrics';
 
 const EXPOSITION = [
   '# HELP parley_gateway_ws_closes_total WebSocket connections closed, by close code',
@@ -19,6 +19,12 @@ describe('metrics (test support)', () => {
     expect(sampleSum(EXPOSITION, 'nodejs_heap_size_used_bytes')).toBe(1234);
     expect(sampleSum(EXPOSITION, 'odd_label', { reason: 'a "quoted" b' })).toBe(7);
     expect(sampleSum(EXPOSITION, 'absent_total')).toBe(0);
+  });
+
+  it('lists the matching values, none for an absent name', () => {
+    expect(sampleValues(EXPOSITION, 'parley_gateway_ws_closes_total', { gateway: 'gw-1' })).toEqual([1, 3]);
+    expect(sampleValues(EXPOSITION, 'nodejs_heap_size_used_bytes')).toEqual([1234]);
+    expect(sampleValues(EXPOSITION, 'absent_total')).toEqual([]);
   });
 
   it('sums by one label', () => {

@@ -1,4 +1,4 @@
-/** Reading Parley's own /metrics (Prometheus text exposition) in end-to-end tests. */
+/** Reading Parley's own /metrics (Prometheus text exposition) in end-to-end tests and the bench. */
 
 /** `name{labels} value`: a sample line (comments and blank lines are not samples). */
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
@@ -10,29 +10,35 @@ function labelsOf(text: string | undefined): Record<string, string> {
   return labels;
 }
 
+/** Every sample of `name` in an exposition, with its labels. */
+function* samplesOf(exposition: string, name: string): Generator<{ labels: Record<string, string>; value: number }> {
+  for (const line of exposition.split('\n')) {
+    const m = SAMPLE.exec(line.trim());
+    if (m !== null && m[1] === name) yield { labels: labelsOf(m[2]), value: Number(m[3]) };
+  }
+}
+
+/** The values of the samples of `name` whose labels include `match` (equal values), in order; none when absent. */
+export function sampleValues(exposition: string, name: string, match: Record<string, string> = {}): number[] {
+  const values: number[] = [];
+  for (const { labels, value } of samplesOf(exposition, name)) if (Object.entries(match).every(([k, v]) => labels[k] === v)) values.push(value);
+  return values;
+}
+
 /**
  * The sum of every sample of `name` whose labels include `match` (equal values); 0 when there is
  * none, as for a counter no event has touched yet.
  */
 export function sampleSum(exposition: string, name: string, match: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of exposition.split('\n')) {
-    const m = SAMPLE.exec(line.trim());
-    if (m === null || m[1] !== name) continue;
-    const labels = labelsOf(m[2]);
-    if (Object.entries(match).every(([k, v]) => labels[k] === v)) sum += Number(m[3]);
-  }
-  return sum;
+  return sampleValues(exposition, name, match).reduce((a, b) => a + b, 0);
 }
 
 /** Every sample of `name` by the value of one label, summed over the rest (e.g. closes by code). */
 export function sampleSumsBy(exposition: string, name: string, label: string): Record<string, number> {
   const sums: Record<string, number> = {};
-  for (const line of exposition.split('\n')) {
-    const m = SAMPLE.exec(line.trim());
-    if (m === null || m[1] !== name) continue;
-    const key = labelsOf(m[2])[label];
-    if (key !== undefined) sums[key] = (sums[key] ?? 0) + Number(m[3]);
+  for (const { labels, value } of samplesOf(exposition, name)) {
+    const key = labels[label];
+    if (key !== undefined) sums[key] = (sums[key] ?? 0) + value;
   }
   return sums;
 }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { profileFlags } from '../bare-uws.target';
-import { freePortRange, portIsFree } from '../../../test/support/ports';
+import { freeGatewayPorts, portIsFree } from '../../../test/support/ports';
 import { ServerProcess } from '../server-process';
 import { StartOptions } from '../target';
 import { ParleyDeployment, RunningParley, waitReady } from './deployment';
@@ -53,7 +53,7 @@ export class MeshDeployment implements ParleyDeployment {
 
   async launch(options: StartOptions, nice?: number): Promise<RunningParley> {
     if (!this.infraEnv) throw new Error('mesh deployment: provision() before launch()');
-    const port = await freePortRange(this.o.gateways);
+    const port = await freeGatewayPorts(this.o.gateways);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...this.infraEnv,

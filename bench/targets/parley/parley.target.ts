@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sampleSum } from '../../../test/support/metrics';
+import { sampleSum, sampleValues } from '../../../test/support/metrics';
 import { stampedText } from '../../loadgen/fanout-frames';
 import { ConnectTarget } from '../../loadgen/ws-client';
 import { BenchTarget, FANOUT_TEXT_CHARS, FanoutShape, HeapReading, StartOptions, TargetSession } from '../target';
@@ -201,9 +201,8 @@ async function readText(url: string): Promise<string | null> {
 }
 
 /** A Prometheus sample's value (the first series of that name), NaN when absent. */
-export function metricValue(text: string, name: string): number {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : Number.NaN;
+function metricValue(text: string, name: string): number {
+  return sampleValues(text, name)[0] ?? Number.NaN;
 }
 
 /** A counter's series whose labels include `labels`, summed over several processes' /metrics; null when one cannot be read. */
