@@ -7,14 +7,19 @@ import { closeAll, createGroup, makeWs, registerUsers } from '../support/users';
 import { eventually, sleep } from '../support/wait';
 import type { TestSocket } from '../support/ws-client';
 
-/** The smallest send-buffer bound the gateway accepts: a few dozen messages of this size fill it. */
+/** The smallest send-buffer bound the gateway accepts: a few messages of this size fill it. */
 const BUFFER_BOUND = 64 * 1024;
-const TEXT_CHARS = 3000;
-/** Messages each sender sends before the senders check whether the slow reader is gone. */
-const PER_ROUND = 10;
+/**
+ * Near the longest text the contract allows (4,000 code points), in 4-byte code points: about
+ * 16 KB a message, so the kernel's buffers (up to 4 MB on the gateway's side) and the gateway's
+ * fill in a few hundred messages. The slow reader's pause must stay short (see below).
+ */
+const TEXT = '\u{1F4AC}'.repeat(4000 - 20);
+/** Messages each sender has in flight at once; the senders check for the close between rounds. */
+const PER_ROUND = 5;
 /** The test gives up (and fails) if the reader is still connected after this many messages. */
-const MAX_MESSAGES = 4000;
-const SENDERS = 2;
+const MAX_MESSAGES = 2000;
+const SENDERS = 4;
 const CLOSE_WAIT_MS = 20_000;
 const CLOSE_POLL_MS = 50;
 const CLOSES = 'parley_gateway_ws_closes_total';
@@ -39,6 +44,14 @@ describe('slow consumer', () => {
     sockets.push(slowWs, steadyWs, ...senderWs);
 
     // The slow client stops reading: its TCP window fills, then the gateway's send buffer for it grows.
+    // On loopback the pause has to be short. The reader's receive buffer stays at its initial
+    // 128 KiB (it never read enough for the kernel to grow it), so the window it reopens is under
+    // loopback's 64 KiB segment size, and the gateway's kernel does not send into it: it waits
+    // for its next zero-window probe, whose interval doubled all through the pause. A pause of 15 s
+    // could delay the backlog past uWS's close timeout (12 to 16 s after the close), which then
+    // drops the queued close frame: the reader saw 1006, not 4408 (seen with `ss -ti`: backoff 6,
+    // a 54 KB window, 3.9 MB unsent). Large messages, sent several at a time by four senders, keep
+    // the pause to about 2 s here (it was 15 to 30 s).
     slowWs.ws.pause();
 
     // The gateways count the sockets they close by close code (on their admin ports, which answer
@@ -72,17 +85,13 @@ describe('slow consumer', () => {
       }
     })();
 
-    // Meanwhile the senders send, side by side, until the slow socket is closed.
+    // Meanwhile the senders send, side by side and several at a time, until the slow socket is closed.
     let sent = 0;
     let round = 0;
     try {
       while (watching && sent < MAX_MESSAGES) {
         await Promise.all(
-          senderWs.map(async (ws, i) => {
-            for (let n = 0; n < PER_ROUND; n++) {
-              await ws.sendMessage(group.id, `${i}:${round}:${n} ${'m'.repeat(TEXT_CHARS)}`);
-            }
-          }),
+          senderWs.flatMap((ws, i) => Array.from({ length: PER_ROUND }, (_, n) => ws.sendMessage(group.id, `${i}:${round}:${n} ${TEXT}`))),
         );
         sent += PER_ROUND * SENDERS;
         round++;
