@@ -91,6 +91,43 @@ export function rssBytes(pid: number): number {
 }
 
 export const sumCpuSeconds = (pids: readonly number[]) => pids.reduce((a, p) => a + cpuSeconds(p), 0);
+
+/**
+ * CPU seconds so far of the processes' threads, summed by thread name (/proc/<pid>/task/<tid>/stat):
+ * a Node process's main thread is named after the process ("node"), V8's garbage-collection and
+ * compiler helpers "V8 DefaultWorke" (the name is cut at 15 characters), libuv's pool "libuv-worker".
+ * Over an interval it tells JavaScript from collection done beside it. A thread that ends between
+ * two readings drops out of the second: compare kinds that live as long as the process.
+ */
+export function cpuByThreadName(pids: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of pids) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // the thread ended while listing
+      }
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / clockTicks();
+    }
+  }
+  return out;
+}
+
+/** The CPU of each key between two readings of the same kind (a key missing before counts from 0). */
+export function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name] - (before[name] ?? 0)]));
+}
+
+/** Two intervals' deltas added key by key. */
+export function addCpu(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
 export const sumRssBytes = (pids: readonly number[]) => pids.reduce((a, p) => a + rssBytes(p), 0);
 
 /** The 1-minute load average: how busy the shared machine was around a figure. */
@@ -112,7 +149,3 @@ export function cpuByName(named: Record<string, number>): Record<string, number>
   return out;
 }
 
-/** The CPU each named process used between two `cpuByName` readings. */
-export function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name] - (before[name] ?? Number.NaN)]));
-}

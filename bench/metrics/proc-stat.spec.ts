@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { addCpu, cpuByThreadName, cpuDelta, cpuSeconds } from './proc-stat';
+
+/** The name Linux gives this process's main thread (the executable's, cut at 15 characters). */
+const mainThreadName = (): string => {
+  const stat = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8');
+  return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+};
+
+/** Spins on the main thread until it has used `ms` of CPU (not wall time: the machine may be busy). */
+const burnCpu = (ms: number): void => {
+  const start = process.cpuUsage();
+  let x = 0;
+  while (process.cpuUsage(start).user < ms * 1000) for (let i = 0; i < 10_000; i++) x += Math.sqrt(x + i);
+  if (x < 0) throw new Error('unreachable');
+};
+
+describe('proc-stat', () => {
+  it('reads CPU by thread name: the threads add up to the process, and busy JavaScript lands on the main thread', () => {
+    const before = cpuByThreadName([process.pid]);
+    burnCpu(300);
+    const after = cpuByThreadName([process.pid]);
+    const delta = cpuDelta(before, after);
+    // The spin's 300 ms of user time are the process's (helper threads included): most on the main thread.
+    expect(delta[mainThreadName()]).toBeGreaterThanOrEqual(0.25);
+    // The process total is the sum of its threads (live ones; none of this process's ended meanwhile).
+    const threadsTotal = Object.values(after).reduce((a, b) => a + b, 0);
+    expect(Math.abs(threadsTotal - cpuSeconds(process.pid))).toBeLessThan(0.05 + 0.01 * Object.keys(after).length);
+  });
+
+  it('takes deltas key by key, counting a key missing before from zero, and adds intervals', () => {
+    expect(cpuDelta({ a: 1, b: 2 }, { a: 1.5, b: 2, c: 0.25 })).toEqual({ a: 0.5, b: 0, c: 0.25 });
+    expect(addCpu({ a: 0.5, b: 1 }, { b: 0.25, c: 2 })).toEqual({ a: 0.5, b: 1.25, c: 2 });
+  });
+});
