@@ -93,14 +93,14 @@ export function rssBytes(pid: number): number {
 export const sumCpuSeconds = (pids: readonly number[]) => pids.reduce((a, p) => a + cpuSeconds(p), 0);
 
 /**
- * CPU seconds so far of the processes' threads, summed by thread name (/proc/<pid>/task/<tid>/stat):
- * a Node process's main thread is named after the process ("node"), V8's garbage-collection and
- * compiler helpers "V8 DefaultWorke" (the name is cut at 15 characters), libuv's pool "libuv-worker".
- * Over an interval it tells JavaScript from collection done beside it. A thread that ends between
- * two readings drops out of the second: compare kinds that live as long as the process.
+ * CPU seconds so far of the processes' threads (/proc/<pid>/task/<tid>/stat), as `main` (the
+ * thread whose id is the process's: JavaScript, and in standalone PGlite's WebAssembly) and
+ * `helpers` (every other thread: V8's garbage-collection and compiler workers, libuv's pool; Node
+ * names them all "node", so they cannot be told apart here). Summed over the processes. A helper
+ * that ends between two readings drops out of the second: compare intervals in which none do.
  */
-export function cpuByThreadName(pids: readonly number[]): Record<string, number> {
-  const out: Record<string, number> = {};
+export function cpuByThread(pids: readonly number[]): Record<'main' | 'helpers', number> {
+  const out = { main: 0, helpers: 0 };
   for (const pid of pids) {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       let stat: string;
@@ -109,9 +109,8 @@ export function cpuByThreadName(pids: readonly number[]): Record<string, number>
       } catch {
         continue; // the thread ended while listing
       }
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / clockTicks();
+      out[Number(tid) === pid ? 'main' : 'helpers'] += (Number(f[11]) + Number(f[12])) / clockTicks();
     }
   }
   return out;

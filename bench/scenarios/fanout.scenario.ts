@@ -4,7 +4,7 @@ import { SourceAddresses } from '../loadgen/source-addresses';
 import { RawWsClient } from '../loadgen/ws-client';
 import { RetainedHeap, retainedPerUnit, takeHeapSnapshots } from '../profile/heap-snapshots';
 import { endRound, openSenders, sleep, waitForMessages } from './round-steps';
-import { addCpu, cpuByName, cpuByThreadName, cpuDelta, loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds, sumTreeCpuSeconds } from '../metrics/proc-stat';
+import { addCpu, cpuByName, cpuByThread, cpuDelta, loadAverage1m, sumCpuSeconds, sumRssBytes, sumSystemSeconds, sumTreeCpuSeconds } from '../metrics/proc-stat';
 import { LatencySummary, summarizeLatencies } from '../metrics/stats';
 import { BenchTarget, FanoutShape, StartOptions } from '../targets/target';
 
@@ -61,7 +61,7 @@ export interface CapacityResult {
   connectCpuNetOfIdleSeconds: number;
   /** CPU seconds by process over the connect phase (multi-process targets). */
   connectCpuByProcess: Record<string, number>;
-  /** CPU seconds by thread name over the two connect halves (the exact windows of connectCpuSeconds), summed over the processes. */
+  /** CPU seconds of main threads and helper threads over the two connect halves (the exact windows of connectCpuSeconds). */
   connectCpuByThread: Record<string, number>;
   /** With --heap-snapshots: the V8 heap the connections retain (snapshots after a full GC), or null. */
   retainedHeap: RetainedHeap | null;
@@ -165,21 +165,21 @@ export async function runFanoutRound(
     const half = Math.floor(specs.length / 2);
     const named = session.namedPids?.() ?? {};
     const byNameBeforeConnect = cpuByName(named);
-    const threadsBeforeConnect = cpuByThreadName(pids);
+    const threadsBeforeConnect = cpuByThread(pids);
     const cpuBeforeConnect = sumCpuSeconds(pids);
     const c0 = process.hrtime.bigint();
     const first = await loadgen.connect(specs.slice(0, half));
     const cpuHalf = sumCpuSeconds(pids);
-    const threadsFirst = cpuDelta(threadsBeforeConnect, cpuByThreadName(pids));
+    const threadsFirst = cpuDelta(threadsBeforeConnect, cpuByThread(pids));
     await sleep(c.settleMs);
     const halfRss = sumRssBytes(memoryPids);
     const halfHeap = await session.heap();
-    const threadsBeforeSecond = cpuByThreadName(pids);
+    const threadsBeforeSecond = cpuByThread(pids);
     const cpuSecond = sumCpuSeconds(pids);
     const second = await loadgen.connect(specs.slice(half));
     result.connectWindowNs = [String(c0), String(process.hrtime.bigint())];
     const connectCpu = cpuHalf - cpuBeforeConnect + (sumCpuSeconds(pids) - cpuSecond);
-    const connectCpuByThread = addCpu(threadsFirst, cpuDelta(threadsBeforeSecond, cpuByThreadName(pids)));
+    const connectCpuByThread = addCpu(threadsFirst, cpuDelta(threadsBeforeSecond, cpuByThread(pids)));
     // Includes the settle between the halves (idle work of every process): a breakdown, not a total.
     const connectCpuByProcess = cpuDelta(byNameBeforeConnect, cpuByName(named));
     const conn = {
