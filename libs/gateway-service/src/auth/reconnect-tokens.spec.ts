@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ReconnectTokens, tokenDigest } from './reconnect-tokens';
 
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
@@ -14,6 +15,11 @@ describe('tokenDigest', () => {
     expect(a).toHaveLength(16);
     expect(tokenDigest('header.payload.signature')).toBe(a);
     expect(tokenDigest('header.payload.signaturf')).not.toBe(a);
+  });
+
+  it('is the first 16 bytes of the SHA-256 of the token (UTF-8), one character per byte', () => {
+    const token = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1LTEifQ.c2lnbmF0dXJl-\u00e9';
+    expect(tokenDigest(token)).toBe(createHash('sha256').update(token).digest().toString('latin1', 0, 16));
   });
 
   it('gives nothing for an empty or over-long token', () => {
