@@ -25,12 +25,16 @@ export function cpuSeconds(pid: number): number {
 
 /** User and system CPU seconds of a process (system time includes the loopback receive path it drives). */
 export function cpuTimes(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statTimes(readFileSync(`/proc/${pid}/stat`, 'utf8'), `pid ${pid}`);
+}
+
+/** utime and stime of a /proc stat line (a process's or a thread's), in seconds. */
+function statTimes(stat: string, what: string): { user: number; system: number } {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state), so utime (14) is fields[11] and stime (15) is fields[12].
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot read CPU times of pid ${pid}`);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot read CPU times of ${what}`);
   return { user: utime / clockTicks(), system: stime / clockTicks() };
 }
 
@@ -92,41 +96,6 @@ export function rssBytes(pid: number): number {
 
 export const sumCpuSeconds = (pids: readonly number[]) => pids.reduce((a, p) => a + cpuSeconds(p), 0);
 
-/**
- * CPU seconds so far of the processes' threads (/proc/<pid>/task/<tid>/stat), as `main` (the
- * thread whose id is the process's: JavaScript, and in standalone PGlite's WebAssembly) and
- * `helpers` (every other thread: V8's garbage-collection and compiler workers, libuv's pool; Node
- * names them all "node", so they cannot be told apart here). Summed over the processes. A helper
- * that ends between two readings drops out of the second: compare intervals in which none do.
- */
-export function cpuByThread(pids: readonly number[]): Record<'main' | 'helpers', number> {
-  const out = { main: 0, helpers: 0 };
-  for (const pid of pids) {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      } catch {
-        continue; // the thread ended while listing
-      }
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[Number(tid) === pid ? 'main' : 'helpers'] += (Number(f[11]) + Number(f[12])) / clockTicks();
-    }
-  }
-  return out;
-}
-
-/** The CPU of each key between two readings of the same kind (a key missing before counts from 0). */
-export function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name] - (before[name] ?? 0)]));
-}
-
-/** Two intervals' deltas added key by key. */
-export function addCpu(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
-  return out;
-}
 export const sumRssBytes = (pids: readonly number[]) => pids.reduce((a, p) => a + rssBytes(p), 0);
 
 /** The 1-minute load average: how busy the shared machine was around a figure. */
@@ -148,3 +117,38 @@ export function cpuByName(named: Record<string, number>): Record<string, number>
   return out;
 }
 
+/**
+ * CPU seconds so far of the processes' threads (/proc/<pid>/task/<tid>/stat), as `main` (the
+ * thread whose id is the process's: JavaScript, and in standalone PGlite's WebAssembly) and
+ * `helpers` (every other thread: V8's garbage-collection and compiler workers, libuv's pool; Node
+ * names them all "node", so they cannot be told apart here). Summed over the processes. A helper
+ * that ends between two readings drops out of the second: compare intervals in which none do.
+ */
+export function cpuByThread(pids: readonly number[]): Record<'main' | 'helpers', number> {
+  const out = { main: 0, helpers: 0 };
+  for (const pid of pids) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // the thread ended while listing
+      }
+      const t = statTimes(stat, `thread ${tid} of pid ${pid}`);
+      out[Number(tid) === pid ? 'main' : 'helpers'] += t.user + t.system;
+    }
+  }
+  return out;
+}
+
+/** The CPU of each key between two readings of the same kind (a key missing before counts from 0). */
+export function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name] - (before[name] ?? 0)]));
+}
+
+/** Two intervals' deltas added key by key. */
+export function addCpu(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
