@@ -22,6 +22,7 @@ import { sharpThumbnailer } from './attachments/thumbnail';
 import { serveFiles } from './http/file-routes';
 import { ConnectionRegistry } from './ws/connection-registry';
 import { drainSockets } from './ws/drain';
+import { connectionOf } from './ws/connection';
 import { SocketHandler } from './ws/socket-handler';
 import { SocketWriter, SWEEP_INTERVAL_MS } from './ws/socket-writer';
 
@@ -177,8 +178,8 @@ export class GatewayServer {
       const open = [...this.registry.all()];
       this.deps.logger.info('gateway draining', { sockets: open.length, window_ms: windowMs });
       const result = await drainSockets(open, windowMs, {
-        isOpen: (ws) => ws.getUserData().open,
-        pendingAcks: (ws) => ws.getUserData().pendingAcks,
+        isOpen: (ws) => connectionOf(ws).open,
+        pendingAcks: (ws) => connectionOf(ws).pendingAcks,
         close: (ws) => this.writer.close(ws, CloseCode.SERVICE_RESTART, 'service restart'),
       });
       this.deps.logger.info('gateway drained', { closed: result.closed, closed_with_pending_acks: result.closedWithPendingAcks });
@@ -214,7 +215,7 @@ export class GatewayServer {
     const nowSec = Date.now() / 1000;
     for (const ws of [...this.registry.all()]) {
       if (checkBuffers && this.writer.enforceBound(ws)) continue;
-      if (checkExpiry && ws.getUserData().exp < nowSec) this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'token expired');
+      if (checkExpiry && connectionOf(ws).exp < nowSec) this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'token expired');
     }
   }
 

@@ -5,7 +5,7 @@ import { ConversationApi, ConversationEvent, Delivery, GatewayDelivery, presence
 import { CloseCode, ServerFrame } from '@parley/protocol';
 import { GatewayTelemetry } from '../gateway-telemetry';
 import { SendPipeline } from '../send/send-pipeline';
-import { ackAnswered, conversationTopic, presenceTopic, Socket } from '../ws/connection';
+import { ackAnswered, connectionOf, conversationTopic, presenceTopic, Socket } from '../ws/connection';
 import { ConnectionRegistry } from '../ws/connection-registry';
 import { ConversationFeed } from './conversation-feed';
 import { SyncPage } from './recent-messages';
@@ -113,7 +113,7 @@ export class LocalDelivery implements GatewayDelivery {
         return;
       case 'member.removed':
         for (const ws of [...this.registry.socketsOf(e.user_id)]) {
-          const d = ws.getUserData();
+          const d = connectionOf(ws);
           const apply = () => {
             if (!d.open) return;
             this.registry.unwatchConversation(ws, e.conversation_id);
@@ -128,7 +128,7 @@ export class LocalDelivery implements GatewayDelivery {
         for (const effect of e.effects) {
           for (const t of effect.to) {
             for (const ws of this.registry.socketsOf(t.user_id)) {
-              const d = ws.getUserData();
+              const d = connectionOf(ws);
               if (!d.open || d.early !== null || (t.socket_id && d.id !== t.socket_id) || d.id === t.except_socket_id) continue;
               this.writer.send(ws, effect.frame as unknown as ServerFrame);
             }
@@ -138,7 +138,7 @@ export class LocalDelivery implements GatewayDelivery {
       case 'session.revoked':
         this.sessions.revoke(e.session_id);
         for (const ws of [...this.registry.socketsOf(e.user_id)]) {
-          if (ws.getUserData().sessionId === e.session_id) this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'session revoked');
+          if (connectionOf(ws).sessionId === e.session_id) this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'session revoked');
         }
         return;
     }
@@ -156,7 +156,7 @@ export class LocalDelivery implements GatewayDelivery {
     if (leaverSockets.length > 0) {
       const partners = new Set(await this.conversations.directPartners(userId));
       for (const ws of leaverSockets) {
-        for (const key of [...ws.getUserData().topics]) {
+        for (const key of [...connectionOf(ws).topics]) {
           const watched = presenceUserOf(key);
           if (watched !== null && !partners.has(watched)) this.registry.unwatchPresence(ws, watched);
         }
@@ -164,7 +164,7 @@ export class LocalDelivery implements GatewayDelivery {
     }
     const watchersOfLeaver = [...this.registry.watchersOf(presenceRouteKey(userId))].filter((ws) => this.registry.isWatching(ws, conversationId));
     const byUser = new Map<string, Socket[]>();
-    for (const ws of watchersOfLeaver) byUser.set(ws.getUserData().userId, [...(byUser.get(ws.getUserData().userId) ?? []), ws]);
+    for (const ws of watchersOfLeaver) byUser.set(connectionOf(ws).userId, [...(byUser.get(connectionOf(ws).userId) ?? []), ws]);
     for (const [watcher, sockets] of byUser) {
       if ((await this.conversations.directPartners(watcher)).includes(userId)) continue;
       for (const ws of sockets) this.registry.unwatchPresence(ws, userId);
@@ -197,7 +197,7 @@ export class LocalDelivery implements GatewayDelivery {
     if (!view) return; // removed again meanwhile
     const partners = view.type === 'direct' ? await this.conversations.directPartners(userId) : [];
     for (const ws of sockets) {
-      const d = ws.getUserData();
+      const d = connectionOf(ws);
       if (!d.open) continue;
       const apply = () => {
         if (!d.open) return;
@@ -247,7 +247,7 @@ export class LocalDelivery implements GatewayDelivery {
    */
   private publishExcept(userId: string, conversationId: string, frame: object): void {
     const topic = conversationTopic(conversationId);
-    const own = [...this.registry.socketsOf(userId)].filter((ws) => ws.getUserData().open && this.registry.isWatching(ws, conversationId));
+    const own = [...this.registry.socketsOf(userId)].filter((ws) => connectionOf(ws).open && this.registry.isWatching(ws, conversationId));
     const text = JSON.stringify(frame);
     if (own.length === 0) {
       this.app.publish(topic, text, false, false);

@@ -1,6 +1,6 @@
 import { Logger } from '@parley/observability';
 import { RouteTable } from '@parley/ports';
-import { ConnectionData, Socket } from './connection';
+import { ConnectionData, newConnectionData, Socket } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 
 class RecordingRoutes implements RouteTable {
@@ -24,11 +24,11 @@ class RecordingRoutes implements RouteTable {
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
 
 function socket(id: string, userId: string): Socket & { topicsSubscribed: Set<string> } {
-  const data: ConnectionData = { id, userId, sessionId: 's', exp: 0, topics: new Set(), invalidFrames: 0, tokens: 0, refilledAt: 0, rateLimitedInARow: 0, signalTokens: 0, signalRefilledAt: 0, pendingAcks: 0, open: true, early: null };
+  const data: ConnectionData = { ...newConnectionData({ sub: userId, sid: 's', exp: 0 }, undefined, 0, { sendRatePerSecond: 0, signalRatePerSecond: 0 }), id, open: true, early: null };
   const topicsSubscribed = new Set<string>();
   const fake = {
     topicsSubscribed,
-    getUserData: () => data,
+    getUserData: () => ({ conn: data }),
     subscribe: (t: string) => (topicsSubscribed.add(t), true),
     unsubscribe: (t: string) => topicsSubscribed.delete(t),
   };

@@ -1,6 +1,6 @@
 import { Logger } from '@parley/observability';
 import { presenceRouteKey, RouteTable } from '@parley/ports';
-import { conversationTopic, presenceTopic, Socket } from './connection';
+import { connectionOf, conversationTopic, presenceTopic, Socket } from './connection';
 
 const NONE: ReadonlySet<Socket> = new Set();
 
@@ -29,7 +29,7 @@ export class ConnectionRegistry {
   }
 
   add(ws: Socket): void {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     this.byId.set(d.id, ws);
     let set = this.byUser.get(d.userId);
     if (!set) this.byUser.set(d.userId, (set = new Set()));
@@ -38,7 +38,7 @@ export class ConnectionRegistry {
 
   /** Forgets a closed socket and releases its route keys. */
   remove(ws: Socket): void {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     this.byId.delete(d.id);
     const set = this.byUser.get(d.userId);
     if (set) {
@@ -79,7 +79,7 @@ export class ConnectionRegistry {
   }
 
   isWatching(ws: Socket, conversationId: string): boolean {
-    return ws.getUserData().topics.has(conversationId);
+    return connectionOf(ws).topics.has(conversationId);
   }
 
   /** Number of local sockets watching a route key. */
@@ -97,7 +97,7 @@ export class ConnectionRegistry {
   }
 
   private watch(ws: Socket, key: string, topic: string): void {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     if (!d.open || d.topics.has(key)) return;
     d.topics.add(key);
     ws.subscribe(topic);
@@ -110,7 +110,7 @@ export class ConnectionRegistry {
   }
 
   private unwatch(ws: Socket, key: string, topic: string): void {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     if (!d.topics.delete(key)) return;
     if (d.open) ws.unsubscribe(topic);
     this.release(ws, key);

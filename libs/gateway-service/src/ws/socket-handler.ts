@@ -14,7 +14,7 @@ import { GatewayTelemetry } from '../gateway-telemetry';
 import { errorBody, toErrorReply } from '../http/api-error';
 import { ingressOf } from '../send/lifecycle-sends';
 import { SendPipeline } from '../send/send-pipeline';
-import { ConnectionData, newConnectionData, Socket, userTopic } from './connection';
+import { ConnectionData, connectionOf, newConnectionData, Socket, SocketSlot, userTopic } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { backstopBytes, SocketWriter } from './socket-writer';
 import { MemberCounts } from './member-counts';
@@ -81,7 +81,7 @@ export class SocketHandler {
     this.invalidFrames = metrics.counter('parley_gateway_invalid_frames_total', 'client frames that failed validation');
   }
 
-  behavior(): WebSocketBehavior<ConnectionData> {
+  behavior(): WebSocketBehavior<SocketSlot> {
     return {
       // uWS drops an over-long frame without a close frame, so it gets a larger hard cap and the
       // contract's 64 KiB bound is enforced here, with the documented 1009.
@@ -130,7 +130,7 @@ export class SocketHandler {
     }
     if (claims) {
       this.telemetry.upgrades.inc({ outcome: 'ok' });
-      return res.upgrade(newConnectionData(claims, digest, generation, this.options), key, protocol, extensions, context);
+      return res.upgrade({ conn: newConnectionData(claims, digest, generation, this.options) }, key, protocol, extensions, context);
     }
     let aborted = false;
     res.onAborted(() => {
@@ -141,7 +141,7 @@ export class SocketHandler {
         // Uncorked: cork() around an upgrade after an await is what trips #1108 (uWS warns instead).
         if (aborted) return void this.telemetry.upgrades.inc({ outcome: 'aborted' });
         this.telemetry.upgrades.inc({ outcome: 'ok' });
-        res.upgrade(newConnectionData(verified, digest, this.verifier.keysGeneration, this.options), key, protocol, extensions, context);
+        res.upgrade({ conn: newConnectionData(verified, digest, this.verifier.keysGeneration, this.options) }, key, protocol, extensions, context);
       },
       (e: unknown) => {
         if (!aborted) res.cork(() => this.refuseUpgrade(res, e));
@@ -161,7 +161,7 @@ export class SocketHandler {
   }
 
   private open(ws: Socket): void {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     d.open = true;
     this.registry.add(ws);
     ws.subscribe(userTopic(d.userId));
@@ -180,7 +180,7 @@ export class SocketHandler {
    * read again so that nothing announced meanwhile is missed.
    */
   private async subscribeAndGreet(ws: Socket): Promise<void> {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     try {
       if (!(await this.sessions.isAlive(d.sessionId, d.exp))) {
         this.writer.close(ws, CloseCode.TOKEN_EXPIRED_OR_REVOKED, 'session revoked');
@@ -217,7 +217,7 @@ export class SocketHandler {
 
   /** Retries a failed presence registration with backoff while the socket is open, then re-subscribes. */
   private registerLater(ws: Socket, d: ConnectionData, delayMs: number): void {
-    // `d`, not ws.getUserData(): uWS forbids touching a socket after it closed.
+    // `d`, not connectionOf(ws): uWS forbids touching a socket after it closed.
     const timer = setTimeout(() => {
       if (!d.open) return;
       this.presence.connected(d.userId, d.id, this.options.gatewayId).then(
@@ -234,7 +234,7 @@ export class SocketHandler {
 
   private closed(ws: Socket, code: number): void {
     this.telemetry.closes.inc({ code: String(code) });
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     d.open = false;
     this.registry.remove(ws);
     this.calls?.socketClosed(d.id, d.userId);
@@ -242,12 +242,12 @@ export class SocketHandler {
     this.presence.disconnected(d.userId, d.id, this.options.gatewayId).catch((err: unknown) => this.logger.warn('presence disconnect failed', { err }));
 
     if (d.tokenDigest !== undefined && code !== CloseCode.TOKEN_EXPIRED_OR_REVOKED) {
-      this.reconnects.remember(d.tokenDigest, { sub: d.userId, sid: d.sessionId, exp: d.exp }, d.keysGeneration ?? -1);
+      this.reconnects.remember(d.tokenDigest, { sub: d.userId, sid: d.sessionId, exp: d.exp }, d.keysGeneration);
     }
   }
 
   private message(ws: Socket, data: ArrayBuffer): void {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     if (!d.open) return;
     if (data.byteLength > Limits.MAX_FRAME_BYTES) return this.writer.close(ws, CloseCode.TOO_BIG, 'frame over 64 KiB');
     const text = Buffer.from(data).toString('utf8');
@@ -261,7 +261,7 @@ export class SocketHandler {
   }
 
   private handleText(ws: Socket, text: string): void {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     if (!d.open) return;
     const parsed = parseClientFrame(text);
     if (!parsed.ok) {
@@ -281,7 +281,7 @@ export class SocketHandler {
   }
 
   private async handle(ws: Socket, f: ClientFrame): Promise<void> {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     switch (f.type) {
       case 'ping':
         this.writer.send(ws, f.nonce === undefined ? { type: 'pong' } : { type: 'pong', nonce: f.nonce });
@@ -318,7 +318,7 @@ export class SocketHandler {
   }
 
   private async send(ws: Socket, f: SendFrame | LifecycleFrame): Promise<void> {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     if (!this.takeToken(d) || (f.type === 'react' && !this.pipeline.allowReaction(d.userId))) {
       if (++d.rateLimitedInARow >= RATE_LIMIT_CLOSE_AFTER) return this.writer.close(ws, CloseCode.RATE_LIMITED, 'rate limited');
       this.writer.send(ws, { type: 'error', code: 'RATE_LIMITED', message: 'sending too fast', client_msg_id: f.client_msg_id });
@@ -354,7 +354,7 @@ export class SocketHandler {
   }
 
   private async sync(ws: Socket, f: SyncFrame): Promise<void> {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     const limit = f.limit ?? Limits.SYNC_DEFAULT_LIMIT;
     const { messages, has_more } = await this.syncs.page(d.userId, f.conversation_id, f.after_seq, limit, this.registry.isWatching(ws, f.conversation_id));
     for (const m of messages) this.writer.send(ws, { type: 'message', ...m });
@@ -370,7 +370,7 @@ export class SocketHandler {
 
   /** Typing and read frames: a bucket per socket, and one per user across its sockets. */
   private allowSignal(ws: Socket): boolean {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     const now = Date.now();
     const rate = this.options.signalRatePerSecond;
     d.signalTokens = Math.min(rate * 2, d.signalTokens + ((now - d.signalRefilledAt) / 1000) * rate);

@@ -1,5 +1,5 @@
 import { CloseCode } from '@parley/protocol';
-import { ConnectionData, Socket } from './connection';
+import { ConnectionData, newConnectionData, Socket, SocketSlot } from './connection';
 import { backstopBytes, SocketWriter } from './socket-writer';
 
 const BOUND = 64 * 1024;
@@ -11,25 +11,14 @@ class FakeSocket {
   readonly ended: Array<{ code: number; reason: string }> = [];
   bufferedReads = 0;
   private readonly data: ConnectionData = {
-    id: 'c1',
-    userId: 'u1',
-    sessionId: 's1',
-    exp: Number.MAX_SAFE_INTEGER,
-    topics: new Set(),
-    invalidFrames: 0,
-    tokens: 0,
-    refilledAt: 0,
-    rateLimitedInARow: 0,
-    signalTokens: 0,
-    signalRefilledAt: 0,
-    pendingAcks: 0,
+    ...newConnectionData({ sub: 'u1', sid: 's1', exp: Number.MAX_SAFE_INTEGER }, undefined, 0, { sendRatePerSecond: 0, signalRatePerSecond: 0 }),
     open: true,
     early: null,
   };
   private closed = false;
 
-  getUserData(): ConnectionData {
-    return this.data;
+  getUserData(): SocketSlot {
+    return { conn: this.data };
   }
   getBufferedAmount(): number {
     this.alive();
@@ -82,7 +71,7 @@ describe('SocketWriter', () => {
     expect(writer.enforceBound(ws.asSocket())).toBe(false);
     writer.send(ws.asSocket(), { type: 'pong' });
     expect(ws.ended).toEqual([{ code: CloseCode.SLOW_CONSUMER, reason: 'send buffer full' }]);
-    expect(ws.getUserData().open).toBe(false);
+    expect(ws.getUserData().conn.open).toBe(false);
     expect(writer.enforceBound(ws.asSocket())).toBe(false);
     writer.send(ws.asSocket(), { type: 'pong' });
     expect(ws.sent).toHaveLength(2);

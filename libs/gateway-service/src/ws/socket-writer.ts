@@ -1,5 +1,5 @@
 import { CloseCode } from '@parley/protocol';
-import { Socket } from './connection';
+import { connectionOf, Socket } from './connection';
 
 /**
  * How the per-socket send-buffer bound holds, so that a slow reader gets 4408 and not a bare drop.
@@ -60,7 +60,7 @@ export class SocketWriter {
   }
 
   send(ws: Socket, frame: object): void {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     if (!d.open) return;
     ws.cork(() => {
       ws.send(JSON.stringify(frame), false, false);
@@ -70,7 +70,7 @@ export class SocketWriter {
 
   /** Closes slow consumers; called after sends and from the periodic sweep (topic publishes). */
   enforceBound(ws: Socket): boolean {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     if (d.open && ws.getBufferedAmount() > this.maxBufferedBytes) {
       this.close(ws, CloseCode.SLOW_CONSUMER, 'send buffer full');
       return true;
@@ -95,7 +95,7 @@ export class SocketWriter {
   }
 
   close(ws: Socket, code: number, reason: string): void {
-    const d = ws.getUserData();
+    const d = connectionOf(ws);
     if (!d.open) return;
     d.open = false;
     ws.end(code, reason);
