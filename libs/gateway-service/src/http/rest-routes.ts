@@ -5,6 +5,7 @@ import {
   validateReadMarker, validateRefresh, validateRegister, validateSendMessage,
 } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
+import { bearerToken } from '../auth/presented-token';
 import { SessionLiveness } from '../auth/session-liveness';
 import { AuthThrottle } from '../limits/auth-throttle';
 import { SendPipeline } from '../send/send-pipeline';
@@ -52,9 +53,9 @@ export function buildRestRouter(deps: RestDeps): RestRouter {
   const { auth, users, conversations, presence, pipeline } = deps;
 
   const caller = async (x: HttpExchange): Promise<Caller> => {
-    const h = x.authorization;
-    if (!h.toLowerCase().startsWith('bearer ')) throw unauthenticated('missing bearer token');
-    const claims = await deps.verifier.verify(h.slice(7).trim());
+    const token = bearerToken(x.authorization);
+    if (token === null) throw unauthenticated('missing bearer token');
+    const claims = await deps.verifier.verify(token);
     // Every request, not only the upgrade: a logged-out or unknown session is refused (a map lookup
     // while the session is known; one auth call the first time this gateway sees it).
     if (!(await deps.sessions.isAlive(claims.sid, claims.exp))) throw unauthenticated('session revoked');

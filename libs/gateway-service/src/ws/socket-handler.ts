@@ -7,6 +7,7 @@ import { CallBatcher, ConversationApi, ConversationEvent, EventLog, KeyedBuckets
 import { ClientFrame, CloseCode, LifecycleFrame, Limits, parseClientFrame, SendFrame, SyncFrame } from '@parley/protocol';
 import { TokenVerifier } from '@parley/tokens';
 import { SessionLiveness } from '../auth/session-liveness';
+import { presentedToken } from '../auth/presented-token';
 import { ReconnectTokens, TokenIdentity, tokenDigest } from '../auth/reconnect-tokens';
 import { SyncSource } from '../delivery/sync-source';
 import { GatewayOptions } from '../gateway.options';
@@ -116,9 +117,7 @@ export class SocketHandler {
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
-    const auth = req.getHeader('authorization');
-    const queryToken = new URLSearchParams(req.getQuery() ?? '').get('access_token');
-    const token = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : (queryToken ?? '');
+    const token = presentedToken(req.getHeader('authorization'), req.getQuery() ?? '');
     const digest = tokenDigest(token);
     const generation = this.verifier.keysGeneration;
     let claims: TokenIdentity | null;
