@@ -275,6 +275,7 @@ export function renderMarkdown(r: BenchReport): string {
   for (const f of r.fanoutRounds) {
     if (Object.keys(f.capacity.connectCpuByProcess).length > 1) breakdowns.push(cpuLine(`${f.target} connecting ${int(f.capacity.connections)}, round ${f.round}`, f.capacity.connectCpuByProcess));
     if (Object.keys(f.capacity.connectCpuByThread).length > 0) breakdowns.push(cpuLine(`${f.target} connecting ${int(f.capacity.connections)}, round ${f.round}, by thread`, f.capacity.connectCpuByThread));
+    if (Number.isFinite(f.capacity.connectCpuByHalf.first)) breakdowns.push(cpuLine(`${f.target} connecting ${int(f.capacity.connections)}, round ${f.round}, by half (the first carries the warm-up)`, f.capacity.connectCpuByHalf));
     if (f.fanout && Object.keys(f.fanout.cpuByProcess).length > 1) breakdowns.push(cpuLine(`${f.target} fan-out, round ${f.round}`, f.fanout.cpuByProcess));
   }
   for (const s of r.sendsRounds) if (Object.keys(s.cpuByProcess).length > 1) breakdowns.push(cpuLine(`${s.target} persisted sends, round ${s.round}`, s.cpuByProcess));

@@ -63,6 +63,12 @@ export interface CapacityResult {
   connectCpuByProcess: Record<string, number>;
   /** CPU seconds of main threads and helper threads over the two connect halves (the exact windows of connectCpuSeconds). */
   connectCpuByThread: Record<string, number>;
+  /**
+   * connectCpuSeconds split into its two halves. The first carries the process's warm-up (V8
+   * compiling the connect path on its helper threads, cold code on the main one); the second is
+   * nearer the steady cost of a connection.
+   */
+  connectCpuByHalf: Record<'first' | 'second', number>;
   /** With --heap-snapshots: the V8 heap the connections retain (snapshots after a full GC), or null. */
   retainedHeap: RetainedHeap | null;
 }
@@ -178,7 +184,8 @@ export async function runFanoutRound(
     const cpuSecond = sumCpuSeconds(pids);
     const second = await loadgen.connect(specs.slice(half));
     result.connectWindowNs = [String(c0), String(process.hrtime.bigint())];
-    const connectCpu = cpuHalf - cpuBeforeConnect + (sumCpuSeconds(pids) - cpuSecond);
+    const connectCpuByHalf = { first: cpuHalf - cpuBeforeConnect, second: sumCpuSeconds(pids) - cpuSecond };
+    const connectCpu = connectCpuByHalf.first + connectCpuByHalf.second;
     const connectCpuByThread = addCpu(threadsFirst, cpuDelta(threadsBeforeSecond, cpuByThread(pids)));
     // Includes the settle between the halves (idle work of every process): a breakdown, not a total.
     const connectCpuByProcess = cpuDelta(byNameBeforeConnect, cpuByName(named));
@@ -218,6 +225,7 @@ export async function runFanoutRound(
       connectCpuNetOfIdleSeconds: connectCpu - idleCpuPerSecond * conn.seconds,
       connectCpuByProcess,
       connectCpuByThread,
+      connectCpuByHalf,
       retainedHeap: idleSnapshots && connectedSnapshots && conn.opened > 0 ? retainedPerUnit(idleSnapshots, connectedSnapshots, conn.opened) : null,
     };
     log(
@@ -336,6 +344,7 @@ function emptyCapacity(requested: number): CapacityResult {
     connectCpuNetOfIdleSeconds: Number.NaN,
     connectCpuByProcess: {},
     connectCpuByThread: {},
+    connectCpuByHalf: { first: Number.NaN, second: Number.NaN },
     retainedHeap: null,
   };
 }
