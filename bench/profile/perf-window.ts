@@ -56,7 +56,11 @@ export type Half = 'first' | 'second';
 export function tally(samples: readonly PerfSample[], pid: number, start: number, end: number): Map<string, number> {
   const mine = samples.filter((s) => s.pid === pid && s.seconds >= start && s.seconds <= end);
   const busy = new Map<number, number>();
-  for (const s of mine) if (s.tid === pid) busy.set(Math.floor((s.seconds - start) / 0.25), (busy.get(Math.floor((s.seconds - start) / 0.25)) ?? 0) + 1);
+  for (const s of mine) {
+    if (s.tid !== pid) continue;
+    const bin = Math.floor((s.seconds - start) / 0.25);
+    busy.set(bin, (busy.get(bin) ?? 0) + 1);
+  }
   const peak = Math.max(0, ...busy.values());
   let quiet = 1;
   while (quiet < 10_000 && (busy.get(quiet) ?? 0) >= peak / 10) quiet++;

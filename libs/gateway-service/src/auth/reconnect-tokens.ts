@@ -10,14 +10,15 @@ interface Remembered {
 }
 
 /**
- * 16 bytes of the token's SHA-256, as a 16-character one-byte string (small per socket). A hit
- * needs the same token bytes: finding another token with these 128 bits is a second preimage.
+ * The token's SHA-256, as a 32-character one-byte string (48 B per socket). A hit needs the same
+ * token bytes: finding another token with this digest is a second preimage of SHA-256.
  * Undefined for what no verification would accept anyway (empty or over-long).
  */
 export function tokenDigest(token: string): string | undefined {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return undefined;
-  // One-shot: no Hash object per upgrade (0.6 µs against 1.6 µs for createHash here). 'binary' is latin1.
-  return hash('sha256', token, 'binary').slice(0, 16);
+  // One-shot, no Hash object (0.6 µs against 1.6 µs for createHash here); 'binary' is latin1. Whole:
+  // a 16-character slice would be a sliced string keeping the 32-character one alive.
+  return hash('sha256', token, 'binary');
 }
 
 /**

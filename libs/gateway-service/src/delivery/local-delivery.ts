@@ -164,7 +164,10 @@ export class LocalDelivery implements GatewayDelivery {
     }
     const watchersOfLeaver = [...this.registry.watchersOf(presenceRouteKey(userId))].filter((ws) => this.registry.isWatching(ws, conversationId));
     const byUser = new Map<string, Socket[]>();
-    for (const ws of watchersOfLeaver) byUser.set(connectionOf(ws).userId, [...(byUser.get(connectionOf(ws).userId) ?? []), ws]);
+    for (const ws of watchersOfLeaver) {
+      const { userId: watcher } = connectionOf(ws);
+      byUser.set(watcher, [...(byUser.get(watcher) ?? []), ws]);
+    }
     for (const [watcher, sockets] of byUser) {
       if ((await this.conversations.directPartners(watcher)).includes(userId)) continue;
       for (const ws of sockets) this.registry.unwatchPresence(ws, userId);

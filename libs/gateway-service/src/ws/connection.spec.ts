@@ -57,7 +57,7 @@ describe('the per-socket data uWS holds', () => {
         return { socket: hasFastProperties(ws.getUserData()), data: hasFastProperties(d), fields: Object.keys(d).length, userId: d.userId };
       },
     );
-    expect(seen).toEqual({ socket: true, data: true, fields: expect.any(Number) as number, userId: 'user-1' });
+    expect({ socket: seen.socket, data: seen.data, userId: seen.userId }).toEqual({ socket: true, data: true, userId: 'user-1' });
     // The data alone would be past the cliff: the slot is what keeps the socket object fast.
     expect(seen.fields).toBeGreaterThanOrEqual(16);
   });
